@@ -1,0 +1,93 @@
+/**
+ * The one place AWS SDK errors become Temporal failures (DESIGN §5): permanent errors (access denied, validation,
+ * missing target) fail the activity at once, typed with the AWS error name; everything else is left to Temporal's
+ * retry policy.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+
+/** Client errors that a retry can still fix (throttling, timeouts, transient conflicts). */
+const RETRYABLE_CLIENT_ERRORS = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'OperationAborted',
+  'ConcurrentModificationException',
+  'PriorRequestNotComplete',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'IDPCommunicationError',
+  'EC2ThrottledException',
+  'InternalError',
+  'ServiceUnavailable',
+]);
+
+/** Shape of the fields we read from an AWS SDK v3 service exception. */
+interface AwsErrorLike {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  Code?: string;
+}
+
+function asAwsError(err: unknown): AwsErrorLike {
+  return typeof err === 'object' && err !== null ? (err as AwsErrorLike) : {};
+}
+
+/** The AWS error name (`AccessDenied`, `NoSuchBucket`, ...), or `Error` when the value is not an AWS error. */
+export function awsErrorName(err: unknown): string {
+  const e = asAwsError(err);
+  return e.Code ?? e.name ?? 'Error';
+}
+
+/** True for errors that say the target resource (or its sub-configuration) does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const name = awsErrorName(err);
+  return (
+    name === 'NotFound' ||
+    name.startsWith('NoSuch') ||
+    name.endsWith('NotFound') ||
+    name.endsWith('NotFoundException') ||
+    asAwsError(err).$metadata?.httpStatusCode === 404
+  );
+}
+
+/** True when retrying the same call cannot succeed. */
+export function isPermanent(err: unknown): boolean {
+  const e = asAwsError(err);
+  const name = awsErrorName(err);
+  if (RETRYABLE_CLIENT_ERRORS.has(name)) return false;
+  if (e.$fault === 'client') return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/**
+ * Converts any error from an AWS call into an `ApplicationFailure` typed with the AWS error name. Permanent errors are
+ * non-retryable; the rest are retryable. The original error stays attached as `cause`.
+ */
+export function toActivityFailure(err: unknown, action: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const name = awsErrorName(err);
+  const message = `${action}: ${name}: ${asAwsError(err).message ?? String(err)}`;
+  const cause = err instanceof Error ? err : undefined;
+  return isPermanent(err)
+    ? ApplicationFailure.create({ message, type: name, nonRetryable: true, cause })
+    : ApplicationFailure.create({ message, type: name, nonRetryable: false, cause });
+}
+
+/** Runs one AWS call and classifies its failure. */
+export async function classified<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toActivityFailure(err, action);
+  }
+}

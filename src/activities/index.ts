@@ -1,0 +1,41 @@
+/**
+ * `createActivities(deps)`: every activity the worker registers, built from injected clients and settings
+ * (the Temporal samples' dependency-injection pattern). Tests pass clients pointed at moto.
+ */
+import type { AwsClients } from '../aws/clients';
+import { createAuditActivities } from './audit';
+import type { UiLinkOptions } from './messages';
+import { createNotifyActivities } from './notify';
+import type { PlaybookHandler } from './playbooks/playbook-handler';
+import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
+import { createRemediationActivities } from './remediation-activities';
+import { createTicketActivities } from './ticket';
+
+/** Everything the activities depend on. */
+export interface ActivityDeps {
+  readonly clients: AwsClients;
+  readonly notifyTopicArn: string;
+  readonly oncallTopicArn: string;
+  readonly auditBucket?: string;
+  /** Region of the worker's own resources (audit bucket). */
+  readonly region: string;
+  readonly ui: UiLinkOptions;
+}
+
+/** The playbook registry: id → AWS implementation. */
+export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHandler> {
+  return {
+    's3-block-public-access': s3BlockPublicAccess(clients),
+  };
+}
+
+/** Builds every activity. */
+export function createActivities(deps: ActivityDeps) {
+  const audit = createAuditActivities(deps);
+  return {
+    ...createRemediationActivities(createPlaybooks(deps.clients)),
+    ...createNotifyActivities(deps),
+    ...audit,
+    ...createTicketActivities(audit.recordAudit),
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The contract every playbook implements on the activity side. The workflow drives it step by step; each method is
+ * one activity call, so each is idempotent and safe to retry.
+ */
+import type { Finding } from '../../domain/finding';
+import type { Analysis, PriorState, StepResult, Verification } from '../../domain/remediation';
+
+/** Passed to every playbook call: the activity's cancellation signal, to hand to the AWS SDK as `abortSignal`. */
+export interface CallContext {
+  readonly abortSignal?: AbortSignal;
+}
+
+/** One playbook's AWS side. */
+export interface PlaybookHandler {
+  /** Read-only: is the resource there, still non-compliant, safe to fix? Returns the plan of steps. */
+  analyze(finding: Finding, ctx: CallContext): Promise<Analysis>;
+  /** Read-only: the state the steps will change, recorded in history before any change. */
+  capturePriorState(finding: Finding, ctx: CallContext): Promise<PriorState>;
+  /** Applies one planned step; returns `changed: false` when the resource already was in the target state. */
+  applyStep(step: string, finding: Finding, prior: PriorState, ctx: CallContext): Promise<StepResult>;
+  /** Restores what one step changed, from the recorded prior state; idempotent. */
+  compensateStep(step: string, finding: Finding, prior: PriorState, ctx: CallContext): Promise<StepResult>;
+  /** Independent fresh read after the propagation wait. */
+  verify(finding: Finding, ctx: CallContext): Promise<Verification>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The playbook-agnostic activities the workflow calls; each dispatches to the playbook named in its request and
+ * hands the activity's cancellation signal to the AWS SDK.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Finding } from '../domain/finding';
+import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
+import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
+
+/** Identifies the finding and the playbook that handles it. */
+export interface PlaybookRequest {
+  readonly finding: Finding;
+  readonly playbook: string;
+}
+
+/** A step of the plan, with the prior state recorded before any change. */
+export interface StepRequest extends PlaybookRequest {
+  readonly step: string;
+  readonly prior: PriorState;
+}
+
+function callContext(): CallContext {
+  return { abortSignal: Context.current().cancellationSignal };
+}
+
+/** Builds the analyse / capture / apply / compensate / verify activities over a playbook registry. */
+export function createRemediationActivities(playbooks: Readonly<Record<string, PlaybookHandler>>) {
+  function handlerFor(playbook: string): PlaybookHandler {
+    const handler = playbooks[playbook];
+    if (!handler) {
+      throw ApplicationFailure.create({
+        message: `This worker has no playbook '${playbook}'`,
+        type: 'UnknownPlaybook',
+        nonRetryable: true,
+      });
+    }
+    return handler;
+  }
+
+  function logged(action: string, request: PlaybookRequest, extra: Record<string, unknown> = {}): void {
+    Context.current().log.info(action, {
+      playbook: request.playbook,
+      resourceId: request.finding.resource.resourceId,
+      account: request.finding.resource.account,
+      region: request.finding.resource.region,
+      ...extra,
+    });
+  }
+
+  return {
+    /** Read-only analysis: exists? still non-compliant? safe? Returns the plan. */
+    async analyze(request: PlaybookRequest): Promise<Analysis> {
+      const analysis = await handlerFor(request.playbook).analyze(request.finding, callContext());
+      logged('Analysed', request, { verdict: analysis.verdict, reason: analysis.reason });
+      return analysis;
+    },
+    /** Read-only: the state the plan will change. */
+    async capturePriorState(request: PlaybookRequest): Promise<PriorState> {
+      const prior = await handlerFor(request.playbook).capturePriorState(request.finding, callContext());
+      logged('Prior state recorded', request);
+      return prior;
+    },
+    /** Applies one step, idempotently. */
+    async applyStep(request: StepRequest): Promise<StepResult> {
+      const result = await handlerFor(request.playbook).applyStep(request.step, request.finding, request.prior, callContext());
+      logged('Step applied', request, { step: request.step, changed: result.changed });
+      return result;
+    },
+    /** Restores one step from the recorded prior state, idempotently. */
+    async compensateStep(request: StepRequest): Promise<StepResult> {
+      const result = await handlerFor(request.playbook).compensateStep(
+        request.step,
+        request.finding,
+        request.prior,
+        callContext(),
+      );
+      logged('Step compensated', request, { step: request.step, changed: result.changed });
+      return result;
+    },
+    /** Independent verification read. */
+    async verify(request: PlaybookRequest): Promise<Verification> {
+      const verification = await handlerFor(request.playbook).verify(request.finding, callContext());
+      logged('Verified', request, { passed: verification.passed });
+      return verification;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * AWS client factory: one client per (service, account, region), created on first use and reused (DESIGN §7).
+ * Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+/** Options shared by every client the factory builds. */
+export interface AwsClientOptions {
+  /** Endpoint override (an emulator such as moto); unset for real AWS. */
+  readonly endpoint?: string;
+  /** SDK-level attempts per call; Temporal does the real retrying. */
+  readonly maxAttempts?: number;
+  /** Explicit credentials; unset means the default credential chain. */
+  readonly credentials?: AwsCredentialIdentityProvider;
+}
+
+/** Builds and caches clients. Cross-account role assumption plugs in here (per-account credentials). */
+export class AwsClients {
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(private readonly options: AwsClientOptions = {}) {}
+
+  /** S3 client for a bucket's account and region. */
+  s3(account: string, region: string): S3Client {
+    return this.get('s3', account, region, (config) => new S3Client({ ...config, forcePathStyle: !!this.options.endpoint }));
+  }
+
+  /** EC2 client for an account and region. */
+  ec2(account: string, region: string): EC2Client {
+    return this.get('ec2', account, region, (config) => new EC2Client(config));
+  }
+
+  /** IAM client (global service; region only picks the endpoint). */
+  iam(account: string): IAMClient {
+    return this.get('iam', account, 'us-east-1', (config) => new IAMClient(config));
+  }
+
+  /** SNS client for the worker's own topics. */
+  sns(region: string): SNSClient {
+    return this.get('sns', 'self', region, (config) => new SNSClient(config));
+  }
+
+  /** SQS client for the ingest queue. */
+  sqs(region: string): SQSClient {
+    return this.get('sqs', 'self', region, (config) => new SQSClient(config));
+  }
+
+  /** Closes every cached client's sockets. */
+  destroy(): void {
+    for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
+    this.cache.clear();
+  }
+
+  private get<T>(service: string, account: string, region: string, build: (config: ClientConfig) => T): T {
+    const key = `${service}/${account}/${region}`;
+    const cached = this.cache.get(key) as T | undefined;
+    if (cached) return cached;
+    const client = build({
+      region,
+      maxAttempts: this.options.maxAttempts ?? 2,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+    });
+    this.cache.set(key, client);
+    return client;
+  }
+}
+
+interface ClientConfig {
+  region: string;
+  maxAttempts: number;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentityProvider;
+}

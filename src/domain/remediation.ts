@@ -1,0 +1,114 @@
+/**
+ * The records a remediation produces: analysis, plan, changes, verification and the workflow result (DESIGN §3).
+ * Everything here travels through Temporal payloads, so it must stay plain JSON and must never hold secrets.
+ */
+import type { Finding, ResourceRef } from './finding';
+
+/** Final statuses of one handled finding, and of a run (DESIGN §3). */
+export type OutcomeStatus = 'REMEDIATED' | 'ESCALATED' | 'ROLLED_BACK' | 'EXEMPT' | 'DRY_RUN' | 'REJECTED' | 'NO_ACTION';
+
+/** Phases shown in the `RemediationStatus` search attribute while an execution works. */
+export type PhaseStatus =
+  | 'ANALYZING'
+  | 'CAPTURING'
+  | 'APPLYING'
+  | 'WAITING_PROPAGATION'
+  | 'VERIFYING'
+  | 'COMPENSATING'
+  | 'ESCALATING'
+  | 'NOTIFYING';
+
+/** One change the playbook will make, in order. `description` says in words what AWS call it makes. */
+export interface PlannedStep {
+  readonly step: string;
+  readonly description: string;
+}
+
+/** Result of the read-only analysis. */
+export interface Analysis {
+  /** `remediate`: go on; `no_action`: gone or already compliant; `cannot_fix`: needs a human (ticket + escalate). */
+  readonly verdict: 'remediate' | 'no_action' | 'cannot_fix';
+  readonly reason: string;
+  readonly plan: readonly PlannedStep[];
+  /** What the analysis observed, for the record. */
+  readonly observed: Readonly<Record<string, unknown>>;
+}
+
+/** The state of the resource before anything changed, captured by a read-only activity. Playbook-specific JSON. */
+export type PriorState = Readonly<Record<string, unknown>>;
+
+/** What one apply (or compensation) step did. */
+export interface StepResult {
+  readonly step: string;
+  /** false when the resource already was in the target state (idempotent re-run). */
+  readonly changed: boolean;
+  readonly detail: string;
+}
+
+/** A completed change together with the state it replaced. */
+export interface AppliedChange extends StepResult {
+  readonly prior: PriorState;
+  readonly at: string;
+}
+
+/** The independent read after the propagation wait. */
+export interface Verification {
+  readonly passed: boolean;
+  readonly detail: string;
+  readonly observed: Readonly<Record<string, unknown>>;
+  readonly at: string;
+}
+
+/** An escalation: why a human is needed, and the ticket created for it, if any. */
+export interface Escalation {
+  readonly reason: string;
+  readonly ticket?: string;
+  /** AWS or activity error type when a failure caused the escalation. */
+  readonly errorType?: string;
+}
+
+/** Everything that happened to one finding. */
+export interface Outcome {
+  readonly finding: Finding;
+  readonly playbook: string;
+  readonly status: OutcomeStatus;
+  readonly reason: string;
+  readonly analysis?: Analysis;
+  readonly prior?: PriorState;
+  readonly changes: readonly AppliedChange[];
+  readonly compensations: readonly StepResult[];
+  readonly verification?: Verification;
+  readonly escalation?: Escalation;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+/** The workflow result (DESIGN §3): `status` is the outcome of the run (its last handled finding). */
+export interface RemediationResult {
+  readonly status: OutcomeStatus;
+  readonly outcomes: readonly Outcome[];
+}
+
+/** What the `status` query returns while the execution runs. */
+export interface RemediationSnapshot {
+  readonly resource: ResourceRef;
+  readonly phase: PhaseStatus | OutcomeStatus | 'COOLDOWN' | 'IDLE';
+  readonly current?: { readonly finding: Finding; readonly playbook: string };
+  readonly queued: number;
+  readonly repeats: number;
+  readonly compliantSignals: number;
+  readonly outcomes: readonly Outcome[];
+}
+
+/** A record sent to the audit trail and notifications: the machine-readable part of every message. */
+export interface AuditRecord {
+  readonly kind: 'outcome' | 'escalation' | 'ticket';
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly resource: ResourceRef;
+  readonly playbook: string;
+  readonly status: OutcomeStatus | 'ESCALATING';
+  readonly reason: string;
+  readonly outcome?: Outcome;
+  readonly at: string;
+}

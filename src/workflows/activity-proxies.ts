@@ -1,0 +1,34 @@
+/**
+ * Activity stubs for one playbook's settings. Retry and timeouts come from the policy snapshot in the input.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { ActivityInterfaceFor, ActivityOptions } from '@temporalio/workflow';
+import type { PlaybookSettings } from '../domain/policy';
+import type { createActivities } from '../activities';
+
+/** The activity interface the worker registers. */
+export type RemediationActivities = ReturnType<typeof createActivities>;
+
+/** Options for AWS-facing activities: the playbook's timeout and retry policy (seed: 30 s, ×2, 4 attempts). */
+export function awsActivityOptions(settings: PlaybookSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: settings.activityTimeoutMs,
+    retry: {
+      initialInterval: settings.retry.initialIntervalMs,
+      backoffCoefficient: settings.retry.backoffCoefficient,
+      maximumAttempts: settings.retry.maximumAttempts,
+      maximumInterval: settings.retry.maximumIntervalMs,
+    },
+  };
+}
+
+/** Notifications and audit records: retried longer, because losing an escalation is worse than a late one. */
+export const NOTIFY_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 10 },
+};
+
+/** Stubs bound to the given options. */
+export function activitiesWith(options: ActivityOptions): ActivityInterfaceFor<RemediationActivities> {
+  return proxyActivities<RemediationActivities>(options);
+}

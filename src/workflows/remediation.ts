@@ -1,0 +1,102 @@
+/**
+ * The per-resource remediation workflow (DESIGN §3): one execution owns one resource. Findings arrive by
+ * signal(-with-start); new content is handled one finding at a time, repeats are recorded, and after the last outcome
+ * the execution stays open for a cool-down that absorbs repeats.
+ */
+import { condition, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { findingFingerprint } from '../domain/finding';
+import type { RoutedFinding } from '../domain/finding';
+import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
+import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
+import { findingSignal, statusQuery } from './definitions';
+import type { RemediationInput } from './definitions';
+import { handleFinding } from './handle-finding';
+
+/** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
+export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
+  const queue: RoutedFinding[] = [];
+  const known = new Set<string>();
+  const outcomes: Outcome[] = [];
+  let current: RoutedFinding | undefined;
+  let phase: RemediationSnapshot['phase'] = 'IDLE';
+  let repeats = 0;
+  let compliantSignals = 0;
+
+  setHandler(findingSignal, (routed) => {
+    const { finding } = routed;
+    if (finding.state !== 'FAILED') {
+      // The detector says the resource is fine now: a queued finding for the same control has nothing left to do.
+      compliantSignals += 1;
+      const before = queue.length;
+      for (let i = queue.length - 1; i >= 0; i -= 1) {
+        if (queue[i]?.finding.control === finding.control) queue.splice(i, 1);
+      }
+      log.info('Compliance signal recorded', {
+        control: finding.control,
+        state: finding.state,
+        droppedQueued: before - queue.length,
+      });
+      return;
+    }
+    const fingerprint = findingFingerprint(finding);
+    if (known.has(fingerprint)) {
+      repeats += 1;
+      log.info('Repeat finding recorded, not re-applied', { control: finding.control, eventId: finding.eventId, repeats });
+      return;
+    }
+    known.add(fingerprint);
+    queue.push(routed);
+    log.info('Finding queued', { control: finding.control, eventId: finding.eventId, queued: queue.length });
+  });
+
+  setHandler(
+    statusQuery,
+    (): RemediationSnapshot => ({
+      resource: input.resource,
+      phase,
+      ...(current ? { current: { finding: current.finding, playbook: current.playbook } } : {}),
+      queued: queue.length,
+      repeats,
+      compliantSignals,
+      outcomes,
+    }),
+  );
+
+  const report = (next: RemediationSnapshot['phase'], details: string): void => {
+    phase = next;
+    upsertSearchAttributes([{ key: RemediationStatusKey, value: next }]);
+    setCurrentDetails(`**${next}** — ${details}`);
+  };
+
+  for (;;) {
+    const hasWork = queue.length > 0 || (await condition(() => queue.length > 0, input.settings.cooldownMs));
+    if (!hasWork) break;
+    const routed = queue.shift();
+    if (!routed) continue;
+    current = routed;
+    upsertSearchAttributes([
+      { key: PlaybookKey, value: routed.playbook },
+      { key: SeverityKey, value: routed.finding.severity },
+    ]);
+    const settings = input.settings.playbooks[routed.playbook];
+    const outcome = settings ? await handleFinding(routed, settings, report) : unknownPlaybook(routed);
+    outcomes.push(outcome);
+    current = undefined;
+    report(outcome.status, outcome.reason);
+    if (queue.length === 0) {
+      phase = 'COOLDOWN';
+      setCurrentDetails(`**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${input.settings.cooldownMs} ms.`);
+    }
+  }
+
+  const last = outcomes[outcomes.length - 1];
+  return { status: last ? last.status : 'NO_ACTION', outcomes };
+
+  function unknownPlaybook(routed: RoutedFinding): Outcome {
+    // A newer ingest may route to a playbook this execution's policy snapshot predates; a new run will pick it up.
+    const at = new Date().toISOString();
+    const reason = `this execution's policy has no settings for playbook '${routed.playbook}'`;
+    log.error('Finding cannot be handled by this execution', { playbook: routed.playbook });
+    return { ...routed, status: 'ESCALATED', reason, changes: [], compensations: [], startedAt: at, finishedAt: at };
+  }
+}
