@@ -1,0 +1,171 @@
+/**
+ * The only place our own code reads `process.env` (DESIGN §2). Each loader validates what it reads and fails with
+ * the variable's name; the Temporal connection settings are read by `@temporalio/envconfig`, AWS credentials and
+ * `AWS_ENDPOINT_URL` by the AWS SDK itself (we only look at the endpoint to switch S3 to path-style addressing).
+ */
+
+/** Thrown when a setting is missing or malformed; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Returns a required variable or throws naming it. */
+export function requireEnv(env: Env, name: string, hint = ''): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is not set${hint ? ` (${hint})` : ''}`);
+  return value;
+}
+
+function urlEnv(env: Env, name: string, required: true): string;
+function urlEnv(env: Env, name: string, required: false): string | undefined;
+function urlEnv(env: Env, name: string, required: boolean): string | undefined {
+  const value = required ? requireEnv(env, name) : read(env, name);
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got '${value}'`);
+  }
+  return value;
+}
+
+function topicArnEnv(env: Env, name: string): string {
+  const value = requireEnv(env, name, 'an SNS topic ARN');
+  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/.test(value)) {
+    throw new ConfigError(`${name} must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got '${value}'`);
+  }
+  return value;
+}
+
+function intEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+function regionEnv(env: Env): string {
+  const region = read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION');
+  if (!region) throw new ConfigError('AWS_REGION is not set (the region of the queue, topics and audit bucket)');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
+  return region;
+}
+
+function taskQueueEnv(env: Env): string {
+  const queue = read(env, 'TEMPORAL_TASK_QUEUE') ?? 'remediation';
+  if (!/^[\w.:/-]{1,200}$/.test(queue)) throw new ConfigError(`TEMPORAL_TASK_QUEUE has invalid characters: '${queue}'`);
+  return queue;
+}
+
+/** Settings shared by every command that talks to AWS. */
+export interface AwsSettings {
+  readonly region: string;
+  /** `AWS_ENDPOINT_URL`, when every client is pointed at an emulator. */
+  readonly endpoint?: string;
+}
+
+/** Settings of `remediator worker`. */
+export interface WorkerConfig extends AwsSettings {
+  readonly taskQueue: string;
+  readonly notifyTopicArn: string;
+  readonly oncallTopicArn: string;
+  readonly auditBucket?: string;
+  readonly temporalUiUrl: string;
+}
+
+/** Settings of `remediator ingest`. */
+export interface IngestConfig extends AwsSettings {
+  readonly taskQueue: string;
+  readonly queueUrl: string;
+  /** Explicit dead-letter queue; otherwise taken from the queue's redrive policy. */
+  readonly deadLetterQueueUrl?: string;
+  readonly policyPath?: string;
+  readonly waitTimeSeconds: number;
+  readonly concurrency: number;
+}
+
+/** Settings of the CLI commands that only need the client side. */
+export interface ClientConfig {
+  readonly taskQueue: string;
+  readonly policyPath?: string;
+  readonly temporalUiUrl: string;
+}
+
+function awsSettings(env: Env): AwsSettings {
+  const endpoint = urlEnv(env, 'AWS_ENDPOINT_URL', false);
+  return { region: regionEnv(env), ...(endpoint ? { endpoint } : {}) };
+}
+
+function bucketEnv(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+    throw new ConfigError(`${name} is not a valid S3 bucket name: '${value}'`);
+  }
+  return value;
+}
+
+/** Reads the worker's settings. */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const auditBucket = bucketEnv(env, 'AUDIT_BUCKET');
+  return {
+    ...awsSettings(env),
+    taskQueue: taskQueueEnv(env),
+    notifyTopicArn: topicArnEnv(env, 'NOTIFY_TOPIC_ARN'),
+    oncallTopicArn: topicArnEnv(env, 'ONCALL_TOPIC_ARN'),
+    ...(auditBucket ? { auditBucket } : {}),
+    temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
+  };
+}
+
+/** Reads the ingest bridge's settings. */
+export function loadIngestConfig(env: Env = process.env): IngestConfig {
+  const deadLetterQueueUrl = urlEnv(env, 'INGEST_DLQ_URL', false);
+  const policyPath = read(env, 'REMEDIATION_POLICY');
+  return {
+    ...awsSettings(env),
+    taskQueue: taskQueueEnv(env),
+    queueUrl: urlEnv(env, 'INGEST_QUEUE_URL', true),
+    ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
+    ...(policyPath ? { policyPath } : {}),
+    waitTimeSeconds: intEnv(env, 'INGEST_WAIT_TIME_SECONDS', 20, 0, 20),
+    concurrency: intEnv(env, 'INGEST_CONCURRENCY', 10, 1, 10),
+  };
+}
+
+/** Reads what client-only commands (send-event, status, approve) need. */
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const policyPath = read(env, 'REMEDIATION_POLICY');
+  return {
+    taskQueue: taskQueueEnv(env),
+    ...(policyPath ? { policyPath } : {}),
+    temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
+  };
+}
+
+/** Settings of the local stack (`dev`, `demo`) and the tests that start real servers. */
+export interface DevStackConfig {
+  /** The Temporal CLI binary built by `scripts/ensure-temporal.sh`. */
+  readonly temporalCliPath: string;
+  /** The moto server command. */
+  readonly motoServerPath: string;
+}
+
+/** Reads where the local-stack binaries are; defaults match `scripts/ensure-*.sh`. */
+export function loadDevStackConfig(env: Env = process.env): DevStackConfig {
+  const cacheDir = read(env, 'REMEDIATOR_CACHE_DIR') ?? `${read(env, 'HOME') ?? '/tmp'}/.cache/remediator`;
+  return {
+    temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') ?? `${cacheDir}/bin/temporal`,
+    motoServerPath: read(env, 'MOTO_SERVER_PATH') ?? 'moto_server',
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * What the bridge does with one message body: parse, normalise, route, dispatch. Returns a disposition; throws only
+ * when Temporal is unavailable (the bridge then keeps the message and backs off).
+ */
+import type { RemediationPolicy } from '../domain/policy';
+import type { FindingDispatcher } from './dispatcher';
+import { parseMessageBody } from './envelope';
+import { normaliseEvent } from './normalise';
+import { IngestRejection } from './rejection';
+import { routeFinding } from './router';
+import { isRequestRejected } from './temporal-errors';
+
+/** What to do with the SQS message. */
+export type Disposition =
+  | { kind: 'delivered'; workflowId: string; eventId: string; resourceId: string; playbook: string }
+  | { kind: 'acknowledged'; reason: string; eventId?: string; resourceId?: string }
+  | { kind: 'dead-letter'; reason: string };
+
+/** Error meaning "Temporal did not accept the finding; try again later". */
+export class TemporalUnavailableError extends Error {
+  override readonly name = 'TemporalUnavailableError';
+}
+
+/** Builds the per-message handler. */
+export function createMessageHandler(policy: RemediationPolicy, dispatcher: FindingDispatcher) {
+  return async function handleMessage(body: string): Promise<Disposition> {
+    let normalised;
+    try {
+      normalised = normaliseEvent(parseMessageBody(body));
+    } catch (err) {
+      if (err instanceof IngestRejection) return { kind: 'dead-letter', reason: err.message };
+      throw err;
+    }
+    if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
+    const { finding } = normalised;
+    const ids = { eventId: finding.eventId, resourceId: finding.resource.resourceId };
+    const decision = routeFinding(finding, policy);
+    if (decision.action === 'acknowledge') return { kind: 'acknowledged', reason: decision.reason, ...ids };
+    const routed = { finding, playbook: decision.playbook };
+    try {
+      const result =
+        decision.action === 'start' ? await dispatcher.start(routed) : await dispatcher.signalOnly(routed);
+      if (result.kind === 'not-running') {
+        return {
+          kind: 'acknowledged',
+          reason: `${finding.state} for ${finding.control}: no remediation running for ${result.workflowId}`,
+          ...ids,
+        };
+      }
+      return { kind: 'delivered', workflowId: result.workflowId, playbook: decision.playbook, ...ids };
+    } catch (err) {
+      if (isRequestRejected(err)) return { kind: 'dead-letter', reason: `Temporal rejected the finding: ${(err as Error).message}` };
+      throw new TemporalUnavailableError(`Temporal did not accept the finding: ${(err as Error).message}`, { cause: err });
+    }
+  };
+}

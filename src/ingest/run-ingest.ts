@@ -1,0 +1,56 @@
+/**
+ * `remediator ingest`: wires the SQS bridge to Temporal and runs it until SIGTERM/SIGINT, finishing in-flight
+ * messages before exiting 0.
+ */
+import { PLAYBOOKS } from '../domain/playbooks';
+import { resolveExecutionSettings } from '../domain/policy';
+import { AwsClients } from '../aws/clients';
+import { ConfigError, loadIngestConfig } from '../config';
+import type { Logger } from '../logger';
+import { loadPolicy } from '../policy/load-policy';
+import { checkReachable, lazyClient, temporalTarget } from '../temporal/connection';
+import { FindingDispatcher } from './dispatcher';
+import { createMessageHandler } from './message-handler';
+import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
+
+/** Runs the bridge until a shutdown signal. */
+export async function runIngest(logger: Logger): Promise<void> {
+  const config = loadIngestConfig();
+  const policy = loadPolicy(config.policyPath);
+  const clients = new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const sqs = clients.sqs(config.region);
+  const deadLetterQueueUrl = config.deadLetterQueueUrl ?? (await discoverDeadLetterQueue(sqs, config.queueUrl));
+  if (!deadLetterQueueUrl) {
+    throw new ConfigError(
+      'INGEST_DLQ_URL is not set and INGEST_QUEUE_URL has no redrive policy: invalid messages need a dead-letter queue',
+    );
+  }
+  const target = temporalTarget();
+  const client = lazyClient(target);
+  const settings = resolveExecutionSettings(policy, Object.keys(PLAYBOOKS));
+  const bridge = new SqsBridge({
+    sqs,
+    queueUrl: config.queueUrl,
+    deadLetterQueueUrl,
+    handleMessage: createMessageHandler(policy, new FindingDispatcher(client, config.taskQueue, settings)),
+    checkTemporal: () => checkReachable(client),
+    logger,
+    waitTimeSeconds: config.waitTimeSeconds,
+    maxMessages: config.concurrency,
+  });
+  const stop = new AbortController();
+  const onSignal = (signal: string): void => {
+    logger.info('Shutdown requested; finishing in-flight messages', { signal });
+    stop.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await bridge.run(stop.signal);
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    clients.destroy();
+    await client.connection.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The built-in policy: reproduces the seed (auto-remediate, retry 30 s ×2 with three retries, 60 s propagation wait)
+ * and a 15-minute cool-down (DESIGN §3).
+ */
+import type { RemediationPolicy } from '../domain/policy';
+
+/** Used when `REMEDIATION_POLICY` is not set. */
+export const DEFAULT_POLICY: RemediationPolicy = {
+  version: 1,
+  cooldownMs: 15 * 60 * 1000,
+  routes: [
+    {
+      source: 'aws.config',
+      controls: ['s3-bucket-public-read-prohibited', 's3-bucket-public-write-prohibited'],
+      playbook: 's3-block-public-access',
+    },
+  ],
+  defaults: {
+    mode: 'auto',
+    propagationWaitMs: 60_000,
+    activityTimeoutMs: 60_000,
+    retry: { initialIntervalMs: 30_000, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 300_000 },
+  },
+  playbooks: {},
+};

@@ -1,0 +1,56 @@
+/**
+ * Temporal connections from `@temporalio/envconfig` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS_*, TEMPORAL_PROFILE and TOML profiles), so the same binary runs against the dev server and Temporal
+ * Cloud.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+/** Where and how to connect, as envconfig resolved it. */
+export interface TemporalTarget {
+  readonly connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+  readonly namespace: string;
+}
+
+/** Resolves the connection settings (dev-server defaults: localhost:7233, namespace `default`). */
+export function temporalTarget(): TemporalTarget {
+  const config = loadClientConnectConfig();
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  return { connectionOptions: { ...config.connectionOptions, address }, namespace: config.namespace ?? 'default' };
+}
+
+/** Options for the client-side `Connection` (same fields as the native one). */
+function clientOptions(target: TemporalTarget): Parameters<typeof Connection.connect>[0] {
+  const { address, tls, apiKey, metadata } = target.connectionOptions;
+  return {
+    address,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(typeof apiKey === 'string' ? { apiKey } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
+/** A client that connects now (fails if the server does not answer). */
+export async function connectClient(target = temporalTarget()): Promise<Client> {
+  const connection = await Connection.connect(clientOptions(target));
+  return new Client({ connection, namespace: target.namespace });
+}
+
+/** A client that connects on first use: for the ingest bridge, which must start while Temporal is down. */
+export function lazyClient(target = temporalTarget()): Client {
+  const connection = Connection.lazy(clientOptions(target));
+  return new Client({ connection, namespace: target.namespace });
+}
+
+/** Resolves when the server answers within `timeoutMs`. */
+export async function checkReachable(client: Client, timeoutMs = 5000): Promise<void> {
+  await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+    client.connection.workflowService.getSystemInfo({}),
+  );
+}
+
+/** The worker's native connection. */
+export async function connectWorker(target = temporalTarget()): Promise<NativeConnection> {
+  return NativeConnection.connect(target.connectionOptions);
+}

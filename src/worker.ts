@@ -1,0 +1,80 @@
+/**
+ * `remediator worker`: connects through envconfig, checks the search attributes, registers the workflows and the
+ * activities built from real AWS clients, and shuts down gracefully on SIGINT/SIGTERM (the Temporal runtime's
+ * default shutdown signals: in-flight activities finish first).
+ */
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { ActivityDeps } from './activities';
+import { AwsClients } from './aws/clients';
+import { loadWorkerConfig } from './config';
+import type { WorkerConfig } from './config';
+import type { Logger } from './logger';
+import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
+import { assertSearchAttributes } from './temporal/search-attributes-check';
+
+/** Where the workflow code is (bundled by the worker at start). */
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+/** Builds a worker from explicit parts: used by `remediator worker`, `dev`, and the tests. */
+export async function createRemediationWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: ReturnType<typeof createActivities>;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: options.activities,
+  });
+}
+
+/** Activity dependencies from the worker configuration. */
+export function activityDepsFromConfig(config: WorkerConfig, namespace: string): ActivityDeps {
+  return {
+    clients: new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) }),
+    notifyTopicArn: config.notifyTopicArn,
+    oncallTopicArn: config.oncallTopicArn,
+    ...(config.auditBucket ? { auditBucket: config.auditBucket } : {}),
+    region: config.region,
+    ui: { temporalUiUrl: config.temporalUiUrl, namespace },
+  };
+}
+
+/** Runs the worker until a shutdown signal. */
+export async function runWorker(logger: Logger): Promise<void> {
+  const config = loadWorkerConfig();
+  const target = temporalTarget();
+  const client = await connectClient(target);
+  try {
+    await assertSearchAttributes(client, target.namespace);
+  } finally {
+    await client.connection.close();
+  }
+  const deps = activityDepsFromConfig(config, target.namespace);
+  const connection = await connectWorker(target);
+  const worker = await createRemediationWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: config.taskQueue,
+    activities: createActivities(deps),
+  });
+  logger.info('Worker started', {
+    address: target.connectionOptions.address,
+    namespace: target.namespace,
+    taskQueue: config.taskQueue,
+    auditBucket: config.auditBucket ?? '(log only)',
+  });
+  try {
+    await worker.run();
+  } finally {
+    deps.clients.destroy();
+    await connection.close();
+    logger.info('Worker stopped');
+  }
+}
