@@ -1,0 +1,58 @@
+/**
+ * The shared EventBridge fixtures (`../shared/fixtures/events/`) and record factories for tests.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Finding } from '../../src/domain/finding';
+import type { ExecutionSettings, PlaybookSettings } from '../../src/domain/policy';
+
+/** Where the shared fixtures live, from the project root. */
+export const FIXTURES_DIR = resolve(__dirname, '../../../shared/fixtures/events');
+
+/** Names of every fixture file. */
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
+}
+
+/** The raw text of one fixture. */
+export function fixtureText(name: string): string {
+  return readFileSync(join(FIXTURES_DIR, name), 'utf8');
+}
+
+/** A fixture parsed, with optional changes to its detail. */
+export function fixtureEvent(name: string, detailPatch: Record<string, unknown> = {}): Record<string, unknown> {
+  const event = JSON.parse(fixtureText(name)) as Record<string, unknown> & { detail: Record<string, unknown> };
+  return { ...event, detail: { ...event.detail, ...detailPatch } };
+}
+
+/** A NON_COMPLIANT S3 public-read finding for `bucket`. */
+export function s3Finding(bucket: string, overrides: Partial<Finding> = {}): Finding {
+  return {
+    source: 'aws.config',
+    control: 's3-bucket-public-read-prohibited',
+    state: 'FAILED',
+    resource: { account: '123456789012', region: 'ap-northeast-1', resourceType: 'AWS::S3::Bucket', resourceId: bucket },
+    severity: 5,
+    title: `s3-bucket-public-read-prohibited is NON_COMPLIANT for ${bucket}`,
+    observedAt: '2026-11-20T08:14:51.512Z',
+    eventId: `evt-${bucket}`,
+    details: { complianceType: 'NON_COMPLIANT' },
+    ...overrides,
+  };
+}
+
+/** Fast settings for tests: no propagation wait, quick retries, short cool-down. */
+export function fastSettings(overrides: Partial<PlaybookSettings> = {}, cooldownMs = 1000): ExecutionSettings {
+  return {
+    cooldownMs,
+    playbooks: {
+      's3-block-public-access': {
+        mode: 'auto',
+        propagationWaitMs: 0,
+        activityTimeoutMs: 10_000,
+        retry: { initialIntervalMs: 200, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 1000 },
+        ...overrides,
+      },
+    },
+  };
+}
