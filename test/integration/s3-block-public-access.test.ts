@@ -5,6 +5,7 @@ import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-s
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import { createPlaybooks } from '../../src/activities';
 import type { AwsClients } from '../../src/aws/clients';
@@ -17,8 +18,11 @@ let moto: MotoServer;
 let clients: AwsClients;
 let s3: S3Client;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment();
+const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
 const PLAYBOOK = 's3-block-public-access';
+/** Runs an activity in a real activity context, keeping its types. */
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 
 beforeAll(async () => {
   moto = await startSuiteMoto();
@@ -47,13 +51,13 @@ const step = 'put-public-access-block';
 describe('analyze', () => {
   it('plans the four-setting block for a bucket without one', async () => {
     await createBucket(s3, 'open-bucket');
-    const analysis = await env.run(activities.analyze, request('open-bucket'));
+    const analysis = await run(activities.analyze, request('open-bucket'));
     expect(analysis.verdict).toBe('remediate');
     expect(analysis.plan.map((p) => p.step)).toEqual([step]);
   });
 
   it('is NO_ACTION for a bucket that no longer exists', async () => {
-    const analysis = await env.run(activities.analyze, request('gone-bucket'));
+    const analysis = await run(activities.analyze, request('gone-bucket'));
     expect(analysis).toMatchObject({ verdict: 'no_action', reason: expect.stringContaining('no longer exists') });
   });
 
@@ -70,7 +74,7 @@ describe('analyze', () => {
         },
       }),
     );
-    const analysis = await env.run(activities.analyze, request('closed-bucket'));
+    const analysis = await run(activities.analyze, request('closed-bucket'));
     expect(analysis).toMatchObject({ verdict: 'no_action', reason: expect.stringContaining('already blocks') });
   });
 
@@ -82,7 +86,7 @@ describe('analyze', () => {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
       }),
     );
-    const analysis = await env.run(activities.analyze, request('half-bucket'));
+    const analysis = await run(activities.analyze, request('half-bucket'));
     expect(analysis).toMatchObject({ verdict: 'remediate', reason: 'public access block is incomplete' });
   });
 });
@@ -90,11 +94,11 @@ describe('analyze', () => {
 describe('apply, verify and compensate', () => {
   it('blocks all four settings, is idempotent, and verifies with a fresh read', async () => {
     await createBucket(s3, 'fix-me');
-    const prior = await env.run(activities.capturePriorState, request('fix-me'));
+    const prior = await run(activities.capturePriorState, request('fix-me'));
     expect(prior).toEqual({ publicAccessBlock: null });
 
-    const first = await env.run(activities.applyStep, { ...request('fix-me'), step, prior });
-    const second = await env.run(activities.applyStep, { ...request('fix-me'), step, prior });
+    const first = await run(activities.applyStep, { ...request('fix-me'), step, prior });
+    const second = await run(activities.applyStep, { ...request('fix-me'), step, prior });
 
     expect(first.changed).toBe(true);
     expect(second.changed).toBe(false);
@@ -104,7 +108,7 @@ describe('apply, verify and compensate', () => {
       BlockPublicPolicy: true,
       RestrictPublicBuckets: true,
     });
-    const verification = await env.run(activities.verify, request('fix-me'));
+    const verification = await run(activities.verify, request('fix-me'));
     expect(verification.passed).toBe(true);
   });
 
@@ -112,11 +116,11 @@ describe('apply, verify and compensate', () => {
     const partial = { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: true };
     await createBucket(s3, 'partial');
     await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'partial', PublicAccessBlockConfiguration: partial }));
-    const prior = await env.run(activities.capturePriorState, request('partial'));
-    await env.run(activities.applyStep, { ...request('partial'), step, prior });
+    const prior = await run(activities.capturePriorState, request('partial'));
+    await run(activities.applyStep, { ...request('partial'), step, prior });
 
-    const restored = await env.run(activities.compensateStep, { ...request('partial'), step, prior });
-    const again = await env.run(activities.compensateStep, { ...request('partial'), step, prior });
+    const restored = await run(activities.compensateStep, { ...request('partial'), step, prior });
+    const again = await run(activities.compensateStep, { ...request('partial'), step, prior });
 
     expect(restored.changed).toBe(true);
     expect(again.changed).toBe(false);
@@ -125,28 +129,27 @@ describe('apply, verify and compensate', () => {
 
   it('compensates by deleting the configuration when the bucket had none', async () => {
     await createBucket(s3, 'had-none');
-    const prior = await env.run(activities.capturePriorState, request('had-none'));
-    await env.run(activities.applyStep, { ...request('had-none'), step, prior });
-    await env.run(activities.compensateStep, { ...request('had-none'), step, prior });
+    const prior = await run(activities.capturePriorState, request('had-none'));
+    await run(activities.applyStep, { ...request('had-none'), step, prior });
+    await run(activities.compensateStep, { ...request('had-none'), step, prior });
     expect(await blockOf('had-none')).toBeNull();
   });
 
   it('verification fails when the block was removed after the change', async () => {
     await createBucket(s3, 'drifted');
-    const verification = await env.run(activities.verify, request('drifted'));
+    const verification = await run(activities.verify, request('drifted'));
     expect(verification).toMatchObject({ passed: false, detail: expect.stringContaining('no configuration') });
   });
 
   it('fails non-retryably, typed with the AWS error, when the bucket vanished before the change', async () => {
-    const failure = await env
-      .run(activities.applyStep, { ...request('vanished'), step, prior: { publicAccessBlock: null } })
+    const failure = await run(activities.applyStep, { ...request('vanished'), step, prior: { publicAccessBlock: null } })
       .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'NoSuchBucket', nonRetryable: true });
   });
 
   it('rejects an unknown playbook without retrying', async () => {
-    const failure = await env.run(activities.analyze, { finding: s3Finding('x'), playbook: 'nope' }).catch((e: unknown) => e);
+    const failure = await run(activities.analyze, { finding: s3Finding('x'), playbook: 'nope' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'UnknownPlaybook', nonRetryable: true });
   });
 });

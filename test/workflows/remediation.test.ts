@@ -1,0 +1,247 @@
+/**
+ * The remediation workflow on the real Temporal dev server, with real activities against moto. Failures that moto
+ * cannot produce (AccessDenied, a step that breaks after another succeeded) are injected into the AWS client or the
+ * activity and named as such.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeletePublicAccessBlockCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { remediationWorkflowId } from '../../src/domain/finding';
+import type { Finding } from '../../src/domain/finding';
+import type { RemediationResult } from '../../src/domain/remediation';
+import { RemediationStatusKey } from '../../src/domain/search-attributes';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { statusQuery } from '../../src/workflows/definitions';
+import type { remediationWorkflow } from '../../src/workflows';
+import { createBucket, drainQueue, motoClients } from '../helpers/aws';
+import { fastSettings, s3Finding } from '../helpers/fixtures';
+import { startWorkflowStack } from '../helpers/workflow-stack';
+import type { WorkflowStack } from '../helpers/workflow-stack';
+
+let stack: WorkflowStack;
+
+beforeAll(async () => {
+  stack = await startWorkflowStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const PLAYBOOK = 's3-block-public-access';
+
+async function blockOf(bucket: string) {
+  try {
+    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
+    throw err;
+  }
+}
+
+function newBucket(): string {
+  return `wf-${randomUUID().slice(0, 12)}`;
+}
+
+async function dispatch(
+  taskQueue: string,
+  finding: Finding,
+  settings = fastSettings(),
+): Promise<WorkflowHandle<typeof remediationWorkflow>> {
+  const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, settings);
+  await dispatcher.start({ finding, playbook: PLAYBOOK });
+  return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
+}
+
+const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+
+it('remediates a public bucket: blocked, verified, notified, searchable', async () => {
+  // Prepare
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const worker = await stack.worker(taskQueue, stack.activities());
+
+  // Act
+  const result: RemediationResult = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket));
+    return handle.result();
+  });
+
+  // Assess
+  expect(result.status).toBe('REMEDIATED');
+  const [outcome] = result.outcomes;
+  expect(outcome?.prior).toEqual({ publicAccessBlock: null });
+  expect(outcome?.changes).toEqual([expect.objectContaining({ step: 'put-public-access-block', changed: true })]);
+  expect(outcome?.verification?.passed).toBe(true);
+  expect(await blockOf(bucket)).toEqual(ALL_ON);
+  const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
+  const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
+  expect(note?.Subject).toBe(`[REMEDIATED] ${PLAYBOOK} on ${bucket} (123456789012/ap-northeast-1)`);
+  expect(note?.Message).toContain('/workflows/remediation%2F123456789012%2Fap-northeast-1');
+  const description = await stack.env.client.workflow.getHandle(remediationWorkflowId(s3Finding(bucket).resource)).describe();
+  expect(description.typedSearchAttributes.get(RemediationStatusKey)).toBe('REMEDIATED');
+});
+
+it('escalates when the independent verification finds the fix undone during the propagation wait', async () => {
+  // Prepare
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const worker = await stack.worker(taskQueue, stack.activities());
+
+  // Act: someone removes the block while the workflow waits for propagation.
+  const result: RemediationResult = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({ propagationWaitMs: 3000 }));
+    for (let i = 0; i < 100; i += 1) {
+      const status = await handle.query(statusQuery);
+      if (status.phase === 'WAITING_PROPAGATION') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stack.raw.s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+    return handle.result();
+  });
+
+  // Assess
+  expect(result.status).toBe('ESCALATED');
+  expect(result.outcomes[0]?.verification?.passed).toBe(false);
+  expect(result.outcomes[0]?.escalation).toMatchObject({
+    reason: expect.stringContaining('verification failed'),
+    errorType: 'VerificationFailed',
+    ticket: expect.stringMatching(/^REM-/),
+  });
+  const pages = await drainQueue(stack.raw.sqs, stack.resources.oncallInboxUrl, 1);
+  expect(pages.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toContain(
+    `[ESCALATED] ${PLAYBOOK} on ${bucket} (123456789012/ap-northeast-1)`,
+  );
+});
+
+it('compensates completed changes in reverse when a later step fails (failure injected into a second step)', async () => {
+  // Prepare: real activities, with a second planned step whose apply fails for good.
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const real = stack.activities();
+  const compensated: string[] = [];
+  const activities = {
+    ...real,
+    analyze: async (req: Parameters<typeof real.analyze>[0]) => {
+      const analysis = await real.analyze(req);
+      return { ...analysis, plan: [...analysis.plan, { step: 'injected-step', description: 'fails on purpose' }] };
+    },
+    applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+      if (req.step === 'injected-step') {
+        throw ApplicationFailure.create({ message: 'injected', type: 'AccessDenied', nonRetryable: true });
+      }
+      return real.applyStep(req);
+    },
+    compensateStep: async (req: Parameters<typeof real.compensateStep>[0]) => {
+      compensated.push(req.step);
+      if (req.step === 'injected-step') return { step: req.step, changed: false, detail: 'nothing to undo' };
+      return real.compensateStep(req);
+    },
+  };
+  const worker = await stack.worker(taskQueue, activities);
+
+  // Act
+  const result: RemediationResult = await worker.runUntil(async () =>
+    (await dispatch(taskQueue, s3Finding(bucket))).result(),
+  );
+
+  // Assess
+  expect(result.status).toBe('ESCALATED');
+  expect(compensated).toEqual(['injected-step', 'put-public-access-block']);
+  expect(result.outcomes[0]?.compensations).toEqual([
+    expect.objectContaining({ step: 'injected-step', changed: false }),
+    expect.objectContaining({ step: 'put-public-access-block', changed: true }),
+  ]);
+  expect(result.outcomes[0]?.escalation?.errorType).toBe('AccessDenied');
+  expect(await blockOf(bucket)).toBeNull();
+});
+
+it('escalates at once on a non-retryable AWS error (AccessDenied injected into the S3 client)', async () => {
+  // Prepare: the S3 client answers PutPublicAccessBlock with AccessDenied, as an IAM policy without the action would.
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const clients = motoClients(stack.moto.endpoint);
+  let putAttempts = 0;
+  clients.s3('123456789012', 'ap-northeast-1').middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutPublicAccessBlockCommand') {
+        putAttempts += 1;
+        throw new S3ServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+          message: 'User is not authorized to perform: s3:PutBucketPublicAccessBlock',
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectAccessDenied' },
+  );
+  const worker = await stack.worker(taskQueue, stack.activities(clients));
+
+  // Act
+  const started = Date.now();
+  const result: RemediationResult = await worker.runUntil(async () =>
+    (await dispatch(taskQueue, s3Finding(bucket), fastSettings({ retry: { initialIntervalMs: 5000, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 5000 } }))).result(),
+  );
+
+  // Assess: one attempt, no retry backoff spent, typed failure, on-call paged.
+  expect(result.status).toBe('ESCALATED');
+  expect(putAttempts).toBe(1);
+  expect(Date.now() - started).toBeLessThan(5000 + 2000);
+  expect(result.outcomes[0]?.escalation).toMatchObject({ errorType: 'AccessDenied', reason: expect.stringContaining('AccessDenied') });
+  expect(await blockOf(bucket)).toBeNull();
+});
+
+it('handles a duplicate event once: the repeat is recorded, not re-applied', async () => {
+  // Prepare
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const real = stack.activities();
+  let applies = 0;
+  const worker = await stack.worker(taskQueue, {
+    ...real,
+    applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+      applies += 1;
+      return real.applyStep(req);
+    },
+  });
+
+  // Act: the same finding twice (SQS redelivery, or Config re-sending it with a new event id).
+  const result: RemediationResult = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({}, 3000));
+    await dispatch(taskQueue, s3Finding(bucket, { eventId: 'evt-repeat', observedAt: '2026-11-20T09:00:00Z' }), fastSettings({}, 3000));
+    const snapshot = await handle.query(statusQuery);
+    expect(snapshot.repeats).toBe(1);
+    return handle.result();
+  });
+
+  // Assess
+  expect(result.status).toBe('REMEDIATED');
+  expect(result.outcomes).toHaveLength(1);
+  expect(applies).toBe(1);
+});
+
+it('handles a finding with new content after the current one, in the same execution', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const worker = await stack.worker(taskQueue, stack.activities());
+
+  const result: RemediationResult = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({}, 3000));
+    await dispatch(taskQueue, s3Finding(bucket, { control: 's3-bucket-public-write-prohibited' }), fastSettings({}, 3000));
+    return handle.result();
+  });
+
+  expect(result.outcomes.map((o) => [o.finding.control, o.status])).toEqual([
+    ['s3-bucket-public-read-prohibited', 'REMEDIATED'],
+    ['s3-bucket-public-write-prohibited', 'NO_ACTION'],
+  ]);
+});
