@@ -102,7 +102,8 @@ export interface ClientConfig {
   readonly temporalUiUrl: string;
 }
 
-function awsSettings(env: Env): AwsSettings {
+/** Reads the AWS region and endpoint override. */
+export function loadAwsSettings(env: Env = process.env): AwsSettings {
   const endpoint = urlEnv(env, 'AWS_ENDPOINT_URL', false);
   return { region: regionEnv(env), ...(endpoint ? { endpoint } : {}) };
 }
@@ -119,7 +120,7 @@ function bucketEnv(env: Env, name: string): string | undefined {
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const auditBucket = bucketEnv(env, 'AUDIT_BUCKET');
   return {
-    ...awsSettings(env),
+    ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
     notifyTopicArn: topicArnEnv(env, 'NOTIFY_TOPIC_ARN'),
     oncallTopicArn: topicArnEnv(env, 'ONCALL_TOPIC_ARN'),
@@ -133,7 +134,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const deadLetterQueueUrl = urlEnv(env, 'INGEST_DLQ_URL', false);
   const policyPath = read(env, 'REMEDIATION_POLICY');
   return {
-    ...awsSettings(env),
+    ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
     queueUrl: urlEnv(env, 'INGEST_QUEUE_URL', true),
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
@@ -165,7 +166,7 @@ export interface DevStackConfig {
 export function loadDevStackConfig(env: Env = process.env): DevStackConfig {
   const cacheDir = read(env, 'REMEDIATOR_CACHE_DIR') ?? `${read(env, 'HOME') ?? '/tmp'}/.cache/remediator`;
   return {
-    temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') ?? `${cacheDir}/bin/temporal`,
+    temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') ?? `${cacheDir}/temporal-cli-v1.5.1/temporal`,
     motoServerPath: read(env, 'MOTO_SERVER_PATH') ?? 'moto_server',
   };
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The demo, as the first command on a fresh clone: installs what is missing, then runs `remediator demo` on the local
+# stack (Temporal dev server with Web UI + moto + worker + ingest bridge).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-deps.sh
+TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
+MOTO_SERVER_PATH="$(bash scripts/ensure-moto.sh)"
+export TEMPORAL_CLI_PATH MOTO_SERVER_PATH
+exec node dist/src/cli.js demo "$@"

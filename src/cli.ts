@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * `remediator`: the command-line entry point (DESIGN §3). Each command has `--help`.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { runDemo } from './commands/demo';
+import { runDev } from './commands/dev';
+import { replayHistories } from './commands/replay';
+import { sendEvent } from './commands/send-event';
+import { status } from './commands/status';
+import { ConfigError, loadClientConfig } from './config';
+import { runIngest } from './ingest/run-ingest';
+import { jsonLogger } from './logger';
+import { PolicyError } from './policy/load-policy';
+import { connectClient } from './temporal/connection';
+import { MissingSearchAttributesError } from './temporal/search-attributes-check';
+import { runWorker } from './worker';
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a TCP port (1-65535)');
+  return n;
+}
+
+const ENVIRONMENT_HELP = `
+Environment:
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE  Temporal connection (envconfig)
+  TEMPORAL_TASK_QUEUE   task queue (default: remediation)
+  AWS_REGION            region of the queue, topics and audit bucket; credentials from the default chain
+  AWS_ENDPOINT_URL      point every AWS client at an emulator (moto)
+  INGEST_QUEUE_URL      the SQS queue EventBridge delivers detector events to (ingest)
+  INGEST_DLQ_URL        dead-letter queue for invalid messages (default: from the queue's redrive policy)
+  NOTIFY_TOPIC_ARN      SNS topic for outcomes (worker)
+  ONCALL_TOPIC_ARN      SNS topic for escalations (worker)
+  AUDIT_BUCKET          S3 bucket for audit records (optional; logged otherwise)
+  REMEDIATION_POLICY    policy file, YAML or JSON (default: built-in seed policy)
+  TEMPORAL_UI_URL       base URL of the Temporal Web UI for links in notifications`;
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('remediator')
+    .description('Durable auto-remediation for AWS on Temporal: analyse, fix, verify, notify, escalate.')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .showHelpAfterError();
+
+  program
+    .command('worker')
+    .description('Run the Temporal worker (workflows + AWS activities). Stops gracefully on SIGINT/SIGTERM.')
+    .action(async () => runWorker(jsonLogger('worker')));
+
+  program
+    .command('ingest')
+    .description(
+      'Run the ingest bridge: long-poll INGEST_QUEUE_URL, validate and route each event, signal-with-start the ' +
+        "resource's workflow, delete only after Temporal accepted it. SIGTERM finishes in-flight messages, exits 0.",
+    )
+    .action(async () => runIngest(jsonLogger('ingest')));
+
+  program
+    .command('dev')
+    .description('Run the local stack: Temporal dev server with Web UI, moto, worker and ingest bridge.')
+    .option('--temporal-port <port>', 'Temporal frontend port', port, 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port', port, 8233)
+    .option('--moto-port <port>', 'moto port', port, 5055)
+    .action(async (opts: { temporalPort: number; uiPort: number; motoPort: number }) => {
+      const { policyPath } = loadClientConfig();
+      await runDev({ ...opts, ...(policyPath ? { policyPath } : {}) }, jsonLogger('dev', 'warn'), print);
+    });
+
+  program
+    .command('demo')
+    .description('Run the seed scenario end to end on a fresh local stack and print the outcome with its UI link.')
+    .option('--keep-running', 'keep the stack up afterwards to explore the Temporal UI', false)
+    .option('--headless', 'start the Temporal dev server without its Web UI', false)
+    .action(async (opts: { keepRunning: boolean; headless: boolean }) => {
+      const outcome = await runDemo(opts, jsonLogger('demo', 'warn'), print);
+      if (outcome.status !== 'REMEDIATED') process.exitCode = 1;
+    });
+
+  program
+    .command('send-event')
+    .description('Put an EventBridge event (JSON file) on a bus, or directly on a queue with --queue-url.')
+    .argument('<file.json>', 'an EventBridge event as AWS documents it')
+    .option('--bus <name>', 'event bus name', 'default')
+    .option('--queue-url <url>', 'send the raw event to this SQS queue instead of EventBridge')
+    .action(async (file: string, opts: { bus: string; queueUrl?: string }) => print(await sendEvent(file, opts)));
+
+  program
+    .command('status')
+    .description('Show one remediation (by workflow id) or list the running ones.')
+    .argument('[workflowId]', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
+    .action(async (workflowId?: string) => {
+      loadClientConfig();
+      const client = await connectClient();
+      try {
+        print(await status(client, workflowId));
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  program
+    .command('replay')
+    .description('Replay recorded workflow histories (JSON) against the current workflow code.')
+    .argument('<history.json...>', 'histories exported from the Temporal UI/CLI or test/replay/histories')
+    .action(async (files: string[]) => {
+      const { ok, lines } = await replayHistories(files);
+      lines.forEach(print);
+      if (!ok) process.exitCode = 1;
+    });
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
+  const known = err instanceof ConfigError || err instanceof PolicyError || err instanceof MissingSearchAttributesError;
+  process.stderr.write(`remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+  process.exit(known ? 2 : 1);
+});

@@ -1,0 +1,128 @@
+/**
+ * `remediator demo`: the seed scenario end to end on the local stack. A public bucket is created in moto, the Config
+ * NON_COMPLIANT event is put on EventBridge, the rule delivers it to SQS, the bridge starts the workflow, the worker
+ * blocks public access, verifies it, and notifies; the outcome is printed with the Temporal UI link.
+ */
+import { join } from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  CreateBucketCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketAclCommand,
+} from '@aws-sdk/client-s3';
+import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { executionLink } from '../activities/messages';
+import { loadDevStackConfig } from '../config';
+import { remediationWorkflowId } from '../domain/finding';
+import type { RemediationPolicy } from '../domain/policy';
+import type { Outcome } from '../domain/remediation';
+import { startLocalStack } from '../devstack/local-stack';
+import { normaliseEvent } from '../ingest/normalise';
+import type { Logger } from '../logger';
+import { DEFAULT_POLICY } from '../policy/default-policy';
+import { statusQuery } from '../workflows/definitions';
+import { projectRoot } from './project-root';
+import { putEvent, readEventFile } from './send-event';
+
+/** Demo policy: the seed's, with a 5 s propagation wait and quick retries so the demo takes seconds. */
+export const DEMO_POLICY: RemediationPolicy = {
+  ...DEFAULT_POLICY,
+  defaults: {
+    ...DEFAULT_POLICY.defaults,
+    propagationWaitMs: 5000,
+    retry: { ...DEFAULT_POLICY.defaults.retry, initialIntervalMs: 1000 },
+  },
+};
+
+/** Options of the demo. */
+export interface DemoOptions {
+  readonly keepRunning: boolean;
+  readonly headless: boolean;
+}
+
+/** Runs the demo; resolves with the outcome. */
+export async function runDemo(options: DemoOptions, logger: Logger, print: (line: string) => void): Promise<Outcome> {
+  const devstack = loadDevStackConfig();
+  const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
+  const { event } = readEventFile(eventFile);
+  const normalised = normaliseEvent(event);
+  if (normalised.kind !== 'finding') throw new Error(`${eventFile} is not a finding`);
+  const { resource } = normalised.finding;
+
+  print('Starting the local stack (Temporal dev server, moto, worker, ingest bridge)...');
+  const stack = await startLocalStack({
+    temporalCliPath: devstack.temporalCliPath,
+    motoServerPath: devstack.motoServerPath,
+    policy: DEMO_POLICY,
+    logger,
+    region: resource.region,
+    headless: options.headless,
+  });
+  try {
+    const s3 = stack.clients.s3(resource.account, resource.region);
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: resource.resourceId,
+        CreateBucketConfiguration: { LocationConstraint: resource.region as BucketLocationConstraint },
+      }),
+    );
+    await s3.send(new PutBucketAclCommand({ Bucket: resource.resourceId, ACL: 'public-read' }));
+    print(`Created bucket ${resource.resourceId} in moto with a public-read ACL and no public access block.`);
+
+    const events = new EventBridgeClient({ region: resource.region, endpoint: stack.moto.endpoint, credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }) });
+    const eventId = await putEvent(events, event, 'default');
+    events.destroy();
+    print(`Put the Config NON_COMPLIANT event on EventBridge (event ${eventId}); the rule delivers it to SQS.`);
+
+    const workflowId = remediationWorkflowId(resource);
+    const outcome = await waitForOutcome(stack.client, workflowId, 120_000);
+    const handle = stack.client.workflow.getHandle(workflowId);
+    const { runId } = await handle.describe();
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: resource.resourceId }));
+    const note = await stack.clients
+      .sqs(resource.region)
+      .send(new ReceiveMessageCommand({ QueueUrl: stack.resources.notifyInboxUrl, WaitTimeSeconds: 5 }));
+    const subject = note.Messages?.[0]?.Body ? (JSON.parse(note.Messages[0].Body) as { Subject?: string }).Subject : undefined;
+
+    print('');
+    print(`Outcome:        ${outcome.status} — ${outcome.reason}`);
+    print(`Prior state:    ${JSON.stringify(outcome.prior)}`);
+    for (const change of outcome.changes) print(`Change:         ${change.step}: ${change.detail}`);
+    print(`Bucket now:     ${JSON.stringify(block.PublicAccessBlockConfiguration)}`);
+    print(`Notification:   ${subject ?? '(none received)'}`);
+    print(`Temporal UI:    ${executionLink({ workflowId, runId }, { temporalUiUrl: stack.temporal.uiUrl ?? 'http://localhost:8233', namespace: stack.temporal.namespace })}`);
+    if (options.keepRunning) {
+      print('');
+      print('The stack keeps running so you can explore the Temporal UI. In another shell:');
+      for (const [k, v] of Object.entries(stack.env)) print(`  export ${k}=${v}`);
+      print('Press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    return outcome;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function waitForOutcome(
+  client: Awaited<ReturnType<typeof startLocalStack>>['client'],
+  workflowId: string,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const snapshot = await client.workflow.getHandle(workflowId).query(statusQuery);
+      const outcome = snapshot.outcomes[0];
+      if (outcome) return outcome;
+    } catch {
+      // Not started yet: the event is still on its way through EventBridge and SQS.
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`No outcome for ${workflowId} within ${timeoutMs} ms`);
+}

@@ -1,0 +1,77 @@
+/**
+ * `remediator send-event <file.json>`: puts an EventBridge event on a bus (the real delivery path, through the
+ * rule to the ingest queue), or straight onto a queue with `--queue-url`.
+ */
+import { readFileSync } from 'node:fs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { loadAwsSettings } from '../config';
+import { parseMessageBody } from '../ingest/envelope';
+import type { EventBridgeEnvelope } from '../ingest/envelope';
+
+/** Options of send-event. */
+export interface SendEventOptions {
+  readonly bus: string;
+  readonly queueUrl?: string;
+}
+
+/** Reads and validates an event file; throws naming the file and what is wrong. */
+export function readEventFile(path: string): { text: string; event: EventBridgeEnvelope } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return { text, event: parseMessageBody(text) };
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Puts one event on EventBridge (PutEvents) and returns the event id EventBridge assigned. */
+export async function putEvent(events: EventBridgeClient, event: EventBridgeEnvelope, bus: string): Promise<string> {
+  const out = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: bus,
+          Source: event.source,
+          DetailType: event['detail-type'],
+          Detail: JSON.stringify(event.detail),
+          Resources: event.resources,
+          Time: new Date(event.time),
+        },
+      ],
+    }),
+  );
+  const entry = out.Entries?.[0];
+  if (!entry?.EventId || (out.FailedEntryCount ?? 0) > 0) {
+    throw new Error(`PutEvents rejected the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+  }
+  return entry.EventId;
+}
+
+/** Runs the command. */
+export async function sendEvent(path: string, options: SendEventOptions): Promise<string> {
+  const { text, event } = readEventFile(path);
+  const aws = loadAwsSettings();
+  const common = { region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) };
+  if (options.queueUrl) {
+    const sqs = new SQSClient(common);
+    try {
+      const out = await sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: text }));
+      return `sent ${event['detail-type']} to ${options.queueUrl} as message ${out.MessageId ?? '?'}`;
+    } finally {
+      sqs.destroy();
+    }
+  }
+  const events = new EventBridgeClient(common);
+  try {
+    const id = await putEvent(events, event, options.bus);
+    return `put ${event['detail-type']} on bus '${options.bus}' as event ${id}`;
+  } finally {
+    events.destroy();
+  }
+}

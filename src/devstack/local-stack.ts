@@ -1,0 +1,143 @@
+/**
+ * The local stack of `remediator dev` and `demo`: the Temporal dev server (with Web UI), moto with the AWS side
+ * created, and the worker and ingest bridge running in this process against them.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { AwsClients } from '../aws/clients';
+import { PLAYBOOKS } from '../domain/playbooks';
+import { resolveExecutionSettings } from '../domain/policy';
+import type { RemediationPolicy } from '../domain/policy';
+import { FindingDispatcher } from '../ingest/dispatcher';
+import { createMessageHandler } from '../ingest/message-handler';
+import { SqsBridge } from '../ingest/sqs-bridge';
+import type { Logger } from '../logger';
+import { checkReachable } from '../temporal/connection';
+import { createRemediationWorker } from '../worker';
+import { createLocalResources } from './local-resources';
+import type { LocalResources } from './local-resources';
+import { startMoto } from './moto-server';
+import type { MotoServer } from './moto-server';
+import { startTemporalDevServer } from './temporal-dev-server';
+import type { TemporalDevServer } from './temporal-dev-server';
+
+/** Credentials for the emulator only; moto accepts any. */
+const EMULATOR_CREDENTIALS = async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' });
+
+/** A running local stack. */
+export interface LocalStack {
+  readonly temporal: TemporalDevServer;
+  readonly moto: MotoServer;
+  readonly resources: LocalResources;
+  readonly client: Client;
+  readonly clients: AwsClients;
+  readonly region: string;
+  readonly taskQueue: string;
+  /** Environment that points `remediator` commands in another shell at this stack. */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Options of the local stack. */
+export interface LocalStackOptions {
+  readonly temporalCliPath: string;
+  readonly motoServerPath: string;
+  readonly policy: RemediationPolicy;
+  readonly logger: Logger;
+  readonly region?: string;
+  readonly headless?: boolean;
+  readonly temporalPort?: number;
+  readonly uiPort?: number;
+  readonly motoPort?: number;
+}
+
+/** Starts every part and wires them; `stop()` shuts them down in reverse order. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const region = options.region ?? 'ap-northeast-1';
+  const taskQueue = 'remediation';
+  const { logger } = options;
+  const [temporal, moto] = await Promise.all([
+    startTemporalDevServer({
+      binary: options.temporalCliPath,
+      headless: options.headless ?? false,
+      ...(options.temporalPort ? { port: options.temporalPort } : {}),
+      ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+    }),
+    startMoto(options.motoServerPath, options.motoPort),
+  ]);
+  logger.info('Servers ready', { temporal: temporal.address, ui: temporal.uiUrl, moto: moto.endpoint });
+  const clients = new AwsClients({ endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const events = new EventBridgeClient({ region, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const resources = await createLocalResources(
+    { sqs: clients.sqs(region), sns: clients.sns(region), s3: clients.s3('self', region), events },
+    'remediator',
+  );
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const worker: Worker = await createRemediationWorker({
+    connection: nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    activities: createActivities({
+      clients,
+      notifyTopicArn: resources.notifyTopicArn,
+      oncallTopicArn: resources.oncallTopicArn,
+      auditBucket: resources.auditBucket,
+      region,
+      ui: { temporalUiUrl: temporal.uiUrl ?? 'http://localhost:8233', namespace: temporal.namespace },
+    }),
+  });
+  const workerRun = worker.run();
+  const settings = resolveExecutionSettings(options.policy, Object.keys(PLAYBOOKS));
+  const bridge = new SqsBridge({
+    sqs: clients.sqs(region),
+    queueUrl: resources.ingestQueueUrl,
+    deadLetterQueueUrl: resources.deadLetterQueueUrl,
+    handleMessage: createMessageHandler(options.policy, new FindingDispatcher(client, taskQueue, settings)),
+    checkTemporal: () => checkReachable(client),
+    logger,
+    waitTimeSeconds: 1,
+  });
+  const stopBridge = new AbortController();
+  const bridgeRun = bridge.run(stopBridge.signal);
+  const env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local-emulator',
+    AWS_SECRET_ACCESS_KEY: 'local-emulator',
+    INGEST_QUEUE_URL: resources.ingestQueueUrl,
+    INGEST_DLQ_URL: resources.deadLetterQueueUrl,
+    NOTIFY_TOPIC_ARN: resources.notifyTopicArn,
+    ONCALL_TOPIC_ARN: resources.oncallTopicArn,
+    AUDIT_BUCKET: resources.auditBucket,
+  };
+  return {
+    temporal,
+    moto,
+    resources,
+    client,
+    clients,
+    region,
+    taskQueue,
+    env,
+    async stop() {
+      stopBridge.abort();
+      await bridgeRun;
+      worker.shutdown();
+      await workerRun;
+      await nativeConnection.close();
+      await connection.close();
+      events.destroy();
+      clients.destroy();
+      await Promise.all([temporal.stop(), moto.stop()]);
+    },
+  };
+}
