@@ -13,11 +13,13 @@ import {
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { executionLink } from '../activities/messages';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadDevStackConfig } from '../config';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome } from '../domain/remediation';
 import { startLocalStack } from '../devstack/local-stack';
+import { preferPort } from '../devstack/processes';
 import { normaliseEvent } from '../ingest/normalise';
 import type { Logger } from '../logger';
 import { DEFAULT_POLICY } from '../policy/default-policy';
@@ -43,6 +45,8 @@ export interface DemoOptions {
 
 /** Runs the demo; resolves with the outcome. */
 export async function runDemo(options: DemoOptions, logger: Logger, print: (line: string) => void): Promise<Outcome> {
+  // Keep the terminal for the story; the SDK's own info logs would drown it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
@@ -58,6 +62,8 @@ export async function runDemo(options: DemoOptions, logger: Logger, print: (line
     logger,
     region: resource.region,
     headless: options.headless,
+    temporalPort: await preferPort(7233),
+    uiPort: await preferPort(8233),
   });
   try {
     const s3 = stack.clients.s3(resource.account, resource.region);

@@ -1,6 +1,7 @@
 /**
  * `remediator dev`: the local stack in the foreground until Ctrl-C, printing the environment other shells need.
  */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadDevStackConfig } from '../config';
 import { startLocalStack } from '../devstack/local-stack';
 import type { Logger } from '../logger';
@@ -12,6 +13,8 @@ export async function runDev(
   logger: Logger,
   print: (line: string) => void,
 ): Promise<void> {
+  // Keep the terminal for the story; the SDK's own info logs would drown it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const devstack = loadDevStackConfig();
   const stack = await startLocalStack({
     temporalCliPath: devstack.temporalCliPath,

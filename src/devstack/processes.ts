@@ -73,3 +73,13 @@ export async function waitUntilReady(
   await server.stop();
   throw new Error(`${name} did not answer within ${timeoutMs} ms:\n${server.output()}`);
 }
+
+/** `preferred` when it is free on 127.0.0.1, otherwise any free port. */
+export async function preferPort(preferred: number): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(freePort()));
+    server.listen(preferred, '127.0.0.1', () => server.close(() => resolve(preferred)));
+  });
+}

@@ -13,7 +13,8 @@ export const eventBridgeEnvelopeSchema = z.object({
   id: z.string().min(1).max(256),
   'detail-type': z.string().min(1).max(256),
   source: z.string().min(1).max(256),
-  account: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
+  // The bus's account. Findings take their account from the detail; moto's EventBridge omits this field.
+  account: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id').optional(),
   time: z.string().min(1),
   region: z.string().min(1).max(64),
   resources: z.array(z.string()).default([]),

@@ -11,6 +11,7 @@ describe('parseMessageBody', () => {
     // Assess
     expect(envelope.id).toMatch(/\S/);
     expect(envelope.account).toMatch(/^\d{12}$/);
+    expect(envelope.source).toMatch(/^aws\./);
     expect(typeof envelope.detail).toBe('object');
   });
 
