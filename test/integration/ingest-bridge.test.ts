@@ -1,0 +1,216 @@
+/**
+ * The ingest bridge against moto's SQS and the real Temporal dev server: delivery, dead-lettering with the reason,
+ * acknowledgements, an outage (a real TCP cut between the bridge and Temporal), and a graceful stop.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { resolveExecutionSettings } from '../../src/domain/policy';
+import type { MotoServer } from '../../src/devstack/moto-server';
+import { freePort } from '../../src/devstack/processes';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { createMessageHandler } from '../../src/ingest/message-handler';
+import type { Disposition } from '../../src/ingest/message-handler';
+import { SqsBridge } from '../../src/ingest/sqs-bridge';
+import { silentLogger } from '../../src/logger';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { checkReachable } from '../../src/temporal/connection';
+import { drainQueue, rawClients } from '../helpers/aws';
+import { fixtureEvent, fixtureText } from '../helpers/fixtures';
+import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
+import { createTcpProxy } from '../helpers/tcp-proxy';
+
+let env: TestWorkflowEnvironment;
+let moto: MotoServer;
+let raw: ReturnType<typeof rawClients>;
+
+beforeAll(async () => {
+  [env, moto] = await Promise.all([startSuiteTemporal(), startSuiteMoto()]);
+  raw = rawClients(moto.endpoint);
+});
+afterAll(async () => {
+  await env?.teardown();
+  await moto?.stop();
+});
+
+async function queues() {
+  const id = randomUUID().slice(0, 8);
+  const source = await raw.sqs.send(new CreateQueueCommand({ QueueName: `ingest-${id}`, Attributes: { VisibilityTimeout: '30' } }));
+  const dlq = await raw.sqs.send(new CreateQueueCommand({ QueueName: `dlq-${id}` }));
+  return { queueUrl: source.QueueUrl!, dlqUrl: dlq.QueueUrl! };
+}
+
+function bridgeFor(client: Client, queueUrl: string, dlqUrl: string, wrap?: (h: (b: string) => Promise<Disposition>) => (b: string) => Promise<Disposition>) {
+  const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
+  // No worker polls this task queue: the test checks what reached Temporal, not the remediation.
+  const handler = createMessageHandler(DEFAULT_POLICY, new FindingDispatcher(client, `no-worker-${randomUUID()}`, settings));
+  return new SqsBridge({
+    sqs: raw.sqs,
+    queueUrl,
+    deadLetterQueueUrl: dlqUrl,
+    handleMessage: wrap ? wrap(handler) : handler,
+    checkTemporal: () => checkReachable(client, 1000),
+    logger: silentLogger,
+    waitTimeSeconds: 1,
+    backoffInitialMs: 200,
+    backoffMaxMs: 500,
+  });
+}
+
+async function visibleAndInFlight(queueUrl: string): Promise<[number, number]> {
+  const out = await raw.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return [Number(out.Attributes?.ApproximateNumberOfMessages), Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible)];
+}
+
+async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('condition not met in time');
+}
+
+function bucketEvent(bucket: string, complianceType = 'NON_COMPLIANT'): string {
+  const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as { detail: { newEvaluationResult: object } };
+  return JSON.stringify(
+    fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
+      resourceId: bucket,
+      newEvaluationResult: { ...base.detail.newEvaluationResult, complianceType },
+    }),
+  );
+}
+
+const workflowIdOf = (bucket: string) => `remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/${bucket}`;
+
+async function runningWorkflow(workflowId: string): Promise<boolean> {
+  try {
+    await env.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+it('signal-with-starts the resource execution and deletes the message; an SNS-wrapped event works too', async () => {
+  const { queueUrl, dlqUrl } = await queues();
+  const bucket = `b-${randomUUID().slice(0, 8)}`;
+  const wrapped = `w-${randomUUID().slice(0, 8)}`;
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket) }));
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify({ Type: 'Notification', MessageId: 'm1', TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:fwd', Message: bucketEvent(wrapped) }),
+    }),
+  );
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  await until(async () => bridge.stats.delivered === 2);
+  stop.abort();
+  await run;
+
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await runningWorkflow(workflowIdOf(wrapped))).toBe(true);
+  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+});
+
+it('dead-letters invalid messages with the reason and keeps the loop running', async () => {
+  const { queueUrl, dlqUrl } = await queues();
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{not json' }));
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent('bad bucket id') }));
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  await until(async () => bridge.stats.deadLettered === 2);
+  stop.abort();
+  await run;
+
+  const dead = await drainQueue(raw.sqs, dlqUrl, 2);
+  const reasons = dead.map((m) => m.MessageAttributes?.ErrorReason?.StringValue ?? '');
+  expect(reasons).toEqual(
+    expect.arrayContaining([expect.stringContaining('not JSON'), expect.stringContaining('resourceId')]),
+  );
+  expect(dead.map((m) => m.Body)).toEqual(expect.arrayContaining(['{not json']));
+  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+});
+
+it('acknowledges what needs no action: COMPLIANT with nothing running, no playbook, unsupported types', async () => {
+  const { queueUrl, dlqUrl } = await queues();
+  const bucket = `c-${randomUUID().slice(0, 8)}`;
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket, 'COMPLIANT') }));
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(fixtureEvent('config-s3-bucket-public-read-noncompliant.json', { configRuleName: 'cloudtrail-enabled' })),
+    }),
+  );
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: fixtureText('cloudwatch-alarm-high-cpu.json') }));
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  await until(async () => bridge.stats.acknowledged === 3);
+  stop.abort();
+  await run;
+
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
+  expect(bridge.stats.deadLettered).toBe(0);
+  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+});
+
+it('stops receiving while Temporal is unreachable and delivers once it is back', async () => {
+  // Prepare: the bridge reaches Temporal through a proxy that starts cut.
+  const proxy = await createTcpProxy(env.address, await freePort());
+  const connection = Connection.lazy({ address: proxy.address, connectTimeout: 500 });
+  const client = new Client({ connection, namespace: 'default' });
+  const { queueUrl, dlqUrl } = await queues();
+  const bucket = `o-${randomUUID().slice(0, 8)}`;
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket) }));
+  const bridge = bridgeFor(client, queueUrl, dlqUrl);
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  // Act + Assess: during the outage nothing is received, so SQS counts no receive against the message.
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(bridge.stats.received).toBe(0);
+  expect(await visibleAndInFlight(queueUrl)).toEqual([1, 0]);
+
+  await proxy.up();
+  await until(async () => bridge.stats.delivered === 1, 30_000);
+  stop.abort();
+  await run;
+  await proxy.down();
+  await connection.close();
+
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+});
+
+it('finishes in-flight messages when stopped', async () => {
+  const { queueUrl, dlqUrl } = await queues();
+  const bucket = `s-${randomUUID().slice(0, 8)}`;
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket) }));
+  const stop = new AbortController();
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl, (handler) => async (body) => {
+    stop.abort(); // the stop arrives while this message is being handled
+    await new Promise((r) => setTimeout(r, 500));
+    return handler(body);
+  });
+
+  await bridge.run(stop.signal);
+
+  expect(bridge.stats.delivered).toBe(1);
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+});
