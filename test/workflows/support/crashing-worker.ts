@@ -1,0 +1,51 @@
+/**
+ * A worker process that applies the real change and then hangs, so the test can kill it with SIGKILL between the
+ * AWS call and the activity's completion: the worst moment for a crash.
+ */
+import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../../src/activities';
+import { WORKFLOWS_PATH } from '../../../src/worker';
+import { motoClients } from '../../helpers/aws';
+
+interface Args {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  motoEndpoint: string;
+  notifyTopicArn: string;
+  oncallTopicArn: string;
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const real = createActivities({
+    clients: motoClients(args.motoEndpoint),
+    notifyTopicArn: args.notifyTopicArn,
+    oncallTopicArn: args.oncallTopicArn,
+    region: 'ap-northeast-1',
+    ui: { temporalUiUrl: 'http://localhost:8233', namespace: args.namespace },
+  });
+  const connection = await NativeConnection.connect({ address: args.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: args.namespace,
+    taskQueue: args.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: {
+      ...real,
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        await real.applyStep(req);
+        process.stdout.write('APPLIED\n');
+        return new Promise<never>(() => undefined);
+      },
+    },
+  });
+  process.stdout.write('READY\n');
+  await worker.run();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
