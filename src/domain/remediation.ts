@@ -83,7 +83,7 @@ export interface Outcome {
   readonly finishedAt: string;
 }
 
-/** The workflow result (DESIGN §3): `status` is the outcome of the run (its last handled finding). */
+/** The workflow result (DESIGN §3): `status` is the outcome of the run (see `runStatus`). */
 export interface RemediationResult {
   readonly status: OutcomeStatus;
   readonly outcomes: readonly Outcome[];
@@ -111,4 +111,26 @@ export interface AuditRecord {
   readonly reason: string;
   readonly outcome?: Outcome;
   readonly at: string;
+}
+
+/** How much each status says about a run; the run reports its most significant outcome. */
+const SIGNIFICANCE: Readonly<Record<OutcomeStatus, number>> = {
+  ESCALATED: 6,
+  ROLLED_BACK: 5,
+  REJECTED: 4,
+  REMEDIATED: 3,
+  DRY_RUN: 2,
+  EXEMPT: 1,
+  NO_ACTION: 0,
+};
+
+/**
+ * The status of a run with several outcomes: the most significant one, so a run that remediated one finding and
+ * found nothing left to do for a second still reads REMEDIATED, and any escalation shows.
+ */
+export function runStatus(outcomes: readonly Pick<Outcome, 'status'>[]): OutcomeStatus {
+  return outcomes.reduce<OutcomeStatus>(
+    (worst, o) => (SIGNIFICANCE[o.status] > SIGNIFICANCE[worst] ? o.status : worst),
+    'NO_ACTION',
+  );
 }

@@ -6,6 +6,7 @@
 import { condition, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { findingFingerprint } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
+import { runStatus } from '../domain/remediation';
 import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
 import { findingSignal, statusQuery } from './definitions';
@@ -89,8 +90,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     }
   }
 
-  const last = outcomes[outcomes.length - 1];
-  return { status: last ? last.status : 'NO_ACTION', outcomes };
+  return { status: runStatus(outcomes), outcomes };
 
   function unknownPlaybook(routed: RoutedFinding): Outcome {
     // A newer ingest may route to a playbook this execution's policy snapshot predates; a new run will pick it up.

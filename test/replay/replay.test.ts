@@ -1,0 +1,42 @@
+/**
+ * Replays every committed history (captured from real runs by scripts/capture-histories.ts) against the current
+ * workflow code: a change that breaks determinism fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/worker';
+import { replayHistories } from '../../src/commands/replay';
+
+const DIR = join(__dirname, 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+});
+
+it('has committed histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(2);
+});
+
+it.each(files)('replays %s without non-determinism', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
+  expect(history.events?.length).toBeGreaterThan(5);
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
+});
+
+it('detects a history the workflow code cannot produce (tampered activity type)', async () => {
+  const first = files[0]!;
+  const json = readFileSync(join(DIR, first), 'utf8').replace(/"name":\s*"analyze"/, '"name": "notAnActivity"');
+  const history = historyFromJSON(JSON.parse(json));
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'tampered')).rejects.toThrow();
+});
+
+it('`remediator replay` reports each file', async () => {
+  const result = await replayHistories(files.map((f) => join(DIR, f)));
+  expect(result.ok).toBe(true);
+  expect(result.lines).toHaveLength(files.length);
+});
