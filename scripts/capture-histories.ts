@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
         if (scenario.bucket) await createBucket(stack.raw.s3, scenario.bucket);
-        for (const finding of scenario.findings) await dispatcher.start({ finding, playbook: 's3-block-public-access' });
+        for (const finding of scenario.findings)
+          await dispatcher.start({ finding, playbook: 's3-block-public-access' });
         const first = scenario.findings[0];
         if (!first) continue;
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(first.resource));

@@ -22,7 +22,8 @@ const print = (line: string): void => {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a TCP port (1-65535)');
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('must be a TCP port (1-65535)');
   return n;
 }
 
@@ -73,7 +74,9 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('demo')
-    .description('Run the seed scenario end to end on a fresh local stack and print the outcome with its UI link.')
+    .description(
+      'Run the seed scenario end to end on a fresh local stack and print the outcome with its UI link.',
+    )
     .option('--keep-running', 'keep the stack up afterwards to explore the Temporal UI', false)
     .option('--headless', 'start the Temporal dev server without its Web UI', false)
     .action(async (opts: { keepRunning: boolean; headless: boolean }) => {
@@ -87,7 +90,9 @@ async function main(argv: string[]): Promise<void> {
     .argument('<file.json>', 'an EventBridge event as AWS documents it')
     .option('--bus <name>', 'event bus name', 'default')
     .option('--queue-url <url>', 'send the raw event to this SQS queue instead of EventBridge')
-    .action(async (file: string, opts: { bus: string; queueUrl?: string }) => print(await sendEvent(file, opts)));
+    .action(async (file: string, opts: { bus: string; queueUrl?: string }) =>
+      print(await sendEvent(file, opts)),
+    );
 
   program
     .command('status')
@@ -117,7 +122,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof PolicyError || err instanceof MissingSearchAttributesError;
-  process.stderr.write(`remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+  const known =
+    err instanceof ConfigError || err instanceof PolicyError || err instanceof MissingSearchAttributesError;
+  process.stderr.write(
+    `remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
+  );
   process.exit(known ? 2 : 1);
 });

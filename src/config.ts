@@ -40,7 +40,9 @@ function urlEnv(env: Env, name: string, required: boolean): string | undefined {
 function topicArnEnv(env: Env, name: string): string {
   const value = requireEnv(env, name, 'an SNS topic ARN');
   if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/.test(value)) {
-    throw new ConfigError(`${name} must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got '${value}'`);
+    throw new ConfigError(
+      `${name} must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got '${value}'`,
+    );
   }
   return value;
 }
@@ -57,14 +59,17 @@ function intEnv(env: Env, name: string, fallback: number, min: number, max: numb
 
 function regionEnv(env: Env): string {
   const region = read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION');
-  if (!region) throw new ConfigError('AWS_REGION is not set (the region of the queue, topics and audit bucket)');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
+  if (!region)
+    throw new ConfigError('AWS_REGION is not set (the region of the queue, topics and audit bucket)');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
   return region;
 }
 
 function taskQueueEnv(env: Env): string {
   const queue = read(env, 'TEMPORAL_TASK_QUEUE') ?? 'remediation';
-  if (!/^[\w.:/-]{1,200}$/.test(queue)) throw new ConfigError(`TEMPORAL_TASK_QUEUE has invalid characters: '${queue}'`);
+  if (!/^[\w.:/-]{1,200}$/.test(queue))
+    throw new ConfigError(`TEMPORAL_TASK_QUEUE has invalid characters: '${queue}'`);
   return queue;
 }
 

@@ -17,7 +17,9 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 export function jsonLogger(component: string, minLevel: Level = 'info'): Logger {
   const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
     if (ORDER[level] < ORDER[minLevel]) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields })}\n`,
+    );
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -38,7 +38,7 @@ interface AwsErrorLike {
 }
 
 function asAwsError(err: unknown): AwsErrorLike {
-  return typeof err === 'object' && err !== null ? (err as AwsErrorLike) : {};
+  return typeof err === 'object' && err !== null ? err : {};
 }
 
 /** The AWS error name (`AccessDenied`, `NoSuchBucket`, ...), or `Error` when the value is not an AWS error. */

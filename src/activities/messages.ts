@@ -36,8 +36,12 @@ export function renderMessage(record: AuditRecord, ui: UiLinkOptions): { subject
     `Resource:  ${r.resourceType} ${r.resourceId}`,
     `Account:   ${r.account}   Region: ${r.region}`,
     `Playbook:  ${record.playbook}`,
-    ...(outcome ? [`Finding:   ${outcome.finding.source} ${outcome.finding.control} (event ${outcome.finding.eventId})`] : []),
-    ...(outcome?.changes.length ? ['Changes:', ...outcome.changes.map((c) => `  - ${c.step}: ${c.detail}`)] : []),
+    ...(outcome
+      ? [`Finding:   ${outcome.finding.source} ${outcome.finding.control} (event ${outcome.finding.eventId})`]
+      : []),
+    ...(outcome?.changes.length
+      ? ['Changes:', ...outcome.changes.map((c) => `  - ${c.step}: ${c.detail}`)]
+      : []),
     ...(outcome?.compensations.length
       ? ['Compensations:', ...outcome.compensations.map((c) => `  - ${c.step}: ${c.detail}`)]
       : []),

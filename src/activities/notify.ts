@@ -44,7 +44,11 @@ export function createNotifyActivities(deps: NotifyDeps) {
         { abortSignal: Context.current().cancellationSignal },
       ),
     );
-    Context.current().log.info('Notification published', { topicArn, subject, workflowId: record.workflowId });
+    Context.current().log.info('Notification published', {
+      topicArn,
+      subject,
+      workflowId: record.workflowId,
+    });
   }
 
   return {

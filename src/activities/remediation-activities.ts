@@ -62,7 +62,12 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
     },
     /** Applies one step, idempotently. */
     async applyStep(request: StepRequest): Promise<StepResult> {
-      const result = await handlerFor(request.playbook).applyStep(request.step, request.finding, request.prior, callContext());
+      const result = await handlerFor(request.playbook).applyStep(
+        request.step,
+        request.finding,
+        request.prior,
+        callContext(),
+      );
       logged('Step applied', request, { step: request.step, changed: result.changed });
       return result;
     },

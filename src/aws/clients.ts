@@ -27,7 +27,12 @@ export class AwsClients {
 
   /** S3 client for a bucket's account and region. */
   s3(account: string, region: string): S3Client {
-    return this.get('s3', account, region, (config) => new S3Client({ ...config, forcePathStyle: !!this.options.endpoint }));
+    return this.get(
+      's3',
+      account,
+      region,
+      (config) => new S3Client({ ...config, forcePathStyle: !!this.options.endpoint }),
+    );
   }
 
   /** EC2 client for an account and region. */

@@ -5,11 +5,7 @@
  */
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  CreateBucketCommand,
-  GetPublicAccessBlockCommand,
-  PutBucketAclCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetPublicAccessBlockCommand, PutBucketAclCommand } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { executionLink } from '../activities/messages';
@@ -44,7 +40,11 @@ export interface DemoOptions {
 }
 
 /** Runs the demo; resolves with the outcome. */
-export async function runDemo(options: DemoOptions, logger: Logger, print: (line: string) => void): Promise<Outcome> {
+export async function runDemo(
+  options: DemoOptions,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<Outcome> {
   // Keep the terminal for the story; the SDK's own info logs would drown it.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const devstack = loadDevStackConfig();
@@ -76,10 +76,16 @@ export async function runDemo(options: DemoOptions, logger: Logger, print: (line
     await s3.send(new PutBucketAclCommand({ Bucket: resource.resourceId, ACL: 'public-read' }));
     print(`Created bucket ${resource.resourceId} in moto with a public-read ACL and no public access block.`);
 
-    const events = new EventBridgeClient({ region: resource.region, endpoint: stack.moto.endpoint, credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }) });
+    const events = new EventBridgeClient({
+      region: resource.region,
+      endpoint: stack.moto.endpoint,
+      credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }),
+    });
     const eventId = await putEvent(events, event, 'default');
     events.destroy();
-    print(`Put the Config NON_COMPLIANT event on EventBridge (event ${eventId}); the rule delivers it to SQS.`);
+    print(
+      `Put the Config NON_COMPLIANT event on EventBridge (event ${eventId}); the rule delivers it to SQS.`,
+    );
 
     const workflowId = remediationWorkflowId(resource);
     const outcome = await waitForOutcome(stack.client, workflowId, 120_000);
@@ -89,7 +95,9 @@ export async function runDemo(options: DemoOptions, logger: Logger, print: (line
     const note = await stack.clients
       .sqs(resource.region)
       .send(new ReceiveMessageCommand({ QueueUrl: stack.resources.notifyInboxUrl, WaitTimeSeconds: 5 }));
-    const subject = note.Messages?.[0]?.Body ? (JSON.parse(note.Messages[0].Body) as { Subject?: string }).Subject : undefined;
+    const subject = note.Messages?.[0]?.Body
+      ? (JSON.parse(note.Messages[0].Body) as { Subject?: string }).Subject
+      : undefined;
 
     print('');
     print(`Outcome:        ${outcome.status} — ${outcome.reason}`);
@@ -97,7 +105,9 @@ export async function runDemo(options: DemoOptions, logger: Logger, print: (line
     for (const change of outcome.changes) print(`Change:         ${change.step}: ${change.detail}`);
     print(`Bucket now:     ${JSON.stringify(block.PublicAccessBlockConfiguration)}`);
     print(`Notification:   ${subject ?? '(none received)'}`);
-    print(`Temporal UI:    ${executionLink({ workflowId, runId }, { temporalUiUrl: stack.temporal.uiUrl ?? 'http://localhost:8233', namespace: stack.temporal.namespace })}`);
+    print(
+      `Temporal UI:    ${executionLink({ workflowId, runId }, { temporalUiUrl: stack.temporal.uiUrl ?? 'http://localhost:8233', namespace: stack.temporal.namespace })}`,
+    );
     if (options.keepRunning) {
       print('');
       print('The stack keeps running so you can explore the Temporal UI. In another shell:');

@@ -14,7 +14,7 @@ export async function replayHistories(paths: string[]): Promise<{ ok: boolean; l
   for (const path of paths) {
     const history: unknown = JSON.parse(readFileSync(path, 'utf8'));
     try {
-      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history as never, basename(path));
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, basename(path));
       lines.push(`ok      ${path}`);
     } catch (err) {
       ok = false;

@@ -31,7 +31,11 @@ export function readEventFile(path: string): { text: string; event: EventBridgeE
 }
 
 /** Puts one event on EventBridge (PutEvents) and returns the event id EventBridge assigned. */
-export async function putEvent(events: EventBridgeClient, event: EventBridgeEnvelope, bus: string): Promise<string> {
+export async function putEvent(
+  events: EventBridgeClient,
+  event: EventBridgeEnvelope,
+  bus: string,
+): Promise<string> {
   const out = await events.send(
     new PutEventsCommand({
       Entries: [
@@ -48,7 +52,9 @@ export async function putEvent(events: EventBridgeClient, event: EventBridgeEnve
   );
   const entry = out.Entries?.[0];
   if (!entry?.EventId || (out.FailedEntryCount ?? 0) > 0) {
-    throw new Error(`PutEvents rejected the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+    throw new Error(
+      `PutEvents rejected the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`,
+    );
   }
   return entry.EventId;
 }

@@ -34,5 +34,7 @@ export async function status(client: Client, workflowId?: string): Promise<strin
     );
     if (rows.length >= 200) break;
   }
-  return rows.length ? [`${'STATUS'.padEnd(20)} ${'PLAYBOOK'.padEnd(24)} WORKFLOW ID`, ...rows].join('\n') : 'No running remediations.';
+  return rows.length
+    ? [`${'STATUS'.padEnd(20)} ${'PLAYBOOK'.padEnd(24)} WORKFLOW ID`, ...rows].join('\n')
+    : 'No running remediations.';
 }

@@ -9,7 +9,11 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /** Names and addresses of what was created. */
@@ -36,7 +40,11 @@ export const DETECTOR_EVENT_PATTERN = {
   ],
 };
 
-async function queue(sqs: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> {
+async function queue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<{ url: string; arn: string }> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
@@ -77,9 +85,15 @@ export async function createLocalResources(
   );
   const ruleName = `${prefix}-detector-events`;
   await events.send(
-    new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify(DETECTOR_EVENT_PATTERN), State: 'ENABLED' }),
+    new PutRuleCommand({
+      Name: ruleName,
+      EventPattern: JSON.stringify(DETECTOR_EVENT_PATTERN),
+      State: 'ENABLED',
+    }),
   );
-  await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 'ingest-queue', Arn: ingest.arn }] }));
+  await events.send(
+    new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 'ingest-queue', Arn: ingest.arn }] }),
+  );
 
   const topics: string[] = [];
   const inboxes: string[] = [];

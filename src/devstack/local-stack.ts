@@ -25,7 +25,10 @@ import { startTemporalDevServer } from './temporal-dev-server';
 import type { TemporalDevServer } from './temporal-dev-server';
 
 /** Credentials for the emulator only; moto accepts any. */
-const EMULATOR_CREDENTIALS = async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' });
+const EMULATOR_CREDENTIALS = async () => ({
+  accessKeyId: 'local-emulator',
+  secretAccessKey: 'local-emulator',
+});
 
 /** A running local stack. */
 export interface LocalStack {
@@ -70,7 +73,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   ]);
   logger.info('Servers ready', { temporal: temporal.address, ui: temporal.uiUrl, moto: moto.endpoint });
   const clients = new AwsClients({ endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
-  const events = new EventBridgeClient({ region, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const events = new EventBridgeClient({
+    region,
+    endpoint: moto.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  });
   const resources = await createLocalResources(
     { sqs: clients.sqs(region), sns: clients.sns(region), s3: clients.s3('self', region), events },
     'remediator',

@@ -20,7 +20,11 @@ export async function startMoto(command: string, port?: number): Promise<MotoSer
   }
   const chosen = port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${chosen}`;
-  const server: ServerProcess = startProcess(command, ['-H', '127.0.0.1', '-p', String(chosen)], 'moto_server');
+  const server: ServerProcess = startProcess(
+    command,
+    ['-H', '127.0.0.1', '-p', String(chosen)],
+    'moto_server',
+  );
   await waitUntilReady(
     server,
     'moto_server',

@@ -65,7 +65,9 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) {
-      throw new Error(`${name} exited with code ${server.child.exitCode} before it was ready:\n${server.output()}`);
+      throw new Error(
+        `${name} exited with code ${server.child.exitCode} before it was ready:\n${server.output()}`,
+      );
     }
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));

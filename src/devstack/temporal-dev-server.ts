@@ -32,7 +32,9 @@ export async function startTemporalDevServer(options: {
   dbFile?: string;
 }): Promise<TemporalDevServer> {
   if (!existsSync(options.binary)) {
-    throw new Error(`Temporal CLI not found at ${options.binary}: run 'bash scripts/ensure-temporal.sh' first`);
+    throw new Error(
+      `Temporal CLI not found at ${options.binary}: run 'bash scripts/ensure-temporal.sh' first`,
+    );
   }
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());

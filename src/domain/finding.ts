@@ -65,5 +65,11 @@ export function findingFingerprint(finding: Finding): string {
     .sort()
     .map((key) => `${key}=${finding.details[key] ?? ''}`)
     .join('&');
-  return [finding.source, finding.control, finding.state, remediationWorkflowId(finding.resource), details].join('|');
+  return [
+    finding.source,
+    finding.control,
+    finding.state,
+    remediationWorkflowId(finding.resource),
+    details,
+  ].join('|');
 }

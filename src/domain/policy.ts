@@ -50,7 +50,10 @@ export interface ExecutionSettings {
 }
 
 /** Resolves per-playbook overrides over the defaults for every playbook id given. */
-export function resolveExecutionSettings(policy: RemediationPolicy, playbookIds: readonly string[]): ExecutionSettings {
+export function resolveExecutionSettings(
+  policy: RemediationPolicy,
+  playbookIds: readonly string[],
+): ExecutionSettings {
   const playbooks: Record<string, PlaybookSettings> = {};
   for (const id of playbookIds) {
     const override = policy.playbooks[id] ?? {};

@@ -5,7 +5,8 @@
 import type { Finding, ResourceRef } from './finding';
 
 /** Final statuses of one handled finding, and of a run (DESIGN §3). */
-export type OutcomeStatus = 'REMEDIATED' | 'ESCALATED' | 'ROLLED_BACK' | 'EXEMPT' | 'DRY_RUN' | 'REJECTED' | 'NO_ACTION';
+export type OutcomeStatus =
+  'REMEDIATED' | 'ESCALATED' | 'ROLLED_BACK' | 'EXEMPT' | 'DRY_RUN' | 'REJECTED' | 'NO_ACTION';
 
 /** Phases shown in the `RemediationStatus` search attribute while an execution works. */
 export type PhaseStatus =

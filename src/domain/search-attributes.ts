@@ -4,7 +4,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** Current phase or final outcome of the execution. */
-export const RemediationStatusKey = defineSearchAttributeKey('RemediationStatus', SearchAttributeType.KEYWORD);
+export const RemediationStatusKey = defineSearchAttributeKey(
+  'RemediationStatus',
+  SearchAttributeType.KEYWORD,
+);
 /** Playbook of the finding being handled. */
 export const PlaybookKey = defineSearchAttributeKey('Playbook', SearchAttributeType.KEYWORD);
 /** CloudFormation-style resource type. */

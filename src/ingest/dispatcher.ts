@@ -21,7 +21,8 @@ import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitio
 import type { RemediationInput } from '../workflows/definitions';
 
 /** What happened to a dispatched finding. */
-export type DispatchResult = { kind: 'delivered'; workflowId: string; runId?: string } | { kind: 'not-running'; workflowId: string };
+export type DispatchResult =
+  { kind: 'delivered'; workflowId: string; runId?: string } | { kind: 'not-running'; workflowId: string };
 
 /** Delivers findings to Temporal. */
 export class FindingDispatcher {

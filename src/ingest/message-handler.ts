@@ -49,8 +49,11 @@ export function createMessageHandler(policy: RemediationPolicy, dispatcher: Find
       }
       return { kind: 'delivered', workflowId: result.workflowId, playbook: decision.playbook, ...ids };
     } catch (err) {
-      if (isRequestRejected(err)) return { kind: 'dead-letter', reason: `Temporal rejected the finding: ${(err as Error).message}` };
-      throw new TemporalUnavailableError(`Temporal did not accept the finding: ${(err as Error).message}`, { cause: err });
+      if (isRequestRejected(err))
+        return { kind: 'dead-letter', reason: `Temporal rejected the finding: ${(err as Error).message}` };
+      throw new TemporalUnavailableError(`Temporal did not accept the finding: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   };
 }

@@ -53,7 +53,8 @@ export function normaliseConfigCompliance(envelope: EventBridgeEnvelope, default
     },
     severity: defaultSeverity,
     title: `AWS Config rule ${detail.configRuleName} is ${result.complianceType} for ${detail.resourceId}`,
-    observedAt: result.evaluationResultIdentifier?.orderingTimestamp ?? result.resultRecordedTime ?? envelope.time,
+    observedAt:
+      result.evaluationResultIdentifier?.orderingTimestamp ?? result.resultRecordedTime ?? envelope.time,
     eventId: envelope.id,
     details: { complianceType: result.complianceType },
   };

@@ -23,18 +23,25 @@ export function controlMatches(control: string, routeControl: string): boolean {
 /** The route whose detector and control match the finding, if any. */
 export function findRoute(finding: Finding, policy: RemediationPolicy): Route | undefined {
   return policy.routes.find(
-    (route) => route.source === finding.source && route.controls.some((c) => controlMatches(finding.control, c)),
+    (route) =>
+      route.source === finding.source && route.controls.some((c) => controlMatches(finding.control, c)),
   );
 }
 
 /** Start (or signal) for failed findings with a playbook; signal-only for passed ones; acknowledge the rest. */
 export function routeFinding(finding: Finding, policy: RemediationPolicy): RouteDecision {
   if (finding.state === 'NOT_APPLICABLE') {
-    return { action: 'acknowledge', reason: `${finding.control} is not applicable to ${finding.resource.resourceId}` };
+    return {
+      action: 'acknowledge',
+      reason: `${finding.control} is not applicable to ${finding.resource.resourceId}`,
+    };
   }
   const route = findRoute(finding, policy);
   if (!route) {
-    return { action: 'acknowledge', reason: `no playbook for ${finding.source} control '${finding.control}'` };
+    return {
+      action: 'acknowledge',
+      reason: `no playbook for ${finding.source} control '${finding.control}'`,
+    };
   }
   if (finding.state === 'PASSED') return { action: 'signal-only', playbook: route.playbook };
   return { action: 'start', playbook: route.playbook };

@@ -19,7 +19,8 @@ export async function runIngest(logger: Logger): Promise<void> {
   const policy = loadPolicy(config.policyPath);
   const clients = new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
   const sqs = clients.sqs(config.region);
-  const deadLetterQueueUrl = config.deadLetterQueueUrl ?? (await discoverDeadLetterQueue(sqs, config.queueUrl));
+  const deadLetterQueueUrl =
+    config.deadLetterQueueUrl ?? (await discoverDeadLetterQueue(sqs, config.queueUrl));
   if (!deadLetterQueueUrl) {
     throw new ConfigError(
       'INGEST_DLQ_URL is not set and INGEST_QUEUE_URL has no redrive policy: invalid messages need a dead-letter queue',

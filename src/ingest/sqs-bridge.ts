@@ -43,7 +43,9 @@ export interface BridgeStats {
 
 /** Finds the dead-letter queue from the source queue's redrive policy. */
 export async function discoverDeadLetterQueue(sqs: SQSClient, queueUrl: string): Promise<string | undefined> {
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+  );
   const redrive = attrs.Attributes?.RedrivePolicy;
   if (!redrive) return undefined;
   const arn = (JSON.parse(redrive) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
@@ -69,7 +71,14 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Runs the bridge until `signal` aborts; in-flight messages are finished before it returns. */
 export class SqsBridge {
-  readonly stats: BridgeStats = { received: 0, delivered: 0, acknowledged: 0, deadLettered: 0, deferred: 0, outages: 0 };
+  readonly stats: BridgeStats = {
+    received: 0,
+    delivered: 0,
+    acknowledged: 0,
+    deadLettered: 0,
+    deferred: 0,
+    outages: 0,
+  };
   private readonly waitTimeSeconds: number;
   private readonly maxMessages: number;
   private readonly backoffInitialMs: number;
@@ -87,7 +96,10 @@ export class SqsBridge {
     const { logger } = this.options;
     let backoffMs = this.backoffInitialMs;
     let temporalUp = false;
-    logger.info('Ingest bridge started', { queueUrl: this.options.queueUrl, deadLetterQueueUrl: this.options.deadLetterQueueUrl });
+    logger.info('Ingest bridge started', {
+      queueUrl: this.options.queueUrl,
+      deadLetterQueueUrl: this.options.deadLetterQueueUrl,
+    });
     while (!signal.aborted) {
       if (!temporalUp) {
         try {
@@ -96,7 +108,10 @@ export class SqsBridge {
           backoffMs = this.backoffInitialMs;
           logger.info('Temporal reachable; receiving');
         } catch (err) {
-          logger.warn('Temporal unreachable; not receiving', { retryInMs: backoffMs, error: (err as Error).message });
+          logger.warn('Temporal unreachable; not receiving', {
+            retryInMs: backoffMs,
+            error: (err as Error).message,
+          });
           await abortableSleep(backoffMs, signal);
           backoffMs = Math.min(backoffMs * 2, this.backoffMaxMs);
           continue;
@@ -116,7 +131,10 @@ export class SqsBridge {
         messages = out.Messages ?? [];
       } catch (err) {
         if (signal.aborted) break;
-        logger.error('ReceiveMessage failed; backing off', { error: (err as Error).message, retryInMs: backoffMs });
+        logger.error('ReceiveMessage failed; backing off', {
+          error: (err as Error).message,
+          retryInMs: backoffMs,
+        });
         await abortableSleep(backoffMs, signal);
         backoffMs = Math.min(backoffMs * 2, this.backoffMaxMs);
         continue;
@@ -163,7 +181,10 @@ export class SqsBridge {
       }
     } catch (err) {
       // Not deleted ⇒ SQS redelivers it after the visibility timeout; delivery to Temporal is idempotent.
-      logger.error('Could not settle message; it will be redelivered', { messageId, error: (err as Error).message });
+      logger.error('Could not settle message; it will be redelivered', {
+        messageId,
+        error: (err as Error).message,
+      });
     }
     return 'ok';
   }

@@ -19,7 +19,12 @@ export const DEFAULT_POLICY: RemediationPolicy = {
     mode: 'auto',
     propagationWaitMs: 60_000,
     activityTimeoutMs: 60_000,
-    retry: { initialIntervalMs: 30_000, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 300_000 },
+    retry: {
+      initialIntervalMs: 30_000,
+      backoffCoefficient: 2,
+      maximumAttempts: 4,
+      maximumIntervalMs: 300_000,
+    },
   },
   playbooks: {},
 };

@@ -17,10 +17,12 @@ export class PolicyError extends Error {
 export function parsePolicy(document: unknown, origin = 'policy'): RemediationPolicy {
   const result = policySchema.safeParse(document);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new PolicyError(`${origin} is invalid:\n  ${problems.join('\n  ')}`, { cause: result.error });
   }
-  return result.data as RemediationPolicy;
+  return result.data;
 }
 
 /** Reads the policy from a file, or returns the built-in default when no path is given. */
@@ -30,13 +32,17 @@ export function loadPolicy(path: string | undefined): RemediationPolicy {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PolicyError(`REMEDIATION_POLICY: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new PolicyError(`REMEDIATION_POLICY: cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let document: unknown;
   try {
     document = parse(text);
   } catch (err) {
-    throw new PolicyError(`REMEDIATION_POLICY: ${path} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+    throw new PolicyError(`REMEDIATION_POLICY: ${path} is not valid YAML/JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parsePolicy(document, `REMEDIATION_POLICY ${path}`);
 }

@@ -18,8 +18,16 @@ const retrySchema = z
 
 const settingsShape = {
   mode: z.enum(['auto', 'dryRun']),
-  propagationWaitMs: z.number().int().min(0).max(24 * 3600 * 1000),
-  activityTimeoutMs: z.number().int().min(1000).max(3600 * 1000),
+  propagationWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600 * 1000),
+  activityTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(3600 * 1000),
   retry: retrySchema,
 };
 
@@ -27,7 +35,11 @@ const settingsShape = {
 export const policySchema = z
   .object({
     version: z.literal(1),
-    cooldownMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000),
+    cooldownMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600 * 1000),
     routes: z.array(
       z
         .object({

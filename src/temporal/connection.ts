@@ -17,7 +17,10 @@ export interface TemporalTarget {
 export function temporalTarget(): TemporalTarget {
   const config = loadClientConnectConfig();
   const address = config.connectionOptions.address ?? 'localhost:7233';
-  return { connectionOptions: { ...config.connectionOptions, address }, namespace: config.namespace ?? 'default' };
+  return {
+    connectionOptions: { ...config.connectionOptions, address },
+    namespace: config.namespace ?? 'default',
+  };
 }
 
 /** Options for the client-side `Connection` (same fields as the native one). */

@@ -24,7 +24,8 @@ export async function findSearchAttributeProblems(client: Client, namespace: str
     const actual = registered[key.name];
     const expected = INDEXED_TYPE[key.type];
     if (actual === undefined || actual === null) problems.push(`${key.name} (${key.type}) is missing`);
-    else if (expected !== undefined && actual !== expected) problems.push(`${key.name} has the wrong type, expected ${key.type}`);
+    else if (expected !== undefined && actual !== expected)
+      problems.push(`${key.name} has the wrong type, expected ${key.type}`);
   }
   return problems;
 }
@@ -33,7 +34,9 @@ export async function findSearchAttributeProblems(client: Client, namespace: str
 export async function assertSearchAttributes(client: Client, namespace: string): Promise<void> {
   const problems = await findSearchAttributeProblems(client, namespace);
   if (problems.length === 0) return;
-  const flags = REQUIRED_SEARCH_ATTRIBUTES.map((k) => `--search-attribute ${k.name}=${k.type === 'DOUBLE' ? 'Double' : 'Keyword'}`).join(' ');
+  const flags = REQUIRED_SEARCH_ATTRIBUTES.map(
+    (k) => `--search-attribute ${k.name}=${k.type === 'DOUBLE' ? 'Double' : 'Keyword'}`,
+  ).join(' ');
   throw new MissingSearchAttributesError(
     `Namespace '${namespace}' lacks search attributes: ${problems.join('; ')}. ` +
       `Create them (Temporal Cloud: in the namespace settings or 'tcld namespace search-attributes add'; ` +

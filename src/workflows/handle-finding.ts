@@ -2,7 +2,13 @@
  * The per-finding state machine of DESIGN §1: analyse → (ticket + escalate | no action | dry run) → capture prior
  * state → apply steps (compensate on failure) → durable propagation wait → independent verify → notify.
  */
-import { ActivityFailure, ApplicationFailure, log, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RoutedFinding } from '../domain/finding';
 import type { PlaybookSettings } from '../domain/policy';
 import type {
@@ -47,7 +53,15 @@ export async function handleFinding(
   const draft: Draft = { changes: [], compensations: [] };
 
   const finish = async (status: OutcomeStatus, reason: string): Promise<Outcome> => {
-    const outcome: Outcome = { finding, playbook, status, reason, ...draft, startedAt, finishedAt: new Date().toISOString() };
+    const outcome: Outcome = {
+      finding,
+      playbook,
+      status,
+      reason,
+      ...draft,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
     log.info('Finding handled', { resourceId, playbook, status, reason });
     return outcome;
   };
@@ -56,17 +70,24 @@ export async function handleFinding(
     report('ESCALATING', `Escalating: ${reason}`);
     let ticket: string | undefined;
     if (withTicket) {
-      ticket = await notify.createTicket.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: `Ticket for ${resourceId}` }, [
-        { ...identity(), finding, playbook, reason },
-      ]);
+      ticket = await notify.createTicket.executeWithOptions(
+        { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Ticket for ${resourceId}` },
+        [{ ...identity(), finding, playbook, reason }],
+      );
     }
     draft.escalation = { reason, ...(ticket ? { ticket } : {}), ...(errorType ? { errorType } : {}) };
     const outcome = await finish('ESCALATED', reason);
     const record = auditRecord('escalation', outcome);
     await bestEffort('escalation', () =>
       Promise.all([
-        notify.notifyOncall.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: `Page on-call: ${resourceId}` }, [record]),
-        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Dashboard/audit record' }, [record]),
+        notify.notifyOncall.executeWithOptions(
+          { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Page on-call: ${resourceId}` },
+          [record],
+        ),
+        notify.recordAudit.executeWithOptions(
+          { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Dashboard/audit record' },
+          [record],
+        ),
       ]),
     );
     return outcome;
@@ -79,9 +100,14 @@ export async function handleFinding(
     await bestEffort('outcome notification', () =>
       Promise.all([
         notifyPeople
-          ? notify.notifyOutcome.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: `Notify ${status}` }, [record])
+          ? notify.notifyOutcome.executeWithOptions(
+              { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Notify ${status}` },
+              [record],
+            )
           : Promise.resolve(),
-        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [record]),
+        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
+          record,
+        ]),
       ]),
     );
     return outcome;
@@ -91,15 +117,17 @@ export async function handleFinding(
   report('ANALYZING', `Analysing ${finding.control} on ${resourceId}`);
   let analysis: Analysis;
   try {
-    analysis = await aws.analyze.executeWithOptions({ ...awsActivityOptions(settings), summary: `Analyse ${resourceId}` }, [
-      request,
-    ]);
+    analysis = await aws.analyze.executeWithOptions(
+      { ...awsActivityOptions(settings), summary: `Analyse ${resourceId}` },
+      [request],
+    );
     draft.analysis = analysis;
   } catch (err) {
     return escalate(`analysis failed: ${failureMessage(err)}`, failureType(err), true);
   }
   if (analysis.verdict === 'no_action') return close('NO_ACTION', analysis.reason, false);
-  if (analysis.verdict === 'cannot_fix') return escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true);
+  if (analysis.verdict === 'cannot_fix')
+    return escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true);
   if (settings.mode === 'dryRun') {
     const plan = analysis.plan.map((s) => s.description).join('; ');
     return close('DRY_RUN', `dry run, nothing changed; would: ${plan}`, true);
@@ -129,11 +157,23 @@ export async function handleFinding(
       draft.changes.push({ ...result, prior, at: new Date().toISOString() });
     } catch (err) {
       const reason = `step ${planned.step} failed: ${failureMessage(err)}`;
-      log.warn('Apply step failed; compensating', { resourceId, step: planned.step, error: failureMessage(err) });
+      log.warn('Apply step failed; compensating', {
+        resourceId,
+        step: planned.step,
+        error: failureMessage(err),
+      });
       // The failed step may have reached AWS before failing, so it is restored too; restores are idempotent.
-      const toRestore = [planned.step, ...draft.changes.filter((c) => c.changed).map((c) => c.step).reverse()];
+      const toRestore = [
+        planned.step,
+        ...draft.changes
+          .filter((c) => c.changed)
+          .map((c) => c.step)
+          .reverse(),
+      ];
       const compensationErrors = await compensate(toRestore, prior);
-      const suffix = compensationErrors.length ? `; compensation incomplete: ${compensationErrors.join('; ')}` : '';
+      const suffix = compensationErrors.length
+        ? `; compensation incomplete: ${compensationErrors.join('; ')}`
+        : '';
       return escalate(`${reason}${suffix}`, failureType(err), true);
     }
   }
@@ -146,9 +186,10 @@ export async function handleFinding(
   report('VERIFYING', `Verifying ${resourceId} with a fresh read`);
   let verification: Verification;
   try {
-    verification = await aws.verify.executeWithOptions({ ...awsActivityOptions(settings), summary: `Verify ${resourceId}` }, [
-      request,
-    ]);
+    verification = await aws.verify.executeWithOptions(
+      { ...awsActivityOptions(settings), summary: `Verify ${resourceId}` },
+      [request],
+    );
     draft.verification = verification;
   } catch (err) {
     return escalate(`verification could not run: ${failureMessage(err)}`, failureType(err), true);

@@ -42,7 +42,11 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     const fingerprint = findingFingerprint(finding);
     if (known.has(fingerprint)) {
       repeats += 1;
-      log.info('Repeat finding recorded, not re-applied', { control: finding.control, eventId: finding.eventId, repeats });
+      log.info('Repeat finding recorded, not re-applied', {
+        control: finding.control,
+        eventId: finding.eventId,
+        repeats,
+      });
       return;
     }
     known.add(fingerprint);
@@ -50,18 +54,15 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     log.info('Finding queued', { control: finding.control, eventId: finding.eventId, queued: queue.length });
   });
 
-  setHandler(
-    statusQuery,
-    (): RemediationSnapshot => ({
-      resource: input.resource,
-      phase,
-      ...(current ? { current: { finding: current.finding, playbook: current.playbook } } : {}),
-      queued: queue.length,
-      repeats,
-      compliantSignals,
-      outcomes,
-    }),
-  );
+  setHandler(statusQuery, (): RemediationSnapshot => ({
+    resource: input.resource,
+    phase,
+    ...(current ? { current: { finding: current.finding, playbook: current.playbook } } : {}),
+    queued: queue.length,
+    repeats,
+    compliantSignals,
+    outcomes,
+  }));
 
   const report = (next: RemediationSnapshot['phase'], details: string): void => {
     phase = next;
@@ -86,7 +87,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     report(outcome.status, outcome.reason);
     if (queue.length === 0) {
       phase = 'COOLDOWN';
-      setCurrentDetails(`**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${input.settings.cooldownMs} ms.`);
+      setCurrentDetails(
+        `**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${input.settings.cooldownMs} ms.`,
+      );
     }
   }
 
@@ -97,6 +100,14 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     const at = new Date().toISOString();
     const reason = `this execution's policy has no settings for playbook '${routed.playbook}'`;
     log.error('Finding cannot be handled by this execution', { playbook: routed.playbook });
-    return { ...routed, status: 'ESCALATED', reason, changes: [], compensations: [], startedAt: at, finishedAt: at };
+    return {
+      ...routed,
+      status: 'ESCALATED',
+      reason,
+      changes: [],
+      compensations: [],
+      startedAt: at,
+      finishedAt: at,
+    };
   }
 }

@@ -88,7 +88,9 @@ it('remediates the fixture bucket from an EventBridge event to a verified block 
   });
   const [note] = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
   const sns = JSON.parse(note?.Body ?? '{}') as { Subject?: string; Message?: string };
-  expect(sns.Subject).toBe('[REMEDIATED] s3-block-public-access on acme-marketing-assets (123456789012/ap-northeast-1)');
+  expect(sns.Subject).toBe(
+    '[REMEDIATED] s3-block-public-access on acme-marketing-assets (123456789012/ap-northeast-1)',
+  );
   const record = JSON.parse(sns.Message?.split('--- machine-readable record ---\n')[1] ?? '{}');
   expect(record).toMatchObject({ kind: 'outcome', status: 'REMEDIATED', resource: { resourceId: bucket } });
   // For the issue note: PutEvents → verified outcome, with the propagation wait at 0.

@@ -37,13 +37,20 @@ export async function createBucket(s3: S3Client, bucket: string, region = FIXTUR
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+      ...(region === 'us-east-1'
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
     }),
   );
 }
 
 /** Receives from a queue until `count` messages arrived or `timeoutMs` passed. */
-export async function drainQueue(sqs: SQSClient, queueUrl: string, count: number, timeoutMs = 20_000): Promise<Message[]> {
+export async function drainQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<Message[]> {
   const found: Message[] = [];
   const deadline = Date.now() + timeoutMs;
   while (found.length < count && Date.now() < deadline) {

@@ -11,7 +11,9 @@ export const FIXTURES_DIR = resolve(__dirname, '../../../shared/fixtures/events'
 
 /** Names of every fixture file. */
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
+  return readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 /** The raw text of one fixture. */
@@ -20,8 +22,13 @@ export function fixtureText(name: string): string {
 }
 
 /** A fixture parsed, with optional changes to its detail. */
-export function fixtureEvent(name: string, detailPatch: Record<string, unknown> = {}): Record<string, unknown> {
-  const event = JSON.parse(fixtureText(name)) as Record<string, unknown> & { detail: Record<string, unknown> };
+export function fixtureEvent(
+  name: string,
+  detailPatch: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const event = JSON.parse(fixtureText(name)) as Record<string, unknown> & {
+    detail: Record<string, unknown>;
+  };
   return { ...event, detail: { ...event.detail, ...detailPatch } };
 }
 
@@ -31,7 +38,12 @@ export function s3Finding(bucket: string, overrides: Partial<Finding> = {}): Fin
     source: 'aws.config',
     control: 's3-bucket-public-read-prohibited',
     state: 'FAILED',
-    resource: { account: '123456789012', region: 'ap-northeast-1', resourceType: 'AWS::S3::Bucket', resourceId: bucket },
+    resource: {
+      account: '123456789012',
+      region: 'ap-northeast-1',
+      resourceType: 'AWS::S3::Bucket',
+      resourceId: bucket,
+    },
     severity: 5,
     title: `s3-bucket-public-read-prohibited is NON_COMPLIANT for ${bucket}`,
     observedAt: '2026-11-20T08:14:51.512Z',
@@ -42,7 +54,10 @@ export function s3Finding(bucket: string, overrides: Partial<Finding> = {}): Fin
 }
 
 /** Fast settings for tests: no propagation wait, quick retries, short cool-down. */
-export function fastSettings(overrides: Partial<PlaybookSettings> = {}, cooldownMs = 1000): ExecutionSettings {
+export function fastSettings(
+  overrides: Partial<PlaybookSettings> = {},
+  cooldownMs = 1000,
+): ExecutionSettings {
   return {
     cooldownMs,
     playbooks: {

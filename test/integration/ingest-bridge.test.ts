@@ -37,15 +37,25 @@ afterAll(async () => {
 
 async function queues() {
   const id = randomUUID().slice(0, 8);
-  const source = await raw.sqs.send(new CreateQueueCommand({ QueueName: `ingest-${id}`, Attributes: { VisibilityTimeout: '30' } }));
+  const source = await raw.sqs.send(
+    new CreateQueueCommand({ QueueName: `ingest-${id}`, Attributes: { VisibilityTimeout: '30' } }),
+  );
   const dlq = await raw.sqs.send(new CreateQueueCommand({ QueueName: `dlq-${id}` }));
   return { queueUrl: source.QueueUrl!, dlqUrl: dlq.QueueUrl! };
 }
 
-function bridgeFor(client: Client, queueUrl: string, dlqUrl: string, wrap?: (h: (b: string) => Promise<Disposition>) => (b: string) => Promise<Disposition>) {
+function bridgeFor(
+  client: Client,
+  queueUrl: string,
+  dlqUrl: string,
+  wrap?: (h: (b: string) => Promise<Disposition>) => (b: string) => Promise<Disposition>,
+) {
   const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
   // No worker polls this task queue: the test checks what reached Temporal, not the remediation.
-  const handler = createMessageHandler(DEFAULT_POLICY, new FindingDispatcher(client, `no-worker-${randomUUID()}`, settings));
+  const handler = createMessageHandler(
+    DEFAULT_POLICY,
+    new FindingDispatcher(client, `no-worker-${randomUUID()}`, settings),
+  );
   return new SqsBridge({
     sqs: raw.sqs,
     queueUrl,
@@ -66,7 +76,10 @@ async function visibleAndInFlight(queueUrl: string): Promise<[number, number]> {
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return [Number(out.Attributes?.ApproximateNumberOfMessages), Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible)];
+  return [
+    Number(out.Attributes?.ApproximateNumberOfMessages),
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible),
+  ];
 }
 
 async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -79,7 +92,9 @@ async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Pro
 }
 
 function bucketEvent(bucket: string, complianceType = 'NON_COMPLIANT'): string {
-  const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as { detail: { newEvaluationResult: object } };
+  const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as {
+    detail: { newEvaluationResult: object };
+  };
   return JSON.stringify(
     fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
       resourceId: bucket,
@@ -108,7 +123,12 @@ it('signal-with-starts the resource execution and deletes the message; an SNS-wr
   await raw.sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
-      MessageBody: JSON.stringify({ Type: 'Notification', MessageId: 'm1', TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:fwd', Message: bucketEvent(wrapped) }),
+      MessageBody: JSON.stringify({
+        Type: 'Notification',
+        MessageId: 'm1',
+        TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:fwd',
+        Message: bucketEvent(wrapped),
+      }),
     }),
   );
   const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
@@ -127,7 +147,9 @@ it('signal-with-starts the resource execution and deletes the message; an SNS-wr
 it('dead-letters invalid messages with the reason and keeps the loop running', async () => {
   const { queueUrl, dlqUrl } = await queues();
   await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{not json' }));
-  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent('bad bucket id') }));
+  await raw.sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent('bad bucket id') }),
+  );
   const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
   const stop = new AbortController();
   const run = bridge.run(stop.signal);
@@ -148,14 +170,25 @@ it('dead-letters invalid messages with the reason and keeps the loop running', a
 it('acknowledges what needs no action: COMPLIANT with nothing running, no playbook, unsupported types', async () => {
   const { queueUrl, dlqUrl } = await queues();
   const bucket = `c-${randomUUID().slice(0, 8)}`;
-  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket, 'COMPLIANT') }));
+  await raw.sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket, 'COMPLIANT') }),
+  );
   await raw.sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(fixtureEvent('config-s3-bucket-public-read-noncompliant.json', { configRuleName: 'cloudtrail-enabled' })),
+      MessageBody: JSON.stringify(
+        fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
+          configRuleName: 'cloudtrail-enabled',
+        }),
+      ),
     }),
   );
-  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: fixtureText('cloudwatch-alarm-high-cpu.json') }));
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: fixtureText('cloudwatch-alarm-high-cpu.json'),
+    }),
+  );
   const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
   const stop = new AbortController();
   const run = bridge.run(stop.signal);

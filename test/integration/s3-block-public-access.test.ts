@@ -22,6 +22,8 @@ const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') 
 const PLAYBOOK = 's3-block-public-access';
 /** Runs an activity in a real activity context, keeping its types. */
 const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  // MockActivityEnvironment.run's generics cannot infer through our activity types; the wrapper restores them.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 
 beforeAll(async () => {
@@ -38,7 +40,8 @@ beforeEach(() => moto.reset());
 
 async function blockOf(bucket: string) {
   try {
-    return (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+    return (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+      .PublicAccessBlockConfiguration;
   } catch (err) {
     if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
     throw err;
@@ -58,7 +61,10 @@ describe('analyze', () => {
 
   it('is NO_ACTION for a bucket that no longer exists', async () => {
     const analysis = await run(activities.analyze, request('gone-bucket'));
-    expect(analysis).toMatchObject({ verdict: 'no_action', reason: expect.stringContaining('no longer exists') });
+    expect(analysis).toMatchObject({
+      verdict: 'no_action',
+      reason: expect.stringContaining('no longer exists'),
+    });
   });
 
   it('is NO_ACTION for a bucket that already blocks everything', async () => {
@@ -75,7 +81,10 @@ describe('analyze', () => {
       }),
     );
     const analysis = await run(activities.analyze, request('closed-bucket'));
-    expect(analysis).toMatchObject({ verdict: 'no_action', reason: expect.stringContaining('already blocks') });
+    expect(analysis).toMatchObject({
+      verdict: 'no_action',
+      reason: expect.stringContaining('already blocks'),
+    });
   });
 
   it('plans a fix when only some settings are on', async () => {
@@ -83,7 +92,12 @@ describe('analyze', () => {
     await s3.send(
       new PutPublicAccessBlockCommand({
         Bucket: 'half-bucket',
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: false,
+        },
       }),
     );
     const analysis = await run(activities.analyze, request('half-bucket'));
@@ -113,9 +127,16 @@ describe('apply, verify and compensate', () => {
   });
 
   it('compensates to the recorded partial configuration', async () => {
-    const partial = { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: true };
+    const partial = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: true,
+    };
     await createBucket(s3, 'partial');
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'partial', PublicAccessBlockConfiguration: partial }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({ Bucket: 'partial', PublicAccessBlockConfiguration: partial }),
+    );
     const prior = await run(activities.capturePriorState, request('partial'));
     await run(activities.applyStep, { ...request('partial'), step, prior });
 
@@ -138,18 +159,26 @@ describe('apply, verify and compensate', () => {
   it('verification fails when the block was removed after the change', async () => {
     await createBucket(s3, 'drifted');
     const verification = await run(activities.verify, request('drifted'));
-    expect(verification).toMatchObject({ passed: false, detail: expect.stringContaining('no configuration') });
+    expect(verification).toMatchObject({
+      passed: false,
+      detail: expect.stringContaining('no configuration'),
+    });
   });
 
   it('fails non-retryably, typed with the AWS error, when the bucket vanished before the change', async () => {
-    const failure = await run(activities.applyStep, { ...request('vanished'), step, prior: { publicAccessBlock: null } })
-      .catch((err: unknown) => err);
+    const failure = await run(activities.applyStep, {
+      ...request('vanished'),
+      step,
+      prior: { publicAccessBlock: null },
+    }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'NoSuchBucket', nonRetryable: true });
   });
 
   it('rejects an unknown playbook without retrying', async () => {
-    const failure = await run(activities.analyze, { finding: s3Finding('x'), playbook: 'nope' }).catch((e: unknown) => e);
+    const failure = await run(activities.analyze, { finding: s3Finding('x'), playbook: 'nope' }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toMatchObject({ type: 'UnknownPlaybook', nonRetryable: true });
   });
 });

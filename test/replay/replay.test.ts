@@ -11,7 +11,9 @@ import { WORKFLOWS_PATH } from '../../src/worker';
 import { replayHistories } from '../../src/commands/replay';
 
 const DIR = join(__dirname, 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
@@ -30,7 +32,10 @@ it.each(files)('replays %s without non-determinism', async (file) => {
 
 it('detects a history the workflow code cannot produce (tampered activity type)', async () => {
   const first = files[0]!;
-  const json = readFileSync(join(DIR, first), 'utf8').replace(/"name":\s*"analyze"/, '"name": "notAnActivity"');
+  const json = readFileSync(join(DIR, first), 'utf8').replace(
+    /"name":\s*"analyze"/,
+    '"name": "notAnActivity"',
+  );
   const history = historyFromJSON(JSON.parse(json));
   await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'tampered')).rejects.toThrow();
 });

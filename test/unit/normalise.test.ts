@@ -32,9 +32,29 @@ describe('parseMessageBody', () => {
 
   it.each([
     ['not JSON', '{oops', /not JSON/],
-    ['no detail-type', JSON.stringify({ version: '0', id: 'x', source: 's', account: '123456789012', time: 't', region: 'r', detail: {} }), /detail-type/],
-    ['a bad account', JSON.stringify({ ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json'), account: '12' }), /account/],
-    ['SNS wrapping garbage', JSON.stringify({ Type: 'Notification', MessageId: 'm', TopicArn: 't', Message: 'nope' }), /SNS Message is not JSON/],
+    [
+      'no detail-type',
+      JSON.stringify({
+        version: '0',
+        id: 'x',
+        source: 's',
+        account: '123456789012',
+        time: 't',
+        region: 'r',
+        detail: {},
+      }),
+      /detail-type/,
+    ],
+    [
+      'a bad account',
+      JSON.stringify({ ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json'), account: '12' }),
+      /account/,
+    ],
+    [
+      'SNS wrapping garbage',
+      JSON.stringify({ Type: 'Notification', MessageId: 'm', TopicArn: 't', Message: 'nope' }),
+      /SNS Message is not JSON/,
+    ],
   ])('rejects %s with a reason', (_label, body, reason) => {
     expect(() => parseMessageBody(body)).toThrow(IngestRejection);
     expect(() => parseMessageBody(body)).toThrow(reason);
@@ -45,7 +65,10 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
   it('takes account and region from the detail, not the envelope', () => {
     // Prepare: the event travelled through a central bus in another account and region.
     const event = {
-      ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json', { awsAccountId: '210987654321', awsRegion: 'eu-west-1' }),
+      ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
+        awsAccountId: '210987654321',
+        awsRegion: 'eu-west-1',
+      }),
       account: '999999999999',
       region: 'us-east-1',
     };
@@ -83,7 +106,9 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
 
   it('maps NOT_APPLICABLE and INSUFFICIENT_DATA to NOT_APPLICABLE', () => {
     for (const complianceType of ['NOT_APPLICABLE', 'INSUFFICIENT_DATA']) {
-      const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as { detail: Record<string, unknown> };
+      const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as {
+        detail: Record<string, unknown>;
+      };
       const event = fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
         newEvaluationResult: { ...(base.detail.newEvaluationResult as object), complianceType },
       });

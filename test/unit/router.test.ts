@@ -32,7 +32,9 @@ describe('routeFinding with the built-in policy', () => {
   });
 
   it('ignores findings from another detector with the same control name', () => {
-    expect(routeFinding(s3Finding('b', { source: 'aws.securityhub' }), DEFAULT_POLICY).action).toBe('acknowledge');
+    expect(routeFinding(s3Finding('b', { source: 'aws.securityhub' }), DEFAULT_POLICY).action).toBe(
+      'acknowledge',
+    );
   });
 });
 

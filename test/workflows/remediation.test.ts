@@ -33,7 +33,8 @@ const PLAYBOOK = 's3-block-public-access';
 
 async function blockOf(bucket: string) {
   try {
-    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+      .PublicAccessBlockConfiguration;
   } catch (err) {
     if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
     throw err;
@@ -54,7 +55,12 @@ async function dispatch(
   return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
 }
 
-const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_ON = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 it('remediates a public bucket: blocked, verified, notified, searchable', async () => {
   // Prepare
@@ -73,14 +79,18 @@ it('remediates a public bucket: blocked, verified, notified, searchable', async 
   expect(result.status).toBe('REMEDIATED');
   const [outcome] = result.outcomes;
   expect(outcome?.prior).toEqual({ publicAccessBlock: null });
-  expect(outcome?.changes).toEqual([expect.objectContaining({ step: 'put-public-access-block', changed: true })]);
+  expect(outcome?.changes).toEqual([
+    expect.objectContaining({ step: 'put-public-access-block', changed: true }),
+  ]);
   expect(outcome?.verification?.passed).toBe(true);
   expect(await blockOf(bucket)).toEqual(ALL_ON);
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
   const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
   expect(note?.Subject).toBe(`[REMEDIATED] ${PLAYBOOK} on ${bucket} (123456789012/ap-northeast-1)`);
   expect(note?.Message).toContain('/workflows/remediation%2F123456789012%2Fap-northeast-1');
-  const description = await stack.env.client.workflow.getHandle(remediationWorkflowId(s3Finding(bucket).resource)).describe();
+  const description = await stack.env.client.workflow
+    .getHandle(remediationWorkflowId(s3Finding(bucket).resource))
+    .describe();
   expect(description.typedSearchAttributes.get(RemediationStatusKey)).toBe('REMEDIATED');
 });
 
@@ -128,7 +138,10 @@ it('compensates completed changes in reverse when a later step fails (failure in
     ...real,
     analyze: async (req: Parameters<typeof real.analyze>[0]) => {
       const analysis = await real.analyze(req);
-      return { ...analysis, plan: [...analysis.plan, { step: 'injected-step', description: 'fails on purpose' }] };
+      return {
+        ...analysis,
+        plan: [...analysis.plan, { step: 'injected-step', description: 'fails on purpose' }],
+      };
     },
     applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
       if (req.step === 'injected-step') {
@@ -187,14 +200,30 @@ it('escalates at once on a non-retryable AWS error (AccessDenied injected into t
   // Act
   const started = Date.now();
   const result: RemediationResult = await worker.runUntil(async () =>
-    (await dispatch(taskQueue, s3Finding(bucket), fastSettings({ retry: { initialIntervalMs: 5000, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 5000 } }))).result(),
+    (
+      await dispatch(
+        taskQueue,
+        s3Finding(bucket),
+        fastSettings({
+          retry: {
+            initialIntervalMs: 5000,
+            backoffCoefficient: 2,
+            maximumAttempts: 4,
+            maximumIntervalMs: 5000,
+          },
+        }),
+      )
+    ).result(),
   );
 
   // Assess: one attempt, no retry backoff spent, typed failure, on-call paged.
   expect(result.status).toBe('ESCALATED');
   expect(putAttempts).toBe(1);
   expect(Date.now() - started).toBeLessThan(5000 + 2000);
-  expect(result.outcomes[0]?.escalation).toMatchObject({ errorType: 'AccessDenied', reason: expect.stringContaining('AccessDenied') });
+  expect(result.outcomes[0]?.escalation).toMatchObject({
+    errorType: 'AccessDenied',
+    reason: expect.stringContaining('AccessDenied'),
+  });
   expect(await blockOf(bucket)).toBeNull();
 });
 
@@ -216,7 +245,11 @@ it('handles a duplicate event once: the repeat is recorded, not re-applied', asy
   // Act: the same finding twice (SQS redelivery, or Config re-sending it with a new event id).
   const result: RemediationResult = await worker.runUntil(async () => {
     const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({}, 3000));
-    await dispatch(taskQueue, s3Finding(bucket, { eventId: 'evt-repeat', observedAt: '2026-11-20T09:00:00Z' }), fastSettings({}, 3000));
+    await dispatch(
+      taskQueue,
+      s3Finding(bucket, { eventId: 'evt-repeat', observedAt: '2026-11-20T09:00:00Z' }),
+      fastSettings({}, 3000),
+    );
     const snapshot = await handle.query(statusQuery);
     expect(snapshot.repeats).toBe(1);
     return handle.result();
@@ -236,7 +269,11 @@ it('handles a finding with new content after the current one, in the same execut
 
   const result: RemediationResult = await worker.runUntil(async () => {
     const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({}, 3000));
-    await dispatch(taskQueue, s3Finding(bucket, { control: 's3-bucket-public-write-prohibited' }), fastSettings({}, 3000));
+    await dispatch(
+      taskQueue,
+      s3Finding(bucket, { control: 's3-bucket-public-write-prohibited' }),
+      fastSettings({}, 3000),
+    );
     return handle.result();
   });
 

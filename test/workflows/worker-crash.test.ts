@@ -26,7 +26,10 @@ function waitForLine(child: ReturnType<typeof spawn>, line: string, timeoutMs: n
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`no '${line}' within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no '${line}' within ${timeoutMs} ms; stderr: ${err}`)),
+      timeoutMs,
+    );
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -84,7 +87,11 @@ it('keeps the original prior state when the worker dies between the change and t
   const [outcome] = result.outcomes;
   expect(outcome?.prior).toEqual({ publicAccessBlock: null });
   expect(outcome?.changes).toEqual([
-    expect.objectContaining({ step: 'put-public-access-block', changed: false, prior: { publicAccessBlock: null } }),
+    expect.objectContaining({
+      step: 'put-public-access-block',
+      changed: false,
+      prior: { publicAccessBlock: null },
+    }),
   ]);
   expect(outcome?.verification?.passed).toBe(true);
 });

@@ -11,7 +11,7 @@ import {
 import type { PublicAccessBlockConfiguration, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Finding } from '../../domain/finding';
-import type { Analysis, PriorState, StepResult, Verification } from '../../domain/remediation';
+import type { Analysis, StepResult, Verification } from '../../domain/remediation';
 import type { AwsClients } from '../../aws/clients';
 import { classified, isNotFound } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
@@ -42,9 +42,15 @@ const STEP = 'put-public-access-block';
 export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
   const s3For = (finding: Finding): S3Client => clients.s3(finding.resource.account, finding.resource.region);
 
-  async function readBlock(s3: S3Client, bucket: string, ctx: CallContext): Promise<PublicAccessBlock | null> {
+  async function readBlock(
+    s3: S3Client,
+    bucket: string,
+    ctx: CallContext,
+  ): Promise<PublicAccessBlock | null> {
     try {
-      const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }), { abortSignal: ctx.abortSignal });
+      const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }), {
+        abortSignal: ctx.abortSignal,
+      });
       return normalise(out.PublicAccessBlockConfiguration);
     } catch (err) {
       // Only "this bucket has no configuration" means null; a missing bucket must surface as NoSuchBucket.
@@ -69,7 +75,12 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
       const s3 = s3For(finding);
       return classified('analyse bucket', async () => {
         if (!(await bucketExists(s3, bucket, ctx))) {
-          return { verdict: 'no_action', reason: `bucket ${bucket} no longer exists`, plan: [], observed: { exists: false } };
+          return {
+            verdict: 'no_action',
+            reason: `bucket ${bucket} no longer exists`,
+            plan: [],
+            observed: { exists: false },
+          };
         }
         const current = await readBlock(s3, bucket, ctx);
         if (current && isFullyBlocked(current)) {
@@ -109,9 +120,12 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
         if (current && isFullyBlocked(current)) {
           return { step, changed: false, detail: 'all four settings were already on' };
         }
-        await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: FULL_BLOCK }), {
-          abortSignal: ctx.abortSignal,
-        });
+        await s3.send(
+          new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: FULL_BLOCK }),
+          {
+            abortSignal: ctx.abortSignal,
+          },
+        );
         return { step, changed: true, detail: 'PutPublicAccessBlock with all four settings on' };
       });
     },
@@ -125,12 +139,17 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
         const current = await readBlock(s3, bucket, ctx);
         if (sameBlock(current, recorded)) return { step, changed: false, detail: 'already as recorded' };
         if (recorded === null) {
-          await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }), { abortSignal: ctx.abortSignal });
+          await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }), {
+            abortSignal: ctx.abortSignal,
+          });
           return { step, changed: true, detail: 'deleted the public access block (the bucket had none)' };
         }
-        await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: recorded }), {
-          abortSignal: ctx.abortSignal,
-        });
+        await s3.send(
+          new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: recorded }),
+          {
+            abortSignal: ctx.abortSignal,
+          },
+        );
         return { step, changed: true, detail: `restored ${JSON.stringify(recorded)}` };
       });
     },
@@ -155,7 +174,11 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
 
 function assertStep(step: string): void {
   if (step !== STEP) {
-    throw ApplicationFailure.create({ message: `s3-block-public-access has no step '${step}'`, type: 'UnknownStep', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: `s3-block-public-access has no step '${step}'`,
+      type: 'UnknownStep',
+      nonRetryable: true,
+    });
   }
 }
 
@@ -174,7 +197,9 @@ function normalise(config: PublicAccessBlockConfiguration | undefined): PublicAc
 
 /** True when every one of the four settings is on. */
 export function isFullyBlocked(block: PublicAccessBlock): boolean {
-  return block.BlockPublicAcls && block.IgnorePublicAcls && block.BlockPublicPolicy && block.RestrictPublicBuckets;
+  return (
+    block.BlockPublicAcls && block.IgnorePublicAcls && block.BlockPublicPolicy && block.RestrictPublicBuckets
+  );
 }
 
 function sameBlock(a: PublicAccessBlock | null, b: PublicAccessBlock | null): boolean {
