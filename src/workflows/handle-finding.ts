@@ -2,13 +2,7 @@
  * The per-finding state machine of DESIGN §1: analyse → (ticket + escalate | no action | dry run) → capture prior
  * state → apply steps (compensate on failure) → durable propagation wait → independent verify → notify.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RoutedFinding } from '../domain/finding';
 import type { PlaybookSettings } from '../domain/policy';
 import type {
