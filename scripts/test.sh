@@ -12,4 +12,8 @@ export TEMPORAL_CLI_PATH MOTO_SERVER_PATH
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
-npx jest --runInBand "$@"
+# A machine-readable report (counts for CI) beside Jest's usual output.
+REPORT="${TEST_REPORT_FILE:-.test-report/jest.json}"
+mkdir -p "$(dirname "$REPORT")"
+rm -f "$REPORT"
+npx jest --runInBand --json --outputFile="$REPORT" "$@"
