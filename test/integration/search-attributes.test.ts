@@ -2,6 +2,7 @@
  * The worker's start-up check against the real dev server: it passes where our search attributes are registered and
  * names each missing one in a namespace that lacks them.
  */
+import { msToTs } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   assertSearchAttributes,
@@ -25,7 +26,7 @@ it('finds nothing missing in the namespace the dev server registered them in', a
 it('names every missing search attribute in a namespace without them', async () => {
   await env.client.connection.workflowService.registerNamespace({
     namespace: 'bare',
-    workflowExecutionRetentionPeriod: { seconds: 86400 },
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
   });
   const failure = await assertSearchAttributes(env.client, 'bare').catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(MissingSearchAttributesError);

@@ -1,0 +1,120 @@
+/**
+ * The `remediator` processes as operators run them: `ingest` and `worker` against the real dev server and moto,
+ * stopped with SIGTERM (exit 0), and refusing to start with a message naming what is wrong (exit 2).
+ */
+import { msToTs } from '@temporalio/common/lib/time';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { remediationWorkflowId } from '../../src/domain/finding';
+import { createBucket, drainQueue } from '../helpers/aws';
+import { fixtureText, s3Finding } from '../helpers/fixtures';
+import { startWorkflowStack } from '../helpers/workflow-stack';
+import type { WorkflowStack } from '../helpers/workflow-stack';
+
+let stack: WorkflowStack;
+beforeAll(async () => {
+  stack = await startWorkflowStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const CLI = join(__dirname, '../../src/cli.ts');
+
+interface Running {
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function remediator(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    output: () => out,
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+function stackEnv(): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: 'cli-test',
+    AWS_REGION: 'ap-northeast-1',
+    AWS_ENDPOINT_URL: stack.moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    INGEST_QUEUE_URL: stack.resources.ingestQueueUrl,
+    INGEST_WAIT_TIME_SECONDS: '1',
+    NOTIFY_TOPIC_ARN: stack.resources.notifyTopicArn,
+    ONCALL_TOPIC_ARN: stack.resources.oncallTopicArn,
+    AUDIT_BUCKET: stack.resources.auditBucket,
+  };
+}
+
+it('worker and ingest remediate a queued event, then stop on SIGTERM with exit code 0', async () => {
+  // Prepare: a policy without propagation wait and the fixture bucket.
+  const policyPath = join(__dirname, '../../examples/policy-fast.yaml');
+  await createBucket(stack.raw.s3, 'acme-marketing-assets');
+  const env = { ...stackEnv(), REMEDIATION_POLICY: policyPath };
+  const worker = remediator(['worker'], env);
+  const ingest = remediator(['ingest'], env);
+
+  // Act
+  await stack.raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: stack.resources.ingestQueueUrl,
+      MessageBody: fixtureText('config-s3-bucket-public-read-noncompliant.json'),
+    }),
+  );
+  const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1, 60_000);
+  worker.kill('SIGTERM');
+  ingest.kill('SIGTERM');
+  const [workerCode, ingestCode] = await Promise.all([worker.exited, ingest.exited]);
+
+  // Assess
+  expect(notes.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toContain(
+    '[REMEDIATED] s3-block-public-access on acme-marketing-assets (123456789012/ap-northeast-1)',
+  );
+  const description = await stack.env.client.workflow
+    .getHandle(remediationWorkflowId(s3Finding('acme-marketing-assets').resource))
+    .describe();
+  expect(description.taskQueue).toBe('cli-test');
+  expect(ingest.output()).toContain('"message":"Finding delivered"');
+  expect(ingest.output()).toContain('"message":"Ingest bridge stopped"');
+  expect([workerCode, ingestCode]).toEqual([0, 0]);
+});
+
+it('refuses to start with exit code 2 and names the missing or malformed setting', async () => {
+  const missing = remediator(['worker'], { ...stackEnv(), NOTIFY_TOPIC_ARN: '' });
+  const malformed = remediator(['ingest'], { ...stackEnv(), INGEST_QUEUE_URL: 'not a url' });
+  expect(await missing.exited).toBe(2);
+  expect(await malformed.exited).toBe(2);
+  expect(missing.output()).toContain('NOTIFY_TOPIC_ARN is not set');
+  expect(malformed.output()).toContain('INGEST_QUEUE_URL must be an http(s) URL');
+});
+
+it('the worker refuses a namespace without the search attributes, naming them', async () => {
+  await stack.env.client.connection.workflowService.registerNamespace({
+    namespace: 'no-attributes',
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
+  });
+  const worker = remediator(['worker'], { ...stackEnv(), TEMPORAL_NAMESPACE: 'no-attributes' });
+  expect(await worker.exited).toBe(2);
+  expect(worker.output()).toContain('RemediationStatus (KEYWORD) is missing');
+  expect(worker.output()).toContain('Severity (DOUBLE) is missing');
+});
+
+it('--help explains each command', async () => {
+  const help = remediator(['ingest', '--help'], {});
+  expect(await help.exited).toBe(0);
+  expect(help.output()).toContain('long-poll INGEST_QUEUE_URL');
+});
