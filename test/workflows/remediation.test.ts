@@ -4,7 +4,11 @@
  * activity and named as such.
  */
 import { randomUUID } from 'node:crypto';
-import { DeletePublicAccessBlockCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import {
+  DeletePublicAccessBlockCommand,
+  GetPublicAccessBlockCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -92,6 +96,41 @@ it('remediates a public bucket: blocked, verified, notified, searchable', async 
     .getHandle(remediationWorkflowId(s3Finding(bucket).resource))
     .describe();
   expect(description.typedSearchAttributes.get(RemediationStatusKey)).toBe('REMEDIATED');
+  const audit = await stack.raw.s3.send(
+    new ListObjectsV2Command({ Bucket: stack.resources.auditBucket, Prefix: 'audit/' }),
+  );
+  expect(audit.Contents?.map((o) => o.Key).filter((k) => k?.includes(bucket))).toEqual([
+    expect.stringMatching(/\/outcome-.*\.json$/),
+  ]);
+});
+
+it('records a COMPLIANT event for a running execution and never starts one for it', async () => {
+  // Prepare
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  const quiet = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const worker = await stack.worker(taskQueue, stack.activities());
+  const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 3000));
+  const compliant = (b: string) => ({
+    finding: s3Finding(b, { state: 'PASSED', details: { complianceType: 'COMPLIANT' } }),
+    playbook: PLAYBOOK,
+  });
+
+  // Act
+  const [result, toRunning, toNothing] = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket), fastSettings({}, 3000));
+    const delivered = await dispatcher.signalOnly(compliant(bucket));
+    const notRunning = await dispatcher.signalOnly(compliant(quiet));
+    const snapshot = await handle.query(statusQuery);
+    expect(snapshot.compliantSignals).toBe(1);
+    return [await handle.result(), delivered, notRunning] as const;
+  });
+
+  // Assess
+  expect(result.status).toBe('REMEDIATED');
+  expect(toRunning.kind).toBe('delivered');
+  expect(toNothing.kind).toBe('not-running');
 });
 
 it('escalates when the independent verification finds the fix undone during the propagation wait', async () => {
