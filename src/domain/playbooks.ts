@@ -8,6 +8,19 @@
  */
 export type PlaybookKind = 'configuration' | 'containment' | 'availability';
 
+/**
+ * What a step's failure means for the steps already done: `compensate` restores them from the recorded prior state
+ * (configuration fixes); `fail-closed` keeps them (containment: a half-isolated instance beats an open one).
+ */
+export type StepFailureMode = 'compensate' | 'fail-closed';
+
+/** One ordered step of a playbook. The analysis decides which steps apply to a resource; the order is fixed here. */
+export interface PlaybookStep {
+  readonly id: string;
+  readonly title: string;
+  readonly onFailure: StepFailureMode;
+}
+
 /** Catalogue entry for one playbook. */
 export interface PlaybookDefinition {
   readonly id: string;
@@ -17,6 +30,8 @@ export interface PlaybookDefinition {
   readonly resourceTypes: readonly string[];
   /** Severity used for search and escalation when the detector reports none (Config). */
   readonly defaultSeverity: number;
+  /** Every step the playbook can take, in the order it takes them. */
+  readonly steps: readonly PlaybookStep[];
 }
 
 /** Every playbook the worker can run, by id. */
@@ -27,6 +42,13 @@ export const PLAYBOOKS = {
     kind: 'configuration',
     resourceTypes: ['AWS::S3::Bucket'],
     defaultSeverity: 7,
+    steps: [
+      {
+        id: 'put-public-access-block',
+        title: 'Turn on all four Block Public Access settings',
+        onFailure: 'compensate',
+      },
+    ],
   },
 } as const satisfies Record<string, PlaybookDefinition>;
 
@@ -42,4 +64,24 @@ export function isPlaybookId(value: string): value is PlaybookId {
 export function playbookDefinition(id: string): PlaybookDefinition {
   if (!isPlaybookId(id)) throw new Error(`Unknown playbook '${id}'`);
   return PLAYBOOKS[id];
+}
+
+/**
+ * Orders a plan by the catalogue and rejects steps the catalogue does not know, so an activity can choose which
+ * steps apply but never invent one or reorder them.
+ */
+export function orderedPlan<T extends { readonly step: string }>(
+  playbookId: string,
+  plan: readonly T[],
+): T[] {
+  const definition = playbookDefinition(playbookId);
+  const known = definition.steps.map((s) => s.id);
+  const unknown = plan.filter((p) => !known.includes(p.step)).map((p) => p.step);
+  if (unknown.length > 0) throw new Error(`Playbook ${playbookId} has no step(s) ${unknown.join(', ')}`);
+  return [...plan].sort((a, b) => known.indexOf(a.step) - known.indexOf(b.step));
+}
+
+/** The failure mode of one step of a playbook. */
+export function stepFailureMode(playbookId: string, stepId: string): StepFailureMode {
+  return playbookDefinition(playbookId).steps.find((s) => s.id === stepId)?.onFailure ?? 'compensate';
 }

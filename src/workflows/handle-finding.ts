@@ -13,10 +13,12 @@ import type {
   Outcome,
   OutcomeStatus,
   PhaseStatus,
+  PlannedStep,
   PriorState,
   StepResult,
   Verification,
 } from '../domain/remediation';
+import { orderedPlan, stepFailureMode } from '../domain/playbooks';
 import { activitiesWith, awsActivityOptions, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
 
 /** Lets the handler report its phase to the execution (search attribute, query, UI details). */
@@ -122,9 +124,15 @@ export async function handleFinding(
   if (analysis.verdict === 'no_action') return close('NO_ACTION', analysis.reason, false);
   if (analysis.verdict === 'cannot_fix')
     return escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true);
+  let plan: PlannedStep[];
+  try {
+    plan = orderedPlan(playbook, analysis.plan);
+  } catch (err) {
+    return escalate(`the analysis planned an invalid change: ${failureMessage(err)}`, 'InvalidPlan', true);
+  }
   if (settings.mode === 'dryRun') {
-    const plan = analysis.plan.map((s) => s.description).join('; ');
-    return close('DRY_RUN', `dry run, nothing changed; would: ${plan}`, true);
+    const described = plan.map((s) => s.description).join('; ');
+    return close('DRY_RUN', `dry run, nothing changed; would: ${described}`, true);
   }
 
   // 2. Capture the prior state before anything changes, so a retried apply can never record the new state as prior.
@@ -141,7 +149,7 @@ export async function handleFinding(
   }
 
   // 3. Apply each step; on a failure, compensate what may have changed, newest first.
-  for (const planned of analysis.plan) {
+  for (const planned of plan) {
     report('APPLYING', `Applying ${planned.step}: ${planned.description}`);
     try {
       const result = await aws.applyStep.executeWithOptions(
@@ -157,18 +165,23 @@ export async function handleFinding(
         error: failureMessage(err),
       });
       // The failed step may have reached AWS before failing, so it is restored too; restores are idempotent.
-      const toRestore = [
+      // Fail-closed steps (containment) keep what they did.
+      const touched = [
         planned.step,
         ...draft.changes
           .filter((c) => c.changed)
           .map((c) => c.step)
           .reverse(),
       ];
+      const toRestore = touched.filter((step) => stepFailureMode(playbook, step) === 'compensate');
+      const kept = touched.filter((step) => stepFailureMode(playbook, step) === 'fail-closed');
       const compensationErrors = await compensate(toRestore, prior);
-      const suffix = compensationErrors.length
-        ? `; compensation incomplete: ${compensationErrors.join('; ')}`
-        : '';
-      return escalate(`${reason}${suffix}`, failureType(err), true);
+      const details = [
+        reason,
+        ...(kept.length ? [`kept (fail closed): ${kept.join(', ')}`] : []),
+        ...(compensationErrors.length ? [`compensation incomplete: ${compensationErrors.join('; ')}`] : []),
+      ];
+      return escalate(details.join('; '), failureType(err), true);
     }
   }
 

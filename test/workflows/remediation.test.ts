@@ -166,32 +166,22 @@ it('escalates when the independent verification finds the fix undone during the 
   );
 });
 
-it('compensates completed changes in reverse when a later step fails (failure injected into a second step)', async () => {
-  // Prepare: real activities, with a second planned step whose apply fails for good.
+it('compensates a change that reached AWS when its step then fails for good (failure injected after the real call)', async () => {
+  // Prepare: the real apply runs against moto, then the activity fails non-retryably, as an error after a partial
+  // change would. A second multi-step case arrives with the security-group playbook.
   const taskQueue = `q-${randomUUID()}`;
   const bucket = newBucket();
   await createBucket(stack.raw.s3, bucket);
   const real = stack.activities();
-  const compensated: string[] = [];
   const activities = {
     ...real,
-    analyze: async (req: Parameters<typeof real.analyze>[0]) => {
-      const analysis = await real.analyze(req);
-      return {
-        ...analysis,
-        plan: [...analysis.plan, { step: 'injected-step', description: 'fails on purpose' }],
-      };
-    },
     applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
-      if (req.step === 'injected-step') {
-        throw ApplicationFailure.create({ message: 'injected', type: 'AccessDenied', nonRetryable: true });
-      }
-      return real.applyStep(req);
-    },
-    compensateStep: async (req: Parameters<typeof real.compensateStep>[0]) => {
-      compensated.push(req.step);
-      if (req.step === 'injected-step') return { step: req.step, changed: false, detail: 'nothing to undo' };
-      return real.compensateStep(req);
+      await real.applyStep(req);
+      throw ApplicationFailure.create({
+        message: 'injected after the change',
+        type: 'InternalFailure',
+        nonRetryable: true,
+      });
     },
   };
   const worker = await stack.worker(taskQueue, activities);
@@ -201,14 +191,13 @@ it('compensates completed changes in reverse when a later step fails (failure in
     (await dispatch(taskQueue, s3Finding(bucket))).result(),
   );
 
-  // Assess
+  // Assess: the bucket is back to its recorded prior state (no configuration at all).
   expect(result.status).toBe('ESCALATED');
-  expect(compensated).toEqual(['injected-step', 'put-public-access-block']);
+  expect(result.outcomes[0]?.changes).toEqual([]);
   expect(result.outcomes[0]?.compensations).toEqual([
-    expect.objectContaining({ step: 'injected-step', changed: false }),
     expect.objectContaining({ step: 'put-public-access-block', changed: true }),
   ]);
-  expect(result.outcomes[0]?.escalation?.errorType).toBe('AccessDenied');
+  expect(result.outcomes[0]?.escalation?.errorType).toBe('InternalFailure');
   expect(await blockOf(bucket)).toBeNull();
 });
 
