@@ -6,6 +6,7 @@ import type { AwsClients } from '../aws/clients';
 import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
+import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { createRemediationActivities } from './remediation-activities';
@@ -26,6 +27,7 @@ export interface ActivityDeps {
 export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHandler> {
   return {
     's3-block-public-access': s3BlockPublicAccess(clients),
+    'ebs-encryption-by-default': ebsEncryptionByDefault(clients),
   };
 }
 

@@ -50,6 +50,20 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'ebs-encryption-by-default': {
+    id: 'ebs-encryption-by-default',
+    title: 'Turn on EBS encryption by default',
+    kind: 'configuration',
+    resourceTypes: ['AWS::::Account'],
+    defaultSeverity: 5,
+    steps: [
+      {
+        id: 'enable-ebs-encryption-by-default',
+        title: 'EnableEbsEncryptionByDefault',
+        onFailure: 'compensate',
+      },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

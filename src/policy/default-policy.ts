@@ -14,6 +14,11 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       controls: ['s3-bucket-public-read-prohibited', 's3-bucket-public-write-prohibited'],
       playbook: 's3-block-public-access',
     },
+    {
+      source: 'aws.config',
+      controls: ['ec2-ebs-encryption-by-default'],
+      playbook: 'ebs-encryption-by-default',
+    },
   ],
   defaults: {
     mode: 'auto',

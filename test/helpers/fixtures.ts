@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Finding } from '../../src/domain/finding';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
 import type { ExecutionSettings, PlaybookSettings } from '../../src/domain/policy';
 
 /** Where the shared fixtures live, from the project root. */
@@ -58,16 +59,32 @@ export function fastSettings(
   overrides: Partial<PlaybookSettings> = {},
   cooldownMs = 1000,
 ): ExecutionSettings {
+  const settings: PlaybookSettings = {
+    mode: 'auto',
+    propagationWaitMs: 0,
+    activityTimeoutMs: 10_000,
+    retry: { initialIntervalMs: 200, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 1000 },
+    ...overrides,
+  };
+  return { cooldownMs, playbooks: Object.fromEntries(Object.keys(PLAYBOOKS).map((id) => [id, settings])) };
+}
+
+/** A finding for any resource, Config-shaped. */
+export function configFinding(
+  control: string,
+  resource: Finding['resource'],
+  overrides: Partial<Finding> = {},
+): Finding {
   return {
-    cooldownMs,
-    playbooks: {
-      's3-block-public-access': {
-        mode: 'auto',
-        propagationWaitMs: 0,
-        activityTimeoutMs: 10_000,
-        retry: { initialIntervalMs: 200, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 1000 },
-        ...overrides,
-      },
-    },
+    source: 'aws.config',
+    control,
+    state: 'FAILED',
+    resource,
+    severity: 5,
+    title: `${control} is NON_COMPLIANT for ${resource.resourceId}`,
+    observedAt: '2026-11-20T08:14:51.512Z',
+    eventId: `evt-${control}-${resource.resourceId}`,
+    details: { complianceType: 'NON_COMPLIANT' },
+    ...overrides,
   };
 }

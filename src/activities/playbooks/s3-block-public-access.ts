@@ -9,12 +9,12 @@ import {
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import type { PublicAccessBlockConfiguration, S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
 import type { AwsClients } from '../../aws/clients';
 import { classified, isNotFound } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
+import { assertKnownStep } from './steps';
 
 /** The four settings, each as S3 reports it. */
 export interface PublicAccessBlock {
@@ -173,13 +173,7 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
 }
 
 function assertStep(step: string): void {
-  if (step !== STEP) {
-    throw ApplicationFailure.create({
-      message: `s3-block-public-access has no step '${step}'`,
-      type: 'UnknownStep',
-      nonRetryable: true,
-    });
-  }
+  assertKnownStep('s3-block-public-access', step, [STEP]);
 }
 
 function awsName(err: unknown): string | undefined {
