@@ -7,6 +7,7 @@ import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
 import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
+import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { createRemediationActivities } from './remediation-activities';
@@ -28,6 +29,7 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
   return {
     's3-block-public-access': s3BlockPublicAccess(clients),
     'ebs-encryption-by-default': ebsEncryptionByDefault(clients),
+    'ec2-enforce-imdsv2': ec2EnforceImdsv2(clients),
   };
 }
 

@@ -2,6 +2,7 @@
  * AWS client factory: one client per (service, account, region), created on first use and reused (DESIGN §7).
  * Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -38,6 +39,11 @@ export class AwsClients {
   /** EC2 client for an account and region. */
   ec2(account: string, region: string): EC2Client {
     return this.get('ec2', account, region, (config) => new EC2Client(config));
+  }
+
+  /** CloudWatch client for an account and region (metrics, alarms). */
+  cloudwatch(account: string, region: string): CloudWatchClient {
+    return this.get('cloudwatch', account, region, (config) => new CloudWatchClient(config));
   }
 
   /** IAM client (global service; region only picks the endpoint). */

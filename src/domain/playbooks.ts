@@ -64,6 +64,20 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'ec2-enforce-imdsv2': {
+    id: 'ec2-enforce-imdsv2',
+    title: 'Require IMDSv2 on an instance',
+    kind: 'configuration',
+    resourceTypes: ['AWS::EC2::Instance'],
+    defaultSeverity: 7,
+    steps: [
+      {
+        id: 'require-imdsv2',
+        title: 'ModifyInstanceMetadataOptions HttpTokens=required',
+        onFailure: 'compensate',
+      },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

@@ -27,8 +27,11 @@ export interface PlannedStep {
 
 /** Result of the read-only analysis. */
 export interface Analysis {
-  /** `remediate`: go on; `no_action`: gone or already compliant; `cannot_fix`: needs a human (ticket + escalate). */
-  readonly verdict: 'remediate' | 'no_action' | 'cannot_fix';
+  /**
+   * `remediate`: go on; `no_action`: gone or already compliant; `cannot_fix`: needs a human (ticket + escalate);
+   * `needs_approval`: the plan is sound but risky enough that a person must approve it first.
+   */
+  readonly verdict: 'remediate' | 'no_action' | 'cannot_fix' | 'needs_approval';
   readonly reason: string;
   readonly plan: readonly PlannedStep[];
   /** What the analysis observed, for the record. */

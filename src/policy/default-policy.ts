@@ -19,6 +19,7 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       controls: ['ec2-ebs-encryption-by-default'],
       playbook: 'ebs-encryption-by-default',
     },
+    { source: 'aws.config', controls: ['ec2-imdsv2-check'], playbook: 'ec2-enforce-imdsv2' },
   ],
   defaults: {
     mode: 'auto',

@@ -124,6 +124,10 @@ export async function handleFinding(
   if (analysis.verdict === 'no_action') return close('NO_ACTION', analysis.reason, false);
   if (analysis.verdict === 'cannot_fix')
     return escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true);
+  if (analysis.verdict === 'needs_approval') {
+    // Until in-workflow approval exists (operator-controls issue), a person decides through the ticket.
+    return escalate(`needs approval before changing anything: ${analysis.reason}`, 'ApprovalRequired', true);
+  }
   let plan: PlannedStep[];
   try {
     plan = orderedPlan(playbook, analysis.plan);

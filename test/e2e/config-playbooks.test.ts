@@ -14,6 +14,7 @@ import { parseMessageBody } from '../../src/ingest/envelope';
 import { normaliseEvent } from '../../src/ingest/normalise';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import {
+  DescribeInstancesCommand,
   DisableEbsEncryptionByDefaultCommand,
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
@@ -21,11 +22,12 @@ import {
 import type { Worker } from '@temporalio/worker';
 import { createMessageHandler } from '../../src/ingest/message-handler';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
-import { silentLogger } from '../../src/logger';
+import { jsonLogger, silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
 import { createBucket, drainQueue, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
-import { fixtureText } from '../helpers/fixtures';
+import { fixtureEvent } from '../helpers/fixtures';
+import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -64,7 +66,7 @@ beforeAll(async () => {
       new FindingDispatcher(stack.env.client, TASK_QUEUE, settings),
     ),
     checkTemporal: () => checkReachable(stack.env.client),
-    logger: silentLogger,
+    logger: process.env.E2E_DEBUG ? jsonLogger('e2e') : silentLogger,
     waitTimeSeconds: 1,
   });
   stopBridge = new AbortController();
@@ -78,14 +80,20 @@ afterAll(async () => {
 });
 
 /** Puts the fixture on EventBridge and waits for the resource's run to complete. */
-async function remediate(fixture: string): Promise<{ result: RemediationResult; elapsedMs: number }> {
-  const event = parseMessageBody(fixtureText(fixture));
+async function remediate(
+  fixture: string,
+  detailPatch: Record<string, unknown> = {},
+): Promise<{ result: RemediationResult; elapsedMs: number }> {
+  const event = parseMessageBody(JSON.stringify(fixtureEvent(fixture, detailPatch)));
   const normalised = normaliseEvent(event);
   if (normalised.kind !== 'finding') throw new Error(`${fixture} is not a finding`);
   const workflowId = remediationWorkflowId(normalised.finding.resource);
   const started = Date.now();
   await putEvent(stack.raw.events, event, 'default');
+  const deadline = started + 60_000;
   for (;;) {
+    if (Date.now() > deadline)
+      throw new Error(`no run for ${workflowId}; bridge stats ${JSON.stringify(bridge.stats)}`);
     try {
       const result: RemediationResult = await stack.env.client.workflow.getHandle(workflowId).result();
       const finished = result.outcomes[0]?.finishedAt;
@@ -142,5 +150,24 @@ it('ebs-encryption-by-default: the account region ends with encryption by defaul
   expect(result.status).toBe('REMEDIATED');
   expect(result.outcomes[0]?.prior).toEqual({ ebsEncryptionByDefault: false });
   expect((await ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault).toBe(true);
+  ec2.destroy();
+});
+
+it('ec2-enforce-imdsv2: the instance ends requiring IMDSv2 with its other options unchanged', async () => {
+  // Prepare: moto picks instance ids, so the fixture's event is pointed at the launched instance.
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, {
+    MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 2 },
+  });
+
+  const { result } = await remediate('config-ec2-imdsv2-noncompliant.json', { resourceId: instanceId });
+
+  expect(result.status).toBe('REMEDIATED');
+  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  expect(out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions).toMatchObject({
+    HttpTokens: 'required',
+    HttpPutResponseHopLimit: 2,
+    State: 'applied',
+  });
   ec2.destroy();
 });
