@@ -3,6 +3,7 @@
  * Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -44,6 +45,11 @@ export class AwsClients {
   /** CloudWatch client for an account and region (metrics, alarms). */
   cloudwatch(account: string, region: string): CloudWatchClient {
     return this.get('cloudwatch', account, region, (config) => new CloudWatchClient(config));
+  }
+
+  /** AWS Config client for an account and region (rule lookups, re-evaluation). */
+  config(account: string, region: string): ConfigServiceClient {
+    return this.get('config', account, region, (c) => new ConfigServiceClient(c));
   }
 
   /** IAM client (global service; region only picks the endpoint). */

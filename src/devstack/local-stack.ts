@@ -12,6 +12,7 @@ import { PLAYBOOKS } from '../domain/playbooks';
 import { resolveExecutionSettings } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
 import { FindingDispatcher } from '../ingest/dispatcher';
+import { ConfigRuleResolver, configFindingEnricher } from '../ingest/config-rule-resolver';
 import { createMessageHandler } from '../ingest/message-handler';
 import { SqsBridge } from '../ingest/sqs-bridge';
 import type { Logger } from '../logger';
@@ -104,7 +105,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sqs: clients.sqs(region),
     queueUrl: resources.ingestQueueUrl,
     deadLetterQueueUrl: resources.deadLetterQueueUrl,
-    handleMessage: createMessageHandler(options.policy, new FindingDispatcher(client, taskQueue, settings)),
+    handleMessage: createMessageHandler(
+      options.policy,
+      new FindingDispatcher(client, taskQueue, settings),
+      configFindingEnricher(new ConfigRuleResolver(clients, logger)),
+    ),
     checkTemporal: () => checkReachable(client),
     logger,
     waitTimeSeconds: 1,

@@ -2,6 +2,7 @@
  * What the bridge does with one message body: parse, normalise, route, dispatch. Returns a disposition; throws only
  * when Temporal is unavailable (the bridge then keeps the message and backs off).
  */
+import type { Finding } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { FindingDispatcher } from './dispatcher';
 import { parseMessageBody } from './envelope';
@@ -22,7 +23,11 @@ export class TemporalUnavailableError extends Error {
 }
 
 /** Builds the per-message handler. */
-export function createMessageHandler(policy: RemediationPolicy, dispatcher: FindingDispatcher) {
+export function createMessageHandler(
+  policy: RemediationPolicy,
+  dispatcher: FindingDispatcher,
+  enrich: (finding: Finding) => Promise<Finding> = async (f) => f,
+) {
   return async function handleMessage(body: string): Promise<Disposition> {
     let normalised;
     try {
@@ -32,7 +37,7 @@ export function createMessageHandler(policy: RemediationPolicy, dispatcher: Find
       throw err;
     }
     if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
-    const { finding } = normalised;
+    const finding = await enrich(normalised.finding);
     const ids = { eventId: finding.eventId, resourceId: finding.resource.resourceId };
     const decision = routeFinding(finding, policy);
     if (decision.action === 'acknowledge') return { kind: 'acknowledged', reason: decision.reason, ...ids };

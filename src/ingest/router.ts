@@ -22,9 +22,12 @@ export function controlMatches(control: string, routeControl: string): boolean {
 
 /** The route whose detector and control match the finding, if any. */
 export function findRoute(finding: Finding, policy: RemediationPolicy): Route | undefined {
+  // The managed rule behind a Config rule (resolved at ingest) routes first; names match as a fallback.
+  const managed = finding.details.managedControl;
   return policy.routes.find(
     (route) =>
-      route.source === finding.source && route.controls.some((c) => controlMatches(finding.control, c)),
+      route.source === finding.source &&
+      route.controls.some((c) => managed === c || controlMatches(finding.control, c)),
   );
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { loadPolicy } from '../policy/load-policy';
 import { checkReachable, lazyClient, temporalTarget } from '../temporal/connection';
 import { FindingDispatcher } from './dispatcher';
+import { ConfigRuleResolver, configFindingEnricher } from './config-rule-resolver';
 import { createMessageHandler } from './message-handler';
 import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
 
@@ -33,7 +34,11 @@ export async function runIngest(logger: Logger): Promise<void> {
     sqs,
     queueUrl: config.queueUrl,
     deadLetterQueueUrl,
-    handleMessage: createMessageHandler(policy, new FindingDispatcher(client, config.taskQueue, settings)),
+    handleMessage: createMessageHandler(
+      policy,
+      new FindingDispatcher(client, config.taskQueue, settings),
+      configFindingEnricher(new ConfigRuleResolver(clients, logger)),
+    ),
     checkTemporal: () => checkReachable(client),
     logger,
     waitTimeSeconds: config.waitTimeSeconds,

@@ -20,12 +20,14 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import type { Worker } from '@temporalio/worker';
+import { ConfigServiceClient, PutConfigRuleCommand } from '@aws-sdk/client-config-service';
+import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
 import { createMessageHandler } from '../../src/ingest/message-handler';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { jsonLogger, silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { createBucket, drainQueue, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
+import { createBucket, drainQueue, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -64,6 +66,7 @@ beforeAll(async () => {
     handleMessage: createMessageHandler(
       POLICY,
       new FindingDispatcher(stack.env.client, TASK_QUEUE, settings),
+      configFindingEnricher(new ConfigRuleResolver(motoClients(stack.moto.endpoint), silentLogger)),
     ),
     checkTemporal: () => checkReachable(stack.env.client),
     logger: process.env.E2E_DEBUG ? jsonLogger('e2e') : silentLogger,
@@ -153,16 +156,37 @@ it('ebs-encryption-by-default: the account region ends with encryption by defaul
   ec2.destroy();
 });
 
-it('ec2-enforce-imdsv2: the instance ends requiring IMDSv2 with its other options unchanged', async () => {
-  // Prepare: moto picks instance ids, so the fixture's event is pointed at the launched instance.
+it('ec2-enforce-imdsv2: a rule deployed under another name routes by its managed SourceIdentifier; the instance ends requiring IMDSv2 with its other options unchanged', async () => {
+  // Prepare: moto picks instance ids, so the fixture's event is pointed at the launched instance; the rule has a
+  // name no route mentions, as conformance packs deploy it.
   const ec2 = motoEc2(stack.moto.endpoint);
   const instanceId = await launchInstance(ec2, {
     MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 2 },
   });
+  const config = new ConfigServiceClient({
+    endpoint: stack.moto.endpoint,
+    region: FIXTURE_REGION,
+    credentials: TEST_CREDENTIALS,
+  });
+  await config.send(
+    new PutConfigRuleCommand({
+      ConfigRule: {
+        ConfigRuleName: 'org-pack-imds-7f3a',
+        Source: { Owner: 'AWS', SourceIdentifier: 'EC2_IMDSV2_CHECK' },
+      },
+    }),
+  );
 
-  const { result } = await remediate('config-ec2-imdsv2-noncompliant.json', { resourceId: instanceId });
+  const { result } = await remediate('config-ec2-imdsv2-noncompliant.json', {
+    resourceId: instanceId,
+    configRuleName: 'org-pack-imds-7f3a',
+  });
 
   expect(result.status).toBe('REMEDIATED');
+  expect(result.outcomes[0]?.finding.details).toMatchObject({
+    managedControl: 'ec2-imdsv2-check',
+    sourceIdentifier: 'EC2_IMDSV2_CHECK',
+  });
   const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
   expect(out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions).toMatchObject({
     HttpTokens: 'required',
@@ -170,4 +194,5 @@ it('ec2-enforce-imdsv2: the instance ends requiring IMDSv2 with its other option
     State: 'applied',
   });
   ec2.destroy();
+  config.destroy();
 });

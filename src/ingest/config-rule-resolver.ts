@@ -1,0 +1,112 @@
+/**
+ * Resolves a Config rule name to the managed rule it runs (its `SourceIdentifier`) and its parameters, so rules that
+ * Security Hub or conformance packs deploy under other names (`securityhub-ec2-imdsv2-check-3f1c9a`) route to the
+ * same playbook. Lookups are cached per (account, region, rule); a failed lookup falls back to the rule name.
+ */
+import { DescribeConfigRulesCommand } from '@aws-sdk/client-config-service';
+import type { AwsClients } from '../aws/clients';
+import type { Finding } from '../domain/finding';
+import type { Logger } from '../logger';
+
+/** Managed rule identifiers → the control names our policy routes by. */
+export const MANAGED_RULE_CONTROLS: Readonly<Record<string, string>> = {
+  S3_BUCKET_PUBLIC_READ_PROHIBITED: 's3-bucket-public-read-prohibited',
+  S3_BUCKET_PUBLIC_WRITE_PROHIBITED: 's3-bucket-public-write-prohibited',
+  EC2_IMDSV2_CHECK: 'ec2-imdsv2-check',
+  EC2_EBS_ENCRYPTION_BY_DEFAULT: 'ec2-ebs-encryption-by-default',
+  INCOMING_SSH_DISABLED: 'restricted-ssh',
+  RESTRICTED_INCOMING_TRAFFIC: 'restricted-common-ports',
+};
+
+/** What a rule name resolved to. */
+export interface ResolvedRule {
+  /** The managed rule's control name, when the rule is a managed rule we know. */
+  readonly managedControl?: string;
+  readonly sourceIdentifier?: string;
+  /** The rule's InputParameters (e.g. blockedPort1..5), as strings. */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+interface CacheEntry {
+  readonly value: ResolvedRule;
+  readonly expires: number;
+}
+
+/** Cached DescribeConfigRules lookups. */
+export class ConfigRuleResolver {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly logger: Logger,
+    private readonly ttlMs = 60 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Looks the rule up (or returns the cached answer); never throws. */
+  async resolve(account: string, region: string, ruleName: string): Promise<ResolvedRule> {
+    const key = `${account}/${region}/${ruleName}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.expires > this.now()) return cached.value;
+    const value = await this.lookup(account, region, ruleName);
+    this.cache.set(key, { value, expires: this.now() + this.ttlMs });
+    return value;
+  }
+
+  private async lookup(account: string, region: string, ruleName: string): Promise<ResolvedRule> {
+    try {
+      const out = await this.clients
+        .config(account, region)
+        .send(new DescribeConfigRulesCommand({ ConfigRuleNames: [ruleName] }));
+      const rule = out.ConfigRules?.[0];
+      const sourceIdentifier = rule?.Source?.Owner === 'AWS' ? rule.Source.SourceIdentifier : undefined;
+      const managedControl = sourceIdentifier ? MANAGED_RULE_CONTROLS[sourceIdentifier] : undefined;
+      return {
+        ...(sourceIdentifier ? { sourceIdentifier } : {}),
+        ...(managedControl ? { managedControl } : {}),
+        parameters: parseParameters(rule?.InputParameters),
+      };
+    } catch (err) {
+      this.logger.warn('DescribeConfigRules failed; routing by rule name', {
+        account,
+        region,
+        ruleName,
+        error: (err as Error).name,
+      });
+      return { parameters: {} };
+    }
+  }
+}
+
+function parseParameters(json: string | undefined): Record<string, string> {
+  if (!json) return {};
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>)
+        .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
+        .map(([k, v]) => [k, String(v)]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Adds the managed rule and its parameters to a Config finding's details; other findings pass through. */
+export function configFindingEnricher(resolver: ConfigRuleResolver) {
+  return async function enrich(finding: Finding): Promise<Finding> {
+    if (finding.source !== 'aws.config') return finding;
+    const rule = await resolver.resolve(finding.resource.account, finding.resource.region, finding.control);
+    const parameters = Object.fromEntries(Object.entries(rule.parameters).map(([k, v]) => [`param.${k}`, v]));
+    return {
+      ...finding,
+      details: {
+        ...finding.details,
+        ...(rule.managedControl ? { managedControl: rule.managedControl } : {}),
+        ...(rule.sourceIdentifier ? { sourceIdentifier: rule.sourceIdentifier } : {}),
+        ...parameters,
+      },
+    };
+  };
+}
