@@ -10,6 +10,7 @@ import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
 import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
+import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
 
@@ -30,6 +31,7 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
     's3-block-public-access': s3BlockPublicAccess(clients),
     'ebs-encryption-by-default': ebsEncryptionByDefault(clients),
     'ec2-enforce-imdsv2': ec2EnforceImdsv2(clients),
+    'sg-close-admin-ports': sgCloseAdminPorts(clients),
   };
 }
 

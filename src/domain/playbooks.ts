@@ -78,6 +78,25 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'sg-close-admin-ports': {
+    id: 'sg-close-admin-ports',
+    title: 'Close world-open admin ports on a security group',
+    kind: 'configuration',
+    resourceTypes: ['AWS::EC2::SecurityGroup'],
+    defaultSeverity: 8,
+    steps: [
+      {
+        id: 'authorize-remaining-ports',
+        title: 'Re-open the non-blocked ports of each wide rule',
+        onFailure: 'compensate',
+      },
+      {
+        id: 'revoke-world-open-admin-ports',
+        title: 'Revoke the world-open pieces on blocked ports',
+        onFailure: 'compensate',
+      },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

@@ -20,6 +20,11 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       playbook: 'ebs-encryption-by-default',
     },
     { source: 'aws.config', controls: ['ec2-imdsv2-check'], playbook: 'ec2-enforce-imdsv2' },
+    {
+      source: 'aws.config',
+      controls: ['restricted-ssh', 'restricted-common-ports'],
+      playbook: 'sg-close-admin-ports',
+    },
   ],
   defaults: {
     mode: 'auto',
