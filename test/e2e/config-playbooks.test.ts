@@ -14,6 +14,9 @@ import { parseMessageBody } from '../../src/ingest/envelope';
 import { normaliseEvent } from '../../src/ingest/normalise';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
   DescribeInstancesCommand,
   DisableEbsEncryptionByDefaultCommand,
   EC2Client,
@@ -195,4 +198,33 @@ it('ec2-enforce-imdsv2: a rule deployed under another name routes by its managed
   });
   ec2.destroy();
   config.destroy();
+});
+
+it('sg-close-admin-ports: world-open SSH is revoked; the same port for a private range stays', async () => {
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: 'e2e-ssh', Description: 'ssh' }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }, { CidrIp: '10.0.0.0/8' }],
+        },
+      ],
+    }),
+  );
+
+  const { result } = await remediate('config-restricted-ssh-noncompliant.json', { resourceId: GroupId });
+
+  expect(result.status).toBe('REMEDIATED');
+  const group = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId ?? ''] }));
+  expect(group.SecurityGroups?.[0]?.IpPermissions?.map((p) => p.IpRanges?.map((r) => r.CidrIp))).toEqual([
+    ['10.0.0.0/8'],
+  ]);
+  ec2.destroy();
 });

@@ -20,7 +20,12 @@ import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { remediationWorkflow } from '../../src/workflows';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
 import {
   createBucket,
   drainQueue,
@@ -367,4 +372,71 @@ it('escalates with a ticket instead of changing an instance that made IMDSv1 cal
   expect(out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions?.HttpTokens).toBe('optional');
   ec2.destroy();
   cloudwatch.destroy();
+});
+
+it('compensates the completed step in reverse when a later step fails (security group: the revoke fails for good)', async () => {
+  // Prepare: a wide world-open range; the split succeeds, then the step's RevokeSecurityGroupIngress fails for good
+  // (injected into the EC2 client once; the compensation's own revoke goes through to moto).
+  const taskQueue = `q-${randomUUID()}`;
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: `wide-${randomUUID().slice(0, 8)}`, Description: 'wide' }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 1024, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  );
+  const clients = motoClients(stack.moto.endpoint);
+  let revokes = 0;
+  clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'RevokeSecurityGroupIngressCommand' && (revokes += 1) === 1) {
+        throw Object.assign(new Error('You are not authorized to perform this operation.'), {
+          name: 'UnauthorizedOperation',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'denyRevoke' },
+  );
+  const finding = configFinding('restricted-ssh', {
+    account: FIXTURE_ACCOUNT,
+    region: FIXTURE_REGION,
+    resourceType: 'AWS::EC2::SecurityGroup',
+    resourceId: GroupId ?? '',
+  });
+  const worker = await stack.worker(taskQueue, stack.activities(clients));
+
+  // Act
+  const result: RemediationResult = await worker.runUntil(async () => {
+    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
+      finding,
+      playbook: 'sg-close-admin-ports',
+    });
+    return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).result();
+  });
+
+  // Assess: the split pieces are gone again; the group is exactly as before.
+  const outcome = result.outcomes[0];
+  expect(result.status).toBe('ESCALATED');
+  expect(outcome?.escalation?.errorType).toBe('UnauthorizedOperation');
+  expect(outcome?.changes.map((c) => [c.step, c.changed])).toEqual([['authorize-remaining-ports', true]]);
+  expect(outcome?.compensations.map((c) => [c.step, c.changed])).toEqual([
+    ['revoke-world-open-admin-ports', false],
+    ['authorize-remaining-ports', true],
+  ]);
+  const group = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId ?? ''] }));
+  expect(group.SecurityGroups?.[0]?.IpPermissions).toEqual([
+    expect.objectContaining({
+      IpProtocol: 'tcp',
+      FromPort: 0,
+      ToPort: 1024,
+      IpRanges: [expect.objectContaining({ CidrIp: '0.0.0.0/0' })],
+    }),
+  ]);
+  ec2.destroy();
 });
