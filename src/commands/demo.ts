@@ -16,7 +16,7 @@ import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome } from '../domain/remediation';
 import { startLocalStack } from '../devstack/local-stack';
 import { preferPort } from '../devstack/processes';
-import { normaliseEvent } from '../ingest/normalise';
+import { singleFinding } from '../ingest/normalise';
 import type { Logger } from '../logger';
 import { DEFAULT_POLICY } from '../policy/default-policy';
 import { statusQuery } from '../workflows/definitions';
@@ -50,9 +50,7 @@ export async function runDemo(
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
-  const normalised = normaliseEvent(event);
-  if (normalised.kind !== 'finding') throw new Error(`${eventFile} is not a finding`);
-  const { resource } = normalised.finding;
+  const { resource } = singleFinding(event);
 
   print('Starting the local stack (Temporal dev server, moto, worker, ingest bridge)...');
   const stack = await startLocalStack({

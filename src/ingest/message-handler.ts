@@ -28,16 +28,8 @@ export function createMessageHandler(
   dispatcher: FindingDispatcher,
   enrich: (finding: Finding) => Promise<Finding> = async (f) => f,
 ) {
-  return async function handleMessage(body: string): Promise<Disposition> {
-    let normalised;
-    try {
-      normalised = normaliseEvent(parseMessageBody(body));
-    } catch (err) {
-      if (err instanceof IngestRejection) return { kind: 'dead-letter', reason: err.message };
-      throw err;
-    }
-    if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
-    const finding = await enrich(normalised.finding);
+  async function handleFinding(normalised: Finding): Promise<Disposition> {
+    const finding = await enrich(normalised);
     const ids = { eventId: finding.eventId, resourceId: finding.resource.resourceId };
     const decision = routeFinding(finding, policy);
     if (decision.action === 'acknowledge') return { kind: 'acknowledged', reason: decision.reason, ...ids };
@@ -54,11 +46,41 @@ export function createMessageHandler(
       }
       return { kind: 'delivered', workflowId: result.workflowId, playbook: decision.playbook, ...ids };
     } catch (err) {
-      if (isRequestRejected(err))
+      if (isRequestRejected(err)) {
         return { kind: 'dead-letter', reason: `Temporal rejected the finding: ${(err as Error).message}` };
+      }
       throw new TemporalUnavailableError(`Temporal did not accept the finding: ${(err as Error).message}`, {
         cause: err,
       });
     }
+  }
+
+  return async function handleMessage(body: string): Promise<Disposition> {
+    let normalised;
+    try {
+      normalised = normaliseEvent(parseMessageBody(body));
+    } catch (err) {
+      if (err instanceof IngestRejection) return { kind: 'dead-letter', reason: err.message };
+      throw err;
+    }
+    if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
+    // Findings of one event are delivered in order; if Temporal fails half-way the message stays and the ones
+    // already delivered arrive again as repeats, which their executions absorb.
+    const dispositions: Disposition[] = [];
+    for (const finding of normalised.findings) dispositions.push(await handleFinding(finding));
+    return combine(dispositions);
   };
+}
+
+/** One disposition for a message: dead-letter if any finding must be, delivered if any was, else acknowledged. */
+function combine(dispositions: Disposition[]): Disposition {
+  const dead = dispositions.find((d) => d.kind === 'dead-letter');
+  if (dead) return dead;
+  const delivered = dispositions.filter((d) => d.kind === 'delivered');
+  if (delivered.length === 1 && dispositions.length === 1) return delivered[0] as Disposition;
+  if (delivered.length > 0) {
+    const first = delivered[0] as Extract<Disposition, { kind: 'delivered' }>;
+    return { ...first, workflowId: delivered.map((d) => (d).workflowId).join(', ') };
+  }
+  return dispositions[0] ?? { kind: 'acknowledged', reason: 'event carried no findings' };
 }

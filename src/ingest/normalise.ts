@@ -5,18 +5,31 @@
 import type { Finding } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
 import { normaliseConfigCompliance } from './normalise-config';
+import { normaliseSecurityHub } from './normalise-securityhub';
 
 /** Severity given to Config findings, which carry none (GuardDuty's 0–10 scale). */
 export const CONFIG_DEFAULT_SEVERITY = 5;
 
-/** Outcome of normalisation: a finding, or a reason why the event is not one we handle. */
-export type Normalised = { kind: 'finding'; finding: Finding } | { kind: 'unsupported'; reason: string };
+/** Outcome of normalisation: the findings an event carries, or why it is not one we handle. */
+export type Normalised = { kind: 'findings'; findings: Finding[] } | { kind: 'unsupported'; reason: string };
 
 /** Normalises any supported event; throws `IngestRejection` for a supported type with an invalid detail. */
 export function normaliseEvent(envelope: EventBridgeEnvelope): Normalised {
   const type = envelope['detail-type'];
   if (envelope.source === 'aws.config' && type === 'Config Rules Compliance Change') {
-    return { kind: 'finding', finding: normaliseConfigCompliance(envelope, CONFIG_DEFAULT_SEVERITY) };
+    return { kind: 'findings', findings: [normaliseConfigCompliance(envelope, CONFIG_DEFAULT_SEVERITY)] };
+  }
+  if (envelope.source === 'aws.securityhub' && type === 'Security Hub Findings - Imported') {
+    return { kind: 'findings', findings: normaliseSecurityHub(envelope) };
   }
   return { kind: 'unsupported', reason: `no normaliser for '${type}' from ${envelope.source}` };
+}
+
+/** The one finding of an event that must carry exactly one (demo, tests); throws otherwise. */
+export function singleFinding(envelope: EventBridgeEnvelope): Finding {
+  const normalised = normaliseEvent(envelope);
+  if (normalised.kind !== 'findings' || normalised.findings.length !== 1) {
+    throw new Error(`event ${envelope.id} does not carry exactly one finding`);
+  }
+  return normalised.findings[0] as Finding;
 }

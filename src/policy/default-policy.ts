@@ -25,6 +25,10 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       controls: ['restricted-ssh', 'restricted-common-ports'],
       playbook: 'sg-close-admin-ports',
     },
+    { source: 'aws.securityhub', controls: ['S3.2', 'S3.3', 'S3.8'], playbook: 's3-block-public-access' },
+    { source: 'aws.securityhub', controls: ['EC2.7'], playbook: 'ebs-encryption-by-default' },
+    { source: 'aws.securityhub', controls: ['EC2.8'], playbook: 'ec2-enforce-imdsv2' },
+    { source: 'aws.securityhub', controls: ['EC2.13', 'EC2.19'], playbook: 'sg-close-admin-ports' },
   ],
   defaults: {
     mode: 'auto',

@@ -11,7 +11,7 @@ import type { RemediationResult } from '../../src/domain/remediation';
 import { putEvent } from '../../src/commands/send-event';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { parseMessageBody } from '../../src/ingest/envelope';
-import { normaliseEvent } from '../../src/ingest/normalise';
+import { singleFinding } from '../../src/ingest/normalise';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -47,7 +47,7 @@ afterAll(async () => {
 /** The seed policy with no propagation wait and a short cool-down, so the run completes in seconds. */
 const POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
-  cooldownMs: 1000,
+  cooldownMs: 3000,
   defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
 };
 
@@ -91,9 +91,7 @@ async function remediate(
   detailPatch: Record<string, unknown> = {},
 ): Promise<{ result: RemediationResult; elapsedMs: number }> {
   const event = parseMessageBody(JSON.stringify(fixtureEvent(fixture, detailPatch)));
-  const normalised = normaliseEvent(event);
-  if (normalised.kind !== 'finding') throw new Error(`${fixture} is not a finding`);
-  const workflowId = remediationWorkflowId(normalised.finding.resource);
+  const workflowId = remediationWorkflowId(singleFinding(event).resource);
   const started = Date.now();
   await putEvent(stack.raw.events, event, 'default');
   const deadline = started + 60_000;
@@ -225,6 +223,59 @@ it('sg-close-admin-ports: world-open SSH is revoked; the same port for a private
   const group = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId ?? ''] }));
   expect(group.SecurityGroups?.[0]?.IpPermissions?.map((p) => p.IpRanges?.map((r) => r.CidrIp))).toEqual([
     ['10.0.0.0/8'],
+  ]);
+  ec2.destroy();
+});
+
+it('Security Hub EC2.8 and Config ec2-imdsv2-check for one instance end in one execution, fixed once', async () => {
+  // Prepare
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
+  const hub = fixtureEvent('securityhub-ec2.8-failed.json') as {
+    detail: { findings: Array<Record<string, unknown>> };
+  };
+  const hubEvent = parseMessageBody(
+    JSON.stringify({
+      ...hub,
+      detail: {
+        findings: hub.detail.findings.map((f) => ({
+          ...f,
+          Resources: [
+            {
+              Type: 'AwsEc2Instance',
+              Id: `arn:aws:ec2:${FIXTURE_REGION}:123456789012:instance/${instanceId}`,
+              Region: FIXTURE_REGION,
+            },
+          ],
+        })),
+      },
+    }),
+  );
+  const configEvent = parseMessageBody(
+    JSON.stringify(fixtureEvent('config-ec2-imdsv2-noncompliant.json', { resourceId: instanceId })),
+  );
+  const workflowId = remediationWorkflowId(singleFinding(hubEvent).resource);
+
+  // Act: both detectors report within seconds of each other.
+  await putEvent(stack.raw.events, hubEvent, 'default');
+  await putEvent(stack.raw.events, configEvent, 'default');
+  let result: RemediationResult | undefined;
+  for (let i = 0; i < 300 && !result; i += 1) {
+    result = await stack.env.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch((err: Error) => {
+        if (err.name !== 'WorkflowNotFoundError') throw err;
+        return undefined;
+      });
+    if (!result) await new Promise((r) => setTimeout(r, 200));
+  }
+
+  // Assess: one run handled both; the second found nothing left to do.
+  expect(result?.status).toBe('REMEDIATED');
+  expect(result?.outcomes.map((o) => [o.finding.source, o.status])).toEqual([
+    ['aws.securityhub', 'REMEDIATED'],
+    ['aws.config', 'NO_ACTION'],
   ]);
   ec2.destroy();
 });

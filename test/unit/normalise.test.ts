@@ -1,6 +1,6 @@
 import { remediationWorkflowId } from '../../src/domain/finding';
 import { parseMessageBody } from '../../src/ingest/envelope';
-import { normaliseEvent } from '../../src/ingest/normalise';
+import { normaliseEvent, singleFinding } from '../../src/ingest/normalise';
 import { IngestRejection } from '../../src/ingest/rejection';
 import { fixtureEvent, fixtureNames, fixtureText } from '../helpers/fixtures';
 
@@ -73,17 +73,15 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
       region: 'us-east-1',
     };
     // Act
-    const result = normaliseEvent(parseMessageBody(JSON.stringify(event)));
+    const finding = singleFinding(parseMessageBody(JSON.stringify(event)));
     // Assess
-    expect(result.kind).toBe('finding');
-    if (result.kind !== 'finding') return;
-    expect(result.finding.resource).toEqual({
+    expect(finding.resource).toEqual({
       account: '210987654321',
       region: 'eu-west-1',
       resourceType: 'AWS::S3::Bucket',
       resourceId: 'acme-marketing-assets',
     });
-    expect(remediationWorkflowId(result.finding.resource)).toBe(
+    expect(remediationWorkflowId(finding.resource)).toBe(
       'remediation/210987654321/eu-west-1/AWS::S3::Bucket/acme-marketing-assets',
     );
   });
@@ -95,13 +93,10 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
     ['config-restricted-ssh-noncompliant.json', 'FAILED'],
     ['config-ebs-encryption-by-default-noncompliant.json', 'FAILED'],
   ])('normalises %s to state %s', (name, state) => {
-    const result = normaliseEvent(parseMessageBody(fixtureText(name)));
-    expect(result.kind).toBe('finding');
-    if (result.kind === 'finding') {
-      expect(result.finding.state).toBe(state);
-      expect(result.finding.source).toBe('aws.config');
-      expect(result.finding.eventId).toBe(JSON.parse(fixtureText(name)).id);
-    }
+    const finding = singleFinding(parseMessageBody(fixtureText(name)));
+    expect(finding.state).toBe(state);
+    expect(finding.source).toBe('aws.config');
+    expect(finding.eventId).toBe(JSON.parse(fixtureText(name)).id);
   });
 
   it('maps NOT_APPLICABLE and INSUFFICIENT_DATA to NOT_APPLICABLE', () => {
@@ -112,8 +107,7 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
       const event = fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
         newEvaluationResult: { ...(base.detail.newEvaluationResult as object), complianceType },
       });
-      const result = normaliseEvent(parseMessageBody(JSON.stringify(event)));
-      expect(result.kind === 'finding' && result.finding.state).toBe('NOT_APPLICABLE');
+      expect(singleFinding(parseMessageBody(JSON.stringify(event))).state).toBe('NOT_APPLICABLE');
     }
   });
 
