@@ -8,6 +8,7 @@ import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
 import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
 import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
+import { ec2IsolateInstance } from './playbooks/ec2-isolate-instance';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
@@ -32,6 +33,7 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
     'ebs-encryption-by-default': ebsEncryptionByDefault(clients),
     'ec2-enforce-imdsv2': ec2EnforceImdsv2(clients),
     'sg-close-admin-ports': sgCloseAdminPorts(clients),
+    'ec2-isolate-instance': ec2IsolateInstance(clients),
   };
 }
 

@@ -2,9 +2,11 @@
  * AWS client factory: one client per (service, account, region), created on first use and reused (DESIGN §7).
  * Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
  */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -50,6 +52,16 @@ export class AwsClients {
   /** AWS Config client for an account and region (rule lookups, re-evaluation). */
   config(account: string, region: string): ConfigServiceClient {
     return this.get('config', account, region, (c) => new ConfigServiceClient(c));
+  }
+
+  /** Auto Scaling client for an account and region. */
+  autoscaling(account: string, region: string): AutoScalingClient {
+    return this.get('autoscaling', account, region, (c) => new AutoScalingClient(c));
+  }
+
+  /** Elastic Load Balancing v2 client for an account and region (target groups). */
+  elbv2(account: string, region: string): ElasticLoadBalancingV2Client {
+    return this.get('elbv2', account, region, (c) => new ElasticLoadBalancingV2Client(c));
   }
 
   /** IAM client (global service; region only picks the endpoint). */

@@ -97,6 +97,43 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'ec2-isolate-instance': {
+    id: 'ec2-isolate-instance',
+    title: 'Isolate a compromised instance',
+    kind: 'containment',
+    resourceTypes: ['AWS::EC2::Instance'],
+    defaultSeverity: 8,
+    steps: [
+      { id: 'enable-termination-protection', title: 'Termination protection on', onFailure: 'fail-closed' },
+      { id: 'set-shutdown-behaviour-stop', title: 'Shutdown behaviour stop', onFailure: 'fail-closed' },
+      {
+        id: 'tag-for-forensics',
+        title: 'Tag the finding and the original groups per ENI',
+        onFailure: 'fail-closed',
+      },
+      { id: 'snapshot-volumes', title: 'EBS snapshots for forensics', onFailure: 'fail-closed' },
+      {
+        id: 'detach-from-auto-scaling-group',
+        title: 'Detach from its Auto Scaling group',
+        onFailure: 'fail-closed',
+      },
+      {
+        id: 'deregister-from-target-groups',
+        title: 'Deregister from target groups',
+        onFailure: 'fail-closed',
+      },
+      {
+        id: 'apply-allow-all-group',
+        title: 'Allow-all group per ENI (untrack connections)',
+        onFailure: 'fail-closed',
+      },
+      {
+        id: 'apply-isolation-group',
+        title: 'Isolation group per ENI (no ingress, no egress)',
+        onFailure: 'fail-closed',
+      },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

@@ -29,8 +29,11 @@ export interface PlaybookSettings {
 /** Which findings a playbook handles: a detector and the controls (rule names, control ids) it covers. */
 export interface Route {
   readonly source: FindingSource;
+  /** Rule names, control ids or GuardDuty types; `*` matches any run of characters (`UnauthorizedAccess:EC2/*`). */
   readonly controls: readonly string[];
   readonly playbook: string;
+  /** Findings below this severity (0–10) are acknowledged, not remediated (GuardDuty: the seed's 7). */
+  readonly minSeverity?: number;
 }
 
 /** The whole policy as loaded from `REMEDIATION_POLICY` or the built-in default. */

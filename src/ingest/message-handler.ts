@@ -80,7 +80,7 @@ function combine(dispositions: Disposition[]): Disposition {
   if (delivered.length === 1 && dispositions.length === 1) return delivered[0] as Disposition;
   if (delivered.length > 0) {
     const first = delivered[0] as Extract<Disposition, { kind: 'delivered' }>;
-    return { ...first, workflowId: delivered.map((d) => (d).workflowId).join(', ') };
+    return { ...first, workflowId: delivered.map((d) => d.workflowId).join(', ') };
   }
   return dispositions[0] ?? { kind: 'acknowledged', reason: 'event carried no findings' };
 }

@@ -5,6 +5,7 @@
 import type { Finding } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
 import { normaliseConfigCompliance } from './normalise-config';
+import { normaliseGuardDuty } from './normalise-guardduty';
 import { normaliseSecurityHub } from './normalise-securityhub';
 
 /** Severity given to Config findings, which carry none (GuardDuty's 0–10 scale). */
@@ -18,6 +19,9 @@ export function normaliseEvent(envelope: EventBridgeEnvelope): Normalised {
   const type = envelope['detail-type'];
   if (envelope.source === 'aws.config' && type === 'Config Rules Compliance Change') {
     return { kind: 'findings', findings: [normaliseConfigCompliance(envelope, CONFIG_DEFAULT_SEVERITY)] };
+  }
+  if (envelope.source === 'aws.guardduty' && type === 'GuardDuty Finding') {
+    return { kind: 'findings', findings: [normaliseGuardDuty(envelope)] };
   }
   if (envelope.source === 'aws.securityhub' && type === 'Security Hub Findings - Imported') {
     return { kind: 'findings', findings: normaliseSecurityHub(envelope) };

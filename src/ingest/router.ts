@@ -16,7 +16,8 @@ export type RouteDecision =
  */
 export function controlMatches(control: string, routeControl: string): boolean {
   if (control === routeControl) return true;
-  const escaped = routeControl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = routeControl.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  if (routeControl.includes('*')) return new RegExp(`^${escaped}$`).test(control);
   return new RegExp(`^(?:[a-z0-9]+-)?${escaped}(?:-[A-Za-z0-9]+)*$`).test(control);
 }
 
@@ -47,5 +48,11 @@ export function routeFinding(finding: Finding, policy: RemediationPolicy): Route
     };
   }
   if (finding.state === 'PASSED') return { action: 'signal-only', playbook: route.playbook };
+  if (route.minSeverity !== undefined && finding.severity < route.minSeverity) {
+    return {
+      action: 'acknowledge',
+      reason: `${finding.control} severity ${finding.severity} is below the policy threshold ${route.minSeverity}`,
+    };
+  }
   return { action: 'start', playbook: route.playbook };
 }

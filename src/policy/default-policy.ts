@@ -29,6 +29,12 @@ export const DEFAULT_POLICY: RemediationPolicy = {
     { source: 'aws.securityhub', controls: ['EC2.7'], playbook: 'ebs-encryption-by-default' },
     { source: 'aws.securityhub', controls: ['EC2.8'], playbook: 'ec2-enforce-imdsv2' },
     { source: 'aws.securityhub', controls: ['EC2.13', 'EC2.19'], playbook: 'sg-close-admin-ports' },
+    {
+      source: 'aws.guardduty',
+      controls: ['UnauthorizedAccess:EC2/*', 'CryptoCurrency:EC2/*'],
+      playbook: 'ec2-isolate-instance',
+      minSeverity: 7,
+    },
   ],
   defaults: {
     mode: 'auto',

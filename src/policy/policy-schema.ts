@@ -46,6 +46,7 @@ export const policySchema = z
           source: z.enum(['aws.config', 'aws.guardduty', 'aws.cloudwatch', 'aws.securityhub']),
           controls: z.array(z.string().min(1)).min(1),
           playbook: z.enum(playbookIds),
+          minSeverity: z.number().min(0).max(10).optional(),
         })
         .strict(),
     ),

@@ -122,7 +122,10 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
   });
 
   it('reports detail-types without a normaliser as unsupported, not invalid', () => {
-    const result = normaliseEvent(parseMessageBody(fixtureText('guardduty-ec2-unauthorized-access.json')));
-    expect(result).toEqual({ kind: 'unsupported', reason: expect.stringContaining('GuardDuty Finding') });
+    const result = normaliseEvent(parseMessageBody(fixtureText('cloudwatch-alarm-high-cpu.json')));
+    expect(result).toEqual({
+      kind: 'unsupported',
+      reason: expect.stringContaining('CloudWatch Alarm State Change'),
+    });
   });
 });

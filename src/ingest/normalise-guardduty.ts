@@ -1,0 +1,110 @@
+/**
+ * "GuardDuty Finding" → `Finding`. The finding id and type identify it; counts and last-seen times are left out of
+ * the details so GuardDuty's re-sends of an unchanged finding (every 6 hours by default) are recorded as repeats and
+ * never contain twice.
+ */
+import { z } from 'zod';
+import { ACCOUNT_ID_PATTERN } from '../domain/finding';
+import type { Finding, ResourceRef } from '../domain/finding';
+import type { EventBridgeEnvelope } from './envelope';
+import { parseDetail } from './envelope';
+import { IngestRejection } from './rejection';
+
+const idPattern = /^[\w.:/+=@-]{1,256}$/;
+
+/** The fields of a GuardDuty finding we rely on. */
+export const guardDutyDetailSchema = z.object({
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
+  id: z.string().regex(idPattern),
+  type: z.string().min(1).max(256),
+  severity: z.number().min(0).max(10),
+  title: z.string().optional(),
+  resource: z.object({
+    resourceType: z.string().min(1),
+    instanceDetails: z.object({ instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/) }).optional(),
+    accessKeyDetails: z
+      .object({
+        accessKeyId: z
+          .string()
+          .regex(/^[A-Z0-9]{16,128}$/)
+          .optional(),
+        principalId: z.string().optional(),
+        userName: z.string().regex(idPattern).optional(),
+        userType: z.string().optional(),
+      })
+      .optional(),
+  }),
+  service: z.object({
+    resourceRole: z.enum(['ACTOR', 'TARGET']).optional(),
+    archived: z.boolean().optional(),
+  }),
+});
+
+type GuardDutyDetail = z.infer<typeof guardDutyDetailSchema>;
+
+function resourceOf(detail: GuardDutyDetail): { resource: ResourceRef; details: Record<string, string> } {
+  const { resource } = detail;
+  if (resource.resourceType === 'Instance' && resource.instanceDetails) {
+    return {
+      resource: {
+        account: detail.accountId,
+        region: detail.region,
+        resourceType: 'AWS::EC2::Instance',
+        resourceId: resource.instanceDetails.instanceId,
+      },
+      details: {},
+    };
+  }
+  if (resource.resourceType === 'AccessKey' && resource.accessKeyDetails) {
+    const key = resource.accessKeyDetails;
+    const resourceId = key.accessKeyId ?? key.userName;
+    if (!resourceId)
+      throw new IngestRejection(`GuardDuty finding ${detail.id}: access key details name no key or user`);
+    return {
+      // IAM is global: one key, one execution, whatever region reported it.
+      resource: {
+        account: detail.accountId,
+        region: 'global',
+        resourceType: 'AWS::IAM::AccessKey',
+        resourceId,
+      },
+      details: {
+        ...(key.accessKeyId ? { accessKeyId: key.accessKeyId } : {}),
+        ...(key.userName ? { userName: key.userName } : {}),
+        ...(key.userType ? { userType: key.userType } : {}),
+        ...(key.principalId ? { principalId: key.principalId } : {}),
+      },
+    };
+  }
+  return {
+    resource: {
+      account: detail.accountId,
+      region: detail.region,
+      resourceType: `GuardDuty::${resource.resourceType}`,
+      resourceId: detail.id,
+    },
+    details: {},
+  };
+}
+
+/** Normalises a GuardDuty finding. */
+export function normaliseGuardDuty(envelope: EventBridgeEnvelope): Finding {
+  const detail = parseDetail(guardDutyDetailSchema, envelope);
+  const { resource, details } = resourceOf(detail);
+  return {
+    source: 'aws.guardduty',
+    control: detail.type,
+    state: detail.service.archived ? 'NOT_APPLICABLE' : 'FAILED',
+    resource,
+    severity: detail.severity,
+    title: detail.title ?? `GuardDuty ${detail.type} on ${resource.resourceId}`,
+    observedAt: envelope.time,
+    eventId: envelope.id,
+    details: {
+      guardDutyFindingId: detail.id,
+      resourceRole: detail.service.resourceRole ?? 'UNKNOWN',
+      ...details,
+    },
+  };
+}

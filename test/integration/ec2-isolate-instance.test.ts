@@ -1,0 +1,251 @@
+/**
+ * The isolation playbook's activities against moto: the full order, per-VPC groups reused, idempotent re-runs, the
+ * Auto Scaling group and target group, TARGET findings ticketed, and the recorded prior state for operator rollback.
+ */
+import {
+  AttachInstancesCommand,
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingInstancesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createPlaybooks } from '../../src/activities';
+import { isolationGroupName } from '../../src/activities/playbooks/ec2-isolate-instance';
+import { createRemediationActivities } from '../../src/activities/remediation-activities';
+import type { AwsClients } from '../../src/aws/clients';
+import type { MotoServer } from '../../src/devstack/moto-server';
+import type { Finding } from '../../src/domain/finding';
+import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { launchInstance, motoEc2 } from '../helpers/ec2';
+import { startSuiteMoto } from '../helpers/servers';
+
+let moto: MotoServer;
+let clients: AwsClients;
+let ec2: EC2Client;
+let activities: ReturnType<typeof createRemediationActivities>;
+const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+
+beforeAll(async () => {
+  moto = await startSuiteMoto();
+  clients = motoClients(moto.endpoint);
+  ec2 = motoEc2(moto.endpoint);
+  activities = createRemediationActivities(createPlaybooks(clients));
+});
+afterAll(async () => {
+  clients?.destroy();
+  ec2?.destroy();
+  await moto?.stop();
+});
+beforeEach(() => moto.reset());
+
+function guardDutyFinding(instanceId: string, resourceRole = 'ACTOR'): Finding {
+  return {
+    source: 'aws.guardduty',
+    control: 'UnauthorizedAccess:EC2/TorClient',
+    state: 'FAILED',
+    resource: {
+      account: FIXTURE_ACCOUNT,
+      region: FIXTURE_REGION,
+      resourceType: 'AWS::EC2::Instance',
+      resourceId: instanceId,
+    },
+    severity: 8,
+    title: 'Tor client',
+    observedAt: '2026-11-21T02:40:00Z',
+    eventId: 'evt-gd',
+    details: { guardDutyFindingId: 'gd-finding-1', resourceRole },
+  };
+}
+
+const request = (instanceId: string, role?: string) => ({
+  finding: guardDutyFinding(instanceId, role),
+  playbook: 'ec2-isolate-instance',
+});
+
+async function instance(id: string) {
+  return (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]
+    ?.Instances?.[0];
+}
+
+it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and records what it changed', async () => {
+  // Prepare: an instance in its VPC's default group. (moto appends instead of replacing groups on an ENI whose
+  // instance was launched with SecurityGroupIds, so the instance keeps the default group here.)
+  // moto also ignores ModifyInstanceAttribute InstanceInitiatedShutdownBehavior (it keeps the launch value), so the
+  // instance is launched with `stop` and that step is a no-op here; against real EC2 the call changes it.
+  const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const GroupId = (await instance(id))?.NetworkInterfaces?.[0]?.Groups?.[0]?.GroupId;
+  const second = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+
+  // Act
+  const analysis = await run(activities.analyze, request(id));
+  const prior = await run(activities.capturePriorState, request(id));
+  const first = [];
+  for (const p of analysis.plan)
+    first.push(await run(activities.applyStep, { ...request(id), step: p.step, prior }));
+  const again = [];
+  for (const p of analysis.plan)
+    again.push(await run(activities.applyStep, { ...request(id), step: p.step, prior }));
+  const verification = await run(activities.verify, request(id));
+  // A second instance in the same VPC reuses the same isolation group.
+  const prior2 = await run(activities.capturePriorState, request(second));
+  await run(activities.applyStep, { ...request(second), step: 'apply-isolation-group', prior: prior2 });
+
+  // Assess
+  expect(analysis.plan.map((p) => p.step)).toEqual([
+    'enable-termination-protection',
+    'set-shutdown-behaviour-stop',
+    'tag-for-forensics',
+    'snapshot-volumes',
+    'apply-allow-all-group',
+    'apply-isolation-group',
+  ]);
+  expect(first.filter((r) => !r.changed).map((r) => r.step)).toEqual(['set-shutdown-behaviour-stop']);
+  expect(again.filter((r) => r.changed)).toEqual([]);
+  expect(verification).toMatchObject({ passed: true });
+  expect(prior).toMatchObject({
+    disableApiTermination: false,
+    enis: [expect.objectContaining({ groups: [GroupId] })],
+  });
+
+  const isolated = await instance(id);
+  const vpcId = isolated?.VpcId ?? '';
+  const groups = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [{ Name: 'group-name', Values: [isolationGroupName(vpcId)] }],
+    }),
+  );
+  expect(groups.SecurityGroups).toHaveLength(1);
+  const isolation = groups.SecurityGroups?.[0];
+  expect(isolation?.IpPermissions).toEqual([]);
+  expect(isolation?.IpPermissionsEgress).toEqual([]);
+  expect(isolated?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([isolation?.GroupId]);
+  expect((await instance(second))?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([
+    isolation?.GroupId,
+  ]);
+  expect(isolated?.Tags).toEqual(
+    expect.arrayContaining([
+      { Key: 'remediator:guardduty-finding', Value: 'gd-finding-1' },
+      {
+        Key: 'remediator:original-groups',
+        Value: `${isolated?.NetworkInterfaces?.[0]?.NetworkInterfaceId}=${GroupId}`,
+      },
+    ]),
+  );
+  const termination = await ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'disableApiTermination' }),
+  );
+  expect(termination.DisableApiTermination?.Value).toBe(true);
+  const snapshots = await ec2.send(
+    new DescribeSnapshotsCommand({
+      Filters: [{ Name: 'tag:remediator:guardduty-finding', Values: ['gd-finding-1'] }],
+    }),
+  );
+  expect(snapshots.Snapshots?.length).toBe((prior.volumes as string[]).length);
+
+  // Operator rollback (later issue) restores the recorded groups; snapshots stay.
+  const undone = await run(activities.compensateStep, {
+    ...request(id),
+    step: 'apply-isolation-group',
+    prior,
+  });
+  expect(undone.changed).toBe(true);
+  expect((await instance(id))?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([GroupId]);
+});
+
+it('takes the instance out of its Auto Scaling group (capacity kept) and its target groups', async () => {
+  // Prepare (launched with `stop`: moto ignores changes to the shutdown behaviour)
+  const asg = new AutoScalingClient({
+    endpoint: moto.endpoint,
+    region: FIXTURE_REGION,
+    credentials: TEST_CREDENTIALS,
+  });
+  const elb = new ElasticLoadBalancingV2Client({
+    endpoint: moto.endpoint,
+    region: FIXTURE_REGION,
+    credentials: TEST_CREDENTIALS,
+  });
+  const id = await launchInstance(ec2);
+  const vpcId = (await instance(id))?.VpcId ?? '';
+  const subnets = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  const imageId = (await instance(id))?.ImageId ?? '';
+  await asg.send(
+    new CreateLaunchConfigurationCommand({
+      LaunchConfigurationName: 'lc',
+      ImageId: imageId,
+      InstanceType: 't3.micro',
+    }),
+  );
+  await asg.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'web-asg',
+      LaunchConfigurationName: 'lc',
+      MinSize: 0,
+      MaxSize: 3,
+      DesiredCapacity: 0,
+      VPCZoneIdentifier: subnets.Subnets?.[0]?.SubnetId,
+    }),
+  );
+  await asg.send(new AttachInstancesCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [id] }));
+  const tg = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: 'web-tg',
+      Protocol: 'HTTP',
+      Port: 80,
+      VpcId: vpcId,
+      TargetType: 'instance',
+    }),
+  );
+  const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await elb.send(
+    new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: id, Port: 80 }] }),
+  );
+
+  // Act
+  const analysis = await run(activities.analyze, request(id));
+  const prior = await run(activities.capturePriorState, request(id));
+  for (const p of analysis.plan) await run(activities.applyStep, { ...request(id), step: p.step, prior });
+
+  // Assess
+  expect(analysis.plan.map((p) => p.step)).toEqual(
+    expect.arrayContaining(['detach-from-auto-scaling-group', 'deregister-from-target-groups']),
+  );
+  expect(prior).toMatchObject({ autoScalingGroup: 'web-asg', targetGroups: [{ targetGroupArn, port: 80 }] });
+  const membership = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [id] }));
+  expect(membership.AutoScalingInstances ?? []).toEqual([]);
+  const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+  expect((health.TargetHealthDescriptions ?? []).filter((d) => d.Target?.Id === id)).toEqual([]);
+  expect((await run(activities.verify, request(id))).passed).toBe(true);
+  asg.destroy();
+  elb.destroy();
+});
+
+it('tickets, does not isolate, when the instance was the target', async () => {
+  const id = await launchInstance(ec2);
+  const analysis = await run(activities.analyze, request(id, 'TARGET'));
+  expect(analysis).toMatchObject({ verdict: 'cannot_fix', reason: expect.stringContaining('target') });
+});
+
+it('is NO_ACTION for an instance that is gone', async () => {
+  expect((await run(activities.analyze, request('i-0123456789abcdef0'))).verdict).toBe('no_action');
+});
