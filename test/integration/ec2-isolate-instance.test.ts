@@ -249,3 +249,14 @@ it('tickets, does not isolate, when the instance was the target', async () => {
 it('is NO_ACTION for an instance that is gone', async () => {
   expect((await run(activities.analyze, request('i-0123456789abcdef0'))).verdict).toBe('no_action');
 });
+
+it('is NO_ACTION for a repeat after the instance was isolated', async () => {
+  const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const analysis = await run(activities.analyze, request(id));
+  const prior = await run(activities.capturePriorState, request(id));
+  for (const p of analysis.plan) await run(activities.applyStep, { ...request(id), step: p.step, prior });
+  expect(await run(activities.analyze, request(id))).toMatchObject({
+    verdict: 'no_action',
+    reason: expect.stringContaining('already isolated'),
+  });
+});

@@ -23,6 +23,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
@@ -438,5 +439,65 @@ it('compensates the completed step in reverse when a later step fails (security 
       IpRanges: [expect.objectContaining({ CidrIp: '0.0.0.0/0' })],
     }),
   ]);
+  ec2.destroy();
+});
+
+it('fails closed: a containment step that fails for good keeps what was done and escalates', async () => {
+  // Prepare: the last ENI change (to the isolation group) fails for good, injected into the EC2 client.
+  const taskQueue = `q-${randomUUID()}`;
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const clients = motoClients(stack.moto.endpoint);
+  let eniChanges = 0;
+  clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'ModifyNetworkInterfaceAttributeCommand' && (eniChanges += 1) === 2) {
+        throw Object.assign(new Error('injected'), {
+          name: 'UnauthorizedOperation',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'denySecondEniChange' },
+  );
+  const finding: Finding = {
+    source: 'aws.guardduty',
+    control: 'UnauthorizedAccess:EC2/TorClient',
+    state: 'FAILED',
+    resource: {
+      account: FIXTURE_ACCOUNT,
+      region: FIXTURE_REGION,
+      resourceType: 'AWS::EC2::Instance',
+      resourceId: instanceId,
+    },
+    severity: 8,
+    title: 'Tor client',
+    observedAt: '2026-11-21T02:40:00Z',
+    eventId: `evt-${instanceId}`,
+    details: { guardDutyFindingId: `gd-${instanceId}`, resourceRole: 'ACTOR' },
+  };
+  const worker = await stack.worker(taskQueue, stack.activities(clients));
+
+  // Act
+  const result: RemediationResult = await worker.runUntil(async () => {
+    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
+      finding,
+      playbook: 'ec2-isolate-instance',
+    });
+    return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).result();
+  });
+
+  // Assess: nothing undone; the instance stays protected and in the allow-all group; on-call knows.
+  const outcome = result.outcomes[0];
+  expect(result.status).toBe('ESCALATED');
+  expect(outcome?.compensations).toEqual([]);
+  expect(outcome?.escalation?.reason).toContain('kept (fail closed)');
+  expect(outcome?.changes.map((c) => c.step)).toContain('apply-allow-all-group');
+  const termination = await ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
+  );
+  expect(termination.DisableApiTermination?.Value).toBe(true);
   ec2.destroy();
 });

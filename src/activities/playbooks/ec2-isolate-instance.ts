@@ -159,6 +159,24 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
     return found;
   }
 
+  async function findVpcGroup(
+    ec2: EC2Client,
+    name: string,
+    vpcId: string,
+    ctx: CallContext,
+  ): Promise<string | undefined> {
+    const out = await ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'group-name', Values: [name] },
+          { Name: 'vpc-id', Values: [vpcId] },
+        ],
+      }),
+      opts(ctx),
+    );
+    return out.SecurityGroups?.[0]?.GroupId;
+  }
+
   /** Finds or creates a per-VPC group; `allowAll` decides its rules. Idempotent under concurrent creation. */
   async function vpcGroup(
     ec2: EC2Client,
@@ -167,18 +185,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
     ctx: CallContext,
   ): Promise<string> {
     const name = allowAll ? allowAllGroupName(vpcId) : isolationGroupName(vpcId);
-    const find = async (): Promise<string | undefined> => {
-      const out = await ec2.send(
-        new DescribeSecurityGroupsCommand({
-          Filters: [
-            { Name: 'group-name', Values: [name] },
-            { Name: 'vpc-id', Values: [vpcId] },
-          ],
-        }),
-        opts(ctx),
-      );
-      return out.SecurityGroups?.[0]?.GroupId;
-    };
+    const find = (): Promise<string | undefined> => findVpcGroup(ec2, name, vpcId, ctx);
     const existing = await find();
     if (existing) return existing;
     let groupId: string | undefined;
@@ -456,6 +463,20 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
     }
   }
 
+  async function alreadyIsolated(
+    ec2: EC2Client,
+    id: string,
+    enis: readonly EniGroups[],
+    ctx: CallContext,
+  ): Promise<boolean> {
+    if (enis.length === 0) return false;
+    for (const eni of enis) {
+      const isolation = await findVpcGroup(ec2, isolationGroupName(eni.vpcId), eni.vpcId, ctx);
+      if (!isolation || eni.groups.length !== 1 || eni.groups[0] !== isolation) return false;
+    }
+    return (await attribute(ec2, id, 'disableApiTermination', ctx)).DisableApiTermination?.Value === true;
+  }
+
   return {
     async analyze(f, ctx): Promise<Analysis> {
       const id = f.resource.resourceId;
@@ -480,6 +501,15 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
         }
         const enis = enisOf(instance);
         const [asg, targetGroups] = await Promise.all([autoScalingGroupOf(f, ctx), targetGroupsOf(f, ctx)]);
+        if (await alreadyIsolated(ec2For(f), id, enis, ctx)) {
+          // A repeat of the finding (GuardDuty re-sends it) after an earlier run: nothing left to contain.
+          return {
+            verdict: 'no_action',
+            reason: `instance ${id} is already isolated`,
+            plan: [],
+            observed: { enis },
+          };
+        }
         const planned: PlannedStep[] = [
           {
             step: 'enable-termination-protection',

@@ -40,9 +40,6 @@ let stack: WorkflowStack;
 beforeAll(async () => {
   stack = await startWorkflowStack();
 });
-afterAll(async () => {
-  await stack?.stop();
-});
 
 /** The seed policy with no propagation wait and a short cool-down, so the run completes in seconds. */
 const POLICY: RemediationPolicy = {
@@ -79,17 +76,20 @@ beforeAll(async () => {
   bridgeRun = bridge.run(stopBridge.signal);
 });
 afterAll(async () => {
+  // Bridge and worker first: the servers must outlive them.
   stopBridge?.abort();
   await bridgeRun;
   worker?.shutdown();
   await workerRun;
+  await stack?.stop();
 });
 
 /** Puts the fixture on EventBridge and waits for the resource's run to complete. */
 async function remediate(
   fixture: string,
   detailPatch: Record<string, unknown> = {},
-): Promise<{ result: RemediationResult; elapsedMs: number }> {
+  afterRunId?: string,
+): Promise<{ result: RemediationResult; elapsedMs: number; runId: string }> {
   const event = parseMessageBody(JSON.stringify(fixtureEvent(fixture, detailPatch)));
   const workflowId = remediationWorkflowId(singleFinding(event).resource);
   const started = Date.now();
@@ -99,16 +99,22 @@ async function remediate(
     if (Date.now() > deadline)
       throw new Error(`no run for ${workflowId}; bridge stats ${JSON.stringify(bridge.stats)}`);
     try {
-      const result: RemediationResult = await stack.env.client.workflow.getHandle(workflowId).result();
-      const finished = result.outcomes[0]?.finishedAt;
-      const elapsedMs = finished ? Date.parse(finished) - started : NaN;
-      // For the issue note: PutEvents → verified outcome, with the propagation wait at 0.
-      process.stdout.write(`e2e ${fixture}: PutEvents to ${result.status} in ${elapsedMs} ms\n`);
-      return { result, elapsedMs };
+      // A later event for the same resource starts a new run once the previous one completed: wait for it.
+      const { runId } = await stack.env.client.workflow.getHandle(workflowId).describe();
+      if (runId !== afterRunId) {
+        const result: RemediationResult = await stack.env.client.workflow
+          .getHandle(workflowId, runId)
+          .result();
+        const finished = result.outcomes[0]?.finishedAt;
+        const elapsedMs = finished ? Date.parse(finished) - started : NaN;
+        // For the issue note: PutEvents → verified outcome, with the propagation wait at 0.
+        process.stdout.write(`e2e ${fixture}: PutEvents to ${result.status} in ${elapsedMs} ms\n`);
+        return { result, elapsedMs, runId };
+      }
     } catch (err) {
       if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
-      await new Promise((r) => setTimeout(r, 200));
     }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -277,5 +283,36 @@ it('Security Hub EC2.8 and Config ec2-imdsv2-check for one instance end in one e
     ['aws.securityhub', 'REMEDIATED'],
     ['aws.config', 'NO_ACTION'],
   ]);
+  ec2.destroy();
+});
+
+it('ec2-isolate-instance: a GuardDuty UnauthorizedAccess:EC2 finding isolates the instance; the 6-hourly re-send changes nothing', async () => {
+  // Prepare: moto picks ids, so the fixture's finding names the launched instance.
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const gd = fixtureEvent('guardduty-ec2-unauthorized-access.json') as {
+    detail: { resource: { instanceDetails: object } };
+  };
+  const resource = {
+    ...gd.detail.resource,
+    instanceDetails: { ...gd.detail.resource.instanceDetails, instanceId },
+  };
+
+  // Act: the finding, then GuardDuty's re-send of it (same finding id, higher count).
+  const { result, runId } = await remediate('guardduty-ec2-unauthorized-access.json', { resource });
+  const resent = await remediate(
+    'guardduty-ec2-unauthorized-access.json',
+    { resource, service: { ...(gd.detail as unknown as { service: object }).service, count: 12 } },
+    runId,
+  );
+
+  // Assess
+  expect(result.status).toBe('REMEDIATED');
+  const isolated = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))
+    .Reservations?.[0]?.Instances?.[0];
+  expect(isolated?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupName)).toEqual([
+    `remediator-isolation-${isolated?.VpcId}`,
+  ]);
+  expect(resent.result.outcomes.map((o) => [o.status, o.changes.length])).toEqual([['NO_ACTION', 0]]);
   ec2.destroy();
 });
