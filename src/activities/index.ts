@@ -9,6 +9,7 @@ import { createNotifyActivities } from './notify';
 import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
 import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
 import { ec2IsolateInstance } from './playbooks/ec2-isolate-instance';
+import { iamContainAccessKey } from './playbooks/iam-contain-access-key';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
@@ -34,6 +35,7 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
     'ec2-enforce-imdsv2': ec2EnforceImdsv2(clients),
     'sg-close-admin-ports': sgCloseAdminPorts(clients),
     'ec2-isolate-instance': ec2IsolateInstance(clients),
+    'iam-contain-access-key': iamContainAccessKey(clients),
   };
 }
 

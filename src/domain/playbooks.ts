@@ -134,6 +134,20 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'iam-contain-access-key': {
+    id: 'iam-contain-access-key',
+    title: 'Deactivate a compromised IAM access key',
+    kind: 'containment',
+    resourceTypes: ['AWS::IAM::AccessKey'],
+    defaultSeverity: 8,
+    steps: [
+      {
+        id: 'deactivate-access-key',
+        title: 'UpdateAccessKey Inactive (never delete)',
+        onFailure: 'fail-closed',
+      },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

@@ -35,6 +35,12 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       playbook: 'ec2-isolate-instance',
       minSeverity: 7,
     },
+    {
+      source: 'aws.guardduty',
+      controls: ['UnauthorizedAccess:IAMUser/*'],
+      playbook: 'iam-contain-access-key',
+      minSeverity: 7,
+    },
   ],
   defaults: {
     mode: 'auto',

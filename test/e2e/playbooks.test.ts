@@ -23,6 +23,12 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import type { Worker } from '@temporalio/worker';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
 import { ConfigServiceClient, PutConfigRuleCommand } from '@aws-sdk/client-config-service';
 import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
 import { createMessageHandler } from '../../src/ingest/message-handler';
@@ -315,4 +321,30 @@ it('ec2-isolate-instance: a GuardDuty UnauthorizedAccess:EC2 finding isolates th
   ]);
   expect(resent.result.outcomes.map((o) => [o.status, o.changes.length])).toEqual([['NO_ACTION', 0]]);
   ec2.destroy();
+});
+
+it('iam-contain-access-key: a GuardDuty UnauthorizedAccess:IAMUser finding deactivates the long-term key', async () => {
+  // Prepare: moto generates key ids, so the fixture's finding names the created key.
+  const iam = new IAMClient({
+    endpoint: stack.moto.endpoint,
+    region: 'us-east-1',
+    credentials: TEST_CREDENTIALS,
+  });
+  await iam.send(new CreateUserCommand({ UserName: 'ci-deployer' }));
+  const accessKeyId =
+    (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci-deployer' }))).AccessKey?.AccessKeyId ?? '';
+  const gd = fixtureEvent('guardduty-iam-user-access-key.json') as {
+    detail: { resource: { accessKeyDetails: object } };
+  };
+  const resource = {
+    ...gd.detail.resource,
+    accessKeyDetails: { ...gd.detail.resource.accessKeyDetails, accessKeyId },
+  };
+
+  const { result } = await remediate('guardduty-iam-user-access-key.json', { resource });
+
+  expect(result.status).toBe('REMEDIATED');
+  const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'ci-deployer' }));
+  expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[accessKeyId, 'Inactive']]);
+  iam.destroy();
 });

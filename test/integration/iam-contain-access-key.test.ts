@@ -1,0 +1,113 @@
+/**
+ * The access-key containment playbook's activities against moto's IAM.
+ */
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createPlaybooks } from '../../src/activities';
+import { createRemediationActivities } from '../../src/activities/remediation-activities';
+import type { AwsClients } from '../../src/aws/clients';
+import type { MotoServer } from '../../src/devstack/moto-server';
+import type { Finding } from '../../src/domain/finding';
+import { FIXTURE_ACCOUNT, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { startSuiteMoto } from '../helpers/servers';
+
+let moto: MotoServer;
+let clients: AwsClients;
+let iam: IAMClient;
+let activities: ReturnType<typeof createRemediationActivities>;
+const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+
+beforeAll(async () => {
+  moto = await startSuiteMoto();
+  clients = motoClients(moto.endpoint);
+  iam = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+  activities = createRemediationActivities(createPlaybooks(clients));
+});
+afterAll(async () => {
+  clients?.destroy();
+  iam?.destroy();
+  await moto?.stop();
+});
+beforeEach(() => moto.reset());
+
+function keyFinding(
+  accessKeyId: string,
+  userName = 'ci-deployer',
+  userType = 'IAMUser',
+): { finding: Finding; playbook: string } {
+  return {
+    finding: {
+      source: 'aws.guardduty',
+      control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom',
+      state: 'FAILED',
+      resource: {
+        account: FIXTURE_ACCOUNT,
+        region: 'global',
+        resourceType: 'AWS::IAM::AccessKey',
+        resourceId: accessKeyId,
+      },
+      severity: 8,
+      title: 'malicious caller',
+      observedAt: '2026-11-21T05:11:58Z',
+      eventId: 'evt-key',
+      details: { guardDutyFindingId: 'gd-key', resourceRole: 'TARGET', accessKeyId, userName, userType },
+    },
+    playbook: 'iam-contain-access-key',
+  };
+}
+
+async function newKey(userName = 'ci-deployer'): Promise<string> {
+  await iam.send(new CreateUserCommand({ UserName: userName }));
+  const out = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  return out.AccessKey?.AccessKeyId ?? '';
+}
+
+const statusOf = async (userName: string, keyId: string) =>
+  (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find(
+    (k) => k.AccessKeyId === keyId,
+  )?.Status;
+
+it('deactivates the key (never deletes it), idempotently, verifies, and restores it for an operator rollback', async () => {
+  const keyId = await newKey();
+  const req = keyFinding(keyId);
+  const analysis = await run(activities.analyze, req);
+  const prior = await run(activities.capturePriorState, req);
+  const first = await run(activities.applyStep, { ...req, step: 'deactivate-access-key', prior });
+  const second = await run(activities.applyStep, { ...req, step: 'deactivate-access-key', prior });
+  const verification = await run(activities.verify, req);
+
+  expect(keyId).toMatch(/^AKIA/);
+  expect(analysis.verdict).toBe('remediate');
+  expect(prior).toEqual({ userName: 'ci-deployer', accessKeyId: keyId, status: 'Active' });
+  expect([first.changed, second.changed]).toEqual([true, false]);
+  expect(await statusOf('ci-deployer', keyId)).toBe('Inactive');
+  expect(verification.passed).toBe(true);
+
+  await run(activities.compensateStep, { ...req, step: 'deactivate-access-key', prior });
+  expect(await statusOf('ci-deployer', keyId)).toBe('Active');
+});
+
+it('waits for approval for temporary credentials and never fails on them', async () => {
+  const analysis = await run(
+    activities.analyze,
+    keyFinding('ASIAEXAMPLETEMPKEY01', 'deploy-role', 'AssumedRole'),
+  );
+  expect(analysis).toMatchObject({
+    verdict: 'needs_approval',
+    reason: expect.stringContaining('every holder of the role'),
+  });
+});
+
+it('is NO_ACTION for a key that is gone or already inactive', async () => {
+  await iam.send(new CreateUserCommand({ UserName: 'ci-deployer' }));
+  expect((await run(activities.analyze, keyFinding('AKIAIOSFODNN7EXAMPLE'))).verdict).toBe('no_action');
+});
