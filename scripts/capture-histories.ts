@@ -1,46 +1,204 @@
 /**
  * Captures workflow histories from real runs (Temporal dev server + moto) into test/replay/histories/, for the replay
- * test. Re-run deliberately, and say why in the commit, when a workflow change is meant to break replay:
+ * test: every playbook's success path and the escalation paths that need no injected failure. Re-run deliberately,
+ * and say why in the commit, when a workflow change is meant to break replay:
  *   TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh) npx tsx scripts/capture-histories.ts
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DisableEbsEncryptionByDefaultCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { loadDevStackConfig } from '../src/config';
 import { remediationWorkflowId } from '../src/domain/finding';
 import type { Finding } from '../src/domain/finding';
 import { FindingDispatcher } from '../src/ingest/dispatcher';
-import { createBucket } from '../test/helpers/aws';
-import { fastSettings, s3Finding } from '../test/helpers/fixtures';
+import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../test/helpers/aws';
+import { launchInstance, motoEc2 } from '../test/helpers/ec2';
+import { configFinding, fastSettings, s3Finding } from '../test/helpers/fixtures';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
 
 const OUT = join(__dirname, '../test/replay/histories');
 
+interface Scenario {
+  readonly name: string;
+  readonly playbook: string;
+  /** Arranges moto and returns the findings to send, in order. */
+  arrange(): Promise<Finding[]>;
+}
+
 async function main(): Promise<void> {
   const stack = await startWorkflowStack();
-  try {
-    const taskQueue = `capture-${randomUUID()}`;
-    const worker = await stack.worker(taskQueue, stack.activities());
-    const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 2000));
-    const scenarios: Array<{ name: string; findings: Finding[]; bucket?: string }> = [
-      {
-        name: 'remediated-with-repeat-and-new-control',
-        bucket: 'replay-public',
-        findings: [
+  const endpoint = stack.moto.endpoint;
+  const ec2 = motoEc2(endpoint);
+  const common = { endpoint, region: FIXTURE_REGION, credentials: TEST_CREDENTIALS };
+  const where = { account: FIXTURE_ACCOUNT, region: FIXTURE_REGION };
+  const guardDuty = (
+    resourceType: string,
+    resourceId: string,
+    control: string,
+    details: Record<string, string>,
+  ): Finding => ({
+    source: 'aws.guardduty',
+    control,
+    state: 'FAILED',
+    resource: {
+      ...where,
+      ...(resourceType === 'AWS::IAM::AccessKey' ? { region: 'global' } : {}),
+      resourceType,
+      resourceId,
+    },
+    severity: 8,
+    title: control,
+    observedAt: '2026-11-21T02:40:00Z',
+    eventId: `evt-${resourceId}`,
+    details: { guardDutyFindingId: `gd-${resourceId}`, ...details },
+  });
+  const scenarios: Scenario[] = [
+    {
+      name: 's3-remediated-with-repeat-and-new-control',
+      playbook: 's3-block-public-access',
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-public');
+        return [
           s3Finding('replay-public'),
           s3Finding('replay-public', { eventId: 'evt-repeat' }),
           s3Finding('replay-public', { control: 's3-bucket-public-write-prohibited' }),
-        ],
+        ];
       },
-      { name: 'no-action-bucket-gone', findings: [s3Finding('replay-gone')] },
-    ];
+    },
+    {
+      name: 's3-no-action-bucket-gone',
+      playbook: 's3-block-public-access',
+      arrange: async () => [s3Finding('replay-gone')],
+    },
+    {
+      name: 'ebs-encryption-remediated',
+      playbook: 'ebs-encryption-by-default',
+      arrange: async () => {
+        await ec2.send(new DisableEbsEncryptionByDefaultCommand({}));
+        return [
+          configFinding('ec2-ebs-encryption-by-default', {
+            ...where,
+            resourceType: 'AWS::::Account',
+            resourceId: FIXTURE_ACCOUNT,
+          }),
+        ];
+      },
+    },
+    {
+      name: 'imdsv2-escalated-needs-approval',
+      playbook: 'ec2-enforce-imdsv2',
+      arrange: async () => {
+        const id = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
+        const cw = new CloudWatchClient(common);
+        await cw.send(
+          new PutMetricDataCommand({
+            Namespace: 'AWS/EC2',
+            MetricData: [
+              { MetricName: 'MetadataNoToken', Dimensions: [{ Name: 'InstanceId', Value: id }], Value: 2 },
+            ],
+          }),
+        );
+        cw.destroy();
+        return [
+          configFinding('ec2-imdsv2-check', { ...where, resourceType: 'AWS::EC2::Instance', resourceId: id }),
+        ];
+      },
+    },
+    {
+      name: 'imdsv2-remediated',
+      playbook: 'ec2-enforce-imdsv2',
+      arrange: async () => {
+        const id = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
+        return [
+          configFinding('ec2-imdsv2-check', { ...where, resourceType: 'AWS::EC2::Instance', resourceId: id }),
+        ];
+      },
+    },
+    {
+      name: 'sg-split-range-remediated',
+      playbook: 'sg-close-admin-ports',
+      arrange: async () => {
+        const { GroupId } = await ec2.send(
+          new CreateSecurityGroupCommand({ GroupName: 'replay-wide', Description: 'wide' }),
+        );
+        await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId,
+            IpPermissions: [
+              { IpProtocol: 'tcp', FromPort: 0, ToPort: 1024, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            ],
+          }),
+        );
+        return [
+          configFinding('restricted-ssh', {
+            ...where,
+            resourceType: 'AWS::EC2::SecurityGroup',
+            resourceId: GroupId ?? '',
+          }),
+        ];
+      },
+    },
+    {
+      name: 'isolate-instance-remediated',
+      playbook: 'ec2-isolate-instance',
+      arrange: async () => {
+        const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+        return [
+          guardDuty('AWS::EC2::Instance', id, 'UnauthorizedAccess:EC2/TorClient', { resourceRole: 'ACTOR' }),
+        ];
+      },
+    },
+    {
+      name: 'isolate-instance-escalated-target',
+      playbook: 'ec2-isolate-instance',
+      arrange: async () => {
+        const id = await launchInstance(ec2);
+        return [
+          guardDuty('AWS::EC2::Instance', id, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+            resourceRole: 'TARGET',
+          }),
+        ];
+      },
+    },
+    {
+      name: 'iam-access-key-remediated',
+      playbook: 'iam-contain-access-key',
+      arrange: async () => {
+        const iam = new IAMClient({ ...common, region: 'us-east-1' });
+        await iam.send(new CreateUserCommand({ UserName: 'replay-user' }));
+        const key =
+          (await iam.send(new CreateAccessKeyCommand({ UserName: 'replay-user' }))).AccessKey?.AccessKeyId ??
+          '';
+        iam.destroy();
+        return [
+          guardDuty('AWS::IAM::AccessKey', key, 'UnauthorizedAccess:IAMUser/MaliciousIPCaller', {
+            resourceRole: 'TARGET',
+            accessKeyId: key,
+            userName: 'replay-user',
+            userType: 'IAMUser',
+          }),
+        ];
+      },
+    },
+  ];
+  try {
+    for (const file of readdirSync(OUT).filter((f) => f.endsWith('.json'))) rmSync(join(OUT, file));
+    const taskQueue = `capture-${randomUUID()}`;
+    const worker = await stack.worker(taskQueue, stack.activities());
+    const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 2000));
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
-        if (scenario.bucket) await createBucket(stack.raw.s3, scenario.bucket);
-        for (const finding of scenario.findings)
-          await dispatcher.start({ finding, playbook: 's3-block-public-access' });
-        const first = scenario.findings[0];
+        const findings = await scenario.arrange();
+        for (const finding of findings) await dispatcher.start({ finding, playbook: scenario.playbook });
+        const first = findings[0];
         if (!first) continue;
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(first.resource));
         const result = await handle.result();
@@ -61,6 +219,7 @@ async function main(): Promise<void> {
       }
     });
   } finally {
+    ec2.destroy();
     await stack.stop();
   }
 }
