@@ -2,7 +2,8 @@
  * Replays every committed history (captured from real runs by scripts/capture-histories.ts) against the current
  * workflow code: a change that breaks determinism fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -44,4 +45,16 @@ it('`remediator replay` reports each file', async () => {
   const result = await replayHistories(files.map((f) => join(DIR, f)));
   expect(result.ok).toBe(true);
   expect(result.lines).toHaveLength(files.length);
+});
+
+it('`remediator replay` reports a history the code cannot produce as FAILED', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+  const tampered = join(dir, 'tampered.json');
+  writeFileSync(
+    tampered,
+    readFileSync(join(DIR, files[0]!), 'utf8').replace(/"name":\s*"analyze"/, '"name": "notAnActivity"'),
+  );
+  const result = await replayHistories([tampered]);
+  expect(result.ok).toBe(false);
+  expect(result.lines[0]).toMatch(/^FAILED {2}.*tampered\.json/);
 });
