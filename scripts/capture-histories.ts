@@ -1,12 +1,14 @@
 /**
  * Captures workflow histories from real runs (Temporal dev server + moto) into test/replay/histories/, for the replay
- * test: every playbook's success path and the escalation paths that need no injected failure. Re-run deliberately,
+ * test: every playbook's success path and the escalation paths that need no injected failure. Files named
+ * `before-*` were captured by earlier workflow code and stay, so versioned (`patched`) changes keep replaying them.
+ * Re-run deliberately,
  * and say why in the commit, when a workflow change is meant to break replay:
  *   TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh) npx tsx scripts/capture-histories.ts
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
@@ -190,7 +192,6 @@ async function main(): Promise<void> {
     },
   ];
   try {
-    for (const file of readdirSync(OUT).filter((f) => f.endsWith('.json'))) rmSync(join(OUT, file));
     const taskQueue = `capture-${randomUUID()}`;
     const worker = await stack.worker(taskQueue, stack.activities());
     const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 2000));

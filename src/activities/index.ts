@@ -15,6 +15,7 @@ import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
+import { createWriteBackActivities } from './write-back';
 
 /** Everything the activities depend on. */
 export interface ActivityDeps {
@@ -47,5 +48,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...audit,
     ...createTicketActivities(audit.recordAudit),
+    ...createWriteBackActivities(deps),
   };
 }

@@ -9,6 +9,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
@@ -62,6 +63,11 @@ export class AwsClients {
   /** Elastic Load Balancing v2 client for an account and region (target groups). */
   elbv2(account: string, region: string): ElasticLoadBalancingV2Client {
     return this.get('elbv2', account, region, (c) => new ElasticLoadBalancingV2Client(c));
+  }
+
+  /** Security Hub client for an account and region (finding workflow updates). */
+  securityhub(account: string, region: string): SecurityHubClient {
+    return this.get('securityhub', account, region, (c) => new SecurityHubClient(c));
   }
 
   /** IAM client (global service; region only picks the endpoint). */

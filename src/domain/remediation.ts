@@ -83,6 +83,8 @@ export interface Outcome {
   readonly compensations: readonly StepResult[];
   readonly verification?: Verification;
   readonly escalation?: Escalation;
+  /** What the detector was told after a verified fix (Config re-evaluation, Security Hub status). */
+  readonly reportedToSource?: string;
   readonly startedAt: string;
   readonly finishedAt: string;
 }

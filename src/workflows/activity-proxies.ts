@@ -28,6 +28,12 @@ export const NOTIFY_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 10 },
 };
 
+/** Reporting a verified fix back to the detector: a few quick tries, it is a courtesy, not part of the fix. */
+export const WRITE_BACK_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+};
+
 /** Stubs bound to the given options. */
 export function activitiesWith(options: ActivityOptions): ActivityInterfaceFor<RemediationActivities> {
   return proxyActivities<RemediationActivities>(options);

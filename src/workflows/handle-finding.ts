@@ -2,7 +2,7 @@
  * The per-finding state machine of DESIGN §1: analyse → (ticket + escalate | no action | dry run) → capture prior
  * state → apply steps (compensate on failure) → durable propagation wait → independent verify → notify.
  */
-import { ActivityFailure, ApplicationFailure, log, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RoutedFinding } from '../domain/finding';
 import type { PlaybookSettings } from '../domain/policy';
 import type {
@@ -19,7 +19,12 @@ import type {
   Verification,
 } from '../domain/remediation';
 import { orderedPlan, stepFailureMode } from '../domain/playbooks';
-import { activitiesWith, awsActivityOptions, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
+import {
+  activitiesWith,
+  awsActivityOptions,
+  NOTIFY_ACTIVITY_OPTIONS,
+  WRITE_BACK_ACTIVITY_OPTIONS,
+} from './activity-proxies';
 
 /** Lets the handler report its phase to the execution (search attribute, query, UI details). */
 export type PhaseReporter = (phase: PhaseStatus, details: string) => void;
@@ -32,6 +37,7 @@ interface Draft {
   compensations: StepResult[];
   verification?: Verification;
   escalation?: Escalation;
+  reportedToSource?: string;
 }
 
 /** Handles one finding to its outcome. Never throws for AWS failures: they become escalations. */
@@ -207,6 +213,21 @@ export async function handleFinding(
   }
   if (!verification.passed) {
     return escalate(`verification failed: ${verification.detail}`, 'VerificationFailed', true);
+  }
+  // Tell the detector (Config re-evaluation, Security Hub workflow status). Versioned: histories recorded before this
+  // existed replay without it.
+  if (patched('write-back-to-source')) {
+    const source = activitiesWith(WRITE_BACK_ACTIVITY_OPTIONS);
+    try {
+      draft.reportedToSource = await source.reportToSource.executeWithOptions(
+        { ...WRITE_BACK_ACTIVITY_OPTIONS, summary: `Report the fix to ${finding.source}` },
+        [{ finding, ...identity() }],
+      );
+    } catch (err) {
+      // The fix is verified; a detector that cannot be told will find it on its next evaluation.
+      draft.reportedToSource = `not reported: ${failureMessage(err)}`;
+      log.warn('Could not report the fix to the detector', { resourceId, error: failureMessage(err) });
+    }
   }
   return close('REMEDIATED', verification.detail, true);
 

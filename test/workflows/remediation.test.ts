@@ -103,6 +103,8 @@ it('remediates a public bucket: blocked, verified, notified, searchable', async 
     expect.objectContaining({ step: 'put-public-access-block', changed: true }),
   ]);
   expect(outcome?.verification?.passed).toBe(true);
+  // moto has no StartConfigRulesEvaluation: the verified fix stands, the failed report is recorded.
+  expect(outcome?.reportedToSource).toMatch(/^not reported: start Config rule evaluation/);
   expect(await blockOf(bucket)).toEqual(ALL_ON);
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
   const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
