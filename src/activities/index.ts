@@ -6,7 +6,9 @@ import type { AwsClients } from '../aws/clients';
 import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
+import { asgScaleOut } from './playbooks/asg-scale-out';
 import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
+import { ec2InstanceRecovery } from './playbooks/ec2-instance-recovery';
 import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
 import { ec2IsolateInstance } from './playbooks/ec2-isolate-instance';
 import { iamContainAccessKey } from './playbooks/iam-contain-access-key';
@@ -37,6 +39,8 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
     'sg-close-admin-ports': sgCloseAdminPorts(clients),
     'ec2-isolate-instance': ec2IsolateInstance(clients),
     'iam-contain-access-key': iamContainAccessKey(clients),
+    'ec2-instance-recovery': ec2InstanceRecovery(clients),
+    'asg-scale-out': asgScaleOut(clients),
   };
 }
 

@@ -11,6 +11,8 @@ import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler'
 export interface PlaybookRequest {
   readonly finding: Finding;
   readonly playbook: string;
+  /** The playbook's policy options (absent in histories recorded before options existed). */
+  readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A step of the plan, with the prior state recorded before any change. */
@@ -19,8 +21,8 @@ export interface StepRequest extends PlaybookRequest {
   readonly prior: PriorState;
 }
 
-function callContext(): CallContext {
-  return { abortSignal: Context.current().cancellationSignal };
+function callContext(request?: PlaybookRequest): CallContext {
+  return { abortSignal: Context.current().cancellationSignal, options: request?.options ?? {} };
 }
 
 /** Builds the analyse / capture / apply / compensate / verify activities over a playbook registry. */
@@ -50,13 +52,16 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
   return {
     /** Read-only analysis: exists? still non-compliant? safe? Returns the plan. */
     async analyze(request: PlaybookRequest): Promise<Analysis> {
-      const analysis = await handlerFor(request.playbook).analyze(request.finding, callContext());
+      const analysis = await handlerFor(request.playbook).analyze(request.finding, callContext(request));
       logged('Analysed', request, { verdict: analysis.verdict, reason: analysis.reason });
       return analysis;
     },
     /** Read-only: the state the plan will change. */
     async capturePriorState(request: PlaybookRequest): Promise<PriorState> {
-      const prior = await handlerFor(request.playbook).capturePriorState(request.finding, callContext());
+      const prior = await handlerFor(request.playbook).capturePriorState(
+        request.finding,
+        callContext(request),
+      );
       logged('Prior state recorded', request);
       return prior;
     },
@@ -66,7 +71,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
         request.step,
         request.finding,
         request.prior,
-        callContext(),
+        callContext(request),
       );
       logged('Step applied', request, { step: request.step, changed: result.changed });
       return result;
@@ -77,14 +82,14 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
         request.step,
         request.finding,
         request.prior,
-        callContext(),
+        callContext(request),
       );
       logged('Step compensated', request, { step: request.step, changed: result.changed });
       return result;
     },
     /** Independent verification read. */
     async verify(request: PlaybookRequest): Promise<Verification> {
-      const verification = await handlerFor(request.playbook).verify(request.finding, callContext());
+      const verification = await handlerFor(request.playbook).verify(request.finding, callContext(request));
       logged('Verified', request, { passed: verification.passed });
       return verification;
     },

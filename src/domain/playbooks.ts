@@ -148,6 +148,31 @@ export const PLAYBOOKS = {
       },
     ],
   },
+  'ec2-instance-recovery': {
+    id: 'ec2-instance-recovery',
+    title: 'Recover an instance whose system status check fails',
+    kind: 'availability',
+    resourceTypes: ['AWS::EC2::Instance'],
+    defaultSeverity: 6,
+    steps: [
+      {
+        id: 'stop-instance',
+        title: 'StopInstances (EBS-backed, outside an ASG, by policy)',
+        onFailure: 'compensate',
+      },
+      { id: 'start-instance', title: 'StartInstances', onFailure: 'compensate' },
+    ],
+  },
+  'asg-scale-out': {
+    id: 'asg-scale-out',
+    title: 'Scale out an Auto Scaling group under load',
+    kind: 'availability',
+    resourceTypes: ['AWS::AutoScaling::AutoScalingGroup'],
+    defaultSeverity: 5,
+    steps: [
+      { id: 'raise-desired-capacity', title: 'SetDesiredCapacity +1 within max', onFailure: 'compensate' },
+    ],
+  },
 } as const satisfies Record<string, PlaybookDefinition>;
 
 /** Id of a playbook in the catalogue. */

@@ -24,6 +24,8 @@ export interface PlaybookSettings {
   /** Start-to-close timeout of each AWS activity. */
   readonly activityTimeoutMs: number;
   readonly retry: RetrySettings;
+  /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
+  readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Which findings a playbook handles: a detector and the controls (rule names, control ids) it covers. */
@@ -34,6 +36,8 @@ export interface Route {
   readonly playbook: string;
   /** Findings below this severity (0–10) are acknowledged, not remediated (GuardDuty: the seed's 7). */
   readonly minSeverity?: number;
+  /** Only findings about this resource type (e.g. a CPU alarm on an Auto Scaling group, not on an instance). */
+  readonly resourceType?: string;
 }
 
 /** The whole policy as loaded from `REMEDIATION_POLICY` or the built-in default. */

@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
+import { normaliseAlarm } from './normalise-cloudwatch';
 import { normaliseConfigCompliance } from './normalise-config';
 import { normaliseGuardDuty } from './normalise-guardduty';
 import { normaliseSecurityHub } from './normalise-securityhub';
@@ -22,6 +23,9 @@ export function normaliseEvent(envelope: EventBridgeEnvelope): Normalised {
   }
   if (envelope.source === 'aws.guardduty' && type === 'GuardDuty Finding') {
     return { kind: 'findings', findings: [normaliseGuardDuty(envelope)] };
+  }
+  if (envelope.source === 'aws.cloudwatch' && type === 'CloudWatch Alarm State Change') {
+    return { kind: 'findings', findings: [normaliseAlarm(envelope)] };
   }
   if (envelope.source === 'aws.securityhub' && type === 'Security Hub Findings - Imported') {
     return { kind: 'findings', findings: normaliseSecurityHub(envelope) };

@@ -28,6 +28,7 @@ export function findRoute(finding: Finding, policy: RemediationPolicy): Route | 
   return policy.routes.find(
     (route) =>
       route.source === finding.source &&
+      (route.resourceType === undefined || route.resourceType === finding.resource.resourceType) &&
       route.controls.some((c) => managed === c || controlMatches(finding.control, c)),
   );
 }

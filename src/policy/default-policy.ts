@@ -41,6 +41,18 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       playbook: 'iam-contain-access-key',
       minSeverity: 7,
     },
+    {
+      source: 'aws.cloudwatch',
+      controls: ['AWS/EC2/StatusCheckFailed_System'],
+      playbook: 'ec2-instance-recovery',
+      resourceType: 'AWS::EC2::Instance',
+    },
+    {
+      source: 'aws.cloudwatch',
+      controls: ['AWS/EC2/CPUUtilization'],
+      playbook: 'asg-scale-out',
+      resourceType: 'AWS::AutoScaling::AutoScalingGroup',
+    },
   ],
   defaults: {
     mode: 'auto',

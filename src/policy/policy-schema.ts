@@ -29,6 +29,7 @@ const settingsShape = {
     .min(1000)
     .max(3600 * 1000),
   retry: retrySchema,
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
 
 /** Schema of a policy file. */
@@ -47,6 +48,7 @@ export const policySchema = z
           controls: z.array(z.string().min(1)).min(1),
           playbook: z.enum(playbookIds),
           minSeverity: z.number().min(0).max(10).optional(),
+          resourceType: z.string().min(1).optional(),
         })
         .strict(),
     ),

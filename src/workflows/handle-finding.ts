@@ -50,7 +50,7 @@ export async function handleFinding(
   const resourceId = finding.resource.resourceId;
   const aws = activitiesWith(awsActivityOptions(settings));
   const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
-  const request = { finding, playbook };
+  const request = { finding, playbook, ...(settings.options ? { options: settings.options } : {}) };
   const startedAt = new Date().toISOString();
   const draft: Draft = { changes: [], compensations: [] };
 

@@ -122,10 +122,18 @@ describe('normaliseEvent: Config Rules Compliance Change', () => {
   });
 
   it('reports detail-types without a normaliser as unsupported, not invalid', () => {
-    const result = normaliseEvent(parseMessageBody(fixtureText('cloudwatch-alarm-high-cpu.json')));
+    const result = normaliseEvent(
+      parseMessageBody(
+        JSON.stringify({
+          ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json'),
+          source: 'aws.s3',
+          'detail-type': 'AWS API Call via CloudTrail',
+        }),
+      ),
+    );
     expect(result).toEqual({
       kind: 'unsupported',
-      reason: expect.stringContaining('CloudWatch Alarm State Change'),
+      reason: expect.stringContaining('AWS API Call via CloudTrail'),
     });
   });
 });

@@ -8,6 +8,8 @@ import type { Analysis, PriorState, StepResult, Verification } from '../../domai
 /** Passed to every playbook call: the activity's cancellation signal, to hand to the AWS SDK as `abortSignal`. */
 export interface CallContext {
   readonly abortSignal?: AbortSignal;
+  /** The playbook's options from the execution's policy snapshot. */
+  readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** One playbook's AWS side. */
