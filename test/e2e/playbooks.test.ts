@@ -23,6 +23,7 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import type { Worker } from '@temporalio/worker';
+import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -347,4 +348,77 @@ it('iam-contain-access-key: a GuardDuty UnauthorizedAccess:IAMUser finding deact
   const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'ci-deployer' }));
   expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[accessKeyId, 'Inactive']]);
   iam.destroy();
+});
+
+it('ec2-instance-recovery: a StatusCheckFailed_System ALARM with ec2:recover is verified, not raced', async () => {
+  // moto emits no alarm events: the event is put on the bus as CloudWatch would, for an alarm that exists in moto.
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2);
+  const cloudwatch = new CloudWatchClient({
+    endpoint: stack.moto.endpoint,
+    region: FIXTURE_REGION,
+    credentials: TEST_CREDENTIALS,
+  });
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'ec2-recovery-alarm',
+      Namespace: 'AWS/EC2',
+      MetricName: 'StatusCheckFailed_System',
+      Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [`arn:aws:automate:${FIXTURE_REGION}:ec2:recover`],
+    }),
+  );
+  const base = fixtureEvent('cloudwatch-alarm-status-check-failed.json') as {
+    detail: { configuration: { metrics: Array<{ metricStat: { metric: object } }> } };
+  };
+  const metric = base.detail.configuration.metrics[0]?.metricStat.metric ?? {};
+
+  const { result } = await remediate('cloudwatch-alarm-status-check-failed.json', {
+    configuration: {
+      metrics: [{ id: 'm1', metricStat: { metric: { ...metric, dimensions: { InstanceId: instanceId } } } }],
+    },
+  });
+
+  expect(result.status).toBe('REMEDIATED');
+  expect(result.outcomes[0]?.changes).toEqual([]);
+  expect(result.outcomes[0]?.verification?.detail).toContain('system ok');
+  ec2.destroy();
+  cloudwatch.destroy();
+});
+
+it('two findings for one instance (IMDSv2 and isolation) run one after another, never at once', async () => {
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, {
+    MetadataOptions: { HttpTokens: 'optional' },
+    InstanceInitiatedShutdownBehavior: 'stop',
+  });
+  const gd = fixtureEvent('guardduty-ec2-unauthorized-access.json') as {
+    detail: { resource: { instanceDetails: object } };
+  };
+  const resource = {
+    ...gd.detail.resource,
+    instanceDetails: { ...gd.detail.resource.instanceDetails, instanceId },
+  };
+  await putEvent(
+    stack.raw.events,
+    parseMessageBody(
+      JSON.stringify(fixtureEvent('config-ec2-imdsv2-noncompliant.json', { resourceId: instanceId })),
+    ),
+    'default',
+  );
+
+  const { result } = await remediate('guardduty-ec2-unauthorized-access.json', { resource });
+
+  const [first, second] = result.outcomes;
+  expect(result.outcomes.map((o) => [o.playbook, o.status])).toEqual([
+    ['ec2-enforce-imdsv2', 'REMEDIATED'],
+    ['ec2-isolate-instance', 'REMEDIATED'],
+  ]);
+  expect(Date.parse(second?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(first?.finishedAt ?? ''));
+  ec2.destroy();
 });
