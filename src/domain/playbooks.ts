@@ -132,6 +132,11 @@ export const PLAYBOOKS = {
         title: 'Isolation group per ENI (no ingress, no egress)',
         onFailure: 'fail-closed',
       },
+      {
+        id: 'stop-instance',
+        title: 'StopInstances, only for CryptoCurrency findings when the policy says (memory is evidence)',
+        onFailure: 'fail-closed',
+      },
     ],
   },
   'iam-contain-access-key': {

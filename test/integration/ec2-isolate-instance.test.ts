@@ -260,3 +260,25 @@ it('is NO_ACTION for a repeat after the instance was isolated', async () => {
     reason: expect.stringContaining('already isolated'),
   });
 });
+
+it('stops a cryptomining instance only when the policy says so (memory is evidence)', async () => {
+  const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const crypto = (options: Record<string, boolean>) => ({
+    finding: { ...guardDutyFinding(id), control: 'CryptoCurrency:EC2/BitcoinTool.B!DNS' },
+    playbook: 'ec2-isolate-instance',
+    options,
+  });
+  const byDefault = await run(activities.analyze, crypto({}));
+  const withPolicy = await run(activities.analyze, crypto({ stopOnCryptoCurrency: true }));
+  expect(byDefault.plan.map((p) => p.step)).not.toContain('stop-instance');
+  expect(withPolicy.plan.map((p) => p.step).at(-1)).toBe('stop-instance');
+
+  const prior = await run(activities.capturePriorState, crypto({ stopOnCryptoCurrency: true }));
+  const stopped = await run(activities.applyStep, {
+    ...crypto({ stopOnCryptoCurrency: true }),
+    step: 'stop-instance',
+    prior,
+  });
+  expect(stopped.changed).toBe(true);
+  expect(['stopping', 'stopped']).toContain((await instance(id))?.State?.Name);
+});

@@ -25,6 +25,8 @@ import {
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
   RevokeSecurityGroupEgressCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import {
@@ -70,6 +72,7 @@ const STEPS = [
   'deregister-from-target-groups',
   'apply-allow-all-group',
   'apply-isolation-group',
+  'stop-instance',
 ] as const;
 
 /** Name of the per-VPC group with no rules at all. */
@@ -360,6 +363,12 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
           current.length > 0 ? `deregistered from ${current.length} target group(s)` : 'in no target group',
         );
       }
+      case 'stop-instance': {
+        const state = (await mustDescribe(ec2, id, ctx)).State?.Name;
+        if (state === 'stopped' || state === 'stopping') return done(false, `already ${state}`);
+        await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
+        return done(true, 'StopInstances');
+      }
       case 'apply-allow-all-group':
       case 'apply-isolation-group': {
         const allowAll = step === 'apply-allow-all-group';
@@ -447,6 +456,12 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
           prior.targetGroups.length > 0,
           `re-registered in ${prior.targetGroups.length} target group(s)`,
         );
+      }
+      case 'stop-instance': {
+        const state = (await mustDescribe(ec2, id, ctx)).State?.Name;
+        if (state === 'running' || state === 'pending') return done(false, `already ${state}`);
+        await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
+        return done(true, 'StartInstances');
       }
       case 'apply-allow-all-group':
       case 'apply-isolation-group': {
@@ -551,6 +566,10 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
             step: 'apply-isolation-group',
             description: `${enis.length} ENI(s) → ${isolationGroupName('<vpc>')} (no ingress, no egress)`,
           },
+          // Stopping loses memory, the best evidence; only for cryptomining and only when the policy asks for it.
+          ...(f.control.startsWith('CryptoCurrency:') && ctx.options?.stopOnCryptoCurrency === true
+            ? [{ step: 'stop-instance', description: `StopInstances ${id} (policy: stopOnCryptoCurrency)` }]
+            : []),
         ];
         return {
           verdict: 'remediate',
