@@ -151,6 +151,11 @@ export const PLAYBOOKS = {
         title: 'UpdateAccessKey Inactive (never delete)',
         onFailure: 'fail-closed',
       },
+      {
+        id: 'deny-older-sessions',
+        title: 'Inline deny for sessions issued before now (policy option denyOlderSessions)',
+        onFailure: 'fail-closed',
+      },
     ],
   },
   'ec2-instance-recovery': {

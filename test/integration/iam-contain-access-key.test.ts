@@ -4,6 +4,7 @@
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
@@ -87,7 +88,7 @@ it('deactivates the key (never deletes it), idempotently, verifies, and restores
 
   expect(keyId).toMatch(/^AKIA/);
   expect(analysis.verdict).toBe('remediate');
-  expect(prior).toEqual({ userName: 'ci-deployer', accessKeyId: keyId, status: 'Active' });
+  expect(prior).toMatchObject({ userName: 'ci-deployer', accessKeyId: keyId, status: 'Active' });
   expect([first.changed, second.changed]).toEqual([true, false]);
   expect(await statusOf('ci-deployer', keyId)).toBe('Inactive');
   expect(verification.passed).toBe(true);
@@ -110,4 +111,41 @@ it('waits for approval for temporary credentials and never fails on them', async
 it('is NO_ACTION for a key that is gone or already inactive', async () => {
   await iam.send(new CreateUserCommand({ UserName: 'ci-deployer' }));
   expect((await run(activities.analyze, keyFinding('AKIAIOSFODNN7EXAMPLE'))).verdict).toBe('no_action');
+});
+
+it('denies sessions issued before the containment when the policy asks (denyOlderSessions)', async () => {
+  const keyId = await newKey();
+  const req = { ...keyFinding(keyId), options: { denyOlderSessions: true } };
+  const analysis = await run(activities.analyze, req);
+  const prior = await run(activities.capturePriorState, req);
+  for (const p of analysis.plan) await run(activities.applyStep, { ...req, step: p.step, prior });
+  const verification = await run(activities.verify, req);
+
+  expect(analysis.plan.map((p) => p.step)).toEqual(['deactivate-access-key', 'deny-older-sessions']);
+  const policy = await iam.send(
+    new GetUserPolicyCommand({
+      UserName: 'ci-deployer',
+      PolicyName: 'remediator-deny-sessions-issued-before-containment',
+    }),
+  );
+  const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '{}'));
+  expect(document.Statement[0]).toMatchObject({
+    Effect: 'Deny',
+    Action: '*',
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': (prior as { capturedAt: string }).capturedAt } },
+  });
+  expect(verification).toMatchObject({
+    passed: true,
+    detail: expect.stringContaining('session deny in place'),
+  });
+
+  await run(activities.compensateStep, { ...req, step: 'deny-older-sessions', prior });
+  await expect(
+    iam.send(
+      new GetUserPolicyCommand({
+        UserName: 'ci-deployer',
+        PolicyName: 'remediator-deny-sessions-issued-before-containment',
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
 });

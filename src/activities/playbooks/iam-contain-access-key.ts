@@ -3,7 +3,13 @@
  * maliciously (`UnauthorizedAccess:IAMUser/*`). Temporary credentials (`ASIA…`, assumed roles) cannot be deactivated;
  * revoking a role's older sessions hits every holder of the role, so those wait for a person. Fails closed.
  */
-import { ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  DeleteUserPolicyCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
@@ -17,9 +23,30 @@ export interface AccessKeyPrior extends Record<string, unknown> {
   readonly userName: string;
   readonly accessKeyId: string;
   readonly status: string;
+  /** When the prior state was read: sessions issued before it are denied (fixed here so retries agree). */
+  readonly capturedAt: string;
 }
 
 const STEP = 'deactivate-access-key';
+const DENY = 'deny-older-sessions';
+/** Name of the inline policy that denies sessions issued before the containment. */
+export const DENY_POLICY_NAME = 'remediator-deny-sessions-issued-before-containment';
+
+/** The inline deny: every action, for credentials issued before `before` (aws:TokenIssueTime). */
+export function denyOlderSessionsPolicy(before: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RemediatorDenyOlderSessions',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': before } },
+      },
+    ],
+  });
+}
 
 /** Builds the playbook from the shared client factory. */
 export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
@@ -97,6 +124,15 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
           reason: `${f.control}: access key ${keyId} of IAM user ${userName} is active`,
           plan: [
             { step: STEP, description: `UpdateAccessKey ${keyId} of ${userName} → Inactive (not deleted)` },
+            // Sessions already issued from the key outlive its deactivation; the policy decides whether to cut them.
+            ...(ctx.options?.denyOlderSessions === true
+              ? [
+                  {
+                    step: DENY,
+                    description: `PutUserPolicy ${userName} ${DENY_POLICY_NAME}: deny sessions issued before now`,
+                  },
+                ]
+              : []),
           ],
           observed: { status },
         };
@@ -112,14 +148,32 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
             name: 'NoSuchEntity',
             $fault: 'client',
           });
-        return { userName, accessKeyId: keyId, status };
+        return { userName, accessKeyId: keyId, status, capturedAt: new Date().toISOString() };
       });
     },
 
-    async applyStep(step, f, _prior, ctx): Promise<StepResult> {
-      assertKnownStep('iam-contain-access-key', step, [STEP]);
+    async applyStep(step, f, prior, ctx): Promise<StepResult> {
+      assertKnownStep('iam-contain-access-key', step, [STEP, DENY]);
       const { userName, keyId } = identify(f);
       const iam = iamFor(f);
+      if (step === DENY) {
+        const before = (prior as AccessKeyPrior).capturedAt;
+        return classified('deny older sessions', async () => {
+          await iam.send(
+            new PutUserPolicyCommand({
+              UserName: userName,
+              PolicyName: DENY_POLICY_NAME,
+              PolicyDocument: denyOlderSessionsPolicy(before),
+            }),
+            { abortSignal: ctx.abortSignal },
+          );
+          return {
+            step,
+            changed: true,
+            detail: `${DENY_POLICY_NAME} on ${userName}: sessions issued before ${before} denied`,
+          };
+        });
+      }
       return classified('deactivate access key', async () => {
         if ((await keyStatus(iam, userName, keyId, ctx)) === 'Inactive')
           return { step, changed: false, detail: 'already inactive' };
@@ -132,9 +186,26 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
     },
 
     async compensateStep(step, f, prior, ctx): Promise<StepResult> {
-      assertKnownStep('iam-contain-access-key', step, [STEP]);
+      assertKnownStep('iam-contain-access-key', step, [STEP, DENY]);
       const recorded = prior as AccessKeyPrior;
       const iam = iamFor(f);
+      if (step === DENY) {
+        return classified('remove the session deny', async () => {
+          try {
+            await iam.send(
+              new DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: DENY_POLICY_NAME }),
+              {
+                abortSignal: ctx.abortSignal,
+              },
+            );
+            return { step, changed: true, detail: `removed ${DENY_POLICY_NAME}` };
+          } catch (err) {
+            if ((err as { name?: string }).name === 'NoSuchEntity')
+              return { step, changed: false, detail: 'no deny policy' };
+            throw err;
+          }
+        });
+      }
       return classified('reactivate access key', async () => {
         const now = await keyStatus(iam, recorded.userName, recorded.accessKeyId, ctx);
         if (now === recorded.status) return { step, changed: false, detail: 'already as recorded' };
@@ -154,9 +225,18 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
       const { userName, keyId } = identify(f);
       return classified('verify access key', async () => {
         const status = await keyStatus(iamFor(f), userName, keyId, ctx);
+        const denyWanted = ctx.options?.denyOlderSessions === true;
+        const denyPresent = denyWanted
+          ? await iamFor(f)
+              .send(new GetUserPolicyCommand({ UserName: userName, PolicyName: DENY_POLICY_NAME }), {
+                abortSignal: ctx.abortSignal,
+              })
+              .then(() => true)
+              .catch(() => false)
+          : true;
         return {
-          passed: status === 'Inactive' || status === undefined,
-          detail: `ListAccessKeys ${userName}: ${keyId} is ${status ?? 'gone'}`,
+          passed: (status === 'Inactive' || status === undefined) && denyPresent,
+          detail: `ListAccessKeys ${userName}: ${keyId} is ${status ?? 'gone'}${denyWanted ? `; session deny ${denyPresent ? 'in place' : 'missing'}` : ''}`,
           observed: { status: status ?? null },
           at: new Date().toISOString(),
         };
