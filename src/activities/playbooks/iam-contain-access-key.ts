@@ -200,8 +200,7 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
             );
             return { step, changed: true, detail: `removed ${DENY_POLICY_NAME}` };
           } catch (err) {
-            if ((err as { name?: string }).name === 'NoSuchEntity')
-              return { step, changed: false, detail: 'no deny policy' };
+            if (isNotFound(err)) return { step, changed: false, detail: 'no deny policy' };
             throw err;
           }
         });
