@@ -79,7 +79,12 @@ async function main(argv: string[]): Promise<void> {
     )
     .option('--keep-running', 'keep the stack up afterwards to explore the Temporal UI', false)
     .option('--headless', 'start the Temporal dev server without its Web UI', false)
-    .action(async (opts: { keepRunning: boolean; headless: boolean }) => {
+    .option(
+      '--all',
+      'after the S3 scenario, run every other seed scenario (EBS, IMDSv2, SSH, GuardDuty EC2 and IAM, recovery)',
+      false,
+    )
+    .action(async (opts: { keepRunning: boolean; headless: boolean; all: boolean }) => {
       const outcome = await runDemo(opts, jsonLogger('demo', 'warn'), print);
       if (outcome.status !== 'REMEDIATED') process.exitCode = 1;
     });

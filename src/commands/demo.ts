@@ -16,19 +16,21 @@ import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome } from '../domain/remediation';
 import { startLocalStack } from '../devstack/local-stack';
 import { preferPort } from '../devstack/processes';
+import { parseMessageBody } from '../ingest/envelope';
 import { singleFinding } from '../ingest/normalise';
 import type { Logger } from '../logger';
 import { DEFAULT_POLICY } from '../policy/default-policy';
 import { statusQuery } from '../workflows/definitions';
+import { DEMO_SCENARIOS } from './demo-scenarios';
 import { projectRoot } from './project-root';
 import { putEvent, readEventFile } from './send-event';
 
-/** Demo policy: the seed's, with a 5 s propagation wait and quick retries so the demo takes seconds. */
+/** Demo policy: the seed's, with a 2 s propagation wait and quick retries so the demo takes seconds. */
 export const DEMO_POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
   defaults: {
     ...DEFAULT_POLICY.defaults,
-    propagationWaitMs: 5000,
+    propagationWaitMs: 2000,
     retry: { ...DEFAULT_POLICY.defaults.retry, initialIntervalMs: 1000 },
   },
 };
@@ -37,6 +39,8 @@ export const DEMO_POLICY: RemediationPolicy = {
 export interface DemoOptions {
   readonly keepRunning: boolean;
   readonly headless: boolean;
+  /** Also run every other seed scenario (DEMO_SCENARIOS). */
+  readonly all?: boolean;
 }
 
 /** Runs the demo; resolves with the outcome. */
@@ -46,7 +50,7 @@ export async function runDemo(
   print: (line: string) => void,
 ): Promise<Outcome> {
   // Keep the terminal for the story; the SDK's own info logs would drown it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
@@ -106,6 +110,31 @@ export async function runDemo(
     print(
       `Temporal UI:    ${executionLink({ workflowId, runId }, { temporalUiUrl: stack.temporal.uiUrl ?? 'http://localhost:8233', namespace: stack.temporal.namespace })}`,
     );
+    if (options.all) {
+      for (const scenario of DEMO_SCENARIOS) {
+        print('');
+        print(`== ${scenario.title}`);
+        const aws = { clients: stack.clients, account: resource.account, region: resource.region, state: {} };
+        const patch = await scenario.arrange(aws);
+        const path = join(projectRoot(), 'examples/events', scenario.eventFile);
+        const patched = parseMessageBody(
+          JSON.stringify(patch(JSON.parse(readEventFile(path).text) as Record<string, unknown>)),
+        );
+        const id = remediationWorkflowId(singleFinding(patched).resource);
+        const demoEvents = new EventBridgeClient({
+          region: resource.region,
+          endpoint: stack.moto.endpoint,
+          credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }),
+        });
+        await putEvent(demoEvents, patched, 'default');
+        demoEvents.destroy();
+        const result = await waitForOutcome(stack.client, id, 120_000);
+        print(`Outcome:        ${result.status} — ${result.reason}`);
+        for (const change of result.changes) print(`Change:         ${change.step}: ${change.detail}`);
+        print(`Now:            ${await scenario.after(aws)}`);
+        print(`Execution:      ${id}`);
+      }
+    }
     if (options.keepRunning) {
       print('');
       print('The stack keeps running so you can explore the Temporal UI. In another shell:');

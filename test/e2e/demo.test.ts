@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-it('`remediator demo` remediates the public bucket and prints the outcome with the Temporal UI link', async () => {
+it('`remediator demo --all` remediates the public bucket and every other seed scenario, printing outcomes and the UI link', async () => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(__dirname, '../../src/cli.ts'), 'demo', '--headless'],
+    ['--import', 'tsx', join(__dirname, '../../src/cli.ts'), 'demo', '--all', '--headless'],
     {
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,5 +26,12 @@ it('`remediator demo` remediates the public bucket and prints the outcome with t
   expect(out).toMatch(
     /Temporal UI: +http:\/\/\S+\/namespaces\/default\/workflows\/remediation%2F123456789012%2F/,
   );
+  const scenarios = out.split('\n== ').slice(1);
+  expect(scenarios).toHaveLength(6);
+  for (const scenario of scenarios) expect(scenario).toContain('Outcome:        REMEDIATED');
+  expect(out).toContain('EBS encryption by default: on');
+  expect(out).toMatch(/ingress: tcp 22 from 10\.0\.0\.0\/8\n/);
+  expect(out).toMatch(/network interface groups: remediator-isolation-vpc-/);
+  expect(out).toMatch(/ci-deployer keys: AKIA\w+ Inactive/);
   expect(code).toBe(0);
 });
