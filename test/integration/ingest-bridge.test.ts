@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
 import { drainQueue, rawClients } from '../helpers/aws';
-import { fixtureEvent, fixtureText } from '../helpers/fixtures';
+import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
 import { createTcpProxy } from '../helpers/tcp-proxy';
 
@@ -186,7 +186,11 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
   await raw.sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
-      MessageBody: fixtureText('cloudwatch-alarm-high-cpu.json'),
+      MessageBody: JSON.stringify({
+        ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json'),
+        source: 'aws.s3',
+        'detail-type': 'AWS API Call via CloudTrail',
+      }),
     }),
   );
   const bridge = bridgeFor(env.client, queueUrl, dlqUrl);
