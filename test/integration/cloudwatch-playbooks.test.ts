@@ -11,8 +11,6 @@ import {
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
@@ -20,6 +18,7 @@ import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
@@ -28,10 +27,7 @@ let ec2: EC2Client;
 let cloudwatch: CloudWatchClient;
 let autoscaling: AutoScalingClient;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startSuiteMoto();

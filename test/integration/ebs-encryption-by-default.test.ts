@@ -7,24 +7,20 @@ import {
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { configFinding } from '../helpers/fixtures';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
 let clients: AwsClients;
 let ec2: EC2Client;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 const PLAYBOOK = 'ebs-encryption-by-default';
 const STEP = 'enable-ebs-encryption-by-default';

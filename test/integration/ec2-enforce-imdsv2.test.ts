@@ -8,8 +8,6 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
@@ -17,6 +15,7 @@ import type { MotoServer } from '../../src/devstack/moto-server';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding } from '../helpers/fixtures';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
@@ -24,10 +23,7 @@ let clients: AwsClients;
 let ec2: EC2Client;
 let cloudwatch: CloudWatchClient;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 const STEP = 'require-imdsv2';
 const request = (instanceId: string) => ({

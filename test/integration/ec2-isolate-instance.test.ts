@@ -23,8 +23,6 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { isolationGroupName } from '../../src/activities/playbooks/ec2-isolate-instance';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
@@ -33,16 +31,14 @@ import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
 let clients: AwsClients;
 let ec2: EC2Client;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startSuiteMoto();

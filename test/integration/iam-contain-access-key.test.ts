@@ -8,24 +8,20 @@ import {
   IAMClient,
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
 import { FIXTURE_ACCOUNT, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
 let clients: AwsClients;
 let iam: IAMClient;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startSuiteMoto();

@@ -4,27 +4,21 @@
 import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import { createPlaybooks } from '../../src/activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import { createBucket, motoClients, rawClients } from '../helpers/aws';
 import { s3Finding } from '../helpers/fixtures';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
 let clients: AwsClients;
 let s3: S3Client;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
 const PLAYBOOK = 's3-block-public-access';
-/** Runs an activity in a real activity context, keeping its types. */
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // MockActivityEnvironment.run's generics cannot infer through our activity types; the wrapper restores them.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startSuiteMoto();

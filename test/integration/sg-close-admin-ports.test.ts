@@ -8,8 +8,6 @@ import {
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createPlaybooks } from '../../src/activities';
 import { toPieces } from '../../src/activities/playbooks/sg-close-admin-ports';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
@@ -19,16 +17,14 @@ import { pieceKey } from '../../src/domain/security-group-rules';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients } from '../helpers/aws';
 import { motoEc2 } from '../helpers/ec2';
 import { configFinding } from '../helpers/fixtures';
+import { runActivity } from '../helpers/activity-env';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
 let clients: AwsClients;
 let ec2: EC2Client;
 let activities: ReturnType<typeof createRemediationActivities>;
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = runActivity;
 
 const ADD = 'authorize-remaining-ports';
 const REVOKE = 'revoke-world-open-admin-ports';

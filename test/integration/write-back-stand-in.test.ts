@@ -5,12 +5,11 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createWriteBackActivities } from '../../src/activities/write-back';
 import { AwsClients } from '../../src/aws/clients';
 import { singleFinding } from '../../src/ingest/normalise';
 import { parseMessageBody } from '../../src/ingest/envelope';
+import { runActivity } from '../helpers/activity-env';
 import { TEST_CREDENTIALS } from '../helpers/aws';
 import { fixtureText } from '../helpers/fixtures';
 
@@ -71,7 +70,6 @@ beforeEach(() => {
   unprocessed = false;
 });
 
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
 const activities = () =>
   createWriteBackActivities({
     clients: new AwsClients({ endpoint: endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
@@ -81,7 +79,7 @@ const ids = { workflowId: 'remediation/123456789012/ap-northeast-1/AWS::EC2::Ins
 
 it('asks AWS Config to re-evaluate the rule (local stand-in: moto lacks StartConfigRulesEvaluation)', async () => {
   const finding = singleFinding(parseMessageBody(fixtureText('config-ec2-imdsv2-noncompliant.json')));
-  const done = await env.run(activities().reportToSource, { finding, ...ids });
+  const done = await runActivity(activities().reportToSource, { finding, ...ids });
   expect(done).toBe('StartConfigRulesEvaluation ec2-imdsv2-check');
   expect(received).toEqual([
     {
@@ -94,7 +92,7 @@ it('asks AWS Config to re-evaluate the rule (local stand-in: moto lacks StartCon
 
 it('resolves the Security Hub finding with a note linking the execution (local stand-in: moto lacks BatchUpdateFindings)', async () => {
   const finding = singleFinding(parseMessageBody(fixtureText('securityhub-ec2.8-failed.json')));
-  await env.run(activities().reportToSource, { finding, ...ids });
+  await runActivity(activities().reportToSource, { finding, ...ids });
   expect(received[0]?.path).toBe('/findings/batchupdate');
   expect(received[0]?.body).toMatchObject({
     FindingIdentifiers: [{ Id: finding.details.findingId, ProductArn: finding.details.productArn }],
@@ -109,7 +107,7 @@ it('resolves the Security Hub finding with a note linking the execution (local s
 it('fails (for the workflow to log) when Security Hub leaves the finding unprocessed', async () => {
   unprocessed = true;
   const finding = singleFinding(parseMessageBody(fixtureText('securityhub-ec2.8-failed.json')));
-  await expect(env.run(activities().reportToSource, { finding, ...ids })).rejects.toMatchObject({
+  await expect(runActivity(activities().reportToSource, { finding, ...ids })).rejects.toMatchObject({
     type: 'FindingNotFound',
   });
 });

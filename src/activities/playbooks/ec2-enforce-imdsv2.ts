@@ -4,11 +4,10 @@
  * call can reset what it omits, and a disabled metadata endpoint must never be switched on by a remediation.
  */
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
+import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import type {
   EC2Client,
   HttpTokensState,
-  Instance,
   InstanceMetadataEndpointState,
   InstanceMetadataOptionsResponse,
   InstanceMetadataProtocolState,
@@ -17,8 +16,9 @@ import type {
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
-import { classified, isNotFound } from '../aws-errors';
+import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
+import { describeInstance, requireInstance } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 /** The metadata options we record and restore, exactly as EC2 reports them. */
@@ -55,33 +55,6 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
   const ec2For = (finding: Finding): EC2Client =>
     clients.ec2(finding.resource.account, finding.resource.region);
 
-  async function describe(
-    ec2: EC2Client,
-    instanceId: string,
-    ctx: CallContext,
-  ): Promise<Instance | undefined> {
-    try {
-      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), {
-        abortSignal: ctx.abortSignal,
-      });
-      return out.Reservations?.[0]?.Instances?.[0];
-    } catch (err) {
-      if (isNotFound(err) || (err as { name?: string }).name === 'InvalidInstanceID.NotFound')
-        return undefined;
-      throw err;
-    }
-  }
-
-  async function existing(ec2: EC2Client, instanceId: string, ctx: CallContext): Promise<Instance> {
-    const instance = await describe(ec2, instanceId, ctx);
-    if (!instance)
-      throw Object.assign(new Error(`instance ${instanceId} not found`), {
-        name: 'InvalidInstanceID.NotFound',
-        $fault: 'client',
-      });
-    return instance;
-  }
-
   async function imdsv1Calls(finding: Finding, ctx: CallContext): Promise<number> {
     const cloudwatch = clients.cloudwatch(finding.resource.account, finding.resource.region);
     const end = new Date();
@@ -116,7 +89,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
     async analyze(finding, ctx): Promise<Analysis> {
       const instanceId = finding.resource.resourceId;
       return classified('analyse instance metadata options', async () => {
-        const instance = await describe(ec2For(finding), instanceId, ctx);
+        const instance = await describeInstance(ec2For(finding), instanceId, ctx);
         const state = instance?.State?.Name;
         if (!instance || state === 'terminated' || state === 'shutting-down') {
           return {
@@ -165,7 +138,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
 
     async capturePriorState(finding, ctx): Promise<ImdsPrior> {
       return classified('record instance metadata options', async () => {
-        const instance = await existing(ec2For(finding), finding.resource.resourceId, ctx);
+        const instance = await requireInstance(ec2For(finding), finding.resource.resourceId, ctx);
         return { metadataOptions: toOptions(instance.MetadataOptions) };
       });
     },
@@ -176,7 +149,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
       const ec2 = ec2For(finding);
       return classified('require IMDSv2', async () => {
         // The current options, not the recorded ones: anything changed since the capture is kept as it is now.
-        const current = toOptions((await existing(ec2, instanceId, ctx)).MetadataOptions);
+        const current = toOptions((await requireInstance(ec2, instanceId, ctx)).MetadataOptions);
         if (current.HttpTokens === 'required')
           return { step, changed: false, detail: 'IMDSv2 was already required' };
         await modify(ec2, instanceId, { ...current, HttpTokens: 'required' }, ctx);
@@ -194,7 +167,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
       const ec2 = ec2For(finding);
       const recorded = (prior as ImdsPrior).metadataOptions;
       return classified('restore instance metadata options', async () => {
-        const current = toOptions((await existing(ec2, instanceId, ctx)).MetadataOptions);
+        const current = toOptions((await requireInstance(ec2, instanceId, ctx)).MetadataOptions);
         if (JSON.stringify(current) === JSON.stringify(recorded))
           return { step, changed: false, detail: 'already as recorded' };
         await modify(ec2, instanceId, recorded, ctx);
@@ -205,7 +178,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
     async verify(finding, ctx): Promise<Verification> {
       const instanceId = finding.resource.resourceId;
       return classified('verify instance metadata options', async () => {
-        const raw = (await existing(ec2For(finding), instanceId, ctx)).MetadataOptions;
+        const raw = (await requireInstance(ec2For(finding), instanceId, ctx)).MetadataOptions;
         const passed = raw?.HttpTokens === 'required' && raw.State === 'applied';
         return {
           passed,

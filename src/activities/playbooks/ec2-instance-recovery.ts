@@ -9,16 +9,16 @@ import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scalin
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeInstanceStatusCommand,
-  DescribeInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
-import { classified, isNotFound } from '../aws-errors';
+import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
+import { describeInstance } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 const STEPS = ['stop-instance', 'start-instance'];
@@ -33,17 +33,6 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
   const ec2For = (f: Finding): EC2Client => clients.ec2(f.resource.account, f.resource.region);
   const opts = (ctx: CallContext) => ({ abortSignal: ctx.abortSignal });
 
-  async function describe(ec2: EC2Client, id: string, ctx: CallContext): Promise<Instance | undefined> {
-    try {
-      return (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }), opts(ctx)))
-        .Reservations?.[0]?.Instances?.[0];
-    } catch (err) {
-      if (isNotFound(err) || (err as { name?: string }).name === 'InvalidInstanceID.NotFound')
-        return undefined;
-      throw err;
-    }
-  }
-
   async function alarmActions(f: Finding, ctx: CallContext): Promise<string[]> {
     const name = f.details.alarmName;
     if (!name) return [];
@@ -56,7 +45,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
   async function waitForState(ec2: EC2Client, id: string, want: string, ctx: CallContext): Promise<void> {
     // Bounded well inside the activity timeout; if EC2 is slower, the retried step finds it further along.
     for (let i = 0; i < 20; i += 1) {
-      if ((await describe(ec2, id, ctx))?.State?.Name === want) return;
+      if ((await describeInstance(ec2, id, ctx))?.State?.Name === want) return;
       await new Promise((r) => setTimeout(r, 2000));
     }
     throw Object.assign(new Error(`instance ${id} did not reach ${want} yet`), {
@@ -69,7 +58,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
     async analyze(f, ctx): Promise<Analysis> {
       const id = f.resource.resourceId;
       return classified('analyse instance recovery', async () => {
-        const instance = await describe(ec2For(f), id, ctx);
+        const instance = await describeInstance(ec2For(f), id, ctx);
         const state = instance?.State?.Name;
         if (!instance || state === 'terminated' || state === 'shutting-down') {
           return {
@@ -121,7 +110,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
 
     async capturePriorState(f, ctx) {
       return classified('record instance state', async () => ({
-        state: (await describe(ec2For(f), f.resource.resourceId, ctx))?.State?.Name ?? 'unknown',
+        state: (await describeInstance(ec2For(f), f.resource.resourceId, ctx))?.State?.Name ?? 'unknown',
       }));
     },
 
@@ -130,7 +119,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
       const ec2 = ec2For(f);
       const id = f.resource.resourceId;
       return classified(step, async () => {
-        const state = (await describe(ec2, id, ctx))?.State?.Name;
+        const state = (await describeInstance(ec2, id, ctx))?.State?.Name;
         if (step === 'stop-instance') {
           if (state === 'stopped') return { step, changed: false, detail: 'already stopped' };
           await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
@@ -150,7 +139,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
       const id = f.resource.resourceId;
       // Whatever failed, an instance left stopped is the worst outcome: start it.
       return classified(`undo ${step}`, async () => {
-        if ((await describe(ec2, id, ctx))?.State?.Name === 'running')
+        if ((await describeInstance(ec2, id, ctx))?.State?.Name === 'running')
           return { step, changed: false, detail: 'running' };
         await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return { step, changed: true, detail: 'started again' };

@@ -19,7 +19,6 @@ import {
   CreateTagsCommand,
   DeleteTagsCommand,
   DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   ModifyInstanceAttributeCommand,
@@ -38,8 +37,9 @@ import {
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, PlannedStep, PriorState, StepResult, Verification } from '../../domain/remediation';
-import { classified, isNotFound } from '../aws-errors';
+import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
+import { describeInstance, requireInstance } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 /** One network interface and the groups it had. */
@@ -84,31 +84,6 @@ export const allowAllGroupName = (vpcId: string): string => `remediator-untrack-
 export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
   const ec2For = (f: Finding): EC2Client => clients.ec2(f.resource.account, f.resource.region);
   const opts = (ctx: CallContext) => ({ abortSignal: ctx.abortSignal });
-
-  async function describe(
-    ec2: EC2Client,
-    instanceId: string,
-    ctx: CallContext,
-  ): Promise<Instance | undefined> {
-    try {
-      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), opts(ctx));
-      return out.Reservations?.[0]?.Instances?.[0];
-    } catch (err) {
-      if (isNotFound(err) || (err as { name?: string }).name === 'InvalidInstanceID.NotFound')
-        return undefined;
-      throw err;
-    }
-  }
-
-  async function mustDescribe(ec2: EC2Client, instanceId: string, ctx: CallContext): Promise<Instance> {
-    const instance = await describe(ec2, instanceId, ctx);
-    if (!instance)
-      throw Object.assign(new Error(`instance ${instanceId} not found`), {
-        name: 'InvalidInstanceID.NotFound',
-        $fault: 'client',
-      });
-    return instance;
-  }
 
   function enisOf(instance: Instance): EniGroups[] {
     return (instance.NetworkInterfaces ?? []).map((eni) => ({
@@ -289,7 +264,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
           { Key: TAG_FINDING, Value: f.details.guardDutyFindingId ?? f.eventId },
           { Key: TAG_ORIGINAL_GROUPS, Value: originalGroupsTag(prior.enis) },
         ];
-        const instance = await mustDescribe(ec2, id, ctx);
+        const instance = await requireInstance(ec2, id, ctx);
         const present = tags.every((t) => instance.Tags?.some((x) => x.Key === t.Key && x.Value === t.Value));
         if (present) return done(false, 'tags already present');
         await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }), opts(ctx));
@@ -364,7 +339,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
         );
       }
       case 'stop-instance': {
-        const state = (await mustDescribe(ec2, id, ctx)).State?.Name;
+        const state = (await requireInstance(ec2, id, ctx)).State?.Name;
         if (state === 'stopped' || state === 'stopping') return done(false, `already ${state}`);
         await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StopInstances');
@@ -372,7 +347,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       case 'apply-allow-all-group':
       case 'apply-isolation-group': {
         const allowAll = step === 'apply-allow-all-group';
-        const instance = await mustDescribe(ec2, id, ctx);
+        const instance = await requireInstance(ec2, id, ctx);
         let changed = 0;
         for (const eni of enisOf(instance)) {
           const isolation = await vpcGroup(ec2, eni.vpcId, false, ctx);
@@ -458,14 +433,14 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
         );
       }
       case 'stop-instance': {
-        const state = (await mustDescribe(ec2, id, ctx)).State?.Name;
+        const state = (await requireInstance(ec2, id, ctx)).State?.Name;
         if (state === 'running' || state === 'pending') return done(false, `already ${state}`);
         await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StartInstances');
       }
       case 'apply-allow-all-group':
       case 'apply-isolation-group': {
-        const instance = await mustDescribe(ec2, id, ctx);
+        const instance = await requireInstance(ec2, id, ctx);
         const now = new Map(enisOf(instance).map((e) => [e.networkInterfaceId, e.groups.join(',')]));
         let changed = 0;
         for (const eni of prior.enis) {
@@ -496,7 +471,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
     async analyze(f, ctx): Promise<Analysis> {
       const id = f.resource.resourceId;
       return classified('analyse instance for isolation', async () => {
-        const instance = await describe(ec2For(f), id, ctx);
+        const instance = await describeInstance(ec2For(f), id, ctx);
         const state = instance?.State?.Name;
         if (!instance || state === 'terminated' || state === 'shutting-down') {
           return {
@@ -584,7 +559,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       const ec2 = ec2For(f);
       const id = f.resource.resourceId;
       return classified('record instance state before isolation', async () => {
-        const instance = await mustDescribe(ec2, id, ctx);
+        const instance = await requireInstance(ec2, id, ctx);
         const [termination, shutdown, asg, targetGroups] = await Promise.all([
           attribute(ec2, id, 'disableApiTermination', ctx),
           attribute(ec2, id, 'instanceInitiatedShutdownBehavior', ctx),
@@ -618,7 +593,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       const ec2 = ec2For(f);
       const id = f.resource.resourceId;
       return classified('verify isolation', async () => {
-        const instance = await mustDescribe(ec2, id, ctx);
+        const instance = await requireInstance(ec2, id, ctx);
         const problems: string[] = [];
         if (!(await attribute(ec2, id, 'disableApiTermination', ctx)).DisableApiTermination?.Value)
           problems.push('termination protection off');
