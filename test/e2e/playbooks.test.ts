@@ -18,12 +18,20 @@ import {
   CreateSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   DescribeInstancesCommand,
+  DescribeSubnetsCommand,
   DisableEbsEncryptionByDefaultCommand,
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import type { Worker } from '@temporalio/worker';
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { statusQuery } from '../../src/workflows/definitions';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -53,6 +61,8 @@ const POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
   cooldownMs: 3000,
   defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
+  // Scale-out verifies that the alarm returns to OK: give the test a window to let the load "drop".
+  playbooks: { 'asg-scale-out': { propagationWaitMs: 4000 } },
 };
 
 let bridge: SqsBridge;
@@ -421,4 +431,79 @@ it('two findings for one instance (IMDSv2 and isolation) run one after another, 
   ]);
   expect(Date.parse(second?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(first?.finishedAt ?? ''));
   ec2.destroy();
+});
+
+it('asg-scale-out: high CPU on a group without a scaling action raises capacity by one; verified when the alarm is OK', async () => {
+  // Prepare: a group at 1 of max 3 and its CPU alarm in ALARM (moto emits no alarm events: the event is put by hand).
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const common = { endpoint: stack.moto.endpoint, region: FIXTURE_REGION, credentials: TEST_CREDENTIALS };
+  const autoscaling = new AutoScalingClient(common);
+  const cloudwatch = new CloudWatchClient(common);
+  const seed = await launchInstance(ec2);
+  const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [seed] }))).Reservations?.[0]
+    ?.Instances?.[0];
+  const subnets = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [instance?.VpcId ?? ''] }] }),
+  );
+  await autoscaling.send(
+    new CreateLaunchConfigurationCommand({
+      LaunchConfigurationName: 'e2e-lc',
+      ImageId: instance?.ImageId,
+      InstanceType: 't3.micro',
+    }),
+  );
+  await autoscaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'web-asg',
+      LaunchConfigurationName: 'e2e-lc',
+      MinSize: 0,
+      MaxSize: 3,
+      DesiredCapacity: 1,
+      VPCZoneIdentifier: subnets.Subnets?.[0]?.SubnetId,
+    }),
+  );
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'high-cpu-alarm',
+      Namespace: 'AWS/EC2',
+      MetricName: 'CPUUtilization',
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'web-asg' }],
+      Statistic: 'Average',
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 80,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: 'high-cpu-alarm', StateValue: 'ALARM', StateReason: 'load' }),
+  );
+
+  // Act: while the workflow waits, the added capacity takes the load and the alarm returns to OK.
+  const workflowId = 'remediation/123456789012/ap-northeast-1/AWS::AutoScaling::AutoScalingGroup/web-asg';
+  const done = remediate('cloudwatch-alarm-high-cpu.json');
+  for (let i = 0; i < 100; i += 1) {
+    const phase = await stack.env.client.workflow
+      .getHandle(workflowId)
+      .query(statusQuery)
+      .then((s) => s.phase)
+      .catch(() => undefined);
+    if (phase === 'WAITING_PROPAGATION') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const capacityDuringWait = (
+    await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }))
+  ).AutoScalingGroups?.[0]?.DesiredCapacity;
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: 'high-cpu-alarm', StateValue: 'OK', StateReason: 'load gone' }),
+  );
+  const { result } = await done;
+
+  // Assess
+  expect(capacityDuringWait).toBe(2);
+  expect(result.status).toBe('REMEDIATED');
+  expect(result.outcomes[0]?.verification?.detail).toContain('OK');
+  ec2.destroy();
+  autoscaling.destroy();
+  cloudwatch.destroy();
 });
