@@ -190,6 +190,55 @@ async function main(): Promise<void> {
         ];
       },
     },
+    {
+      name: 'sg-escalated-all-protocol-needs-approval',
+      playbook: 'sg-close-admin-ports',
+      arrange: async () => {
+        const { GroupId } = await ec2.send(
+          new CreateSecurityGroupCommand({ GroupName: 'replay-all', Description: 'all' }),
+        );
+        await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId,
+            IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+          }),
+        );
+        return [
+          configFinding('restricted-ssh', {
+            ...where,
+            resourceType: 'AWS::EC2::SecurityGroup',
+            resourceId: GroupId ?? '',
+          }),
+        ];
+      },
+    },
+    {
+      name: 'iam-escalated-temporary-credentials',
+      playbook: 'iam-contain-access-key',
+      arrange: async () => [
+        guardDuty('AWS::IAM::AccessKey', 'ASIAREPLAYTEMPKEY001', 'UnauthorizedAccess:IAMUser/TorIPCaller', {
+          resourceRole: 'TARGET',
+          accessKeyId: 'ASIAREPLAYTEMPKEY001',
+          userName: 'deploy-role',
+          userType: 'AssumedRole',
+        }),
+      ],
+    },
+    {
+      name: 'recovery-escalated-no-recover-action',
+      playbook: 'ec2-instance-recovery',
+      arrange: async () => {
+        const id = await launchInstance(ec2);
+        return [
+          {
+            ...guardDuty('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', {
+              alarmName: 'replay-missing-alarm',
+            }),
+            source: 'aws.cloudwatch' as const,
+          },
+        ];
+      },
+    },
   ];
   try {
     const taskQueue = `capture-${randomUUID()}`;
