@@ -29,8 +29,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       // The detector says the resource is fine now: a queued finding for the same control has nothing left to do.
       compliantSignals += 1;
       const before = queue.length;
+      // Only a strictly newer evaluation supersedes a queued one: EventBridge does not promise order, and a stale
+      // COMPLIANT must not cancel a fresh NON_COMPLIANT. (A kept finding is re-analysed anyway, so keeping is safe.)
       for (let i = queue.length - 1; i >= 0; i -= 1) {
-        if (queue[i]?.finding.control === finding.control) queue.splice(i, 1);
+        const queued = queue[i]?.finding;
+        if (
+          queued?.control === finding.control &&
+          Date.parse(finding.observedAt) > Date.parse(queued.observedAt)
+        ) {
+          queue.splice(i, 1);
+        }
       }
       log.info('Compliance signal recorded', {
         control: finding.control,
