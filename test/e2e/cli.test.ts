@@ -76,6 +76,17 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
     }),
   );
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1, 60_000);
+  // `status` (queries need the worker up) shows the execution, cooling down, and lists it among the running ones.
+  const workflowId = remediationWorkflowId(s3Finding('acme-marketing-assets').resource);
+  const one = remediator(['status', workflowId], env);
+  const all = remediator(['status'], env);
+  expect([await one.exited, await all.exited]).toEqual([0, 0]);
+  expect(one.output()).toContain(
+    'outcome:  REMEDIATED s3-block-public-access (s3-bucket-public-read-prohibited)',
+  );
+  expect(all.output()).toMatch(
+    new RegExp(`REMEDIATED\\s+s3-block-public-access\\s+${workflowId.replace(/[/:]/g, '.')}`),
+  );
   worker.kill('SIGTERM');
   ingest.kill('SIGTERM');
   const [workerCode, ingestCode] = await Promise.all([worker.exited, ingest.exited]);
