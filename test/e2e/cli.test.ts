@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
+import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { createBucket, drainQueue } from '../helpers/aws';
 import { fixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -78,6 +79,15 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1, 60_000);
   // `status` (queries need the worker up) shows the execution, cooling down, and lists it among the running ones.
   const workflowId = remediationWorkflowId(s3Finding('acme-marketing-assets').resource);
+  // The SNS message can arrive before the workflow records its outcome and visibility catches up: wait for both.
+  for (let i = 0; i < 100; i += 1) {
+    const listed: string[] = [];
+    for await (const e of stack.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      listed.push(String(e.typedSearchAttributes.get(RemediationStatusKey)));
+    }
+    if (listed.includes('REMEDIATED')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const one = remediator(['status', workflowId], env);
   const all = remediator(['status'], env);
   expect([await one.exited, await all.exited]).toEqual([0, 0]);
