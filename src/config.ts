@@ -4,6 +4,8 @@
  * `AWS_ENDPOINT_URL` by the AWS SDK itself (we only look at the endpoint to switch S3 to path-style addressing).
  */
 
+import { REGION_PATTERN } from './domain/finding';
+
 /** Thrown when a setting is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -61,8 +63,7 @@ function regionEnv(env: Env): string {
   const region = read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION');
   if (!region)
     throw new ConfigError('AWS_REGION is not set (the region of the queue, topics and audit bucket)');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-    throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
+  if (!REGION_PATTERN.test(region)) throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
   return region;
 }
 

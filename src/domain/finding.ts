@@ -47,6 +47,12 @@ export interface RoutedFinding {
 /** Account-id shape that every boundary validates. */
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
+/** AWS region name shape (`ap-northeast-1`, `us-gov-west-1`). */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** Resource ids become part of workflow ids: printable, no whitespace, bounded. */
+export const RESOURCE_ID_PATTERN = /^[^\s]{1,768}$/;
+
 /**
  * The id of the one execution that owns a resource (DESIGN §3):
  * `remediation/<account>/<region>/<resourceType>/<resourceId>`.

@@ -3,13 +3,10 @@
  * never from the envelope, which names the account and region of the bus that delivered it.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from '../domain/finding';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, RESOURCE_ID_PATTERN } from '../domain/finding';
 import type { Finding, FindingState } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
 import { parseDetail } from './envelope';
-
-/** Resource ids become part of workflow ids: printable, no whitespace, bounded. */
-export const RESOURCE_ID_PATTERN = /^[^\s]{1,768}$/;
 
 const complianceType = z.enum(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']);
 
@@ -18,7 +15,7 @@ export const configComplianceDetailSchema = z.object({
   resourceId: z.string().regex(RESOURCE_ID_PATTERN, 'must be a non-empty id without whitespace'),
   resourceType: z.string().regex(/^AWS::[A-Za-z0-9]*::[A-Za-z0-9]+$/, 'must look like AWS::Service::Type'),
   awsAccountId: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
-  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
+  awsRegion: z.string().regex(REGION_PATTERN, 'must be a region name'),
   configRuleName: z.string().min(1).max(128),
   configRuleARN: z.string().optional(),
   messageType: z.literal('ComplianceChangeNotification'),

@@ -4,7 +4,7 @@
  * never contain twice.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from '../domain/finding';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/finding';
 import type { Finding, ResourceRef } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
 import { parseDetail } from './envelope';
@@ -15,7 +15,7 @@ const idPattern = /^[\w.:/+=@-]{1,256}$/;
 /** The fields of a GuardDuty finding we rely on. */
 export const guardDutyDetailSchema = z.object({
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
+  region: z.string().regex(REGION_PATTERN, 'must be a region name'),
   id: z.string().regex(idPattern),
   type: z.string().min(1).max(256),
   severity: z.number().min(0).max(10),

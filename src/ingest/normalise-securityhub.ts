@@ -4,7 +4,7 @@
  * the same execution; the control comes from `Compliance.SecurityControlId`.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from '../domain/finding';
+import { ACCOUNT_ID_PATTERN, RESOURCE_ID_PATTERN } from '../domain/finding';
 import type { Finding, FindingState, ResourceRef } from '../domain/finding';
 import type { EventBridgeEnvelope } from './envelope';
 import { parseDetail } from './envelope';
@@ -112,7 +112,7 @@ export function normaliseSecurityHub(envelope: EventBridgeEnvelope): Finding[] {
       resourceType,
       resourceId: configResourceId(primary.Type, primary.Id, f.AwsAccountId),
     };
-    if (!/^[^\s]{1,768}$/.test(resource.resourceId)) {
+    if (!RESOURCE_ID_PATTERN.test(resource.resourceId)) {
       throw new IngestRejection(
         `Security Hub finding ${f.Id}: resource id '${resource.resourceId}' is not usable`,
       );

@@ -18,7 +18,7 @@ import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
 import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
-import { describeInstance, requireInstance } from './ec2-instances';
+import { describeInstance, requireInstance, isGone } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 /** The metadata options we record and restore, exactly as EC2 reports them. */
@@ -91,7 +91,7 @@ export function ec2EnforceImdsv2(clients: AwsClients): PlaybookHandler {
       return classified('analyse instance metadata options', async () => {
         const instance = await describeInstance(ec2For(finding), instanceId, ctx);
         const state = instance?.State?.Name;
-        if (!instance || state === 'terminated' || state === 'shutting-down') {
+        if (!instance || isGone(instance)) {
           return {
             verdict: 'no_action',
             reason: `instance ${instanceId} no longer exists`,

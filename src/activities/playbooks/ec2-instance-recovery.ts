@@ -18,7 +18,7 @@ import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
 import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
-import { describeInstance } from './ec2-instances';
+import { describeInstance, isGone } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 const STEPS = ['stop-instance', 'start-instance'];
@@ -60,7 +60,7 @@ export function ec2InstanceRecovery(clients: AwsClients): PlaybookHandler {
       return classified('analyse instance recovery', async () => {
         const instance = await describeInstance(ec2For(f), id, ctx);
         const state = instance?.State?.Name;
-        if (!instance || state === 'terminated' || state === 'shutting-down') {
+        if (!instance || isGone(instance)) {
           return {
             verdict: 'no_action',
             reason: `instance ${id} no longer exists`,

@@ -39,7 +39,7 @@ import type { Finding } from '../../domain/finding';
 import type { Analysis, PlannedStep, PriorState, StepResult, Verification } from '../../domain/remediation';
 import { classified } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
-import { describeInstance, requireInstance } from './ec2-instances';
+import { describeInstance, requireInstance, isGone } from './ec2-instances';
 import { assertKnownStep } from './steps';
 
 /** One network interface and the groups it had. */
@@ -473,7 +473,7 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       return classified('analyse instance for isolation', async () => {
         const instance = await describeInstance(ec2For(f), id, ctx);
         const state = instance?.State?.Name;
-        if (!instance || state === 'terminated' || state === 'shutting-down') {
+        if (!instance || isGone(instance)) {
           return {
             verdict: 'no_action',
             reason: `instance ${id} no longer exists`,

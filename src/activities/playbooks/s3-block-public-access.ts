@@ -12,7 +12,7 @@ import type { PublicAccessBlockConfiguration, S3Client } from '@aws-sdk/client-s
 import type { Finding } from '../../domain/finding';
 import type { Analysis, StepResult, Verification } from '../../domain/remediation';
 import type { AwsClients } from '../../aws/clients';
-import { classified, isNotFound } from '../aws-errors';
+import { awsErrorName, classified, isNotFound } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
 import { assertKnownStep } from './steps';
 
@@ -54,7 +54,7 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
       return normalise(out.PublicAccessBlockConfiguration);
     } catch (err) {
       // Only "this bucket has no configuration" means null; a missing bucket must surface as NoSuchBucket.
-      if (awsName(err) === 'NoSuchPublicAccessBlockConfiguration') return null;
+      if (awsErrorName(err) === 'NoSuchPublicAccessBlockConfiguration') return null;
       throw err;
     }
   }
@@ -174,10 +174,6 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
 
 function assertStep(step: string): void {
   assertKnownStep('s3-block-public-access', step, [STEP]);
-}
-
-function awsName(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null ? (err as { name?: string }).name : undefined;
 }
 
 function normalise(config: PublicAccessBlockConfiguration | undefined): PublicAccessBlock {
