@@ -77,7 +77,6 @@ function combine(dispositions: Disposition[]): Disposition {
   const dead = dispositions.find((d) => d.kind === 'dead-letter');
   if (dead) return dead;
   const delivered = dispositions.filter((d) => d.kind === 'delivered');
-  if (delivered.length === 1 && dispositions.length === 1) return delivered[0] as Disposition;
   if (delivered.length > 0) {
     const first = delivered[0] as Extract<Disposition, { kind: 'delivered' }>;
     return { ...first, workflowId: delivered.map((d) => d.workflowId).join(', ') };

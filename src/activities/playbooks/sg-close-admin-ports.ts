@@ -145,6 +145,29 @@ export function sgCloseAdminPorts(clients: AwsClients): PlaybookHandler {
     return there;
   }
 
+  /** Authorises or revokes the pieces not yet in that state, and reports what it did. */
+  async function change(
+    step: string,
+    finding: Finding,
+    how: { action: 'authorize' | 'revoke'; label: string; verb: string; nothing: string },
+    pieces: readonly IngressPiece[],
+    ctx: CallContext,
+  ): Promise<StepResult> {
+    const groupId = finding.resource.resourceId;
+    const ec2 = ec2For(finding);
+    return classified(how.label, async () => {
+      const done =
+        how.action === 'authorize'
+          ? await authorize(ec2, groupId, pieces, ctx)
+          : await revoke(ec2, groupId, pieces, ctx);
+      return {
+        step,
+        changed: done.length > 0,
+        detail: done.length > 0 ? `${how.verb} ${done.map(describePiece).join(', ')}` : how.nothing,
+      };
+    });
+  }
+
   function planFrom(prior: PriorState): PortClosurePlan {
     const recorded = prior as SecurityGroupPrior;
     return planPortClosure(recorded.ingress, recorded.blockedPorts);
@@ -217,48 +240,40 @@ export function sgCloseAdminPorts(clients: AwsClients): PlaybookHandler {
 
     async applyStep(step, finding, prior, ctx): Promise<StepResult> {
       assertKnownStep('sg-close-admin-ports', step, STEPS);
-      const groupId = finding.resource.resourceId;
-      const ec2 = ec2For(finding);
       const plan = planFrom(prior);
-      return classified(
-        step === ADD ? 'authorise remaining ports' : 'revoke world-open admin ports',
-        async () => {
-          const done =
-            step === ADD
-              ? await authorize(ec2, groupId, plan.add, ctx)
-              : await revoke(ec2, groupId, plan.revoke, ctx);
-          return {
+      const nothing = 'nothing left to do';
+      return step === ADD
+        ? change(
             step,
-            changed: done.length > 0,
-            detail:
-              done.length > 0
-                ? `${step === ADD ? 'authorised' : 'revoked'} ${done.map(describePiece).join(', ')}`
-                : 'nothing left to do',
-          };
-        },
-      );
+            finding,
+            { action: 'authorize', label: 'authorise remaining ports', verb: 'authorised', nothing },
+            plan.add,
+            ctx,
+          )
+        : change(
+            step,
+            finding,
+            { action: 'revoke', label: 'revoke world-open admin ports', verb: 'revoked', nothing },
+            plan.revoke,
+            ctx,
+          );
     },
 
     async compensateStep(step, finding, prior, ctx): Promise<StepResult> {
       assertKnownStep('sg-close-admin-ports', step, STEPS);
-      const groupId = finding.resource.resourceId;
-      const ec2 = ec2For(finding);
       const plan = planFrom(prior);
+      const label = `restore ${step}`;
+      const nothing = 'already as recorded';
       // Exactly the inverse of the step: remove what was added, authorise what was revoked (with its description).
-      return classified(`restore ${step}`, async () => {
-        const done =
-          step === ADD
-            ? await revoke(ec2, groupId, plan.add, ctx)
-            : await authorize(ec2, groupId, plan.revoke, ctx);
-        return {
-          step,
-          changed: done.length > 0,
-          detail:
-            done.length > 0
-              ? `${step === ADD ? 'revoked' : 're-authorised'} ${done.map(describePiece).join(', ')}`
-              : 'already as recorded',
-        };
-      });
+      return step === ADD
+        ? change(step, finding, { action: 'revoke', label, verb: 'revoked', nothing }, plan.add, ctx)
+        : change(
+            step,
+            finding,
+            { action: 'authorize', label, verb: 're-authorised', nothing },
+            plan.revoke,
+            ctx,
+          );
     },
 
     async verify(finding, ctx): Promise<Verification> {
