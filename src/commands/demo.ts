@@ -4,7 +4,6 @@
  * blocks public access, verifies it, and notifies; the outcome is printed with the Temporal UI link.
  */
 import { join } from 'node:path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetPublicAccessBlockCommand, PutBucketAclCommand } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -78,13 +77,7 @@ export async function runDemo(
     await s3.send(new PutBucketAclCommand({ Bucket: resource.resourceId, ACL: 'public-read' }));
     print(`Created bucket ${resource.resourceId} in moto with a public-read ACL and no public access block.`);
 
-    const events = new EventBridgeClient({
-      region: resource.region,
-      endpoint: stack.moto.endpoint,
-      credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }),
-    });
-    const eventId = await putEvent(events, event, 'default');
-    events.destroy();
+    const eventId = await putEvent(stack.events, event, 'default');
     print(
       `Put the Config NON_COMPLIANT event on EventBridge (event ${eventId}); the rule delivers it to SQS.`,
     );
@@ -121,13 +114,7 @@ export async function runDemo(
           JSON.stringify(patch(JSON.parse(readEventFile(path).text) as Record<string, unknown>)),
         );
         const id = remediationWorkflowId(singleFinding(patched).resource);
-        const demoEvents = new EventBridgeClient({
-          region: resource.region,
-          endpoint: stack.moto.endpoint,
-          credentials: async () => ({ accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' }),
-        });
-        await putEvent(demoEvents, patched, 'default');
-        demoEvents.destroy();
+        await putEvent(stack.events, patched, 'default');
         const result = await waitForOutcome(stack.client, id, 120_000);
         print(`Outcome:        ${result.status} — ${result.reason}`);
         for (const change of result.changes) print(`Change:         ${change.step}: ${change.detail}`);

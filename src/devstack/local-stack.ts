@@ -38,6 +38,8 @@ export interface LocalStack {
   readonly resources: LocalResources;
   readonly client: Client;
   readonly clients: AwsClients;
+  /** EventBridge in the stack's region, where the detector-events rule lives. */
+  readonly events: EventBridgeClient;
   readonly region: string;
   readonly taskQueue: string;
   /** Environment that points `remediator` commands in another shell at this stack. */
@@ -137,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     resources,
     client,
     clients,
+    events,
     region,
     taskQueue,
     env,
