@@ -23,7 +23,7 @@ import type { Finding } from '../src/domain/finding';
 import { FindingDispatcher } from '../src/ingest/dispatcher';
 import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../test/helpers/aws';
 import { launchInstance, motoEc2 } from '../test/helpers/ec2';
-import { configFinding, fastSettings, s3Finding } from '../test/helpers/fixtures';
+import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../test/helpers/fixtures';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
 
 const OUT = join(__dirname, '../test/replay/histories');
@@ -42,26 +42,17 @@ async function main(): Promise<void> {
   const common = { endpoint, region: FIXTURE_REGION, credentials: TEST_CREDENTIALS };
   const where = { account: FIXTURE_ACCOUNT, region: FIXTURE_REGION };
   const guardDuty = (
-    resourceType: string,
+    resourceType: 'AWS::EC2::Instance' | 'AWS::IAM::AccessKey',
     resourceId: string,
     control: string,
     details: Record<string, string>,
-  ): Finding => ({
-    source: 'aws.guardduty',
-    control,
-    state: 'FAILED',
-    resource: {
-      ...where,
-      ...(resourceType === 'AWS::IAM::AccessKey' ? { region: 'global' } : {}),
-      resourceType,
-      resourceId,
-    },
-    severity: 8,
-    title: control,
-    observedAt: '2026-11-21T02:40:00Z',
-    eventId: `evt-${resourceId}`,
-    details: { guardDutyFindingId: `gd-${resourceId}`, ...details },
-  });
+  ): Finding =>
+    guardDutyFinding(resourceType, resourceId, {
+      control,
+      title: control,
+      details: { guardDutyFindingId: `gd-${resourceId}`, ...details },
+    });
+
   const scenarios: Scenario[] = [
     {
       name: 's3-remediated-with-repeat-and-new-control',

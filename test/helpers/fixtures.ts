@@ -88,3 +88,28 @@ export function configFinding(
     ...overrides,
   };
 }
+
+/** A GuardDuty finding about an instance or an access key (IAM keys live in `global`), Tor client by default. */
+export function guardDutyFinding(
+  resourceType: 'AWS::EC2::Instance' | 'AWS::IAM::AccessKey',
+  resourceId: string,
+  overrides: Partial<Finding> = {},
+): Finding {
+  return {
+    source: 'aws.guardduty',
+    control: 'UnauthorizedAccess:EC2/TorClient',
+    state: 'FAILED',
+    resource: {
+      account: '123456789012',
+      region: resourceType === 'AWS::IAM::AccessKey' ? 'global' : 'ap-northeast-1',
+      resourceType,
+      resourceId,
+    },
+    severity: 8,
+    title: 'GuardDuty finding',
+    observedAt: '2026-11-21T02:40:00Z',
+    eventId: `evt-${resourceId}`,
+    details: { guardDutyFindingId: `gd-${resourceId}`, resourceRole: 'ACTOR' },
+    ...overrides,
+  };
+}

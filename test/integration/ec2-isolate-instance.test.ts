@@ -29,9 +29,10 @@ import { createRemediationActivities } from '../../src/activities/remediation-ac
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
-import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { runActivity } from '../helpers/activity-env';
+import { guardDutyFinding } from '../helpers/fixtures';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
@@ -53,27 +54,15 @@ afterAll(async () => {
 });
 beforeEach(() => moto.reset());
 
-function guardDutyFinding(instanceId: string, resourceRole = 'ACTOR'): Finding {
-  return {
-    source: 'aws.guardduty',
-    control: 'UnauthorizedAccess:EC2/TorClient',
-    state: 'FAILED',
-    resource: {
-      account: FIXTURE_ACCOUNT,
-      region: FIXTURE_REGION,
-      resourceType: 'AWS::EC2::Instance',
-      resourceId: instanceId,
-    },
-    severity: 8,
-    title: 'Tor client',
-    observedAt: '2026-11-21T02:40:00Z',
+function isolationFinding(instanceId: string, resourceRole = 'ACTOR'): Finding {
+  return guardDutyFinding('AWS::EC2::Instance', instanceId, {
     eventId: 'evt-gd',
     details: { guardDutyFindingId: 'gd-finding-1', resourceRole },
-  };
+  });
 }
 
 const request = (instanceId: string, role?: string) => ({
-  finding: guardDutyFinding(instanceId, role),
+  finding: isolationFinding(instanceId, role),
   playbook: 'ec2-isolate-instance',
 });
 
@@ -260,7 +249,7 @@ it('is NO_ACTION for a repeat after the instance was isolated', async () => {
 it('stops a cryptomining instance only when the policy says so (memory is evidence)', async () => {
   const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
   const crypto = (options: Record<string, boolean>) => ({
-    finding: { ...guardDutyFinding(id), control: 'CryptoCurrency:EC2/BitcoinTool.B!DNS' },
+    finding: { ...isolationFinding(id), control: 'CryptoCurrency:EC2/BitcoinTool.B!DNS' },
     playbook: 'ec2-isolate-instance',
     options,
   });

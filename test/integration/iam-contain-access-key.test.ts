@@ -13,8 +13,9 @@ import { createRemediationActivities } from '../../src/activities/remediation-ac
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
-import { FIXTURE_ACCOUNT, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { runActivity } from '../helpers/activity-env';
+import { guardDutyFinding } from '../helpers/fixtures';
 import { startSuiteMoto } from '../helpers/servers';
 
 let moto: MotoServer;
@@ -42,22 +43,12 @@ function keyFinding(
   userType = 'IAMUser',
 ): { finding: Finding; playbook: string } {
   return {
-    finding: {
-      source: 'aws.guardduty',
+    finding: guardDutyFinding('AWS::IAM::AccessKey', accessKeyId, {
       control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom',
-      state: 'FAILED',
-      resource: {
-        account: FIXTURE_ACCOUNT,
-        region: 'global',
-        resourceType: 'AWS::IAM::AccessKey',
-        resourceId: accessKeyId,
-      },
-      severity: 8,
-      title: 'malicious caller',
       observedAt: '2026-11-21T05:11:58Z',
       eventId: 'evt-key',
       details: { guardDutyFindingId: 'gd-key', resourceRole: 'TARGET', accessKeyId, userName, userType },
-    },
+    }),
     playbook: 'iam-contain-access-key',
   };
 }

@@ -36,7 +36,7 @@ import {
   TEST_CREDENTIALS,
 } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
-import { configFinding, fastSettings, s3Finding } from '../helpers/fixtures';
+import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -464,22 +464,8 @@ it('fails closed: a containment step that fails for good keeps what was done and
     },
     { step: 'initialize', name: 'denySecondEniChange' },
   );
-  const finding: Finding = {
-    source: 'aws.guardduty',
-    control: 'UnauthorizedAccess:EC2/TorClient',
-    state: 'FAILED',
-    resource: {
-      account: FIXTURE_ACCOUNT,
-      region: FIXTURE_REGION,
-      resourceType: 'AWS::EC2::Instance',
-      resourceId: instanceId,
-    },
-    severity: 8,
-    title: 'Tor client',
-    observedAt: '2026-11-21T02:40:00Z',
-    eventId: `evt-${instanceId}`,
-    details: { guardDutyFindingId: `gd-${instanceId}`, resourceRole: 'ACTOR' },
-  };
+  const finding = guardDutyFinding('AWS::EC2::Instance', instanceId);
+
   const worker = await stack.worker(taskQueue, stack.activities(clients));
 
   // Act
