@@ -3,6 +3,7 @@
  * `remediator`: the command-line entry point (DESIGN §3). Each command has `--help`.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
@@ -101,17 +102,60 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('status')
-    .description('Show one remediation (by workflow id) or list the running ones.')
+    .description(
+      'Show one remediation (by workflow id: phase, what waits for approval, outcomes) or list the running ones.',
+    )
     .argument('[workflowId]', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
-    .action(async (workflowId?: string) => {
+    .option('--awaiting-approval', 'list only the remediations waiting for an approval decision', false)
+    .action(async (workflowId: string | undefined, opts: { awaitingApproval: boolean }) => {
       loadClientConfig();
       const client = await connectClient();
       try {
-        print(await status(client, workflowId));
+        print(await status(client, workflowId, { awaitingApproval: opts.awaitingApproval }));
       } finally {
         await client.connection.close();
       }
     });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? 'Approve the remediation waiting for approval: it re-reads the resource, then applies the plan it showed.'
+          : 'Reject the remediation waiting for approval: nothing is changed, the outcome is REJECTED and notified.',
+      )
+      .argument('<workflowId>', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
+      .requiredOption(
+        '--reason <text>',
+        'why (recorded with your identity in the outcome and the audit trail)',
+      )
+      .option(
+        '--request <requestId>',
+        'the request you mean (from `remediator status`); refused if another waits',
+      )
+      .addHelpText(
+        'after',
+        '\nYour identity is recorded as <OS user>@<host> of this machine; it is not a flag. The Temporal caller\n' +
+          'identity of the update is set to the same value, so the history shows it too.',
+      )
+      .action(async (workflowId: string, opts: { reason: string; request?: string }) => {
+        loadClientConfig();
+        const by = operatorIdentity();
+        const client = await connectClient(undefined, by);
+        try {
+          const { line } = await decide(client, workflowId, {
+            decision,
+            reason: opts.reason,
+            by,
+            ...(opts.request ? { requestId: opts.request } : {}),
+          });
+          print(line);
+        } finally {
+          await client.connection.close();
+        }
+      });
+  }
 
   program
     .command('replay')
@@ -128,7 +172,10 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv).catch((err: unknown) => {
   const known =
-    err instanceof ConfigError || err instanceof PolicyError || err instanceof MissingSearchAttributesError;
+    err instanceof ConfigError ||
+    err instanceof PolicyError ||
+    err instanceof MissingSearchAttributesError ||
+    err instanceof DecisionRefusedError;
   process.stderr.write(
     `remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
   );

@@ -28,10 +28,9 @@ export function renderMessage(record: AuditRecord, ui: UiLinkOptions): { subject
   const where = `${r.account}/${r.region}`;
   const subject = subjectSafe(`[${record.status}] ${record.playbook} on ${r.resourceId} (${where})`);
   const outcome = record.outcome;
+  const ask = record.approvalRequest;
   const lines = [
-    record.kind === 'escalation'
-      ? `A remediation needs a human: ${record.reason}.`
-      : `Remediation ${record.status.toLowerCase().replace('_', ' ')}: ${record.reason}.`,
+    headline(record),
     '',
     `Resource:  ${r.resourceType} ${r.resourceId}`,
     `Account:   ${r.account}   Region: ${r.region}`,
@@ -47,6 +46,23 @@ export function renderMessage(record: AuditRecord, ui: UiLinkOptions): { subject
       : []),
     ...(outcome?.verification ? [`Verified:  ${outcome.verification.detail}`] : []),
     ...(outcome?.escalation?.ticket ? [`Ticket:    ${outcome.escalation.ticket}`] : []),
+    ...(outcome?.approval
+      ? [`Decision:  ${outcome.approval.decision} by ${outcome.approval.by}: ${outcome.approval.reason}`]
+      : []),
+    ...(ask
+      ? [
+          `Control:   ${ask.control}`,
+          'Plan (what approval lets it do):',
+          ...ask.plan.map((p) => `  - ${p.step}: ${p.description}`),
+          `Expires:   ${ask.expiresAt} (then it escalates)`,
+          '',
+          'To decide:',
+          `  remediator approve '${record.workflowId}' --reason '...'`,
+          `  remediator reject '${record.workflowId}' --reason '...'`,
+          `  or, in the Web UI, send the signal 'approvalDecision' with`,
+          `  {"decision": "approve", "reason": "...", "by": "<you>", "requestId": "${ask.requestId}"}`,
+        ]
+      : []),
     '',
     `Execution: ${executionLink(record, ui)}`,
     '',
@@ -54,4 +70,16 @@ export function renderMessage(record: AuditRecord, ui: UiLinkOptions): { subject
     JSON.stringify(record),
   ];
   return { subject, body: lines.join('\n') };
+}
+
+/** The first line: what happened, in words. */
+function headline(record: AuditRecord): string {
+  switch (record.kind) {
+    case 'escalation':
+      return `A remediation needs a human: ${record.reason}.`;
+    case 'approval-request':
+      return `A remediation waits for your approval: ${record.reason}.`;
+    default:
+      return `Remediation ${record.status.toLowerCase().replace('_', ' ')}: ${record.reason}.`;
+  }
 }

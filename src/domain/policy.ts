@@ -13,8 +13,11 @@ export interface RetrySettings {
   readonly maximumIntervalMs: number;
 }
 
-/** `auto` applies the fix; `dryRun` records the plan and changes nothing. */
-export type RemediationMode = 'auto' | 'dryRun';
+/**
+ * `auto` applies the fix; `approve` waits for an operator's decision before applying; `dryRun` records the plan and
+ * changes nothing.
+ */
+export type RemediationMode = 'auto' | 'approve' | 'dryRun';
 
 /** How one playbook runs. */
 export interface PlaybookSettings {
@@ -24,9 +27,17 @@ export interface PlaybookSettings {
   /** Start-to-close timeout of each AWS activity. */
   readonly activityTimeoutMs: number;
   readonly retry: RetrySettings;
+  /**
+   * How long a remediation waits for approval before escalating (`approve` mode, or when the analysis asks for
+   * approval). Optional so executions started before it existed keep their input; the workflow defaults it.
+   */
+  readonly approvalTimeoutMs?: number;
   /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
+
+/** How long a remediation waits for approval when the policy does not say: a working day and a night. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 3600 * 1000;
 
 /** Which findings a playbook handles: a detector and the controls (rule names, control ids) it covers. */
 export interface Route {

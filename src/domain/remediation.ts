@@ -2,7 +2,9 @@
  * The records a remediation produces: analysis, plan, changes, verification and the workflow result (DESIGN §3).
  * Everything here travels through Temporal payloads, so it must stay plain JSON and must never hold secrets.
  */
+import type { ApprovalRequest, RecordedApproval } from './approval';
 import type { Finding, ResourceRef } from './finding';
+import type { PlannedStep } from './plan';
 
 /** Final statuses of one handled finding, and of a run (DESIGN §3). */
 export type OutcomeStatus =
@@ -11,6 +13,7 @@ export type OutcomeStatus =
 /** Phases shown in the `RemediationStatus` search attribute while an execution works. */
 export type PhaseStatus =
   | 'ANALYZING'
+  | 'AWAITING_APPROVAL'
   | 'CAPTURING'
   | 'APPLYING'
   | 'WAITING_PROPAGATION'
@@ -19,11 +22,7 @@ export type PhaseStatus =
   | 'ESCALATING'
   | 'NOTIFYING';
 
-/** One change the playbook will make, in order. `description` says in words what AWS call it makes. */
-export interface PlannedStep {
-  readonly step: string;
-  readonly description: string;
-}
+export type { PlannedStep } from './plan';
 
 /** Result of the read-only analysis. */
 export interface Analysis {
@@ -78,6 +77,8 @@ export interface Outcome {
   readonly status: OutcomeStatus;
   readonly reason: string;
   readonly analysis?: Analysis;
+  /** The operator's decision, when the remediation waited for approval. */
+  readonly approval?: RecordedApproval;
   readonly prior?: PriorState;
   readonly changes: readonly AppliedChange[];
   readonly compensations: readonly StepResult[];
@@ -100,6 +101,8 @@ export interface RemediationSnapshot {
   readonly resource: ResourceRef;
   readonly phase: PhaseStatus | OutcomeStatus | 'COOLDOWN' | 'IDLE';
   readonly current?: { readonly finding: Finding; readonly playbook: string };
+  /** The request waiting for an operator's decision, if any. */
+  readonly awaitingApproval?: ApprovalRequest;
   readonly queued: number;
   readonly repeats: number;
   readonly compliantSignals: number;
@@ -108,12 +111,14 @@ export interface RemediationSnapshot {
 
 /** A record sent to the audit trail and notifications: the machine-readable part of every message. */
 export interface AuditRecord {
-  readonly kind: 'outcome' | 'escalation' | 'ticket';
+  readonly kind: 'outcome' | 'escalation' | 'ticket' | 'approval-request';
   readonly workflowId: string;
   readonly runId: string;
   readonly resource: ResourceRef;
   readonly playbook: string;
-  readonly status: OutcomeStatus | 'ESCALATING';
+  readonly status: OutcomeStatus | 'ESCALATING' | 'AWAITING_APPROVAL';
+  /** For `approval-request`: what waits and until when. */
+  readonly approvalRequest?: ApprovalRequest;
   readonly reason: string;
   readonly outcome?: Outcome;
   readonly at: string;

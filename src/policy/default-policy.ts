@@ -2,6 +2,7 @@
  * The built-in policy: reproduces the seed (auto-remediate, retry 30 s ×2 with three retries, 60 s propagation wait)
  * and a 15-minute cool-down (DESIGN §3).
  */
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
 
 /** Used when `REMEDIATION_POLICY` is not set. */
@@ -58,6 +59,7 @@ export const DEFAULT_POLICY: RemediationPolicy = {
     mode: 'auto',
     propagationWaitMs: 60_000,
     activityTimeoutMs: 60_000,
+    approvalTimeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS,
     retry: {
       initialIntervalMs: 30_000,
       backoffCoefficient: 2,

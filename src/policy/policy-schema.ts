@@ -17,7 +17,7 @@ const retrySchema = z
   .strict();
 
 const settingsShape = {
-  mode: z.enum(['auto', 'dryRun']),
+  mode: z.enum(['auto', 'approve', 'dryRun']),
   propagationWaitMs: z
     .number()
     .int()
@@ -29,6 +29,12 @@ const settingsShape = {
     .min(1000)
     .max(3600 * 1000),
   retry: retrySchema,
+  approvalTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 24 * 3600 * 1000)
+    .optional(),
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
 

@@ -34,10 +34,13 @@ function clientOptions(target: TemporalTarget): Parameters<typeof Connection.con
   };
 }
 
-/** A client that connects now (fails if the server does not answer). */
-export async function connectClient(target = temporalTarget()): Promise<Client> {
+/**
+ * A client that connects now (fails if the server does not answer). `identity` is what the server records as the
+ * caller in history events (the CLI passes the operator's).
+ */
+export async function connectClient(target = temporalTarget(), identity?: string): Promise<Client> {
   const connection = await Connection.connect(clientOptions(target));
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...(identity ? { identity } : {}) });
 }
 
 /** A client that connects on first use: for the ingest bridge, which must start while Temporal is down. */

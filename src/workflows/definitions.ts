@@ -1,7 +1,8 @@
 /**
  * The remediation workflow's public surface: input, signal and query. Clients (ingest, CLI, tests) import these.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalDecision, ApprovalReceipt } from '../domain/approval';
 import type { ResourceRef, RoutedFinding } from '../domain/finding';
 import type { ExecutionSettings } from '../domain/policy';
 import type { RemediationSnapshot } from '../domain/remediation';
@@ -20,3 +21,15 @@ export const findingSignal = defineSignal<[RoutedFinding]>('finding');
 
 /** Returns where the execution stands: phase, current finding, queue, repeats and outcomes so far. */
 export const statusQuery = defineQuery<RemediationSnapshot>('status');
+
+/**
+ * Approves or rejects the remediation waiting for approval. The validator rejects a malformed decision, one that
+ * answers no waiting request, or one for another request, before anything is written to history.
+ */
+export const approvalUpdate = defineUpdate<ApprovalReceipt, [ApprovalDecision]>('decideApproval');
+
+/**
+ * The same decision as a signal, for the Temporal Web UI (which sends signals). Signals cannot be refused, so the
+ * handler repeats the update validator's checks and ignores (and logs) a decision that fails them.
+ */
+export const approvalSignal = defineSignal<[ApprovalDecision]>('approvalDecision');

@@ -3,7 +3,10 @@
  * state → apply steps (compensate on failure) → durable propagation wait → independent verify → notify.
  */
 import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { samePlan } from '../domain/approval';
+import type { ApprovalRequest, RecordedApproval } from '../domain/approval';
 import type { RoutedFinding } from '../domain/finding';
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { PlaybookSettings } from '../domain/policy';
 import type {
   Analysis,
@@ -25,6 +28,10 @@ import {
   NOTIFY_ACTIVITY_OPTIONS,
   WRITE_BACK_ACTIVITY_OPTIONS,
 } from './activity-proxies';
+import type { ApprovalGate } from './approval-gate';
+
+/** Marks executions that wait for approval in the workflow (older ones escalated with a ticket instead). */
+const AWAIT_APPROVAL_PATCH = 'await-approval';
 
 /** Lets the handler report its phase to the execution (search attribute, query, UI details). */
 export type PhaseReporter = (phase: PhaseStatus, details: string) => void;
@@ -32,6 +39,7 @@ export type PhaseReporter = (phase: PhaseStatus, details: string) => void;
 /** Mutable pieces of an outcome while it is being built. */
 interface Draft {
   analysis?: Analysis;
+  approval?: RecordedApproval;
   prior?: PriorState;
   changes: AppliedChange[];
   compensations: StepResult[];
@@ -45,6 +53,7 @@ export async function handleFinding(
   routed: RoutedFinding,
   settings: PlaybookSettings,
   report: PhaseReporter,
+  gate: ApprovalGate,
 ): Promise<Outcome> {
   const { finding, playbook } = routed;
   const resourceId = finding.resource.resourceId;
@@ -52,6 +61,7 @@ export async function handleFinding(
   const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
   const request = { finding, playbook, ...(settings.options ? { options: settings.options } : {}) };
   const startedAt = new Date().toISOString();
+  const approvalTimeoutMs = settings.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   const draft: Draft = { changes: [], compensations: [] };
 
   const finish = async (status: OutcomeStatus, reason: string): Promise<Outcome> => {
@@ -117,32 +127,61 @@ export async function handleFinding(
 
   // 1. Analyse (read-only).
   report('ANALYZING', `Analysing ${finding.control} on ${resourceId}`);
-  let analysis: Analysis;
-  try {
-    analysis = await aws.analyze.executeWithOptions(
-      { ...awsActivityOptions(settings), summary: `Analyse ${resourceId}` },
-      [request],
-    );
-    draft.analysis = analysis;
-  } catch (err) {
-    return escalate(`analysis failed: ${failureMessage(err)}`, failureType(err), true);
+  const first = await assess(`Analyse ${resourceId}`);
+  if ('done' in first) return first.done;
+  // Executions recorded before in-workflow approval existed escalated here; they replay that way.
+  if (first.verdict === 'needs_approval' && !patched(AWAIT_APPROVAL_PATCH)) {
+    return escalate(`needs approval before changing anything: ${first.reason}`, 'ApprovalRequired', true);
   }
-  if (analysis.verdict === 'no_action') return close('NO_ACTION', analysis.reason, false);
-  if (analysis.verdict === 'cannot_fix')
-    return escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true);
-  if (analysis.verdict === 'needs_approval') {
-    // Until in-workflow approval exists (operator-controls issue), a person decides through the ticket.
-    return escalate(`needs approval before changing anything: ${analysis.reason}`, 'ApprovalRequired', true);
-  }
-  let plan: PlannedStep[];
-  try {
-    plan = orderedPlan(playbook, analysis.plan);
-  } catch (err) {
-    return escalate(`the analysis planned an invalid change: ${failureMessage(err)}`, 'InvalidPlan', true);
-  }
+  let plan = first.plan;
+  const approvalWhy =
+    first.verdict === 'needs_approval'
+      ? first.reason
+      : settings.mode === 'approve'
+        ? `the policy requires approval for ${playbook}`
+        : undefined;
   if (settings.mode === 'dryRun') {
     const described = plan.map((s) => s.description).join('; ');
-    return close('DRY_RUN', `dry run, nothing changed; would: ${described}`, true);
+    const gateNote = approvalWhy ? ` after approval (${approvalWhy})` : '';
+    return close('DRY_RUN', `dry run, nothing changed; would${gateNote}: ${described}`, true);
+  }
+
+  // 1b. Approval: wait durably for a person, re-read the resource after approval, and ask again if the plan changed.
+  for (let attempt = 1; approvalWhy !== undefined; attempt += 1) {
+    const ask = approvalRequest(attempt, approvalWhy, plan);
+    report('AWAITING_APPROVAL', `Waiting for approval (${ask.requestId}): ${ask.why}`);
+    await bestEffort('approval request', () =>
+      notify.notifyOutcome.executeWithOptions(
+        { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Ask for approval: ${resourceId}` },
+        [
+          {
+            kind: 'approval-request',
+            ...identity(),
+            resource: finding.resource,
+            playbook,
+            status: 'AWAITING_APPROVAL',
+            reason: ask.why,
+            approvalRequest: ask,
+            at: ask.requestedAt,
+          },
+        ],
+      ),
+    );
+    const decision = await gate.decide(ask, approvalTimeoutMs);
+    if (!decision) {
+      const waited = `${Math.round(approvalTimeoutMs / 1000)} s`;
+      return escalate(`no approval decision within ${waited} for: ${ask.why}`, 'ApprovalTimeout', true);
+    }
+    draft.approval = decision;
+    if (decision.decision === 'reject') {
+      return close('REJECTED', `rejected by ${decision.by}: ${decision.reason}`, true);
+    }
+    report('ANALYZING', `Approved by ${decision.by}; re-reading ${resourceId} before applying`);
+    const fresh = await assess(`Re-analyse ${resourceId} after approval`);
+    if ('done' in fresh) return fresh.done;
+    if (samePlan(fresh.plan, plan)) break;
+    log.info('The resource changed while waiting for approval; asking again', { resourceId, attempt });
+    plan = fresh.plan;
   }
 
   // 2. Capture the prior state before anything changes, so a retried apply can never record the new state as prior.
@@ -230,6 +269,51 @@ export async function handleFinding(
     }
   }
   return close('REMEDIATED', verification.detail, true);
+
+  /**
+   * Runs the read-only analysis and turns its verdict into either a finished outcome (no action, cannot fix, failed)
+   * or the verdict with its plan in catalogue order.
+   */
+  async function assess(
+    summary: string,
+  ): Promise<{ done: Outcome } | { verdict: Analysis['verdict']; reason: string; plan: PlannedStep[] }> {
+    let analysis: Analysis;
+    try {
+      analysis = await aws.analyze.executeWithOptions({ ...awsActivityOptions(settings), summary }, [
+        request,
+      ]);
+      draft.analysis = analysis;
+    } catch (err) {
+      return { done: await escalate(`analysis failed: ${failureMessage(err)}`, failureType(err), true) };
+    }
+    if (analysis.verdict === 'no_action') return { done: await close('NO_ACTION', analysis.reason, false) };
+    if (analysis.verdict === 'cannot_fix') {
+      return { done: await escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true) };
+    }
+    try {
+      return {
+        verdict: analysis.verdict,
+        reason: analysis.reason,
+        plan: orderedPlan(playbook, analysis.plan),
+      };
+    } catch (err) {
+      const reason = `the analysis planned an invalid change: ${failureMessage(err)}`;
+      return { done: await escalate(reason, 'InvalidPlan', true) };
+    }
+  }
+
+  function approvalRequest(attempt: number, why: string, plan: readonly PlannedStep[]): ApprovalRequest {
+    const requestedAt = new Date();
+    return {
+      requestId: `${finding.eventId}#${attempt}`,
+      playbook,
+      control: finding.control,
+      why: attempt === 1 ? why : `the resource changed while waiting, so this is a new plan; ${why}`,
+      plan,
+      requestedAt: requestedAt.toISOString(),
+      expiresAt: new Date(requestedAt.getTime() + approvalTimeoutMs).toISOString(),
+    };
+  }
 
   async function compensate(steps: string[], priorState: PriorState): Promise<string[]> {
     const errors: string[] = [];

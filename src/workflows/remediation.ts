@@ -11,6 +11,7 @@ import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
 import { findingSignal, statusQuery } from './definitions';
 import type { RemediationInput } from './definitions';
+import { ApprovalGate } from './approval-gate';
 import { handleFinding } from './handle-finding';
 
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
@@ -22,6 +23,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   let phase: RemediationSnapshot['phase'] = 'IDLE';
   let repeats = 0;
   let compliantSignals = 0;
+  const gate = new ApprovalGate();
 
   setHandler(findingSignal, (routed) => {
     const { finding } = routed;
@@ -66,6 +68,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     resource: input.resource,
     phase,
     ...(current ? { current: { finding: current.finding, playbook: current.playbook } } : {}),
+    ...(gate.waiting ? { awaitingApproval: gate.waiting } : {}),
     queued: queue.length,
     repeats,
     compliantSignals,
@@ -89,7 +92,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       { key: SeverityKey, value: routed.finding.severity },
     ]);
     const settings = input.settings.playbooks[routed.playbook];
-    const outcome = settings ? await handleFinding(routed, settings, report) : unknownPlaybook(routed);
+    const outcome = settings ? await handleFinding(routed, settings, report, gate) : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
     report(outcome.status, outcome.reason);

@@ -19,22 +19,13 @@ import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { remediationWorkflow } from '../../src/workflows';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  createBucket,
-  drainQueue,
-  FIXTURE_ACCOUNT,
-  FIXTURE_REGION,
-  motoClients,
-  TEST_CREDENTIALS,
-} from '../helpers/aws';
+import { createBucket, drainQueue, FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -327,54 +318,6 @@ it('handles a finding with new content after the current one, in the same execut
     ['s3-bucket-public-read-prohibited', 'REMEDIATED'],
     ['s3-bucket-public-write-prohibited', 'NO_ACTION'],
   ]);
-});
-
-it('escalates with a ticket instead of changing an instance that made IMDSv1 calls recently', async () => {
-  // Prepare: an instance accepting IMDSv1 that used it in the last hour (MetadataNoToken > 0).
-  const taskQueue = `q-${randomUUID()}`;
-  const ec2 = motoEc2(stack.moto.endpoint);
-  const instanceId = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
-  const cloudwatch = new CloudWatchClient({
-    endpoint: stack.moto.endpoint,
-    region: FIXTURE_REGION,
-    credentials: TEST_CREDENTIALS,
-  });
-  await cloudwatch.send(
-    new PutMetricDataCommand({
-      Namespace: 'AWS/EC2',
-      MetricData: [
-        { MetricName: 'MetadataNoToken', Dimensions: [{ Name: 'InstanceId', Value: instanceId }], Value: 3 },
-      ],
-    }),
-  );
-  const finding = configFinding('ec2-imdsv2-check', {
-    account: FIXTURE_ACCOUNT,
-    region: FIXTURE_REGION,
-    resourceType: 'AWS::EC2::Instance',
-    resourceId: instanceId,
-  });
-  const worker = await stack.worker(taskQueue, stack.activities());
-
-  // Act
-  const result: RemediationResult = await worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
-      finding,
-      playbook: 'ec2-enforce-imdsv2',
-    });
-    return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).result();
-  });
-
-  // Assess: nothing changed, a person was asked.
-  expect(result.status).toBe('ESCALATED');
-  expect(result.outcomes[0]?.escalation).toMatchObject({
-    errorType: 'ApprovalRequired',
-    ticket: expect.stringMatching(/^REM-/),
-  });
-  expect(result.outcomes[0]?.changes).toEqual([]);
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-  expect(out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions?.HttpTokens).toBe('optional');
-  ec2.destroy();
-  cloudwatch.destroy();
 });
 
 it('compensates the completed step in reverse when a later step fails (security group: the revoke fails for good)', async () => {
