@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
+import { hostname, userInfo } from 'node:os';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { statusQuery } from '../../src/workflows/definitions';
+import type { RemediationResult } from '../../src/domain/remediation';
 import { createBucket, drainQueue } from '../helpers/aws';
-import { fixtureText, s3Finding } from '../helpers/fixtures';
+import { fastSettings, fixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -112,6 +116,72 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
   expect(ingest.output()).toContain('"message":"Finding delivered"');
   expect(ingest.output()).toContain('"message":"Ingest bridge stopped"');
   expect([workerCode, ingestCode]).toEqual([0, 0]);
+});
+
+it('approve/reject: status lists what waits, reject records the OS identity, refusals exit 2 with the reason', async () => {
+  // Prepare: the CLI worker on its queue, and a remediation in 'approve' mode waiting for a decision.
+  const env = stackEnv();
+  const bucket = `cli-approval-${Date.now()}`;
+  await createBucket(stack.raw.s3, bucket);
+  const worker = remediator(['worker'], env);
+  const finding = s3Finding(bucket);
+  const workflowId = remediationWorkflowId(finding.resource);
+  await new FindingDispatcher(stack.env.client, 'cli-test', fastSettings({ mode: 'approve' }, 500)).start({
+    finding,
+    playbook: 's3-block-public-access',
+  });
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  for (let i = 0; i < 200; i += 1) {
+    const listed: string[] = [];
+    const query = `WorkflowId = '${workflowId}' AND RemediationStatus = 'AWAITING_APPROVAL'`;
+    for await (const e of stack.env.client.workflow.list({ query })) listed.push(e.workflowId);
+    if (listed.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { awaitingApproval } = await handle.query(statusQuery);
+
+  // Act
+  const waiting = remediator(['status', '--awaiting-approval'], env);
+  const one = remediator(['status', workflowId], env);
+  const noReason = remediator(['approve', workflowId], env);
+  const stale = remediator(['approve', workflowId, '--reason', 'ok', '--request', 'evt-other#1'], env);
+  expect(await Promise.all([waiting.exited, one.exited, noReason.exited, stale.exited])).toEqual([
+    0, 0, 1, 2,
+  ]);
+  const reject = remediator(['reject', workflowId, '--reason', 'bucket hosts the public website'], env);
+  expect(await reject.exited).toBe(0);
+  const result: RemediationResult = await handle.result();
+  const afterwards = remediator(
+    ['approve', 'remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/none', '--reason', 'x'],
+    env,
+  );
+  expect(await afterwards.exited).toBe(2);
+  worker.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+
+  // Assess
+  const me = `${userInfo().username}@${hostname()}`;
+  expect(waiting.output()).toMatch(
+    new RegExp(`AWAITING_APPROVAL\\s+s3-block-public-access\\s+${workflowId.replace(/[/:]/g, '.')}`),
+  );
+  expect(one.output()).toContain(`awaiting approval: request ${awaitingApproval?.requestId}`);
+  expect(one.output()).toContain('plan: put-public-access-block: PutPublicAccessBlock on');
+  expect(noReason.output()).toContain("required option '--reason <text>' not specified");
+  expect(stale.output()).toContain(`refused the decision: request evt-other#1 is not the one waiting`);
+  expect(reject.output()).toContain(
+    `Rejected ${workflowId} (request ${awaitingApproval?.requestId}) as ${me}`,
+  );
+  expect(afterwards.output()).toContain('no running remediation with id');
+  expect(result.status).toBe('REJECTED');
+  expect(result.outcomes[0]?.approval).toMatchObject({
+    decision: 'reject',
+    by: me,
+    reason: 'bucket hosts the public website',
+  });
+  // The caller identity of the update in the history is the operator's too.
+  const history = await handle.fetchHistory();
+  const accepted = history.events?.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  expect(accepted?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.identity).toBe(me);
 });
 
 it('refuses to start with exit code 2 and names the missing or malformed setting', async () => {
