@@ -4,26 +4,54 @@
  * `before-*` were captured by earlier workflow code and stay, so versioned (`patched`) changes keep replaying them.
  * Re-run deliberately,
  * and say why in the commit, when a workflow change is meant to break replay:
- *   TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh) npx tsx scripts/capture-histories.ts
+ *   TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh) npx tsx scripts/capture-histories.ts [scenario-name...]
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
   DisableEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
+import type { AwsClients } from '../src/aws/clients';
 import { loadDevStackConfig } from '../src/config';
+import type { PlaybookSettings } from '../src/domain/policy';
+import { approvalSignal, approvalUpdate, statusQuery } from '../src/workflows/definitions';
 import { remediationWorkflowId } from '../src/domain/finding';
 import type { Finding } from '../src/domain/finding';
 import { FindingDispatcher } from '../src/ingest/dispatcher';
-import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../test/helpers/aws';
+import {
+  createBucket,
+  FIXTURE_ACCOUNT,
+  FIXTURE_REGION,
+  motoClients,
+  TEST_CREDENTIALS,
+} from '../test/helpers/aws';
 import { launchInstance, motoEc2 } from '../test/helpers/ec2';
-import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../test/helpers/fixtures';
+import {
+  alarmFinding,
+  configFinding,
+  fastSettings,
+  guardDutyFinding,
+  s3Finding,
+} from '../test/helpers/fixtures';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
 
 const OUT = join(__dirname, '../test/replay/histories');
@@ -31,8 +59,44 @@ const OUT = join(__dirname, '../test/replay/histories');
 interface Scenario {
   readonly name: string;
   readonly playbook: string;
+  /** Policy settings for this scenario over the fast defaults (e.g. `mode: 'approve'`). */
+  readonly settings?: Partial<PlaybookSettings>;
+  /** AWS commands that fail with AccessDenied for this scenario: a permanent error moto cannot produce. */
+  readonly denied?: readonly string[];
   /** Arranges moto and returns the findings to send, in order. */
   arrange(): Promise<Finding[]>;
+  /** What an operator does while the execution runs (approve, reject). */
+  act?(handle: WorkflowHandle): Promise<void>;
+}
+
+/** Polls until the execution waits for approval; returns the request id. */
+async function waitingRequest(handle: WorkflowHandle): Promise<string> {
+  for (let i = 0; i < 200; i += 1) {
+    const ask = (await handle.query(statusQuery)).awaitingApproval;
+    if (ask) return ask.requestId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId} never asked for approval`);
+}
+
+/** Clients whose named commands fail with AccessDenied, the way IAM refuses a call. */
+function denyingClients(endpoint: string, denied: readonly string[]): AwsClients {
+  const clients = motoClients(endpoint);
+  const deny: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    if (denied.includes(String(context.commandName))) {
+      throw Object.assign(new Error(`not authorized to perform ${String(context.commandName)}`), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      });
+    }
+    return next(args);
+  };
+  clients
+    .ec2(FIXTURE_ACCOUNT, FIXTURE_REGION)
+    .middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
+  clients.s3(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
+  return clients;
 }
 
 async function main(): Promise<void> {
@@ -41,6 +105,49 @@ async function main(): Promise<void> {
   const ec2 = motoEc2(endpoint);
   const common = { endpoint, region: FIXTURE_REGION, credentials: TEST_CREDENTIALS };
   const where = { account: FIXTURE_ACCOUNT, region: FIXTURE_REGION };
+  const cloudwatch = new CloudWatchClient(common);
+  const autoscaling = new AutoScalingClient(common);
+
+  /** An Auto Scaling group at 1 of max 3 whose CPU alarm (`<name>-cpu`, no actions) is in ALARM. */
+  const cpuAlarmGroup = async (name: string): Promise<Finding> => {
+    const seed = await launchInstance(ec2);
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [seed] }))).Reservations?.[0]
+      ?.Instances?.[0];
+    await autoscaling.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: `${name}-lc`,
+        ImageId: instance?.ImageId,
+        InstanceType: 't3.micro',
+      }),
+    );
+    await autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchConfigurationName: `${name}-lc`,
+        MinSize: 0,
+        MaxSize: 3,
+        DesiredCapacity: 1,
+        VPCZoneIdentifier: instance?.SubnetId,
+      }),
+    );
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `${name}-cpu`,
+        Namespace: 'AWS/EC2',
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }],
+        Statistic: 'Average',
+        Period: 300,
+        EvaluationPeriods: 2,
+        Threshold: 80,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: `${name}-cpu`, StateValue: 'ALARM', StateReason: 'load' }),
+    );
+    return alarmFinding('AWS::AutoScaling::AutoScalingGroup', name, 'AWS/EC2/CPUUtilization', `${name}-cpu`);
+  };
   const guardDuty = (
     resourceType: 'AWS::EC2::Instance' | 'AWS::IAM::AccessKey',
     resourceId: string,
@@ -86,12 +193,17 @@ async function main(): Promise<void> {
       },
     },
     {
-      name: 'imdsv2-escalated-needs-approval',
+      name: 'imdsv2-approved-remediated',
       playbook: 'ec2-enforce-imdsv2',
+      act: async (handle) => {
+        const requestId = await waitingRequest(handle);
+        await handle.executeUpdate(approvalUpdate, {
+          args: [{ decision: 'approve', reason: 'app supports IMDSv2', by: 'capture@replay', requestId }],
+        });
+      },
       arrange: async () => {
         const id = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
-        const cw = new CloudWatchClient(common);
-        await cw.send(
+        await cloudwatch.send(
           new PutMetricDataCommand({
             Namespace: 'AWS/EC2',
             MetricData: [
@@ -99,7 +211,6 @@ async function main(): Promise<void> {
             ],
           }),
         );
-        cw.destroy();
         return [
           configFinding('ec2-imdsv2-check', { ...where, resourceType: 'AWS::EC2::Instance', resourceId: id }),
         ];
@@ -182,8 +293,16 @@ async function main(): Promise<void> {
       },
     },
     {
-      name: 'sg-escalated-all-protocol-needs-approval',
+      name: 'sg-all-protocol-rejected',
       playbook: 'sg-close-admin-ports',
+      act: async (handle) => {
+        await waitingRequest(handle);
+        await handle.signal(approvalSignal, {
+          decision: 'reject',
+          reason: 'load balancer health checks need it',
+          by: 'capture (web ui)',
+        });
+      },
       arrange: async () => {
         const { GroupId } = await ec2.send(
           new CreateSecurityGroupCommand({ GroupName: 'replay-all', Description: 'all' }),
@@ -204,8 +323,9 @@ async function main(): Promise<void> {
       },
     },
     {
-      name: 'iam-escalated-temporary-credentials',
+      name: 'iam-temporary-credentials-approval-timeout',
       playbook: 'iam-contain-access-key',
+      settings: { approvalTimeoutMs: 1000 },
       arrange: async () => [
         guardDuty('AWS::IAM::AccessKey', 'ASIAREPLAYTEMPKEY001', 'UnauthorizedAccess:IAMUser/TorIPCaller', {
           resourceRole: 'TARGET',
@@ -221,28 +341,138 @@ async function main(): Promise<void> {
       arrange: async () => {
         const id = await launchInstance(ec2);
         return [
-          {
-            ...guardDuty('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', {
-              alarmName: 'replay-missing-alarm',
-            }),
-            source: 'aws.cloudwatch' as const,
-          },
+          alarmFinding('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', 'replay-missing-alarm'),
+        ];
+      },
+    },
+    {
+      name: 'recovery-remediated',
+      playbook: 'ec2-instance-recovery',
+      arrange: async () => {
+        const id = await launchInstance(ec2);
+        await cloudwatch.send(
+          new PutMetricAlarmCommand({
+            AlarmName: 'replay-recover',
+            Namespace: 'AWS/EC2',
+            MetricName: 'StatusCheckFailed_System',
+            Dimensions: [{ Name: 'InstanceId', Value: id }],
+            Statistic: 'Maximum',
+            Period: 60,
+            EvaluationPeriods: 2,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            AlarmActions: [`arn:aws:automate:${FIXTURE_REGION}:ec2:recover`],
+          }),
+        );
+        return [alarmFinding('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', 'replay-recover')];
+      },
+    },
+    {
+      name: 'scale-out-remediated',
+      playbook: 'asg-scale-out',
+      settings: { propagationWaitMs: 2000 },
+      arrange: async () => [await cpuAlarmGroup('replay-asg-ok')],
+      act: async (handle) => {
+        // The added capacity takes the load while the workflow waits: the alarm returns to OK.
+        for (let i = 0; i < 200; i += 1) {
+          if ((await handle.query(statusQuery)).phase === 'WAITING_PROPAGATION') break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: 'replay-asg-ok-cpu',
+            StateValue: 'OK',
+            StateReason: 'load gone',
+          }),
+        );
+      },
+    },
+    {
+      name: 'scale-out-escalated-alarm-stays',
+      playbook: 'asg-scale-out',
+      arrange: async () => [await cpuAlarmGroup('replay-asg-busy')],
+    },
+    {
+      name: 'imdsv2-escalated-access-denied',
+      playbook: 'ec2-enforce-imdsv2',
+      denied: ['ModifyInstanceMetadataOptionsCommand'],
+      arrange: async () => {
+        const id = await launchInstance(ec2, { MetadataOptions: { HttpTokens: 'optional' } });
+        return [
+          configFinding('ec2-imdsv2-check', { ...where, resourceType: 'AWS::EC2::Instance', resourceId: id }),
+        ];
+      },
+    },
+    {
+      name: 'sg-escalated-revoke-denied',
+      playbook: 'sg-close-admin-ports',
+      denied: ['RevokeSecurityGroupIngressCommand'],
+      arrange: async () => {
+        const { GroupId } = await ec2.send(
+          new CreateSecurityGroupCommand({ GroupName: 'replay-denied', Description: 'denied' }),
+        );
+        await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId,
+            IpPermissions: [
+              { IpProtocol: 'tcp', FromPort: 0, ToPort: 1024, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            ],
+          }),
+        );
+        return [
+          configFinding('restricted-ssh', {
+            ...where,
+            resourceType: 'AWS::EC2::SecurityGroup',
+            resourceId: GroupId ?? '',
+          }),
+        ];
+      },
+    },
+    {
+      name: 's3-escalated-access-denied',
+      playbook: 's3-block-public-access',
+      denied: ['PutPublicAccessBlockCommand'],
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-denied');
+        return [s3Finding('replay-denied')];
+      },
+    },
+    {
+      name: 'ebs-escalated-access-denied',
+      playbook: 'ebs-encryption-by-default',
+      denied: ['EnableEbsEncryptionByDefaultCommand'],
+      arrange: async () => {
+        await ec2.send(new DisableEbsEncryptionByDefaultCommand({}));
+        return [
+          configFinding('ec2-ebs-encryption-by-default', {
+            ...where,
+            resourceType: 'AWS::::Account',
+            resourceId: FIXTURE_ACCOUNT,
+          }),
         ];
       },
     },
   ];
+  // Names on the command line capture only those scenarios (the others' files stay as they are).
+  const only = process.argv.slice(2);
   try {
-    const taskQueue = `capture-${randomUUID()}`;
-    const worker = await stack.worker(taskQueue, stack.activities());
-    const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 2000));
-    await worker.runUntil(async () => {
-      for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((sc) => only.length === 0 || only.includes(sc.name))) {
+      const taskQueue = `capture-${randomUUID()}`;
+      const clients = scenario.denied ? denyingClients(endpoint, scenario.denied) : undefined;
+      const worker = await stack.worker(taskQueue, stack.activities(clients));
+      const dispatcher = new FindingDispatcher(
+        stack.env.client,
+        taskQueue,
+        fastSettings(scenario.settings ?? {}, 2000),
+      );
+      await worker.runUntil(async () => {
         const findings = await scenario.arrange();
         for (const finding of findings) await dispatcher.start({ finding, playbook: scenario.playbook });
         const first = findings[0];
-        if (!first) continue;
+        if (!first) return;
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(first.resource));
-        const result = await handle.result();
+        await scenario.act?.(handle);
+        const result = (await handle.result()) as { status: string };
         // Exported the way an operator would, with the Temporal CLI, so `remediator replay` takes the same files.
         const json = execFileSync(loadDevStackConfig().temporalCliPath, [
           'workflow',
@@ -257,10 +487,12 @@ async function main(): Promise<void> {
         writeFileSync(join(OUT, `${scenario.name}.json`), json);
         const events = (JSON.parse(json) as { events: unknown[] }).events.length;
         process.stdout.write(`captured ${scenario.name}: ${result.status}, ${events} events\n`);
-      }
-    });
+      });
+    }
   } finally {
     ec2.destroy();
+    cloudwatch.destroy();
+    autoscaling.destroy();
     await stack.stop();
   }
 }

@@ -113,3 +113,23 @@ export function guardDutyFinding(
     ...overrides,
   };
 }
+
+/** A CloudWatch alarm in ALARM about an instance or an Auto Scaling group, as the ingest normalises it. */
+export function alarmFinding(
+  resourceType: 'AWS::EC2::Instance' | 'AWS::AutoScaling::AutoScalingGroup',
+  resourceId: string,
+  metric: 'AWS/EC2/StatusCheckFailed_System' | 'AWS/EC2/CPUUtilization',
+  alarmName: string,
+): Finding {
+  return {
+    source: 'aws.cloudwatch',
+    control: metric,
+    state: 'FAILED',
+    resource: { account: '123456789012', region: 'ap-northeast-1', resourceType, resourceId },
+    severity: 7,
+    title: `${alarmName} is in ALARM`,
+    observedAt: '2026-11-22T10:00:00Z',
+    eventId: `evt-${alarmName}-${resourceId}`,
+    details: { alarmName, alarmState: 'ALARM' },
+  };
+}

@@ -10,6 +10,8 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { replayHistories } from '../../src/commands/replay';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import type { RemediationResult } from '../../src/domain/remediation';
 
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)
@@ -23,6 +25,24 @@ beforeAll(async () => {
 
 it('has committed histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(2);
+});
+
+it("covers every playbook's success and escalation paths with histories of the current code", () => {
+  const seen = new Set<string>();
+  for (const file of files.filter((f) => !f.startsWith('before-'))) {
+    const { events } = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as {
+      events: Array<{
+        workflowExecutionCompletedEventAttributes?: { result: { payloads: Array<{ data: string }> } };
+      }>;
+    };
+    const data = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result.payloads[0]?.data ?? '';
+    const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as RemediationResult;
+    for (const o of result.outcomes) seen.add(`${o.playbook} ${o.status}`);
+  }
+  const missing = Object.keys(PLAYBOOKS).flatMap((id) =>
+    ['REMEDIATED', 'ESCALATED'].map((status) => `${id} ${status}`).filter((k) => !seen.has(k)),
+  );
+  expect(missing).toEqual([]);
 });
 
 it.each(files)('replays %s without non-determinism', async (file) => {
