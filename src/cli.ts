@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--headless', 'start the Temporal dev server without its Web UI', false)
     .option(
       '--all',
-      'after the S3 scenario, run every other seed scenario (EBS, IMDSv2, SSH, GuardDuty EC2 and IAM, recovery)',
+      'after the S3 scenario, run every other seed scenario (EBS, IMDSv2, SSH, GuardDuty EC2, crypto and IAM, ' +
+        'Security Hub EC2.8, an approval, instance recovery, scale-out)',
       false,
     )
     .action(async (opts: { keepRunning: boolean; headless: boolean; all: boolean }) => {

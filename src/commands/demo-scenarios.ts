@@ -2,7 +2,17 @@
  * The seed scenarios of `remediator demo --all`: each arranges moto, names the example event to put on EventBridge
  * (pointed at what it created, since moto picks resource ids), and reads the resource afterwards.
  */
-import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -15,7 +25,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
+import type { PhaseStatus } from '../domain/remediation';
+import { approvalUpdate } from '../workflows/definitions';
+import { operatorIdentity } from './decide';
 
 /** One demo scenario. */
 export interface DemoScenario {
@@ -23,6 +37,11 @@ export interface DemoScenario {
   readonly eventFile: string;
   /** Creates the resource in moto; returns the changes to apply to the example event. */
   arrange(aws: DemoAws): Promise<(event: Record<string, unknown>) => Record<string, unknown>>;
+  /** What happens while the execution is in a phase (the load drops, an operator approves); returns a line. */
+  readonly meanwhile?: {
+    readonly phase: PhaseStatus;
+    act(aws: DemoAws, workflowId: string): Promise<string>;
+  };
   /** One line about the resource afterwards. */
   after(aws: DemoAws): Promise<string>;
 }
@@ -30,6 +49,8 @@ export interface DemoScenario {
 /** Clients of the demo's account and region. */
 export interface DemoAws {
   readonly clients: AwsClients;
+  /** The local stack's Temporal client, for what an operator does (approve). */
+  readonly temporal: Client;
   readonly account: string;
   readonly region: string;
   /** Scratch space between arrange and after. */
@@ -37,6 +58,29 @@ export interface DemoAws {
 }
 
 const ec2Of = (aws: DemoAws): EC2Client => aws.clients.ec2(aws.account, aws.region);
+
+async function metadataOptions(aws: DemoAws, instanceId: string | undefined): Promise<string> {
+  const out = await ec2Of(aws).send(new DescribeInstancesCommand({ InstanceIds: [instanceId ?? ''] }));
+  const o = out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions;
+  return `${instanceId}: HttpTokens=${o?.HttpTokens}, hop limit ${o?.HttpPutResponseHopLimit} (kept), State=${o?.State}`;
+}
+
+async function groupsOf(aws: DemoAws, instanceId: string | undefined): Promise<string> {
+  const out = await ec2Of(aws).send(new DescribeInstancesCommand({ InstanceIds: [instanceId ?? ''] }));
+  const instance = out.Reservations?.[0]?.Instances?.[0];
+  const groups = instance?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupName);
+  return `${instanceId} (${instance?.State?.Name}) network interface groups: ${groups?.join(', ')}`;
+}
+
+/** Points a GuardDuty EC2 example event at the instance the scenario launched. */
+const guardDutyAbout =
+  (instanceId: string | undefined) =>
+  (event: Json): Json => {
+    const detail = event.detail as Json & { resource: Json & { instanceDetails: Json } };
+    return withDetail({
+      resource: { ...detail.resource, instanceDetails: { ...detail.resource.instanceDetails, instanceId } },
+    })(event);
+  };
 
 async function launch(aws: DemoAws, extra: Partial<RunInstancesCommandInput> = {}): Promise<string> {
   const ec2 = ec2Of(aws);
@@ -73,13 +117,7 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
       });
       return withDetail({ resourceId: aws.state.imds });
     },
-    after: async (aws) => {
-      const out = await ec2Of(aws).send(
-        new DescribeInstancesCommand({ InstanceIds: [aws.state.imds ?? ''] }),
-      );
-      const o = out.Reservations?.[0]?.Instances?.[0]?.MetadataOptions;
-      return `${aws.state.imds}: HttpTokens=${o?.HttpTokens}, hop limit ${o?.HttpPutResponseHopLimit} (kept), State=${o?.State}`;
-    },
+    after: async (aws) => metadataOptions(aws, aws.state.imds),
   },
   {
     title: 'SSH open to the world next to a private rule (Config restricted-ssh)',
@@ -120,23 +158,9 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
     eventFile: 'guardduty-ec2-unauthorized-access.json',
     arrange: async (aws) => {
       aws.state.tor = await launch(aws, { InstanceInitiatedShutdownBehavior: 'stop' });
-      return (event) => {
-        const detail = event.detail as Json & { resource: Json & { instanceDetails: Json } };
-        return withDetail({
-          resource: {
-            ...detail.resource,
-            instanceDetails: { ...detail.resource.instanceDetails, instanceId: aws.state.tor },
-          },
-        })(event);
-      };
+      return guardDutyAbout(aws.state.tor);
     },
-    after: async (aws) => {
-      const out = await ec2Of(aws).send(new DescribeInstancesCommand({ InstanceIds: [aws.state.tor ?? ''] }));
-      const groups = out.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0]?.Groups?.map(
-        (g) => g.GroupName,
-      );
-      return `${aws.state.tor} network interface groups: ${groups?.join(', ')}`;
-    },
+    after: async (aws) => groupsOf(aws, aws.state.tor),
   },
   {
     title: 'GuardDuty: a long-term access key used from a malicious IP (UnauthorizedAccess:IAMUser)',
@@ -202,6 +226,131 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
         .cloudwatch(aws.account, aws.region)
         .send(new DescribeAlarmsCommand({ AlarmNames: ['ec2-recovery-alarm'] }));
       return `${aws.state.sick}: left to EC2's recover action (${alarms.MetricAlarms?.[0]?.AlarmActions?.join(', ')}), status checks verified`;
+    },
+  },
+  {
+    title:
+      'GuardDuty: an instance mines cryptocurrency (CryptoCurrency:EC2/BitcoinTool.B!DNS; not stopped by default)',
+    eventFile: 'guardduty-ec2-cryptocurrency.json',
+    arrange: async (aws) => {
+      aws.state.miner = await launch(aws, { InstanceInitiatedShutdownBehavior: 'stop' });
+      return guardDutyAbout(aws.state.miner);
+    },
+    after: async (aws) => groupsOf(aws, aws.state.miner),
+  },
+  {
+    title:
+      'Security Hub EC2.8: the same IMDSv2 fix, from an ASFF finding (ARN normalised to the instance id)',
+    eventFile: 'securityhub-ec2.8-failed.json',
+    arrange: async (aws) => {
+      aws.state.hub = await launch(aws, { MetadataOptions: { HttpTokens: 'optional' } });
+      return (event) => {
+        const [finding] = (event.detail as { findings: Json[] }).findings;
+        const resources = (finding?.Resources as Json[] | undefined) ?? [];
+        const arn = `arn:aws:ec2:${aws.region}:${aws.account}:instance/${aws.state.hub}`;
+        return withDetail({ findings: [{ ...finding, Resources: [{ ...resources[0], Id: arn }] }] })(event);
+      };
+    },
+    after: async (aws) => metadataOptions(aws, aws.state.hub),
+  },
+  {
+    title: 'An instance that used IMDSv1 in the last day: the fix waits for an operator (approval)',
+    eventFile: 'config-ec2-imdsv2-noncompliant.json',
+    arrange: async (aws) => {
+      aws.state.legacy = await launch(aws, { MetadataOptions: { HttpTokens: 'optional' } });
+      await aws.clients.cloudwatch(aws.account, aws.region).send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/EC2',
+          MetricData: [
+            {
+              MetricName: 'MetadataNoToken',
+              Dimensions: [{ Name: 'InstanceId', Value: aws.state.legacy }],
+              Value: 4,
+            },
+          ],
+        }),
+      );
+      return withDetail({ resourceId: aws.state.legacy });
+    },
+    meanwhile: {
+      phase: 'AWAITING_APPROVAL',
+      act: async (aws, workflowId) => {
+        const by = operatorIdentity();
+        const receipt = await aws.temporal.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, {
+          args: [{ decision: 'approve', reason: 'demo: the application was checked for IMDSv2 support', by }],
+        });
+        return `Waited for approval; approved as ${receipt.by} (what \`remediator approve ${workflowId} --reason …\` does).`;
+      },
+    },
+    after: async (aws) => metadataOptions(aws, aws.state.legacy),
+  },
+  {
+    title: 'CloudWatch: high CPU on an Auto Scaling group whose alarm has no scaling action (scale out)',
+    eventFile: 'cloudwatch-alarm-high-cpu.json',
+    arrange: async (aws) => {
+      const seed = await launch(aws);
+      const instance = (await ec2Of(aws).send(new DescribeInstancesCommand({ InstanceIds: [seed] })))
+        .Reservations?.[0]?.Instances?.[0];
+      const autoscaling = aws.clients.autoscaling(aws.account, aws.region);
+      await autoscaling.send(
+        new CreateLaunchConfigurationCommand({
+          LaunchConfigurationName: 'web-lc',
+          ImageId: instance?.ImageId,
+          InstanceType: 't3.micro',
+        }),
+      );
+      await autoscaling.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'web-asg',
+          LaunchConfigurationName: 'web-lc',
+          MinSize: 0,
+          MaxSize: 3,
+          DesiredCapacity: 1,
+          VPCZoneIdentifier: instance?.SubnetId,
+        }),
+      );
+      const cloudwatch = aws.clients.cloudwatch(aws.account, aws.region);
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: 'high-cpu-alarm',
+          Namespace: 'AWS/EC2',
+          MetricName: 'CPUUtilization',
+          Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'web-asg' }],
+          Statistic: 'Average',
+          Period: 300,
+          EvaluationPeriods: 2,
+          Threshold: 80,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+      await cloudwatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: 'high-cpu-alarm',
+          StateValue: 'ALARM',
+          StateReason: 'demo load',
+        }),
+      );
+      return (event) => event;
+    },
+    meanwhile: {
+      phase: 'WAITING_PROPAGATION',
+      act: async (aws) => {
+        // moto does not evaluate alarms: the demo plays CloudWatch and lets the new capacity take the load.
+        await aws.clients.cloudwatch(aws.account, aws.region).send(
+          new SetAlarmStateCommand({
+            AlarmName: 'high-cpu-alarm',
+            StateValue: 'OK',
+            StateReason: 'load spread',
+          }),
+        );
+        return 'While the workflow waited, the added instance took the load and the alarm went back to OK.';
+      },
+    },
+    after: async (aws) => {
+      const group = await aws.clients
+        .autoscaling(aws.account, aws.region)
+        .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }));
+      return `web-asg desired capacity: ${group.AutoScalingGroups?.[0]?.DesiredCapacity} (was 1, max 3)`;
     },
   },
 ];

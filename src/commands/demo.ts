@@ -12,7 +12,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadDevStackConfig } from '../config';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
-import type { Outcome } from '../domain/remediation';
+import type { Outcome, PhaseStatus } from '../domain/remediation';
 import { startLocalStack } from '../devstack/local-stack';
 import { preferPort } from '../devstack/processes';
 import { parseMessageBody } from '../ingest/envelope';
@@ -107,7 +107,13 @@ export async function runDemo(
       for (const scenario of DEMO_SCENARIOS) {
         print('');
         print(`== ${scenario.title}`);
-        const aws = { clients: stack.clients, account: resource.account, region: resource.region, state: {} };
+        const aws = {
+          clients: stack.clients,
+          temporal: stack.client,
+          account: resource.account,
+          region: resource.region,
+          state: {},
+        };
         const patch = await scenario.arrange(aws);
         const path = join(projectRoot(), 'examples/events', scenario.eventFile);
         const patched = parseMessageBody(
@@ -115,6 +121,10 @@ export async function runDemo(
         );
         const id = remediationWorkflowId(singleFinding(patched).resource);
         await putEvent(stack.events, patched, 'default');
+        if (scenario.meanwhile) {
+          await waitForPhase(stack.client, id, scenario.meanwhile.phase, 120_000);
+          print(`Meanwhile:      ${await scenario.meanwhile.act(aws, id)}`);
+        }
         const result = await waitForOutcome(stack.client, id, 120_000);
         print(`Outcome:        ${result.status} — ${result.reason}`);
         for (const change of result.changes) print(`Change:         ${change.step}: ${change.detail}`);
@@ -136,6 +146,25 @@ export async function runDemo(
   } finally {
     await stack.stop();
   }
+}
+
+async function waitForPhase(
+  client: Awaited<ReturnType<typeof startLocalStack>>['client'],
+  workflowId: string,
+  phase: PhaseStatus,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const snapshot = await client.workflow
+      .getHandle(workflowId)
+      .query(statusQuery)
+      .catch(() => undefined); // not started yet: the event is still on its way
+    if (snapshot?.phase === phase) return;
+    if (snapshot?.outcomes.length) throw new Error(`${workflowId} finished before reaching ${phase}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${workflowId} did not reach ${phase} within ${timeoutMs} ms`);
 }
 
 async function waitForOutcome(
