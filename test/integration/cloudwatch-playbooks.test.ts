@@ -15,7 +15,7 @@ import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import type { Finding } from '../../src/domain/finding';
+import { alarmFinding } from '../helpers/fixtures';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { runActivity } from '../helpers/activity-env';
@@ -47,20 +47,6 @@ afterAll(async () => {
 });
 beforeEach(() => moto.reset());
 
-function alarmFinding(resourceType: string, resourceId: string, alarmName: string, control: string): Finding {
-  return {
-    source: 'aws.cloudwatch',
-    control,
-    state: 'FAILED',
-    resource: { account: FIXTURE_ACCOUNT, region: FIXTURE_REGION, resourceType, resourceId },
-    severity: 6,
-    title: alarmName,
-    observedAt: '2026-11-23T04:20:00Z',
-    eventId: `evt-${alarmName}`,
-    details: { alarmName, alarmState: 'ALARM' },
-  };
-}
-
 async function alarm(
   name: string,
   dimension: { Name: string; Value: string },
@@ -88,7 +74,7 @@ async function alarm(
 
 describe('ec2-instance-recovery', () => {
   const request = (id: string, options: Record<string, boolean> = {}) => ({
-    finding: alarmFinding('AWS::EC2::Instance', id, 'recovery', 'AWS/EC2/StatusCheckFailed_System'),
+    finding: alarmFinding('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', 'recovery'),
     playbook: 'ec2-instance-recovery',
     options,
   });
@@ -105,6 +91,13 @@ describe('ec2-instance-recovery', () => {
       reason: expect.stringContaining('ec2:recover'),
     });
     expect((await run(activities.verify, request(id))).passed).toBe(true);
+  });
+
+  it('is NO_ACTION for an instance that is gone', async () => {
+    expect(await run(activities.analyze, request('i-0000000000000dead'))).toMatchObject({
+      verdict: 'no_action',
+      reason: 'instance i-0000000000000dead no longer exists',
+    });
   });
 
   it('tickets when there is no recover action and the policy does not allow stop/start', async () => {
@@ -161,8 +154,8 @@ describe('asg-scale-out', () => {
     finding: alarmFinding(
       'AWS::AutoScaling::AutoScalingGroup',
       'web-asg',
-      'high-cpu',
       'AWS/EC2/CPUUtilization',
+      'high-cpu',
     ),
     playbook: 'asg-scale-out',
   };
@@ -189,6 +182,20 @@ describe('asg-scale-out', () => {
     expect([whileAlarm.passed, afterOk.passed]).toEqual([false, true]);
 
     await run(activities.compensateStep, { ...request, step: 'raise-desired-capacity', prior });
+    expect(await desired()).toBe(1);
+  });
+
+  it('is NO_ACTION when the group is gone or its alarm is already OK', async () => {
+    const gone = await run(activities.analyze, request);
+    await asg(1, 3);
+    await alarm('high-cpu', { Name: 'AutoScalingGroupName', Value: 'web-asg' }, 'CPUUtilization', []);
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: 'high-cpu', StateValue: 'OK', StateReason: 'load gone' }),
+    );
+    const ok = await run(activities.analyze, request);
+    expect([gone.verdict, ok.verdict]).toEqual(['no_action', 'no_action']);
+    expect(gone.reason).toBe('Auto Scaling group web-asg no longer exists');
+    expect(ok.reason).toBe('alarm high-cpu is already OK');
     expect(await desired()).toBe(1);
   });
 
