@@ -27,7 +27,7 @@ import {
   DescribeInstancesCommand,
   DisableEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
 import type { AwsClients } from '../src/aws/clients';
@@ -106,6 +106,29 @@ async function main(): Promise<void> {
   const common = { endpoint, region: FIXTURE_REGION, credentials: TEST_CREDENTIALS };
   const where = { account: FIXTURE_ACCOUNT, region: FIXTURE_REGION };
   const cloudwatch = new CloudWatchClient(common);
+
+  /** A role and a GuardDuty finding about a temporary key of one of its sessions. */
+  const roleSession = async (roleName: string, keyId: string): Promise<Finding> => {
+    const iam = new IAMClient({ ...common, region: 'us-east-1' });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    return guardDuty('AWS::IAM::AccessKey', keyId, 'UnauthorizedAccess:IAMUser/TorIPCaller', {
+      resourceRole: 'TARGET',
+      accessKeyId: keyId,
+      userName: roleName,
+      userType: 'AssumedRole',
+    });
+  };
   const autoscaling = new AutoScalingClient(common);
 
   /** An Auto Scaling group at 1 of max 3 whose CPU alarm (`<name>-cpu`, no actions) is in ALARM. */
@@ -326,14 +349,18 @@ async function main(): Promise<void> {
       name: 'iam-temporary-credentials-approval-timeout',
       playbook: 'iam-contain-access-key',
       settings: { approvalTimeoutMs: 1000 },
-      arrange: async () => [
-        guardDuty('AWS::IAM::AccessKey', 'ASIAREPLAYTEMPKEY001', 'UnauthorizedAccess:IAMUser/TorIPCaller', {
-          resourceRole: 'TARGET',
-          accessKeyId: 'ASIAREPLAYTEMPKEY001',
-          userName: 'deploy-role',
-          userType: 'AssumedRole',
-        }),
-      ],
+      arrange: async () => [await roleSession('replay-timeout-role', 'ASIAREPLAYTEMPKEY001')],
+    },
+    {
+      name: 'iam-role-sessions-approved-remediated',
+      playbook: 'iam-contain-access-key',
+      arrange: async () => [await roleSession('replay-approved-role', 'ASIAREPLAYTEMPKEY002')],
+      act: async (handle) => {
+        const requestId = await waitingRequest(handle);
+        await handle.executeUpdate(approvalUpdate, {
+          args: [{ decision: 'approve', reason: 'cut the stolen session', by: 'capture@replay', requestId }],
+        });
+      },
     },
     {
       name: 'recovery-escalated-no-recover-action',

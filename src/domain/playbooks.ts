@@ -141,7 +141,7 @@ export const PLAYBOOKS = {
   },
   'iam-contain-access-key': {
     id: 'iam-contain-access-key',
-    title: 'Deactivate a compromised IAM access key',
+    title: 'Contain a compromised IAM credential: deactivate the key, or deny older sessions',
     kind: 'containment',
     resourceTypes: ['AWS::IAM::AccessKey'],
     defaultSeverity: 8,
@@ -153,7 +153,14 @@ export const PLAYBOOKS = {
       },
       {
         id: 'deny-older-sessions',
-        title: 'Inline deny for sessions issued before now (policy option denyOlderSessions)',
+        title:
+          "Inline user deny for sessions issued before now (option denyOlderSessions; a user's temporary key, approved)",
+        onFailure: 'fail-closed',
+      },
+      {
+        id: 'revoke-older-role-sessions',
+        title:
+          "Inline role deny for sessions issued before now (an assumed role's temporary key, after approval)",
         onFailure: 'fail-closed',
       },
     ],

@@ -3,12 +3,19 @@
  */
 import {
   CreateAccessKeyCommand,
+  CreateRoleCommand,
   CreateUserCommand,
+  GetRolePolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { createPlaybooks } from '../../src/activities';
+import {
+  DENY_POLICY_NAME,
+  denyOlderSessionsPolicy,
+} from '../../src/activities/playbooks/iam-contain-access-key';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
@@ -84,15 +91,95 @@ it('deactivates the key (never deletes it), idempotently, verifies, and restores
   expect(await statusOf('ci-deployer', keyId)).toBe('Active');
 });
 
-it('waits for approval for temporary credentials and never fails on them', async () => {
-  const analysis = await run(
-    activities.analyze,
-    keyFinding('ASIAEXAMPLETEMPKEY01', 'deploy-role', 'AssumedRole'),
+it("asks approval to deny a role's older sessions for its temporary key, applies it idempotently, verifies, and restores", async () => {
+  // Prepare: the role GuardDuty saw a session of.
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'deploy-role',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
   );
+  const req = keyFinding('ASIAEXAMPLETEMPKEY01', 'deploy-role', 'AssumedRole');
+
+  // Act
+  const analysis = await run(activities.analyze, req);
+  const prior = await run(activities.capturePriorState, req);
+  const first = await run(activities.applyStep, { ...req, step: 'revoke-older-role-sessions', prior });
+  const again = await run(activities.applyStep, { ...req, step: 'revoke-older-role-sessions', prior });
+  const verification = await run(activities.verify, req);
+  const policy = await iam.send(
+    new GetRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: DENY_POLICY_NAME }),
+  );
+  const undone = await run(activities.compensateStep, { ...req, step: 'revoke-older-role-sessions', prior });
+
+  // Assess
   expect(analysis).toMatchObject({
     verdict: 'needs_approval',
     reason: expect.stringContaining('every holder of the role'),
+    plan: [
+      {
+        step: 'revoke-older-role-sessions',
+        description: expect.stringContaining('PutRolePolicy deploy-role'),
+      },
+    ],
   });
+  expect(prior).toMatchObject({ roleName: 'deploy-role', status: 'temporary', denyPolicyBefore: null });
+  expect([first.changed, again.changed]).toEqual([true, false]);
+  expect(JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '{}')).Statement[0]).toMatchObject({
+    Effect: 'Deny',
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': prior.capturedAt } },
+  });
+  expect(verification).toMatchObject({
+    passed: true,
+    detail: 'GetRolePolicy role deploy-role: session deny in place',
+  });
+  expect(undone).toMatchObject({ changed: true, detail: `removed ${DENY_POLICY_NAME}` });
+  await expect(
+    iam.send(new GetRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: DENY_POLICY_NAME })),
+  ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+});
+
+it('is NO_ACTION for a session of a role that is gone; tickets a principal it cannot contain', async () => {
+  const gone = await run(
+    activities.analyze,
+    keyFinding('ASIAEXAMPLETEMPKEY02', 'deleted-role', 'AssumedRole'),
+  );
+  const root = await run(activities.analyze, keyFinding('ASIAEXAMPLETEMPKEY03', 'root', 'Root'));
+  expect(gone).toMatchObject({ verdict: 'no_action', reason: 'role deleted-role no longer exists' });
+  expect(root).toMatchObject({ verdict: 'cannot_fix', reason: expect.stringContaining('Root') });
+});
+
+it("a user's temporary key: approval to deny the user's older sessions; an earlier deny is restored exactly", async () => {
+  // Prepare: the user already carries an earlier containment's deny.
+  await iam.send(new CreateUserCommand({ UserName: 'ci-deployer' }));
+  const earlier = denyOlderSessionsPolicy('2026-01-01T00:00:00.000Z');
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'ci-deployer',
+      PolicyName: DENY_POLICY_NAME,
+      PolicyDocument: earlier,
+    }),
+  );
+  const req = keyFinding('ASIAEXAMPLETEMPKEY04');
+
+  // Act
+  const analysis = await run(activities.analyze, req);
+  const prior = await run(activities.capturePriorState, req);
+  await run(activities.applyStep, { ...req, step: 'deny-older-sessions', prior });
+  await run(activities.compensateStep, { ...req, step: 'deny-older-sessions', prior });
+  const after = await iam.send(
+    new GetUserPolicyCommand({ UserName: 'ci-deployer', PolicyName: DENY_POLICY_NAME }),
+  );
+
+  // Assess
+  expect(analysis).toMatchObject({ verdict: 'needs_approval', plan: [{ step: 'deny-older-sessions' }] });
+  expect(prior.denyPolicyBefore).toBe(earlier);
+  expect(JSON.parse(decodeURIComponent(after.PolicyDocument ?? '{}'))).toEqual(JSON.parse(earlier));
 });
 
 it('is NO_ACTION for a key that is gone or already inactive', async () => {
