@@ -22,7 +22,10 @@ export interface PortClosurePlan {
   readonly revoke: readonly IngressPiece[];
   /** Narrower pieces re-opening the non-blocked ports of each revoked piece. */
   readonly add: readonly IngressPiece[];
-  /** World-open all-protocol pieces: narrowing them would change every other protocol too. */
+  /**
+   * World-open all-protocol pieces (also in `revoke`, replaced in `add` by TCP without the blocked ports, all UDP and
+   * all ICMP): every other IP protocol loses its world-open access, so a person must approve.
+   */
   readonly needsApproval: readonly IngressPiece[];
 }
 
@@ -74,11 +77,12 @@ export function planPortClosure(
     if (!isWorldOpen(piece)) continue;
     const hit = blockedPortsIn(piece, blocked);
     if (hit.length === 0) continue;
+    revoke.push(piece);
     if (isAllProtocols(piece.protocol)) {
       needsApproval.push(piece);
+      add.push(...allProtocolRemainder(piece, hit));
       continue;
     }
-    revoke.push(piece);
     for (const [fromPort, toPort] of subtractPorts(piece.fromPort, piece.toPort, hit)) {
       add.push({ ...piece, fromPort, toPort });
     }
@@ -86,6 +90,28 @@ export function planPortClosure(
   // A remainder that already exists as its own rule needs no second copy.
   const existing = new Set(pieces.map(pieceKey));
   return { revoke, add: add.filter((p) => !existing.has(pieceKey(p))), needsApproval };
+}
+
+/**
+ * What of an all-protocol piece can stay open in rules EC2 can express: TCP without the blocked ports, all UDP, and all
+ * ICMP (ICMPv6, protocol 58, for an IPv6 range). Other IP protocols (GRE, ESP, …) are not re-opened.
+ */
+function allProtocolRemainder(piece: IngressPiece, blocked: readonly number[]): IngressPiece[] {
+  const where = {
+    ...(piece.cidrIpv4 ? { cidrIpv4: piece.cidrIpv4 } : {}),
+    ...(piece.cidrIpv6 ? { cidrIpv6: piece.cidrIpv6 } : {}),
+    ...(piece.description ? { description: piece.description } : {}),
+  };
+  return [
+    ...subtractPorts(0, 65535, blocked).map(([fromPort, toPort]) => ({
+      ...where,
+      protocol: 'tcp',
+      fromPort,
+      toPort,
+    })),
+    { ...where, protocol: 'udp', fromPort: 0, toPort: 65535 },
+    { ...where, protocol: piece.cidrIpv6 ? '58' : 'icmp', fromPort: -1, toPort: -1 },
+  ];
 }
 
 /** Identity of a piece (descriptions are not part of it, as in EC2). */

@@ -149,13 +149,30 @@ it('uses the rule parameters of restricted-common-ports', async () => {
   expect(await rulesOf(id)).toEqual(['tcp|3389|3389|0.0.0.0/0|']);
 });
 
-it('needs approval for a world-open all-protocol rule, and changes nothing', async () => {
+it('needs approval to narrow a world-open all-protocol rule; once applied only SSH is closed, and it restores exactly', async () => {
   const id = await groupWith([{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]);
-  const analysis = await run(activities.analyze, request(id));
+  const req = request(id);
+  const analysis = await run(activities.analyze, req);
+  const prior = await run(activities.capturePriorState, req);
+  for (const p of analysis.plan) await run(activities.applyStep, { ...req, step: p.step, prior });
+  const narrowed = await rulesOf(id);
+  const verification = await run(activities.verify, req);
+  for (const p of [...analysis.plan].reverse())
+    await run(activities.compensateStep, { ...req, step: p.step, prior });
+
   expect(analysis).toMatchObject({
     verdict: 'needs_approval',
-    reason: expect.stringContaining('all traffic from 0.0.0.0/0'),
+    reason: expect.stringContaining('every other IP protocol loses its world-open access'),
+    plan: [{ step: 'authorize-remaining-ports' }, { step: 'revoke-world-open-admin-ports' }],
   });
+  expect(narrowed).toEqual([
+    'icmp|-1|-1|0.0.0.0/0|',
+    'tcp|0|21|0.0.0.0/0|',
+    'tcp|23|65535|0.0.0.0/0|',
+    'udp|0|65535|0.0.0.0/0|',
+  ]);
+  expect(verification.passed).toBe(true);
+  expect(await rulesOf(id)).toEqual(['-1|-1|-1|0.0.0.0/0|']);
 });
 
 it('is NO_ACTION when nothing world-open covers a blocked port, or the group is gone', async () => {

@@ -68,9 +68,30 @@ describe('planPortClosure', () => {
     expect(planPortClosure([tcp(443, 443), udp], [22])).toEqual({ revoke: [], add: [], needsApproval: [] });
   });
 
-  it('asks for approval for world-open all-protocol rules', () => {
-    const all: IngressPiece = { protocol: '-1', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' };
-    expect(planPortClosure([all], [22])).toEqual({ revoke: [], add: [], needsApproval: [all] });
+  it('replaces a world-open all-protocol rule by TCP without the blocked ports, UDP and ICMP, for approval', () => {
+    const all: IngressPiece = {
+      protocol: '-1',
+      fromPort: -1,
+      toPort: -1,
+      cidrIpv4: '0.0.0.0/0',
+      description: 'x',
+    };
+    const all6: IngressPiece = { protocol: '-1', fromPort: -1, toPort: -1, cidrIpv6: '::/0' };
+    const plan = planPortClosure([all, all6], [22, 3389]);
+    expect(plan.needsApproval).toEqual([all, all6]);
+    expect(plan.revoke).toEqual([all, all6]);
+    expect(plan.add).toEqual([
+      tcp(0, 21, '0.0.0.0/0', 'x'),
+      tcp(23, 3388, '0.0.0.0/0', 'x'),
+      tcp(3390, 65535, '0.0.0.0/0', 'x'),
+      { protocol: 'udp', fromPort: 0, toPort: 65535, cidrIpv4: '0.0.0.0/0', description: 'x' },
+      { protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0', description: 'x' },
+      { protocol: 'tcp', fromPort: 0, toPort: 21, cidrIpv6: '::/0' },
+      { protocol: 'tcp', fromPort: 23, toPort: 3388, cidrIpv6: '::/0' },
+      { protocol: 'tcp', fromPort: 3390, toPort: 65535, cidrIpv6: '::/0' },
+      { protocol: 'udp', fromPort: 0, toPort: 65535, cidrIpv6: '::/0' },
+      { protocol: '58', fromPort: -1, toPort: -1, cidrIpv6: '::/0' },
+    ]);
   });
 
   it('does not add a remainder that already exists', () => {

@@ -193,14 +193,6 @@ export function sgCloseAdminPorts(clients: AwsClients): PlaybookHandler {
           add: plan.add,
           needsApproval: plan.needsApproval,
         };
-        if (plan.needsApproval.length > 0) {
-          return {
-            verdict: 'needs_approval',
-            reason: `${groupId} allows ${plan.needsApproval.map(describePiece).join(', ')}; closing ports ${blocked.join(', ')} there would change every protocol`,
-            plan: [],
-            observed,
-          };
-        }
         if (plan.revoke.length === 0) {
           return {
             verdict: 'no_action',
@@ -209,9 +201,14 @@ export function sgCloseAdminPorts(clients: AwsClients): PlaybookHandler {
             observed,
           };
         }
+        const allProtocol = plan.needsApproval.map(describePiece).join(', ');
         return {
-          verdict: 'remediate',
-          reason: `${groupId} allows ${plan.revoke.map(describePiece).join(', ')} (blocked ports ${blocked.join(', ')})`,
+          // Narrowing an all-protocol rule re-opens TCP, UDP and ICMP only: a person decides.
+          verdict: plan.needsApproval.length > 0 ? 'needs_approval' : 'remediate',
+          reason:
+            plan.needsApproval.length > 0
+              ? `${groupId} allows ${allProtocol}; closing ports ${blocked.join(', ')} there replaces it with TCP (without those ports), UDP and ICMP, so every other IP protocol loses its world-open access`
+              : `${groupId} allows ${plan.revoke.map(describePiece).join(', ')} (blocked ports ${blocked.join(', ')})`,
           plan: [
             ...(plan.add.length > 0
               ? [
