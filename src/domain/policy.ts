@@ -14,10 +14,39 @@ export interface RetrySettings {
 }
 
 /**
- * `auto` applies the fix; `approve` waits for an operator's decision before applying; `dryRun` records the plan and
- * changes nothing.
+ * `auto` applies the fix; `approve` waits for an operator's decision before applying; `notify` tells people what is
+ * wrong and what the fix would be, and changes nothing; `dryRun` records the plan (every call it would make), notifies
+ * it, and changes nothing.
  */
-export type RemediationMode = 'auto' | 'approve' | 'dryRun';
+export type RemediationMode = 'auto' | 'approve' | 'notify' | 'dryRun';
+
+/** What a failed verification leads to: a human (`escalate`), or undoing the change from the prior state. */
+export type VerifyFailureAction = 'escalate' | 'rollback';
+
+/** Resources a playbook leaves alone (recorded as `EXEMPT` and notified). */
+export interface ExemptionSettings {
+  /**
+   * A tag whose presence exempts the resource (default `remediator:exempt`). Ignored for containment playbooks: a
+   * compromised principal can write tags.
+   */
+  readonly tagKey?: string;
+  /** Resource ids never remediated; `*` matches any run of characters (`legacy-*`). */
+  readonly resources?: readonly string[];
+  /** Accounts never remediated. */
+  readonly accounts?: readonly string[];
+}
+
+/** Alarms watched after a verified change: going to ALARM within the bake time means the change hurt. */
+export interface HealthGuardSettings {
+  readonly alarms: readonly string[];
+  readonly bakeTimeMs: number;
+}
+
+/** A count within a sliding window: the blast-radius breaker and flap detection. */
+export interface WindowLimit {
+  readonly maxPerWindow: number;
+  readonly windowMs: number;
+}
 
 /** How one playbook runs. */
 export interface PlaybookSettings {
@@ -32,6 +61,18 @@ export interface PlaybookSettings {
    * approval). Optional so executions started before it existed keep their input; the workflow defaults it.
    */
   readonly approvalTimeoutMs?: number;
+  /** Findings below this severity (0–10) are acknowledged, not remediated. */
+  readonly minSeverity?: number;
+  readonly exemptions?: ExemptionSettings;
+  /** Default `escalate`; `rollback` only for availability playbooks unless `allowSecurityRollback`. */
+  readonly onVerifyFailure?: VerifyFailureAction;
+  /** Lets a security fix roll back by itself (off by default: an attacker could trip the guard). */
+  readonly allowSecurityRollback?: boolean;
+  readonly healthGuard?: HealthGuardSettings;
+  /** More than this many new remediations of the playbook in one account within the window need approval. */
+  readonly breaker?: WindowLimit;
+  /** A resource remediated this often within the window is escalated instead (something keeps undoing the fix). */
+  readonly flapping?: WindowLimit;
   /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -51,6 +92,14 @@ export interface Route {
   readonly resourceType?: string;
 }
 
+/** The role the worker assumes in member accounts: `arn:aws:iam::<account>:role/<roleName>`. */
+export interface CrossAccountSettings {
+  readonly roleName: string;
+  /** Required by the member role's trust policy (confused-deputy protection). */
+  readonly externalId?: string;
+  readonly sessionDurationSeconds?: number;
+}
+
 /** The whole policy as loaded from `REMEDIATION_POLICY` or the built-in default. */
 export interface RemediationPolicy {
   readonly version: 1;
@@ -58,13 +107,37 @@ export interface RemediationPolicy {
   readonly cooldownMs: number;
   readonly routes: readonly Route[];
   readonly defaults: PlaybookSettings;
-  readonly playbooks: Readonly<Record<string, Partial<PlaybookSettings>>>;
+  readonly playbooks: Readonly<Partial<Record<string, Partial<PlaybookSettings>>>>;
+  /** Overrides per control (rule name, control id, GuardDuty type), over the playbook's settings. */
+  readonly controls?: Readonly<Record<string, Partial<PlaybookSettings>>>;
+  /** How to reach accounts other than the worker's own. */
+  readonly crossAccount?: CrossAccountSettings;
 }
 
 /** The part of the policy one execution needs, resolved per playbook. Travels in the workflow input. */
 export interface ExecutionSettings {
   readonly cooldownMs: number;
   readonly playbooks: Readonly<Record<string, PlaybookSettings>>;
+  /** Per-control overrides, applied over the playbook's settings by `settingsFor`. */
+  readonly controls?: Readonly<Record<string, Partial<PlaybookSettings>>>;
+}
+
+/** One playbook's settings with the overrides of the finding's control (and its managed rule) applied. */
+export function settingsFor(
+  settings: ExecutionSettings,
+  playbook: string,
+  control: string,
+  managedControl?: string,
+): PlaybookSettings | undefined {
+  const base = settings.playbooks[playbook];
+  if (!base) return undefined;
+  const override =
+    settings.controls?.[control] ?? (managedControl ? settings.controls?.[managedControl] : undefined);
+  return override ? mergeSettings(base, override) : base;
+}
+
+function mergeSettings(base: PlaybookSettings, override: Partial<PlaybookSettings>): PlaybookSettings {
+  return { ...base, ...override, retry: { ...base.retry, ...(override.retry ?? {}) } };
 }
 
 /** Resolves per-playbook overrides over the defaults for every playbook id given. */
@@ -73,13 +146,10 @@ export function resolveExecutionSettings(
   playbookIds: readonly string[],
 ): ExecutionSettings {
   const playbooks: Record<string, PlaybookSettings> = {};
-  for (const id of playbookIds) {
-    const override = policy.playbooks[id] ?? {};
-    playbooks[id] = {
-      ...policy.defaults,
-      ...override,
-      retry: { ...policy.defaults.retry, ...(override.retry ?? {}) },
-    };
-  }
-  return { cooldownMs: policy.cooldownMs, playbooks };
+  for (const id of playbookIds) playbooks[id] = mergeSettings(policy.defaults, policy.playbooks[id] ?? {});
+  return {
+    cooldownMs: policy.cooldownMs,
+    playbooks,
+    ...(policy.controls && Object.keys(policy.controls).length > 0 ? { controls: policy.controls } : {}),
+  };
 }

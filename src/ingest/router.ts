@@ -2,6 +2,7 @@
  * Decides what the bridge does with a finding, from the policy alone (pure, unit-tested).
  */
 import type { Finding } from '../domain/finding';
+import { resolveExecutionSettings, settingsFor } from '../domain/policy';
 import type { RemediationPolicy, Route } from '../domain/policy';
 
 /** What to do with a finding. */
@@ -49,10 +50,17 @@ export function routeFinding(finding: Finding, policy: RemediationPolicy): Route
     };
   }
   if (finding.state === 'PASSED') return { action: 'signal-only', playbook: route.playbook };
-  if (route.minSeverity !== undefined && finding.severity < route.minSeverity) {
+  const playbookSettings = settingsFor(
+    resolveExecutionSettings(policy, [route.playbook]),
+    route.playbook,
+    finding.control,
+    finding.details.managedControl,
+  );
+  const threshold = Math.max(route.minSeverity ?? 0, playbookSettings?.minSeverity ?? 0);
+  if (finding.severity < threshold) {
     return {
       action: 'acknowledge',
-      reason: `${finding.control} severity ${finding.severity} is below the policy threshold ${route.minSeverity}`,
+      reason: `${finding.control} severity ${finding.severity} is below the policy threshold ${threshold}`,
     };
   }
   return { action: 'start', playbook: route.playbook };

@@ -4,8 +4,13 @@
  */
 import { z } from 'zod';
 import { PLAYBOOKS } from '../domain/playbooks';
+import type { PlaybookKind } from '../domain/playbooks';
 
 const playbookIds = Object.keys(PLAYBOOKS) as [string, ...string[]];
+const HOUR = 3600 * 1000;
+const DAY = 24 * HOUR;
+
+const duration = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const retrySchema = z
   .object({
@@ -16,37 +21,43 @@ const retrySchema = z
   })
   .strict();
 
+const windowLimit = z
+  .object({ maxPerWindow: z.number().int().min(1).max(1_000_000), windowMs: duration(1000, 30 * DAY) })
+  .strict();
+
 const settingsShape = {
-  mode: z.enum(['auto', 'approve', 'dryRun']),
-  propagationWaitMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(24 * 3600 * 1000),
-  activityTimeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(3600 * 1000),
+  mode: z.enum(['auto', 'approve', 'notify', 'dryRun']),
+  propagationWaitMs: duration(0, DAY),
+  activityTimeoutMs: duration(1000, HOUR),
   retry: retrySchema,
-  approvalTimeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(30 * 24 * 3600 * 1000)
+  approvalTimeoutMs: duration(1000, 30 * DAY).optional(),
+  minSeverity: z.number().min(0).max(10).optional(),
+  exemptions: z
+    .object({
+      tagKey: z.string().min(1).max(128).optional(),
+      resources: z.array(z.string().min(1)).optional(),
+      accounts: z.array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits')).optional(),
+    })
+    .strict()
     .optional(),
+  onVerifyFailure: z.enum(['escalate', 'rollback']).optional(),
+  allowSecurityRollback: z.boolean().optional(),
+  healthGuard: z
+    .object({ alarms: z.array(z.string().min(1)).min(1), bakeTimeMs: duration(0, 7 * DAY) })
+    .strict()
+    .optional(),
+  breaker: windowLimit.optional(),
+  flapping: windowLimit.optional(),
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
+
+const partialSettings = z.object(settingsShape).partial().strict();
 
 /** Schema of a policy file. */
 export const policySchema = z
   .object({
     version: z.literal(1),
-    cooldownMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 24 * 3600 * 1000),
+    cooldownMs: duration(0, 7 * DAY),
     routes: z.array(
       z
         .object({
@@ -59,6 +70,45 @@ export const policySchema = z
         .strict(),
     ),
     defaults: z.object(settingsShape).strict(),
-    playbooks: z.record(z.enum(playbookIds), z.object(settingsShape).partial().strict()).default({}),
+    playbooks: z.partialRecord(z.enum(playbookIds), partialSettings).default({}),
+    controls: z.record(z.string().min(1), partialSettings).optional(),
+    crossAccount: z
+      .object({
+        roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name'),
+        externalId: z.string().min(2).max(1224).optional(),
+        sessionDurationSeconds: z.number().int().min(900).max(43_200).optional(),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, ctx) => {
+    // A security fix that rolls itself back on a failed verification would let whoever can fail the check undo it.
+    const rollbackProblem = (kind: PlaybookKind, s: z.infer<typeof partialSettings>, inherited: boolean) =>
+      s.onVerifyFailure === 'rollback' &&
+      kind !== 'availability' &&
+      !(s.allowSecurityRollback ?? (inherited ? policy.defaults.allowSecurityRollback : false));
+    for (const [id, def] of Object.entries(PLAYBOOKS)) {
+      const own = policy.playbooks[id] ?? {};
+      const effective = { ...policy.defaults, ...own };
+      if (rollbackProblem(def.kind, effective, true)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: own.onVerifyFailure ? ['playbooks', id, 'onVerifyFailure'] : ['defaults', 'onVerifyFailure'],
+          message: `'rollback' is for availability playbooks; ${id} is a ${def.kind} playbook (set allowSecurityRollback: true to insist)`,
+        });
+      }
+    }
+    for (const [control, own] of Object.entries(policy.controls ?? {})) {
+      const kinds = policy.routes
+        .filter((r) => r.controls.includes(control))
+        .map((r) => PLAYBOOKS[r.playbook as keyof typeof PLAYBOOKS].kind);
+      if (own.onVerifyFailure === 'rollback' && kinds.some((k) => rollbackProblem(k, own, false))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controls', control, 'onVerifyFailure'],
+          message: `'rollback' is for availability playbooks; ${control} routes to a security playbook (set allowSecurityRollback: true to insist)`,
+        });
+      }
+    }
+  });

@@ -140,10 +140,17 @@ export async function handleFinding(
       : settings.mode === 'approve'
         ? `the policy requires approval for ${playbook}`
         : undefined;
-  if (settings.mode === 'dryRun') {
+  if (settings.mode === 'dryRun' || settings.mode === 'notify') {
     const described = plan.map((s) => s.description).join('; ');
     const gateNote = approvalWhy ? ` after approval (${approvalWhy})` : '';
-    return close('DRY_RUN', `dry run, nothing changed; would${gateNote}: ${described}`, true);
+    // notify: people learn what is wrong and what the fix would be; the remediator itself takes no action.
+    return settings.mode === 'dryRun'
+      ? close('DRY_RUN', `dry run, nothing changed; would${gateNote}: ${described}`, true)
+      : close(
+          'NO_ACTION',
+          `notify mode, nothing changed: ${first.reason}; the fix would${gateNote}: ${described}`,
+          true,
+        );
   }
 
   // 1b. Approval: wait durably for a person, re-read the resource after approval, and ask again if the plan changed.

@@ -6,6 +6,7 @@
 import { condition, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { findingFingerprint } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
+import { settingsFor } from '../domain/policy';
 import { runStatus } from '../domain/remediation';
 import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
@@ -91,7 +92,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       { key: PlaybookKey, value: routed.playbook },
       { key: SeverityKey, value: routed.finding.severity },
     ]);
-    const settings = input.settings.playbooks[routed.playbook];
+    const settings = settingsFor(
+      input.settings,
+      routed.playbook,
+      routed.finding.control,
+      routed.finding.details.managedControl,
+    );
     const outcome = settings ? await handleFinding(routed, settings, report, gate) : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;

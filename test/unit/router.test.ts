@@ -38,6 +38,26 @@ describe('routeFinding with the built-in policy', () => {
   });
 });
 
+describe('routeFinding severity thresholds', () => {
+  it("applies the route's threshold and the playbook's or control's own, whichever is higher", () => {
+    const policy = {
+      ...DEFAULT_POLICY,
+      playbooks: { 's3-block-public-access': { minSeverity: 6 } },
+      controls: { 's3-bucket-public-write-prohibited': { minSeverity: 4 } },
+    };
+    const read = routeFinding(s3Finding('b', { severity: 5 }), policy);
+    const write = routeFinding(
+      s3Finding('b', { severity: 5, control: 's3-bucket-public-write-prohibited' }),
+      policy,
+    );
+    expect(read).toEqual({
+      action: 'acknowledge',
+      reason: 's3-bucket-public-read-prohibited severity 5 is below the policy threshold 6',
+    });
+    expect(write).toEqual({ action: 'start', playbook: 's3-block-public-access' });
+  });
+});
+
 describe('controlMatches', () => {
   it.each([
     ['s3-bucket-public-read-prohibited', true],
