@@ -3,6 +3,7 @@
  * activities built from real AWS clients, and shuts down gracefully on SIGINT/SIGTERM (the Temporal runtime's
  * default shutdown signals: in-flight activities finish first).
  */
+import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -37,8 +38,13 @@ export async function createRemediationWorker(options: {
 }
 
 /** Activity dependencies from the worker configuration. */
-export function activityDepsFromConfig(config: WorkerConfig, namespace: string): ActivityDeps {
+export function activityDepsFromConfig(
+  config: WorkerConfig,
+  namespace: string,
+  temporal: Client,
+): ActivityDeps {
   return {
+    temporal,
     clients: new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) }),
     notifyTopicArn: config.notifyTopicArn,
     oncallTopicArn: config.oncallTopicArn,
@@ -52,13 +58,15 @@ export function activityDepsFromConfig(config: WorkerConfig, namespace: string):
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
   const target = temporalTarget();
+  // The client stays open: the admission activity talks to the control workflow through it.
   const client = await connectClient(target);
   try {
     await assertSearchAttributes(client, target.namespace);
-  } finally {
+  } catch (err) {
     await client.connection.close();
+    throw err;
   }
-  const deps = activityDepsFromConfig(config, target.namespace);
+  const deps = activityDepsFromConfig(config, target.namespace, client);
   const connection = await connectWorker(target);
   const worker = await createRemediationWorker({
     connection,
@@ -77,6 +85,7 @@ export async function runWorker(logger: Logger): Promise<void> {
   } finally {
     deps.clients.destroy();
     await connection.close();
+    await client.connection.close();
     logger.info('Worker stopped');
   }
 }

@@ -2,7 +2,9 @@
  * `createActivities(deps)`: every activity the worker registers, built from injected clients and settings
  * (the Temporal samples' dependency-injection pattern). Tests pass clients pointed at moto.
  */
+import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
+import { createControlActivities } from './controls';
 import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
@@ -28,6 +30,8 @@ export interface ActivityDeps {
   /** Region of the worker's own resources (audit bucket). */
   readonly region: string;
   readonly ui: UiLinkOptions;
+  /** The worker's Temporal client, for the control workflow (admission, exemptions, pauses). */
+  readonly temporal: Client;
 }
 
 /** The playbook registry: id → AWS implementation. */
@@ -53,5 +57,6 @@ export function createActivities(deps: ActivityDeps) {
     ...audit,
     ...createTicketActivities(audit.recordAudit),
     ...createWriteBackActivities(deps),
+    ...createControlActivities(deps),
   };
 }

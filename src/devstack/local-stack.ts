@@ -99,6 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       auditBucket: resources.auditBucket,
       region,
       ui: { temporalUiUrl: temporal.uiUrl ?? 'http://localhost:8233', namespace: temporal.namespace },
+      temporal: client,
     }),
   });
   const workerRun = worker.run();

@@ -14,6 +14,7 @@ export type OutcomeStatus =
 export type PhaseStatus =
   | 'ANALYZING'
   | 'AWAITING_APPROVAL'
+  | 'PAUSED'
   | 'CAPTURING'
   | 'APPLYING'
   | 'WAITING_PROPAGATION'

@@ -21,7 +21,8 @@ import type {
   StepResult,
   Verification,
 } from '../domain/remediation';
-import { orderedPlan, stepFailureMode } from '../domain/playbooks';
+import { allowListExemption, DEFAULT_EXEMPTION_TAG } from '../domain/controls';
+import { orderedPlan, PLAYBOOKS, stepFailureMode } from '../domain/playbooks';
 import {
   activitiesWith,
   awsActivityOptions,
@@ -29,9 +30,12 @@ import {
   WRITE_BACK_ACTIVITY_OPTIONS,
 } from './activity-proxies';
 import type { ApprovalGate } from './approval-gate';
+import type { PauseGate } from './pause-gate';
 
 /** Marks executions that wait for approval in the workflow (older ones escalated with a ticket instead). */
 const AWAIT_APPROVAL_PATCH = 'await-approval';
+/** Marks executions that pass the operator controls (exemptions, pauses, flapping, breaker) before changing. */
+const OPERATOR_CONTROLS_PATCH = 'operator-controls';
 
 /** Lets the handler report its phase to the execution (search attribute, query, UI details). */
 export type PhaseReporter = (phase: PhaseStatus, details: string) => void;
@@ -54,6 +58,7 @@ export async function handleFinding(
   settings: PlaybookSettings,
   report: PhaseReporter,
   gate: ApprovalGate,
+  pause: PauseGate,
 ): Promise<Outcome> {
   const { finding, playbook } = routed;
   const resourceId = finding.resource.resourceId;
@@ -134,7 +139,7 @@ export async function handleFinding(
     return escalate(`needs approval before changing anything: ${first.reason}`, 'ApprovalRequired', true);
   }
   let plan = first.plan;
-  const approvalWhy =
+  let approvalWhy =
     first.verdict === 'needs_approval'
       ? first.reason
       : settings.mode === 'approve'
@@ -153,7 +158,63 @@ export async function handleFinding(
         );
   }
 
-  // 1b. Approval: wait durably for a person, re-read the resource after approval, and ask again if the plan changed.
+  // 1b. Operator controls, before the first change: allow-lists, the exemption tag and the control plane's
+  // exemptions, pauses, flap detection and breaker. Executions from before they existed replay without them.
+  if (patched(OPERATOR_CONTROLS_PATCH)) {
+    const allowListed = allowListExemption(settings.exemptions, finding.resource);
+    if (allowListed) return close('EXEMPT', allowListed, true);
+    const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
+    const controls = activitiesWith(awsActivityOptions(settings));
+    for (;;) {
+      const check = await controls.checkControls.executeWithOptions(
+        { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
+        [
+          {
+            workflowId: workflowInfo().workflowId,
+            finding,
+            playbook,
+            // Tags are ignored for containment: a compromised principal can write them.
+            ...(containment ? {} : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
+            ...(settings.breaker ? { breaker: settings.breaker } : {}),
+            ...(settings.flapping ? { flapping: settings.flapping } : {}),
+          },
+        ],
+      );
+      const d = check.decision;
+      if (d.decision === 'exempt') return close('EXEMPT', d.reason, true);
+      if (d.decision === 'flapping') {
+        const where = check.managedBy ? `; it is managed by ${check.managedBy}: fix it there` : '';
+        return escalate(`${d.reason}${where}`, 'Flapping', true);
+      }
+      if (d.decision === 'paused') {
+        report('PAUSED', `Held before changing anything: ${d.reason}`);
+        await pause.hold();
+        continue;
+      }
+      if (d.decision === 'approve') {
+        approvalWhy = approvalWhy ? `${approvalWhy}; ${d.reason}` : d.reason;
+        await bestEffort('breaker alert', () =>
+          notify.notifyOncall.executeWithOptions(
+            { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Breaker tripped: alert on-call' },
+            [
+              {
+                kind: 'escalation',
+                ...identity(),
+                resource: finding.resource,
+                playbook,
+                status: 'AWAITING_APPROVAL',
+                reason: `${d.reason}; new remediations wait for approval`,
+                at: new Date().toISOString(),
+              },
+            ],
+          ),
+        );
+      }
+      break;
+    }
+  }
+
+  // 1c. Approval: wait durably for a person, re-read the resource after approval, and ask again if the plan changed.
   for (let attempt = 1; approvalWhy !== undefined; attempt += 1) {
     const ask = approvalRequest(attempt, approvalWhy, plan);
     report('AWAITING_APPROVAL', `Waiting for approval (${ask.requestId}): ${ask.why}`);

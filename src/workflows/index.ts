@@ -1,2 +1,3 @@
 /** Workflow entry points registered on the worker. */
 export { remediationWorkflow } from './remediation';
+export { remediationControlWorkflow } from './control';

@@ -14,6 +14,7 @@ import { findingSignal, statusQuery } from './definitions';
 import type { RemediationInput } from './definitions';
 import { ApprovalGate } from './approval-gate';
 import { handleFinding } from './handle-finding';
+import { PauseGate } from './pause-gate';
 
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
@@ -25,6 +26,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   let repeats = 0;
   let compliantSignals = 0;
   const gate = new ApprovalGate();
+  const pause = new PauseGate();
 
   setHandler(findingSignal, (routed) => {
     const { finding } = routed;
@@ -98,7 +100,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       routed.finding.control,
       routed.finding.details.managedControl,
     );
-    const outcome = settings ? await handleFinding(routed, settings, report, gate) : unknownPlaybook(routed);
+    const outcome = settings
+      ? await handleFinding(routed, settings, report, gate, pause)
+      : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
     report(outcome.status, outcome.reason);

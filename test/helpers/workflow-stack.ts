@@ -65,6 +65,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
         auditBucket: resources.auditBucket,
         region: 'ap-northeast-1',
         ui: { temporalUiUrl: 'http://localhost:8233', namespace: env.namespace ?? 'default' },
+        temporal: env.client,
       });
     },
     worker(taskQueue: string, activities: object) {

@@ -2,6 +2,7 @@
  * A worker process that applies the real change and then hangs, so the test can kill it with SIGKILL between the
  * AWS call and the activity's completion: the worst moment for a crash.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
 import { WORKFLOWS_PATH } from '../../../src/worker';
@@ -19,7 +20,12 @@ interface Args {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const client = new Client({
+    connection: await Connection.connect({ address: args.address }),
+    namespace: args.namespace,
+  });
   const real = createActivities({
+    temporal: client,
     clients: motoClients(args.motoEndpoint),
     notifyTopicArn: args.notifyTopicArn,
     oncallTopicArn: args.oncallTopicArn,

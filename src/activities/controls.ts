@@ -1,0 +1,98 @@
+/**
+ * The remediation's admission check before its first change: the exemption tag on the resource, then the control
+ * workflow's exemptions, pauses, flap detection and breaker (by update-with-start, so the control plane exists the
+ * first time it is needed, and an idempotent update id, so a retried activity is counted once).
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AwsClients } from '../aws/clients';
+import { managedBy } from '../domain/controls';
+import type { AdmissionDecision } from '../domain/controls';
+import type { Finding } from '../domain/finding';
+import type { WindowLimit } from '../domain/policy';
+import { admitUpdate, CONTROL_WORKFLOW_TYPE, controlWorkflowId } from '../workflows/control-definitions';
+import { classified } from './aws-errors';
+import { resourceTags } from './resource-tags';
+
+/** What the admission check needs. */
+export interface ControlDeps {
+  readonly clients: AwsClients;
+  /** Client of the worker's own namespace: the control workflow runs on the worker's task queue. */
+  readonly temporal: Client;
+}
+
+/** One remediation's request to make its first change. */
+export interface ControlCheckRequest {
+  readonly workflowId: string;
+  readonly finding: Finding;
+  readonly playbook: string;
+  /** The exemption tag to look for; absent for containment playbooks (a compromised principal can write tags). */
+  readonly exemptionTagKey?: string;
+  readonly breaker?: WindowLimit;
+  readonly flapping?: WindowLimit;
+}
+
+/** The decision, and what manages the resource when its tags say so (named in a flapping escalation). */
+export interface ControlCheck {
+  readonly decision: AdmissionDecision;
+  readonly managedBy?: string;
+}
+
+/** Builds `checkControls`. */
+export function createControlActivities(deps: ControlDeps) {
+  return {
+    /** Decides whether the remediation may go on to change the resource. */
+    async checkControls(request: ControlCheckRequest): Promise<ControlCheck> {
+      const ctx = Context.current();
+      const tags = await classified('read resource tags', () =>
+        resourceTags(deps.clients, request.finding, ctx.cancellationSignal),
+      );
+      const managed = managedBy(tags);
+      const tagKey = request.exemptionTagKey;
+      if (tagKey !== undefined && tagKey in tags) {
+        const value = tags[tagKey] ? `=${tags[tagKey]}` : '';
+        return {
+          decision: {
+            decision: 'exempt',
+            reason: `the resource carries the exemption tag ${tagKey}${value}`,
+          },
+          ...(managed ? { managedBy: managed } : {}),
+        };
+      }
+      const { taskQueue, workflowExecution } = ctx.info;
+      try {
+        const decision = await deps.temporal.workflow.executeUpdateWithStart(admitUpdate, {
+          args: [
+            {
+              workflowId: request.workflowId,
+              resource: request.finding.resource,
+              playbook: request.playbook,
+              ...(request.breaker ? { breaker: request.breaker } : {}),
+              ...(request.flapping ? { flapping: request.flapping } : {}),
+            },
+          ],
+          // One admission per finding per run: a retried activity gets the first answer, counted once.
+          updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}`,
+          startWorkflowOperation: new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
+            workflowId: controlWorkflowId(taskQueue),
+            taskQueue,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            args: [],
+          }),
+        });
+        ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
+        return { decision, ...(managed ? { managedBy: managed } : {}) };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw ApplicationFailure.nonRetryable(
+            `the control workflow refused the admission: ${err.message}`,
+            'AdmissionRefused',
+          );
+        }
+        throw err;
+      }
+    },
+  };
+}

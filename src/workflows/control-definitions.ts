@@ -1,0 +1,35 @@
+/**
+ * The control workflow's public surface (one execution per task queue): admission by update, exemptions and pauses
+ * by update, its state by query, and the signal it sends held remediations when their pause is lifted.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AdmissionDecision, AdmissionRequest, ControlState, Exemption, Pause } from '../domain/controls';
+
+/** Workflow type name of the control plane. */
+export const CONTROL_WORKFLOW_TYPE = 'remediationControlWorkflow';
+
+/** The control plane's workflow id for a task queue: one per deployment, shared by its workers and CLI. */
+export function controlWorkflowId(taskQueue: string): string {
+  return `remediation-control/${taskQueue}`;
+}
+
+/** Decides whether a remediation may make its first change (exemptions, pauses, flapping, breaker). */
+export const admitUpdate = defineUpdate<AdmissionDecision, [AdmissionRequest]>('admit');
+
+/** Exempts a resource (pattern) until a time. */
+export const exemptUpdate = defineUpdate<Exemption, [Omit<Exemption, 'at'>]>('exempt');
+
+/** Pauses new remediations, for a playbook and/or an account or everything. */
+export const pauseUpdate = defineUpdate<Pause, [Omit<Pause, 'at'>]>('pause');
+
+/** Lifts the pauses matching exactly this scope; returns how many were lifted. */
+export const resumeUpdate = defineUpdate<
+  { lifted: number; released: number },
+  [{ playbook?: string; account?: string; by: string }]
+>('resume');
+
+/** The exemptions, pauses and counted admissions. */
+export const controlStateQuery = defineQuery<ControlState>('controlState');
+
+/** Sent to a remediation held by a pause when the pause is lifted, so it asks again at once. */
+export const resumeSignal = defineSignal('resume');
