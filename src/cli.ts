@@ -3,6 +3,8 @@
  * `remediator`: the command-line entry point (DESIGN §3). Each command has `--help`.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import type { Client } from '@temporalio/client';
+import { exempt, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
@@ -157,6 +159,63 @@ async function main(argv: string[]): Promise<void> {
         }
       });
   }
+
+  /** Runs an operator command with a client whose caller identity is the operator's. */
+  const asOperator = async (fn: (client: Client, taskQueue: string, by: string) => Promise<string>) => {
+    const { taskQueue } = loadClientConfig();
+    const by = operatorIdentity();
+    const client = await connectClient(undefined, by);
+    try {
+      print(await fn(client, taskQueue, by));
+    } finally {
+      await client.connection.close();
+    }
+  };
+
+  program
+    .command('exempt')
+    .description(
+      'Exempt a resource from remediation until a time; recorded with your identity, then expires.',
+    )
+    .argument(
+      '<resource>',
+      '<account>/<region>/<resourceType>/<resourceId> (* allowed) or a remediation workflow id',
+    )
+    .requiredOption(
+      '--until <time>',
+      'an ISO time (2026-12-24T00:00:00Z) or a duration from now (30m, 12h, 7d, 2w)',
+    )
+    .requiredOption('--reason <text>', 'why (shown to whoever wonders why the resource was left alone)')
+    .action(async (resource: string, opts: { until: string; reason: string }) =>
+      asOperator((client, taskQueue, by) => exempt(client, taskQueue, { resource, ...opts, by })),
+    );
+
+  program
+    .command('pause')
+    .description(
+      'Stop new remediations (all, or one playbook and/or account): they are held before their first change ' +
+        'until resumed. Remediations already applying finish their steps (stopping half-way would be worse).',
+    )
+    .option('--playbook <id>', 'only this playbook')
+    .option('--account <id>', 'only this account')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (opts: { playbook?: string; account?: string; reason: string }) =>
+      asOperator((client, taskQueue, by) => pause(client, taskQueue, { ...opts, by })),
+    );
+
+  program
+    .command('resume')
+    .description('Lift the pause of exactly this scope and wake the remediations it held.')
+    .option('--playbook <id>', 'the paused playbook')
+    .option('--account <id>', 'the paused account')
+    .action(async (opts: { playbook?: string; account?: string }) =>
+      asOperator((client, taskQueue, by) => resume(client, taskQueue, { ...opts, by })),
+    );
+
+  program
+    .command('controls')
+    .description('Show the pauses and exemptions in force.')
+    .action(async () => asOperator((client, taskQueue) => showControls(client, taskQueue)));
 
   program
     .command('replay')

@@ -32,6 +32,8 @@ export interface ControlCheckRequest {
   readonly exemptionTagKey?: string;
   readonly breaker?: WindowLimit;
   readonly flapping?: WindowLimit;
+  /** Counts the asks of this remediation (a held one asks again after a resume); part of the update id. */
+  readonly attempt?: number;
 }
 
 /** The decision, and what manages the resource when its tags say so (named in a flapping escalation). */
@@ -73,8 +75,8 @@ export function createControlActivities(deps: ControlDeps) {
               ...(request.flapping ? { flapping: request.flapping } : {}),
             },
           ],
-          // One admission per finding per run: a retried activity gets the first answer, counted once.
-          updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}`,
+          // One admission per ask: a retried activity gets the first answer and is counted once.
+          updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
           startWorkflowOperation: new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
             workflowId: controlWorkflowId(taskQueue),
             taskQueue,

@@ -165,7 +165,7 @@ export async function handleFinding(
     if (allowListed) return close('EXEMPT', allowListed, true);
     const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
     const controls = activitiesWith(awsActivityOptions(settings));
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       const check = await controls.checkControls.executeWithOptions(
         { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
         [
@@ -173,6 +173,7 @@ export async function handleFinding(
             workflowId: workflowInfo().workflowId,
             finding,
             playbook,
+            attempt,
             // Tags are ignored for containment: a compromised principal can write them.
             ...(containment ? {} : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
             ...(settings.breaker ? { breaker: settings.breaker } : {}),

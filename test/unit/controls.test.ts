@@ -1,0 +1,144 @@
+/**
+ * The control plane's rules, pure: exemptions with expiry and patterns, pause scopes, flap detection, the breaker's
+ * exact count, and the CLI's parsing of expiries and resources.
+ */
+import { exemptionResource, parseUntil } from '../../src/commands/controls';
+import {
+  admit,
+  allowListExemption,
+  EMPTY_CONTROL_STATE,
+  managedBy,
+  pruned,
+  resourceKey,
+} from '../../src/domain/controls';
+import type { AdmissionRequest, ControlState } from '../../src/domain/controls';
+
+const NOW = new Date('2026-11-29T10:00:00Z');
+const bucket = (id: string) => ({
+  account: '123456789012',
+  region: 'ap-northeast-1',
+  resourceType: 'AWS::S3::Bucket',
+  resourceId: id,
+});
+const request = (id: string, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
+  workflowId: `remediation/${resourceKey(bucket(id))}`,
+  resource: bucket(id),
+  playbook: 's3-block-public-access',
+  ...extra,
+});
+const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+
+describe('admit', () => {
+  it('exempts a resource matching an unexpired exemption (patterns too), without counting it', () => {
+    const state: ControlState = {
+      ...EMPTY_CONTROL_STATE,
+      exemptions: [
+        {
+          resource: '123456789012/*/AWS::S3::Bucket/legacy-*',
+          until: at(-60),
+          reason: 'migration',
+          by: 'a',
+          at: at(5),
+        },
+        { resource: resourceKey(bucket('old')), until: at(1), reason: 'expired', by: 'a', at: at(90) },
+      ],
+    };
+    const exempt = admit(state, request('legacy-logs'), NOW);
+    const expired = admit(state, request('old'), NOW);
+    expect(exempt.decision).toEqual({
+      decision: 'exempt',
+      reason: `exempted by a until ${at(-60)}: migration`,
+    });
+    expect(exempt.state.admissions).toHaveLength(0);
+    expect(expired.decision).toEqual({ decision: 'proceed' });
+  });
+
+  it('holds what a pause covers: everything, one playbook, or one account', () => {
+    const pause = (p: object): ControlState => ({
+      ...EMPTY_CONTROL_STATE,
+      pauses: [{ reason: 'incident', by: 'b', at: at(1), ...p }],
+    });
+    expect(admit(pause({}), request('x'), NOW).decision.decision).toBe('paused');
+    expect(admit(pause({ playbook: 's3-block-public-access' }), request('x'), NOW).decision.decision).toBe(
+      'paused',
+    );
+    expect(admit(pause({ playbook: 'asg-scale-out' }), request('x'), NOW).decision.decision).toBe('proceed');
+    expect(admit(pause({ account: '999999999999' }), request('x'), NOW).decision.decision).toBe('proceed');
+    expect(admit(pause({}), request('x'), NOW).decision).toMatchObject({
+      reason: 'paused (every playbook in every account) by b: incident',
+    });
+  });
+
+  it('escalates a resource remediated maxPerWindow times within the window (flapping)', () => {
+    const flapping = { maxPerWindow: 3, windowMs: 24 * 3600_000 };
+    let state = EMPTY_CONTROL_STATE;
+    const decisions: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const r = admit(state, request('flappy', { flapping }), NOW);
+      decisions.push(r.decision.decision);
+      state = r.state;
+    }
+    expect(decisions).toEqual(['proceed', 'proceed', 'proceed', 'flapping']);
+    // Outside the window they no longer count.
+    const later = new Date(NOW.getTime() + 24 * 3600_000 + 1);
+    expect(
+      admit(pruned(state, later, 30 * 86_400_000), request('flappy', { flapping }), later).decision.decision,
+    ).toBe('proceed');
+  });
+
+  it('sends new remediations of one playbook in one account to approval beyond the breaker limit, counting exactly', () => {
+    const breaker = { maxPerWindow: 2, windowMs: 3600_000 };
+    let state: ControlState = {
+      ...EMPTY_CONTROL_STATE,
+      // One admission of another account and one outside the window do not count.
+      admissions: [
+        { resourceKey: 'other', playbook: 's3-block-public-access', account: '999999999999', at: at(1) },
+        { resourceKey: 'old', playbook: 's3-block-public-access', account: '123456789012', at: at(61) },
+      ],
+    };
+    const decisions: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const r = admit(state, request(id, { breaker }), NOW);
+      decisions.push(r.decision.decision);
+      state = r.state;
+    }
+    expect(decisions).toEqual(['proceed', 'proceed', 'approve', 'approve']);
+    expect(admit(state, request('e', { breaker }), NOW).decision).toMatchObject({
+      reason:
+        'breaker: 5 new s3-block-public-access remediations in account 123456789012 within 60 min (limit 2)',
+    });
+  });
+});
+
+describe('policy allow-lists and tags', () => {
+  it('exempts listed accounts and resource patterns', () => {
+    expect(allowListExemption({ accounts: ['123456789012'] }, bucket('x'))).toMatch(/account 123456789012/);
+    expect(allowListExemption({ resources: ['legacy-*'] }, bucket('legacy-a'))).toMatch(/\(legacy-\*\)/);
+    expect(allowListExemption({ resources: ['legacy-*'] }, bucket('new'))).toBeUndefined();
+    expect(allowListExemption(undefined, bucket('new'))).toBeUndefined();
+  });
+
+  it('names what manages a resource from its tags', () => {
+    expect(managedBy({ 'aws:cloudformation:stack-name': 'web' })).toBe('CloudFormation stack web');
+    expect(managedBy({ ManagedBy: 'terraform' })).toBe('ManagedBy=terraform');
+    expect(managedBy({ Name: 'cdk-demo' })).toBeUndefined();
+  });
+});
+
+describe('CLI parsing', () => {
+  it('reads expiries as ISO times or durations, and refuses the past', () => {
+    expect(parseUntil('7d', NOW)).toBe('2026-12-06T10:00:00.000Z');
+    expect(parseUntil('30m', NOW)).toBe('2026-11-29T10:30:00.000Z');
+    expect(parseUntil('2026-12-24T00:00:00Z', NOW)).toBe('2026-12-24T00:00:00.000Z');
+    expect(() => parseUntil('2026-01-01T00:00:00Z', NOW)).toThrow(/in the past/);
+    expect(() => parseUntil('forever', NOW)).toThrow(/neither a time/);
+  });
+
+  it('reads a resource key or a workflow id', () => {
+    expect(exemptionResource('remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/b')).toBe(
+      '123456789012/ap-northeast-1/AWS::S3::Bucket/b',
+    );
+    expect(exemptionResource('*/*/AWS::S3::Bucket/legacy-*')).toBe('*/*/AWS::S3::Bucket/legacy-*');
+    expect(() => exemptionResource('my-bucket')).toThrow(/is not a resource/);
+  });
+});
