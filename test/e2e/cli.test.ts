@@ -184,6 +184,56 @@ it('approve/reject: status lists what waits, reject records the OS identity, ref
   expect(accepted?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.identity).toBe(me);
 });
 
+it('pause, controls, exempt and resume record the operator and say what they did; bad input exits 2', async () => {
+  const env = stackEnv();
+  const worker = remediator(['worker'], env);
+  const me = `${userInfo().username}@${hostname()}`;
+  const run = async (args: string[]) => {
+    const p = remediator(args, env);
+    return { code: await p.exited, out: p.output() };
+  };
+
+  const paused = await run(['pause', '--playbook', 's3-block-public-access', '--reason', 'change freeze']);
+  const exempted = await run([
+    'exempt',
+    'remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/public-site',
+    '--until',
+    '7d',
+    '--reason',
+    'public website',
+  ]);
+  const controls = await run(['controls']);
+  const badUntil = await run([
+    'exempt',
+    '123456789012/*/AWS::S3::Bucket/x',
+    '--until',
+    'someday',
+    '--reason',
+    'r',
+  ]);
+  const resumed = await run(['resume', '--playbook', 's3-block-public-access']);
+  worker.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+
+  expect(paused).toEqual({
+    code: 0,
+    out: `Paused s3-block-public-access in every account (by ${me}): new remediations are held before their first change.\n`,
+  });
+  expect(exempted.out).toMatch(
+    new RegExp(
+      `^Exempted 123456789012/ap-northeast-1/AWS::S3::Bucket/public-site until \\S+ \\(by ${me}\\): public website`,
+    ),
+  );
+  expect(controls.out).toContain(`Pauses (1):\n  s3-block-public-access in * since `);
+  expect(controls.out).toContain(`by ${me}: change freeze`);
+  expect(controls.out).toContain(
+    'Exemptions (1):\n  123456789012/ap-northeast-1/AWS::S3::Bucket/public-site until ',
+  );
+  expect(badUntil.code).toBe(2);
+  expect(badUntil.out).toContain("--until 'someday' is neither a time");
+  expect(resumed.out).toBe('Resumed s3-block-public-access in every account; 0 held remediation(s) woken.\n');
+});
+
 it('refuses to start with exit code 2 and names the missing or malformed setting', async () => {
   const missing = remediator(['worker'], { ...stackEnv(), NOTIFY_TOPIC_ARN: '' });
   const malformed = remediator(['ingest'], { ...stackEnv(), INGEST_QUEUE_URL: 'not a url' });
