@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';
 import { exempt, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
+import { formatRollback, rollback } from './commands/rollback';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
@@ -14,7 +15,7 @@ import { status } from './commands/status';
 import { ConfigError, loadClientConfig } from './config';
 import { runIngest } from './ingest/run-ingest';
 import { jsonLogger } from './logger';
-import { PolicyError } from './policy/load-policy';
+import { loadPolicy, PolicyError } from './policy/load-policy';
 import { connectClient } from './temporal/connection';
 import { MissingSearchAttributesError } from './temporal/search-attributes-check';
 import { runWorker } from './worker';
@@ -210,6 +211,46 @@ async function main(argv: string[]): Promise<void> {
     .option('--account <id>', 'the paused account')
     .action(async (opts: { playbook?: string; account?: string }) =>
       asOperator((client, taskQueue, by) => resume(client, taskQueue, { ...opts, by })),
+    );
+
+  program
+    .command('rollback')
+    .description(
+      'Undo a completed remediation from its recorded prior state, as its own durable workflow: refuses when the ' +
+        'resource changed since (unless --force), verifies the restored state, then exempts the resource for a while.',
+    )
+    .argument('<workflowId>', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
+    .option('--run <runId>', 'the run to undo (default: the latest)')
+    .requiredOption('--reason <text>', 'why (recorded with your identity)')
+    .option('--force', 'roll back even when the resource changed since the remediation', false)
+    .option(
+      '--exempt-for <duration>',
+      'keep the remediator off the resource afterwards (30m, 12h, 7d)',
+      '24h',
+    )
+    .action(
+      async (
+        workflowId: string,
+        opts: { run?: string; reason: string; force: boolean; exemptFor: string },
+      ) => {
+        const { policyPath } = loadClientConfig();
+        const policy = loadPolicy(policyPath);
+        let status = 'ROLLED_BACK';
+        await asOperator(async (client, taskQueue, by) => {
+          const result = await rollback(client, taskQueue, policy, {
+            workflowId,
+            ...(opts.run ? { runId: opts.run } : {}),
+            reason: opts.reason,
+            by,
+            force: opts.force,
+            exemptFor: opts.exemptFor,
+          });
+          status = result.status;
+          return formatRollback(result);
+        });
+        if (status === 'REFUSED') process.exitCode = 2;
+        else if (status !== 'ROLLED_BACK') process.exitCode = 1;
+      },
     );
 
   program

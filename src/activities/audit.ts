@@ -5,7 +5,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
-import type { AuditRecord } from '../domain/remediation';
+import type { AuditRecord } from '../domain/audit-record';
 import type { AwsClients } from '../aws/clients';
 import { classified } from './aws-errors';
 

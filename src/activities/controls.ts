@@ -12,7 +12,13 @@ import { managedBy } from '../domain/controls';
 import type { AdmissionDecision } from '../domain/controls';
 import type { Finding } from '../domain/finding';
 import type { WindowLimit } from '../domain/policy';
-import { admitUpdate, CONTROL_WORKFLOW_TYPE, controlWorkflowId } from '../workflows/control-definitions';
+import type { Exemption } from '../domain/controls';
+import {
+  admitUpdate,
+  CONTROL_WORKFLOW_TYPE,
+  controlWorkflowId,
+  exemptUpdate,
+} from '../workflows/control-definitions';
 import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
 
@@ -44,7 +50,26 @@ export interface ControlCheck {
 
 /** Builds `checkControls`. */
 export function createControlActivities(deps: ControlDeps) {
+  /** Starts the control workflow of the activity's task queue if needed; used by every update below. */
+  const controlStart = (taskQueue: string) =>
+    new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
+      workflowId: controlWorkflowId(taskQueue),
+      taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [],
+    });
+
   return {
+    /** Records an exemption (a rollback grants one so the resource is not re-remediated at once). */
+    async grantExemption(exemption: Omit<Exemption, 'at'>): Promise<Exemption> {
+      const { taskQueue, workflowExecution } = Context.current().info;
+      return deps.temporal.workflow.executeUpdateWithStart(exemptUpdate, {
+        args: [exemption],
+        updateId: `exempt/${workflowExecution?.workflowId ?? '?'}/${workflowExecution?.runId ?? '?'}`,
+        startWorkflowOperation: controlStart(taskQueue),
+      });
+    },
+
     /** Decides whether the remediation may go on to change the resource. */
     async checkControls(request: ControlCheckRequest): Promise<ControlCheck> {
       const ctx = Context.current();
@@ -77,12 +102,7 @@ export function createControlActivities(deps: ControlDeps) {
           ],
           // One admission per ask: a retried activity gets the first answer and is counted once.
           updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
-          startWorkflowOperation: new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
-            workflowId: controlWorkflowId(taskQueue),
-            taskQueue,
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            args: [],
-          }),
+          startWorkflowOperation: controlStart(taskQueue),
         });
         ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
         return { decision, ...(managed ? { managedBy: managed } : {}) };

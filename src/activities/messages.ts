@@ -2,7 +2,7 @@
  * Turns audit records into messages a person can read: a subject and body that say what happened to which resource
  * and where to look, followed by the machine-readable record.
  */
-import type { AuditRecord } from '../domain/remediation';
+import type { AuditRecord } from '../domain/audit-record';
 
 /** Where the Temporal Web UI lives, to link each execution. */
 export interface UiLinkOptions {
@@ -46,6 +46,12 @@ export function renderMessage(record: AuditRecord, ui: UiLinkOptions): { subject
       : []),
     ...(outcome?.verification ? [`Verified:  ${outcome.verification.detail}`] : []),
     ...(outcome?.escalation?.ticket ? [`Ticket:    ${outcome.escalation.ticket}`] : []),
+    ...(record.rollback?.restored.length
+      ? ['Restored:', ...record.rollback.restored.map((c) => `  - ${c.step}: ${c.detail}`)]
+      : []),
+    ...(record.rollback?.drift.length
+      ? ['Changed since the remediation:', ...record.rollback.drift.map((d) => `  - ${d}`)]
+      : []),
     ...(outcome?.approval
       ? [`Decision:  ${outcome.approval.decision} by ${outcome.approval.by}: ${outcome.approval.reason}`]
       : []),
@@ -79,6 +85,8 @@ function headline(record: AuditRecord): string {
       return `A remediation needs a human: ${record.reason}.`;
     case 'approval-request':
       return `A remediation waits for your approval: ${record.reason}.`;
+    case 'rollback':
+      return `Operator rollback: ${record.reason}.`;
     default:
       return `Remediation ${record.status.toLowerCase().replace('_', ' ')}: ${record.reason}.`;
   }

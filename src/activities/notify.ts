@@ -3,7 +3,7 @@
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Context } from '@temporalio/activity';
-import type { AuditRecord } from '../domain/remediation';
+import type { AuditRecord } from '../domain/audit-record';
 import type { AwsClients } from '../aws/clients';
 import { classified } from './aws-errors';
 import { renderMessage } from './messages';

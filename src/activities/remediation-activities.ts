@@ -89,9 +89,19 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
     },
     /** Independent verification read. */
     async verify(request: PlaybookRequest): Promise<Verification> {
-      const verification = await handlerFor(request.playbook).verify(request.finding, callContext(request));
+      const handler = handlerFor(request.playbook);
+      const verification = await handler.verify(request.finding, callContext(request));
       logged('Verified', request, { passed: verification.passed });
-      return verification;
+      if (!verification.passed) return verification;
+      // The state the fix left, read the same way as the prior state: a later rollback compares against it to
+      // refuse when someone changed the resource since.
+      try {
+        const stateAfter = await handler.capturePriorState(request.finding, callContext(request));
+        return { ...verification, stateAfter };
+      } catch (err) {
+        logged('State after the fix not recorded', request, { error: (err as Error).message });
+        return verification;
+      }
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Finding } from '../domain/finding';
-import type { AuditRecord } from '../domain/remediation';
+import type { AuditRecord } from '../domain/audit-record';
 
 /** What a ticket is about. */
 export interface TicketRequest {

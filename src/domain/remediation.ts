@@ -61,6 +61,8 @@ export interface Verification {
   readonly detail: string;
   readonly observed: Readonly<Record<string, unknown>>;
   readonly at: string;
+  /** The state the fix left, read like the prior state (absent when the verification failed, or in older runs). */
+  readonly stateAfter?: PriorState;
 }
 
 /** An escalation: why a human is needed, and the ticket created for it, if any. */
@@ -108,21 +110,6 @@ export interface RemediationSnapshot {
   readonly repeats: number;
   readonly compliantSignals: number;
   readonly outcomes: readonly Outcome[];
-}
-
-/** A record sent to the audit trail and notifications: the machine-readable part of every message. */
-export interface AuditRecord {
-  readonly kind: 'outcome' | 'escalation' | 'ticket' | 'approval-request';
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly resource: ResourceRef;
-  readonly playbook: string;
-  readonly status: OutcomeStatus | 'ESCALATING' | 'AWAITING_APPROVAL';
-  /** For `approval-request`: what waits and until when. */
-  readonly approvalRequest?: ApprovalRequest;
-  readonly reason: string;
-  readonly outcome?: Outcome;
-  readonly at: string;
 }
 
 /** How much each status says about a run; the run reports its most significant outcome. */

@@ -5,13 +5,13 @@
 import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import { samePlan } from '../domain/approval';
 import type { ApprovalRequest, RecordedApproval } from '../domain/approval';
+import type { AuditRecord } from '../domain/audit-record';
 import type { RoutedFinding } from '../domain/finding';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { PlaybookSettings } from '../domain/policy';
 import type {
   Analysis,
   AppliedChange,
-  AuditRecord,
   Escalation,
   Outcome,
   OutcomeStatus,

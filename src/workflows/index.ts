@@ -1,3 +1,4 @@
 /** Workflow entry points registered on the worker. */
 export { remediationWorkflow } from './remediation';
 export { remediationControlWorkflow } from './control';
+export { rollbackWorkflow } from './rollback';

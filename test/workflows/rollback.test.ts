@@ -1,0 +1,282 @@
+/**
+ * Operator rollback on the real dev server with real activities against moto, for each playbook family:
+ * configuration (S3), containment (isolation, access key) and availability (scale-out); refusal after drift and
+ * `--force`; one rollback per run; the exemption it grants.
+ */
+import { randomUUID } from 'node:crypto';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
+import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import type { Worker } from '@temporalio/worker';
+import { rollback } from '../../src/commands/rollback';
+import type { RollbackRequest } from '../../src/commands/rollback';
+import { remediationWorkflowId } from '../../src/domain/finding';
+import type { Finding } from '../../src/domain/finding';
+import type { PlaybookSettings } from '../../src/domain/policy';
+import type { RemediationResult } from '../../src/domain/remediation';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { statusQuery } from '../../src/workflows/definitions';
+import { cpuAlarmGroup } from '../helpers/asg';
+import { createBucket, TEST_CREDENTIALS } from '../helpers/aws';
+import { launchInstance, motoEc2 } from '../helpers/ec2';
+import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
+import { startWorkflowStack } from '../helpers/workflow-stack';
+import type { WorkflowStack } from '../helpers/workflow-stack';
+
+let stack: WorkflowStack;
+beforeAll(async () => {
+  stack = await startWorkflowStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The policy the rollback reads activity settings from: quick retries, no wait. */
+const POLICY = {
+  ...DEFAULT_POLICY,
+  defaults: { ...DEFAULT_POLICY.defaults, ...fastSettings().playbooks['s3-block-public-access'] },
+} as typeof DEFAULT_POLICY;
+
+async function remediate(
+  taskQueue: string,
+  finding: Finding,
+  playbook: string,
+  overrides: Partial<PlaybookSettings> = {},
+  meanwhile?: () => Promise<void>,
+): Promise<RemediationResult> {
+  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+    finding,
+    playbook,
+  });
+  const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
+  await meanwhile?.();
+  return handle.result();
+}
+
+function undo(taskQueue: string, finding: Finding, extra: Partial<RollbackRequest> = {}) {
+  return rollback(stack.env.client, taskQueue, POLICY, {
+    workflowId: remediationWorkflowId(finding.resource),
+    reason: 'broke the nightly export',
+    by: 'alice@host',
+    force: false,
+    exemptFor: '1h',
+    ...extra,
+  });
+}
+
+async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
+  const taskQueue = `q-${randomUUID()}`;
+  const worker = await stack.worker(taskQueue, stack.activities());
+  return worker.runUntil(fn(taskQueue, worker));
+}
+
+async function blockOf(bucket: string) {
+  try {
+    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+      .PublicAccessBlockConfiguration;
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
+    throw err;
+  }
+}
+
+it('configuration (S3): restores the recorded prior state, verifies it, exempts the bucket, and refuses a second rollback', async () => {
+  const bucket = `rb-${randomUUID().slice(0, 12)}`;
+  await createBucket(stack.raw.s3, bucket);
+  const finding = s3Finding(bucket);
+
+  const { remediated, result, again, refusal, duplicate, runId } = await withWorker(async (taskQueue) => {
+    const r = await remediate(taskQueue, finding, 's3-block-public-access');
+    const { runId } = await stack.env.client.workflow
+      .getHandle(remediationWorkflowId(finding.resource))
+      .describe();
+    const rb = await undo(taskQueue, finding);
+    const sameRun = await undo(taskQueue, finding, { runId }).catch((err: Error) => err.message);
+    const next = await remediate(
+      taskQueue,
+      s3Finding(bucket, { eventId: 'evt-after-rollback' }),
+      's3-block-public-access',
+    );
+    const second = await undo(taskQueue, finding).catch((err: Error) => err.message);
+    return { remediated: r, result: rb, again: next, refusal: second, duplicate: sameRun, runId };
+  });
+
+  expect(remediated.status).toBe('REMEDIATED');
+  expect(remediated.outcomes[0]?.verification?.stateAfter).toMatchObject({
+    publicAccessBlock: expect.any(Object),
+  });
+  expect(result).toMatchObject({
+    status: 'ROLLED_BACK',
+    by: 'alice@host',
+    requestedReason: 'broke the nightly export',
+    drift: [],
+    unrestored: [],
+    restored: [expect.objectContaining({ step: 'put-public-access-block', changed: true })],
+  });
+  expect(Date.parse(result.exemptUntil ?? '') - Date.now()).toBeGreaterThan(55 * 60_000);
+  expect(await blockOf(bucket)).toBeNull();
+  // The exemption keeps the remediator off the bucket: the next finding is EXEMPT, not fixed again.
+  expect(again.status).toBe('EXEMPT');
+  expect(again.outcomes[0]?.reason).toMatch(
+    /^exempted by alice@host until .*: rolled back: broke the nightly export$/,
+  );
+  // The latest run (the exempt one) changed nothing: nothing to roll back there.
+  expect(refusal).toMatch(/changed nothing to roll back \(EXEMPT\)/);
+  // One rollback per run.
+  expect(duplicate).toBe(
+    `run ${runId} of ${remediationWorkflowId(finding.resource)} already has a rollback: rollback/${remediationWorkflowId(finding.resource)}/${runId}`,
+  );
+});
+
+it('refuses when the resource changed since the remediation, changing nothing', async () => {
+  const bucket = `rb-drift-${randomUUID().slice(0, 8)}`;
+  await createBucket(stack.raw.s3, bucket);
+  const finding = s3Finding(bucket);
+
+  const refused = await withWorker(async (taskQueue) => {
+    const { outcomes } = await remediate(taskQueue, finding, 's3-block-public-access');
+    // Someone loosened the block by hand after the fix.
+    await stack.raw.s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: false,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    );
+    const description = await stack.env.client.workflow
+      .getHandle(remediationWorkflowId(finding.resource))
+      .describe();
+    expect(outcomes[0]?.status).toBe('REMEDIATED');
+    return undo(taskQueue, finding, { runId: description.runId });
+  });
+  expect(refused.status).toBe('REFUSED');
+  expect(refused.reason).toMatch(
+    /^the resource changed since the remediation \(publicAccessBlock: expected .*BlockPublicAcls":true.*found .*BlockPublicAcls":false/,
+  );
+  expect(refused.restored).toEqual([]);
+  expect((await blockOf(bucket))?.BlockPublicAcls).toBe(false);
+});
+
+it('--force rolls back a drifted resource, naming the drift', async () => {
+  const bucket = `rb-force-${randomUUID().slice(0, 8)}`;
+  await createBucket(stack.raw.s3, bucket);
+  const finding = s3Finding(bucket);
+
+  const result = await withWorker(async (taskQueue) => {
+    await remediate(taskQueue, finding, 's3-block-public-access');
+    await stack.raw.s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    );
+    return undo(taskQueue, finding, { force: true });
+  });
+
+  expect(result.status).toBe('ROLLED_BACK');
+  expect(result.drift).toEqual([expect.stringMatching(/^publicAccessBlock: expected /)]);
+  expect(await blockOf(bucket)).toBeNull();
+});
+
+it('containment (isolation): puts the instance back in its groups and restores its attributes', async () => {
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const instanceId = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const before = (
+    await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+  ).Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId);
+  const finding = guardDutyFinding('AWS::EC2::Instance', instanceId);
+
+  const result = await withWorker(async (taskQueue) => {
+    const r = await remediate(taskQueue, finding, 'ec2-isolate-instance');
+    expect(r.status).toBe('REMEDIATED');
+    return undo(taskQueue, finding, { reason: 'false positive: pen test' });
+  });
+
+  expect(result.status).toBe('ROLLED_BACK');
+  expect(result.unrestored).toEqual([]);
+  const after = (
+    await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+  ).Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId);
+  expect(after).toEqual(before);
+  const protection = await ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
+  );
+  expect(protection.DisableApiTermination?.Value).toBe(false);
+  ec2.destroy();
+});
+
+it('containment (access key): reactivates the key', async () => {
+  const iam = new IAMClient({
+    endpoint: stack.moto.endpoint,
+    region: 'us-east-1',
+    credentials: TEST_CREDENTIALS,
+  });
+  const user = `rb-${randomUUID().slice(0, 8)}`;
+  await iam.send(new CreateUserCommand({ UserName: user }));
+  const keyId = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey?.AccessKeyId ?? '';
+  const finding = guardDutyFinding('AWS::IAM::AccessKey', keyId, {
+    control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+    details: {
+      guardDutyFindingId: 'gd-rb',
+      resourceRole: 'TARGET',
+      accessKeyId: keyId,
+      userName: user,
+      userType: 'IAMUser',
+    },
+  });
+
+  const result = await withWorker(async (taskQueue) => {
+    await remediate(taskQueue, finding, 'iam-contain-access-key');
+    return undo(taskQueue, finding, { reason: 'the key owner rotated it' });
+  });
+
+  expect(result.status).toBe('ROLLED_BACK');
+  const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
+  expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
+  iam.destroy();
+});
+
+it('availability (scale-out): restores the recorded desired capacity', async () => {
+  const group = await cpuAlarmGroup(stack.moto.endpoint, `rb-asg-${randomUUID().slice(0, 6)}`);
+
+  const result = await withWorker(async (taskQueue) => {
+    const r = await remediate(
+      taskQueue,
+      group.finding,
+      'asg-scale-out',
+      { propagationWaitMs: 1500 },
+      async () => {
+        // The new capacity takes the load while the workflow waits.
+        const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(group.finding.resource));
+        for (let i = 0; i < 100; i += 1) {
+          if ((await handle.query(statusQuery).catch(() => undefined))?.phase === 'WAITING_PROPAGATION')
+            break;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        await group.setAlarm('OK');
+      },
+    );
+    expect(r.status).toBe('REMEDIATED');
+    expect(await group.desired()).toBe(2);
+    return undo(taskQueue, group.finding, { reason: 'load test over' });
+  });
+
+  expect(result.status).toBe('ROLLED_BACK');
+  expect(await group.desired()).toBe(1);
+  group.destroy();
+});
