@@ -88,6 +88,8 @@ export interface WorkerConfig extends AwsSettings {
   readonly oncallTopicArn: string;
   readonly auditBucket?: string;
   readonly temporalUiUrl: string;
+  /** The policy file: the worker reads its `crossAccount` role (the ingest reads the rest). */
+  readonly policyPath?: string;
 }
 
 /** Settings of `remediator ingest`. */
@@ -125,12 +127,14 @@ function bucketEnv(env: Env, name: string): string | undefined {
 /** Reads the worker's settings. */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const auditBucket = bucketEnv(env, 'AUDIT_BUCKET');
+  const policyPath = read(env, 'REMEDIATION_POLICY');
   return {
     ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
     notifyTopicArn: topicArnEnv(env, 'NOTIFY_TOPIC_ARN'),
     oncallTopicArn: topicArnEnv(env, 'ONCALL_TOPIC_ARN'),
     ...(auditBucket ? { auditBucket } : {}),
+    ...(policyPath ? { policyPath } : {}),
     temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
   };
 }

@@ -10,6 +10,8 @@ import { createActivities } from './activities';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
 import { loadWorkerConfig } from './config';
+import type { CrossAccountSettings } from './domain/policy';
+import { loadPolicy } from './policy/load-policy';
 import type { WorkerConfig } from './config';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
@@ -42,10 +44,15 @@ export function activityDepsFromConfig(
   config: WorkerConfig,
   namespace: string,
   temporal: Client,
+  crossAccount?: CrossAccountSettings,
 ): ActivityDeps {
   return {
     temporal,
-    clients: new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) }),
+    clients: new AwsClients({
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      // Findings of member accounts are remediated through the policy's cross-account role.
+      ...(crossAccount ? { crossAccount } : {}),
+    }),
     notifyTopicArn: config.notifyTopicArn,
     oncallTopicArn: config.oncallTopicArn,
     ...(config.auditBucket ? { auditBucket: config.auditBucket } : {}),
@@ -66,7 +73,8 @@ export async function runWorker(logger: Logger): Promise<void> {
     await client.connection.close();
     throw err;
   }
-  const deps = activityDepsFromConfig(config, target.namespace, client);
+  const { crossAccount } = loadPolicy(config.policyPath);
+  const deps = activityDepsFromConfig(config, target.namespace, client, crossAccount);
   const connection = await connectWorker(target);
   const worker = await createRemediationWorker({
     connection,

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
 import { createControlActivities } from './controls';
+import { createHealthGuardActivities } from './health-guard';
 import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
@@ -58,5 +59,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createTicketActivities(audit.recordAudit),
     ...createWriteBackActivities(deps),
     ...createControlActivities(deps),
+    ...createHealthGuardActivities(deps),
   };
 }

@@ -12,7 +12,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { assumedRoleProvider, homeAccountOf } from './assumed-role';
+import type { CrossAccountOptions } from './assumed-role';
 
 /** Options shared by every client the factory builds. */
 export interface AwsClientOptions {
@@ -22,11 +25,16 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
   /** Explicit credentials; unset means the default credential chain. */
   readonly credentials?: AwsCredentialIdentityProvider;
+  /** Reach accounts other than the worker's own by assuming this role there. */
+  readonly crossAccount?: CrossAccountOptions;
 }
 
-/** Builds and caches clients. Cross-account role assumption plugs in here (per-account credentials). */
+/** Builds and caches clients; clients of other accounts use that account's assumed-role credentials. */
 export class AwsClients {
   private readonly cache = new Map<string, unknown>();
+  private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
+  private sts: STSClient | undefined;
+  private homeAccount: (() => Promise<string>) | undefined;
 
   constructor(private readonly options: AwsClientOptions = {}) {}
 
@@ -89,17 +97,51 @@ export class AwsClients {
   destroy(): void {
     for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
     this.cache.clear();
+    this.sts?.destroy();
+    this.sts = undefined;
+  }
+
+  /**
+   * Credentials for clients of `account`: the worker's own for its home account (and the `self` pseudo-account of
+   * its topics and queues), the assumed member role elsewhere when cross-account access is configured.
+   */
+  private credentialsFor(account: string): AwsCredentialIdentityProvider | undefined {
+    const cross = this.options.crossAccount;
+    if (!cross || account === 'self') return this.options.credentials;
+    this.sts ??= new STSClient({
+      region: 'us-east-1',
+      maxAttempts: this.options.maxAttempts ?? 2,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+    });
+    const sts = this.sts;
+    this.homeAccount ??= homeAccountOf(sts);
+    const home = this.homeAccount;
+    let role = this.roles.get(account);
+    if (!role) {
+      role = assumedRoleProvider(sts, account, cross);
+      this.roles.set(account, role);
+    }
+    const assumed = role;
+    const own = this.options.credentials;
+    return async () => {
+      if ((await home()) !== account) return assumed();
+      if (own) return own();
+      // The default chain, as resolved for the STS client: what a client without explicit credentials would use.
+      return sts.config.credentials();
+    };
   }
 
   private get<T>(service: string, account: string, region: string, build: (config: ClientConfig) => T): T {
     const key = `${service}/${account}/${region}`;
     const cached = this.cache.get(key) as T | undefined;
     if (cached) return cached;
+    const credentials = this.credentialsFor(account);
     const client = build({
       region,
       maxAttempts: this.options.maxAttempts ?? 2,
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
-      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+      ...(credentials ? { credentials } : {}),
     });
     this.cache.set(key, client);
     return client;

@@ -19,6 +19,7 @@ export type PhaseStatus =
   | 'APPLYING'
   | 'WAITING_PROPAGATION'
   | 'VERIFYING'
+  | 'BAKING'
   | 'COMPENSATING'
   | 'ESCALATING'
   | 'NOTIFYING';

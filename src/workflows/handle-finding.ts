@@ -320,7 +320,53 @@ export async function handleFinding(
     return escalate(`verification could not run: ${failureMessage(err)}`, failureType(err), true);
   }
   if (!verification.passed) {
+    // Only availability playbooks (or a policy that insists) undo their change by themselves.
+    if (settings.onVerifyFailure === 'rollback')
+      return rollBack(`verification failed: ${verification.detail}`);
     return escalate(`verification failed: ${verification.detail}`, 'VerificationFailed', true);
+  }
+  // Health guard: watch the policy's alarms for the bake time; a change that hurts is undone (availability) or
+  // handed to a person (a security fix stays until someone decides).
+  if (settings.healthGuard) {
+    const guard = settings.healthGuard;
+    report('BAKING', `Watching ${guard.alarms.join(', ')} for ${Math.round(guard.bakeTimeMs / 1000)} s`);
+    let tripped: { alarm: string; reason: string } | undefined;
+    try {
+      const watch = await aws.watchAlarms.executeWithOptions(
+        {
+          startToCloseTimeout: guard.bakeTimeMs + 5 * 60_000,
+          heartbeatTimeout: 2 * 60_000,
+          retry: { maximumAttempts: 5 },
+          summary: `Health guard: ${guard.alarms.join(', ')}`,
+        },
+        [
+          {
+            account: finding.resource.account,
+            region: finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region,
+            alarms: guard.alarms,
+            bakeTimeMs: guard.bakeTimeMs,
+          },
+        ],
+      );
+      tripped = watch.tripped;
+      if (watch.missing.length > 0) log.warn('Health-guard alarms not found', { missing: watch.missing });
+    } catch (err) {
+      return escalate(
+        `the health guard could not watch its alarms: ${failureMessage(err)}`,
+        failureType(err),
+        true,
+      );
+    }
+    if (tripped) {
+      const why = `health guard: ${tripped.alarm} went to ALARM within the bake time (${tripped.reason})`;
+      const kind = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind;
+      if (kind === 'availability' || settings.allowSecurityRollback === true) return rollBack(why);
+      return escalate(
+        `${why}; the security fix stays until a person decides (remediator rollback ${workflowInfo().workflowId})`,
+        'HealthGuardTripped',
+        true,
+      );
+    }
   }
   // Tell the detector (Config re-evaluation, Security Hub workflow status). Versioned: histories recorded before this
   // existed replay without it.
@@ -382,6 +428,23 @@ export async function handleFinding(
       requestedAt: requestedAt.toISOString(),
       expiresAt: new Date(requestedAt.getTime() + approvalTimeoutMs).toISOString(),
     };
+  }
+
+  /** Undoes every change of this finding from the recorded prior state, newest first; `ROLLED_BACK` or escalated. */
+  async function rollBack(why: string): Promise<Outcome> {
+    const changed = draft.changes
+      .filter((c) => c.changed)
+      .map((c) => c.step)
+      .reverse();
+    const errors = prior ? await compensate(changed, prior) : ['no prior state recorded'];
+    if (errors.length > 0) {
+      return escalate(`${why}; rollback incomplete: ${errors.join('; ')}`, 'RollbackFailed', true);
+    }
+    return close(
+      'ROLLED_BACK',
+      `${why}; rolled back ${changed.join(', ') || 'nothing (no change was made)'}`,
+      true,
+    );
   }
 
   async function compensate(steps: string[], priorState: PriorState): Promise<string[]> {
