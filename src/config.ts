@@ -81,6 +81,52 @@ export interface AwsSettings {
   readonly endpoint?: string;
 }
 
+/** Where tickets go besides the audit trail (`TICKET_SINK`). Secrets stay here and in the sink, never in logs. */
+export type TicketSinkConfig =
+  | { readonly kind: 'sns'; readonly topicArn: string }
+  | { readonly kind: 'webhook'; readonly url: string; readonly secret: string }
+  | {
+      readonly kind: 'jira';
+      readonly baseUrl: string;
+      readonly email: string;
+      readonly apiToken: string;
+      readonly projectKey: string;
+      readonly issueType: string;
+    };
+
+/** Reads `TICKET_SINK` and the variables of the chosen sink. */
+export function loadTicketSinkConfig(env: Env = process.env): TicketSinkConfig | undefined {
+  const kind = read(env, 'TICKET_SINK');
+  switch (kind) {
+    case undefined:
+    case 'audit':
+      return undefined;
+    case 'sns':
+      return { kind, topicArn: topicArnEnv(env, 'TICKET_TOPIC_ARN') };
+    case 'webhook': {
+      const secret = requireEnv(env, 'TICKET_WEBHOOK_SECRET', 'the HMAC-SHA256 signing secret');
+      if (secret.length < 16) throw new ConfigError('TICKET_WEBHOOK_SECRET must be at least 16 characters');
+      return { kind, url: urlEnv(env, 'TICKET_WEBHOOK_URL', true), secret };
+    }
+    case 'jira': {
+      const projectKey = requireEnv(env, 'JIRA_PROJECT_KEY');
+      if (!/^[A-Z][A-Z0-9_]{1,9}$/.test(projectKey)) {
+        throw new ConfigError(`JIRA_PROJECT_KEY must be a Jira project key such as SEC, got '${projectKey}'`);
+      }
+      return {
+        kind,
+        baseUrl: urlEnv(env, 'JIRA_BASE_URL', true),
+        email: requireEnv(env, 'JIRA_EMAIL'),
+        apiToken: requireEnv(env, 'JIRA_API_TOKEN'),
+        projectKey,
+        issueType: read(env, 'JIRA_ISSUE_TYPE') ?? 'Task',
+      };
+    }
+    default:
+      throw new ConfigError(`TICKET_SINK must be audit, sns, webhook or jira, got '${kind}'`);
+  }
+}
+
 /** Settings of `remediator worker`. */
 export interface WorkerConfig extends AwsSettings {
   readonly taskQueue: string;
@@ -90,6 +136,7 @@ export interface WorkerConfig extends AwsSettings {
   readonly temporalUiUrl: string;
   /** The policy file: the worker reads its `crossAccount` role (the ingest reads the rest). */
   readonly policyPath?: string;
+  readonly ticketSink?: TicketSinkConfig;
 }
 
 /** Settings of `remediator ingest`. */
@@ -128,6 +175,7 @@ function bucketEnv(env: Env, name: string): string | undefined {
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const auditBucket = bucketEnv(env, 'AUDIT_BUCKET');
   const policyPath = read(env, 'REMEDIATION_POLICY');
+  const ticketSink = loadTicketSinkConfig(env);
   return {
     ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
@@ -135,6 +183,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     oncallTopicArn: topicArnEnv(env, 'ONCALL_TOPIC_ARN'),
     ...(auditBucket ? { auditBucket } : {}),
     ...(policyPath ? { policyPath } : {}),
+    ...(ticketSink ? { ticketSink } : {}),
     temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
   };
 }

@@ -12,7 +12,12 @@ import { AwsClients } from './aws/clients';
 import { loadWorkerConfig } from './config';
 import type { CrossAccountSettings } from './domain/policy';
 import { loadPolicy } from './policy/load-policy';
-import type { WorkerConfig } from './config';
+import type { TicketSinkConfig, WorkerConfig } from './config';
+import { topicRegion } from './activities/notify';
+import { jiraSink } from './activities/tickets/jira-sink';
+import { snsSink } from './activities/tickets/sns-sink';
+import type { TicketSink } from './activities/tickets/ticket-sink';
+import { webhookSink } from './activities/tickets/webhook-sink';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
@@ -46,19 +51,36 @@ export function activityDepsFromConfig(
   temporal: Client,
   crossAccount?: CrossAccountSettings,
 ): ActivityDeps {
+  const clients = new AwsClients({
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    // Findings of member accounts are remediated through the policy's cross-account role.
+    ...(crossAccount ? { crossAccount } : {}),
+  });
+  const ticketSink = config.ticketSink
+    ? buildTicketSink(config.ticketSink, clients, config.region)
+    : undefined;
   return {
     temporal,
-    clients: new AwsClients({
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      // Findings of member accounts are remediated through the policy's cross-account role.
-      ...(crossAccount ? { crossAccount } : {}),
-    }),
+    ...(ticketSink ? { ticketSink } : {}),
+    clients,
     notifyTopicArn: config.notifyTopicArn,
     oncallTopicArn: config.oncallTopicArn,
     ...(config.auditBucket ? { auditBucket: config.auditBucket } : {}),
     region: config.region,
     ui: { temporalUiUrl: config.temporalUiUrl, namespace },
   };
+}
+
+/** The ticket system the configuration names. */
+export function buildTicketSink(config: TicketSinkConfig, clients: AwsClients, region: string): TicketSink {
+  switch (config.kind) {
+    case 'sns':
+      return snsSink(clients.sns(topicRegion(config.topicArn) || region), config.topicArn);
+    case 'webhook':
+      return webhookSink(config.url, config.secret);
+    case 'jira':
+      return jiraSink(config);
+  }
 }
 
 /** Runs the worker until a shutdown signal. */
@@ -87,6 +109,8 @@ export async function runWorker(logger: Logger): Promise<void> {
     namespace: target.namespace,
     taskQueue: config.taskQueue,
     auditBucket: config.auditBucket ?? '(log only)',
+    ticketSink: config.ticketSink?.kind ?? 'audit',
+    crossAccountRole: crossAccount?.roleName ?? '(none)',
   });
   try {
     await worker.run();

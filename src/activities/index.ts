@@ -20,6 +20,7 @@ import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
+import type { TicketSink } from './tickets/ticket-sink';
 import { createWriteBackActivities } from './write-back';
 
 /** Everything the activities depend on. */
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   readonly ui: UiLinkOptions;
   /** The worker's Temporal client, for the control workflow (admission, exemptions, pauses). */
   readonly temporal: Client;
+  /** Where tickets go besides the audit trail (SNS, signed webhook, Jira Cloud). */
+  readonly ticketSink?: TicketSink;
 }
 
 /** The playbook registry: id → AWS implementation. */
@@ -56,7 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemediationActivities(createPlaybooks(deps.clients)),
     ...createNotifyActivities(deps),
     ...audit,
-    ...createTicketActivities(audit.recordAudit),
+    ...createTicketActivities(audit.recordAudit, deps.ui, deps.ticketSink),
     ...createWriteBackActivities(deps),
     ...createControlActivities(deps),
     ...createHealthGuardActivities(deps),

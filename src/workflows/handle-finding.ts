@@ -87,10 +87,15 @@ export async function handleFinding(
     report('ESCALATING', `Escalating: ${reason}`);
     let ticket: string | undefined;
     if (withTicket) {
-      ticket = await notify.createTicket.executeWithOptions(
-        { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Ticket for ${resourceId}` },
-        [{ ...identity(), finding, playbook, reason }],
-      );
+      try {
+        ticket = await notify.createTicket.executeWithOptions(
+          { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Ticket for ${resourceId}` },
+          [{ ...identity(), finding, playbook, reason }],
+        );
+      } catch (err) {
+        // The page to on-call below still goes out; a ticket system that is down must not lose the escalation.
+        log.error('Could not open a ticket', { resourceId, error: failureMessage(err) });
+      }
     }
     draft.escalation = { reason, ...(ticket ? { ticket } : {}), ...(errorType ? { errorType } : {}) };
     const outcome = await finish('ESCALATED', reason);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, loadIngestConfig, loadWorkerConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { loadPolicy, PolicyError } from '../../src/policy/load-policy';
+import { loadTicketSinkConfig } from '../../src/config';
 
 const WORKER_ENV = {
   AWS_REGION: 'eu-west-1',
@@ -92,5 +93,36 @@ describe('loadPolicy', () => {
 
   it('names the variable when the file cannot be read', () => {
     expect(() => loadPolicy(join(dir, 'missing.yaml'))).toThrow(/REMEDIATION_POLICY: cannot read/);
+  });
+});
+
+describe('loadTicketSinkConfig', () => {
+  it('is the audit trail alone by default, and names what a chosen sink misses', () => {
+    expect(loadTicketSinkConfig({})).toBeUndefined();
+    expect(() => loadTicketSinkConfig({ TICKET_SINK: 'email' })).toThrow(
+      /TICKET_SINK must be audit, sns, webhook or jira/,
+    );
+    expect(() =>
+      loadTicketSinkConfig({ TICKET_SINK: 'webhook', TICKET_WEBHOOK_URL: 'https://h.example/t' }),
+    ).toThrow(/TICKET_WEBHOOK_SECRET is not set/);
+    expect(() =>
+      loadTicketSinkConfig({
+        TICKET_SINK: 'webhook',
+        TICKET_WEBHOOK_URL: 'https://h.example/t',
+        TICKET_WEBHOOK_SECRET: 'short',
+      }),
+    ).toThrow(/at least 16 characters/);
+    expect(() => loadTicketSinkConfig({ TICKET_SINK: 'jira', JIRA_PROJECT_KEY: 'sec' })).toThrow(
+      /JIRA_PROJECT_KEY must be/,
+    );
+    expect(
+      loadTicketSinkConfig({
+        TICKET_SINK: 'jira',
+        JIRA_BASE_URL: 'https://acme.atlassian.net',
+        JIRA_EMAIL: 'bot@acme.example',
+        JIRA_API_TOKEN: 't',
+        JIRA_PROJECT_KEY: 'SEC',
+      }),
+    ).toMatchObject({ kind: 'jira', issueType: 'Task' });
   });
 });
