@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadIngestConfig, loadWorkerConfig } from '../../src/config';
+import { ConfigError, loadIngestConfig, loadTicketSinkConfig, loadWorkerConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { loadPolicy, PolicyError } from '../../src/policy/load-policy';
-import { loadTicketSinkConfig } from '../../src/config';
 
 const WORKER_ENV = {
   AWS_REGION: 'eu-west-1',
