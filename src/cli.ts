@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';
-import { exempt, pause, resume, showControls } from './commands/controls';
+import { exempt, parseUntil, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
 import { runDemo } from './commands/demo';
@@ -23,6 +23,12 @@ import { runWorker } from './worker';
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -107,19 +113,47 @@ async function main(argv: string[]): Promise<void> {
   program
     .command('status')
     .description(
-      'Show one remediation (by workflow id: phase, what waits for approval, outcomes) or list the running ones.',
+      'Show one remediation (by workflow id: phase, what waits for approval, outcomes), or list remediations and ' +
+        'rollbacks from Temporal visibility: the running ones, or with --recent the ones started within a period.',
     )
     .argument('[workflowId]', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
-    .option('--awaiting-approval', 'list only the remediations waiting for an approval decision', false)
-    .action(async (workflowId: string | undefined, opts: { awaitingApproval: boolean }) => {
-      loadClientConfig();
-      const client = await connectClient();
-      try {
-        print(await status(client, workflowId, { awaitingApproval: opts.awaitingApproval }));
-      } finally {
-        await client.connection.close();
-      }
-    });
+    .option('--awaiting-approval', 'only the remediations waiting for an approval decision', false)
+    .option('--status <status>', 'only this RemediationStatus (ESCALATED, REMEDIATED, PAUSED, APPLYING, ...)')
+    .option('--playbook <id>', 'only this playbook')
+    .option('--account <id>', 'only this account')
+    .option('--recent <duration>', 'include finished ones started within this period (30m, 12h, 7d)')
+    .option('--limit <n>', 'at most this many rows', (v) => positiveInt(v), 200)
+    .action(
+      async (
+        workflowId: string | undefined,
+        opts: {
+          awaitingApproval: boolean;
+          status?: string;
+          playbook?: string;
+          account?: string;
+          recent?: string;
+          limit: number;
+        },
+      ) => {
+        loadClientConfig();
+        const recentMs = opts.recent ? Date.parse(parseUntil(opts.recent)) - Date.now() : undefined;
+        const client = await connectClient();
+        try {
+          print(
+            await status(client, workflowId, {
+              awaitingApproval: opts.awaitingApproval,
+              limit: opts.limit,
+              ...(opts.status ? { status: opts.status } : {}),
+              ...(opts.playbook ? { playbook: opts.playbook } : {}),
+              ...(opts.account ? { account: opts.account } : {}),
+              ...(recentMs !== undefined ? { recentMs } : {}),
+            }),
+          );
+        } finally {
+          await client.connection.close();
+        }
+      },
+    );
 
   for (const decision of ['approve', 'reject'] as const) {
     program

@@ -1,11 +1,16 @@
 /**
- * `remediator status [workflowId]`: one execution's state (query), or the list of running remediations.
+ * `remediator status [workflowId]`: one execution's state (query), or the remediations from Temporal visibility by
+ * the search attributes: running ones by default, recent ones with `--recent`, filtered by status, playbook, account.
  */
 import type { Client } from '@temporalio/client';
 import type { ApprovalRequest } from '../domain/approval';
+import { ACCOUNT_ID_PATTERN } from '../domain/finding';
+import { PLAYBOOKS } from '../domain/playbooks';
 import type { RemediationSnapshot } from '../domain/remediation';
+import { AwsAccountKey, PlaybookKey, RemediationStatusKey } from '../domain/search-attributes';
 import { statusQuery, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
-import { PlaybookKey, RemediationStatusKey } from '../domain/search-attributes';
+import { ROLLBACK_WORKFLOW_TYPE } from '../workflows/rollback-definitions';
+import { DecisionRefusedError } from './decide';
 
 /** Formats one execution's snapshot for a terminal. */
 export function formatSnapshot(workflowId: string, s: RemediationSnapshot): string {
@@ -31,10 +36,50 @@ function formatApprovalRequest(ask: ApprovalRequest): string[] {
   ];
 }
 
-/** Filters for the list of running remediations. */
+/** Filters for the list. */
 export interface StatusOptions {
-  /** Only those waiting for an approval decision. */
+  /** Only those waiting for an approval decision (same as `status: 'AWAITING_APPROVAL'`). */
   readonly awaitingApproval?: boolean;
+  /** A `RemediationStatus` value: a phase (APPLYING…) or an outcome (ESCALATED…). */
+  readonly status?: string;
+  readonly playbook?: string;
+  readonly account?: string;
+  /** Also closed executions started within this many milliseconds (default: running ones only). */
+  readonly recentMs?: number;
+  /** At most this many rows (default 200). */
+  readonly limit?: number;
+}
+
+const STATUS_VALUE = /^[A-Z_]{2,30}$/;
+
+/** The visibility query for the options; every value is validated first (it is spliced into the query). */
+export function listQuery(options: StatusOptions, now = new Date()): string {
+  const clauses = [`WorkflowType IN ('${REMEDIATION_WORKFLOW_TYPE}', '${ROLLBACK_WORKFLOW_TYPE}')`];
+  clauses.push(
+    options.recentMs !== undefined
+      ? `StartTime >= '${new Date(now.getTime() - options.recentMs).toISOString()}'`
+      : `ExecutionStatus = 'Running'`,
+  );
+  const status = options.awaitingApproval ? 'AWAITING_APPROVAL' : options.status;
+  if (status !== undefined) {
+    if (!STATUS_VALUE.test(status))
+      throw new DecisionRefusedError(`--status '${status}' is not a status (e.g. ESCALATED)`);
+    clauses.push(`${RemediationStatusKey.name} = '${status}'`);
+  }
+  if (options.playbook !== undefined) {
+    if (!(options.playbook in PLAYBOOKS)) {
+      throw new DecisionRefusedError(
+        `--playbook '${options.playbook}' is not one of ${Object.keys(PLAYBOOKS).join(', ')}`,
+      );
+    }
+    clauses.push(`${PlaybookKey.name} = '${options.playbook}'`);
+  }
+  if (options.account !== undefined) {
+    if (!ACCOUNT_ID_PATTERN.test(options.account))
+      throw new DecisionRefusedError(`--account '${options.account}' is not a 12-digit account id`);
+    clauses.push(`${AwsAccountKey.name} = '${options.account}'`);
+  }
+  return clauses.join(' AND ');
 }
 
 /** Runs the command. */
@@ -48,18 +93,34 @@ export async function status(
     return formatSnapshot(workflowId, snapshot);
   }
   const rows: string[] = [];
-  const awaiting = options.awaitingApproval ? ` AND ${RemediationStatusKey.name} = 'AWAITING_APPROVAL'` : '';
-  const query = `WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'${awaiting}`;
-  for await (const execution of client.workflow.list({ query })) {
+  const limit = options.limit ?? 200;
+  for await (const execution of client.workflow.list({ query: listQuery(options) })) {
     const sa = execution.typedSearchAttributes;
+    const kind = execution.type === ROLLBACK_WORKFLOW_TYPE ? 'rollback' : String(sa.get(PlaybookKey) ?? '?');
     rows.push(
-      `${String(sa.get(RemediationStatusKey) ?? '?').padEnd(20)} ${String(sa.get(PlaybookKey) ?? '?').padEnd(24)} ${execution.workflowId}`,
+      [
+        String(sa.get(RemediationStatusKey) ?? '?').padEnd(20),
+        kind.padEnd(24),
+        String(sa.get(AwsAccountKey) ?? '?').padEnd(13),
+        execution.startTime.toISOString().slice(0, 19).padEnd(20),
+        execution.workflowId,
+      ].join(' '),
     );
-    if (rows.length >= 200) break;
+    if (rows.length >= limit) break;
   }
-  return rows.length
-    ? [`${'STATUS'.padEnd(20)} ${'PLAYBOOK'.padEnd(24)} WORKFLOW ID`, ...rows].join('\n')
-    : options.awaitingApproval
+  if (rows.length === 0) {
+    return options.awaitingApproval || options.status === 'AWAITING_APPROVAL'
       ? 'No remediation is waiting for approval.'
-      : 'No running remediations.';
+      : options.recentMs !== undefined
+        ? 'No remediation matches.'
+        : 'No running remediations.';
+  }
+  const header = [
+    'STATUS'.padEnd(20),
+    'PLAYBOOK'.padEnd(24),
+    'ACCOUNT'.padEnd(13),
+    'STARTED'.padEnd(20),
+    'WORKFLOW ID',
+  ];
+  return [header.join(' '), ...rows].join('\n');
 }

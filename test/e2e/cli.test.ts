@@ -94,12 +94,29 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
   }
   const one = remediator(['status', workflowId], env);
   const all = remediator(['status'], env);
-  expect([await one.exited, await all.exited]).toEqual([0, 0]);
+  const recent = remediator(
+    ['status', '--recent', '1h', '--status', 'REMEDIATED', '--account', '123456789012'],
+    env,
+  );
+  const none = remediator(['status', '--recent', '1h', '--playbook', 'asg-scale-out'], env);
+  const bad = remediator(['status', '--account', 'me'], env);
+  expect([
+    await one.exited,
+    await all.exited,
+    await recent.exited,
+    await none.exited,
+    await bad.exited,
+  ]).toEqual([0, 0, 0, 0, 2]);
+  expect(recent.output()).toMatch(new RegExp(`^STATUS +PLAYBOOK +ACCOUNT +STARTED +WORKFLOW ID\nREMEDIATED`));
+  expect(none.output()).toBe('No remediation matches.\n');
+  expect(bad.output()).toContain("--account 'me' is not a 12-digit account id");
   expect(one.output()).toContain(
     'outcome:  REMEDIATED s3-block-public-access (s3-bucket-public-read-prohibited)',
   );
   expect(all.output()).toMatch(
-    new RegExp(`REMEDIATED\\s+s3-block-public-access\\s+${workflowId.replace(/[/:]/g, '.')}`),
+    new RegExp(
+      `REMEDIATED\\s+s3-block-public-access\\s+123456789012\\s+\\S+\\s+${workflowId.replace(/[/:]/g, '.')}`,
+    ),
   );
   worker.kill('SIGTERM');
   ingest.kill('SIGTERM');
@@ -162,7 +179,9 @@ it('approve/reject: status lists what waits, reject records the OS identity, ref
   // Assess
   const me = `${userInfo().username}@${hostname()}`;
   expect(waiting.output()).toMatch(
-    new RegExp(`AWAITING_APPROVAL\\s+s3-block-public-access\\s+${workflowId.replace(/[/:]/g, '.')}`),
+    new RegExp(
+      `AWAITING_APPROVAL\\s+s3-block-public-access\\s+123456789012\\s+\\S+\\s+${workflowId.replace(/[/:]/g, '.')}`,
+    ),
   );
   expect(one.output()).toContain(`awaiting approval: request ${awaitingApproval?.requestId}`);
   expect(one.output()).toContain('plan: put-public-access-block: PutPublicAccessBlock on');

@@ -3,6 +3,7 @@
  * exact count, and the CLI's parsing of expiries and resources.
  */
 import { exemptionResource, parseUntil } from '../../src/commands/controls';
+import { listQuery } from '../../src/commands/status';
 import {
   admit,
   allowListExemption,
@@ -140,5 +141,24 @@ describe('CLI parsing', () => {
     );
     expect(exemptionResource('*/*/AWS::S3::Bucket/legacy-*')).toBe('*/*/AWS::S3::Bucket/legacy-*');
     expect(() => exemptionResource('my-bucket')).toThrow(/is not a resource/);
+  });
+});
+
+describe('status list query', () => {
+  it('builds the visibility query from validated filters', () => {
+    expect(
+      listQuery({ status: 'ESCALATED', playbook: 's3-block-public-access', account: '123456789012' }),
+    ).toBe(
+      "WorkflowType IN ('remediationWorkflow', 'rollbackWorkflow') AND ExecutionStatus = 'Running' AND RemediationStatus = 'ESCALATED' AND Playbook = 's3-block-public-access' AND AwsAccount = '123456789012'",
+    );
+    expect(listQuery({ recentMs: 3600_000 }, NOW)).toBe(
+      "WorkflowType IN ('remediationWorkflow', 'rollbackWorkflow') AND StartTime >= '2026-11-29T09:00:00.000Z'",
+    );
+  });
+
+  it('refuses values that could change the query', () => {
+    expect(() => listQuery({ status: "X' OR '1'='1" })).toThrow(/is not a status/);
+    expect(() => listQuery({ playbook: 'nope' })).toThrow(/is not one of/);
+    expect(() => listQuery({ account: '12' })).toThrow(/12-digit/);
   });
 });
