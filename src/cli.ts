@@ -7,12 +7,13 @@ import type { Client } from '@temporalio/client';
 import { exempt, parseUntil, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
+import { runSweep } from './commands/sweep';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
 import { sendEvent } from './commands/send-event';
 import { status } from './commands/status';
-import { ConfigError, loadClientConfig } from './config';
+import { ConfigError, loadAwsSettings, loadClientConfig } from './config';
 import { runIngest } from './ingest/run-ingest';
 import { jsonLogger } from './logger';
 import { loadPolicy, PolicyError } from './policy/load-policy';
@@ -286,6 +287,35 @@ async function main(argv: string[]): Promise<void> {
         else if (status !== 'ROLLED_BACK') process.exitCode = 1;
       },
     );
+
+  program
+    .command('sweep')
+    .description(
+      'Find resources that are already NON_COMPLIANT in AWS Config (it only emits on change) and send each ' +
+        'through the same path as an event: enrich, route by the policy, start its remediation.',
+    )
+    .option('--rule <name...>', 'only these Config rules (default: every rule in the account and region)')
+    .option('--account <id>', "the account Config runs in (default: the credentials' own)")
+    .option('--dry-run', 'list what would be started, start nothing', false)
+    .action(async (opts: { rule?: string[]; account?: string; dryRun: boolean }) => {
+      const { policyPath } = loadClientConfig();
+      const aws = loadAwsSettings();
+      const policy = loadPolicy(policyPath);
+      await asOperator((client, taskQueue) =>
+        runSweep(
+          client,
+          taskQueue,
+          aws,
+          policy,
+          {
+            dryRun: opts.dryRun,
+            ...(opts.rule ? { rules: opts.rule } : {}),
+            ...(opts.account ? { account: opts.account } : {}),
+          },
+          jsonLogger('sweep', 'warn'),
+        ),
+      );
+    });
 
   program
     .command('controls')
