@@ -5,6 +5,7 @@
 import { msToTs } from '@temporalio/common/lib/time';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
@@ -251,6 +252,59 @@ it('pause, controls, exempt and resume record the operator and say what they did
   expect(badUntil.code).toBe(2);
   expect(badUntil.out).toContain("--until 'someday' is neither a time");
   expect(resumed.out).toBe('Resumed s3-block-public-access in every account; 0 held remediation(s) woken.\n');
+});
+
+it('rollback: undoes a remediation, prints what it restored, refuses a second one for the run; status lists it', async () => {
+  const env = { ...stackEnv(), REMEDIATION_POLICY: join(__dirname, '../../examples/policy-fast.yaml') };
+  const bucket = `cli-rollback-${Date.now()}`;
+  await createBucket(stack.raw.s3, bucket);
+  const worker = remediator(['worker'], env);
+  const finding = s3Finding(bucket);
+  const workflowId = remediationWorkflowId(finding.resource);
+  await new FindingDispatcher(stack.env.client, 'cli-test', fastSettings({}, 300)).start({
+    finding,
+    playbook: 's3-block-public-access',
+  });
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  const remediated: RemediationResult = await handle.result();
+  const { runId } = await handle.describe();
+
+  const first = remediator(['rollback', workflowId, '--reason', 'site went dark', '--exempt-for', '2h'], env);
+  const firstCode = await first.exited;
+  // Visibility follows the rollback's last search-attribute update shortly after: wait for it.
+  for (let i = 0; i < 100; i += 1) {
+    const query = `WorkflowId = 'rollback/${workflowId}/${runId}' AND RemediationStatus = 'ROLLED_BACK'`;
+    const rows: string[] = [];
+    for await (const e of stack.env.client.workflow.list({ query })) rows.push(e.workflowId);
+    if (rows.length > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const again = remediator(['rollback', workflowId, '--run', runId, '--reason', 'again'], env);
+  const listed = remediator(['status', '--recent', '1h', '--status', 'ROLLED_BACK'], env);
+  const codes = [await again.exited, await listed.exited];
+  worker.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+
+  const me = `${userInfo().username}@${hostname()}`;
+  expect(remediated.status).toBe('REMEDIATED');
+  expect(firstCode).toBe(0);
+  expect(first.output()).toMatch(
+    new RegExp(
+      `^ROLLED_BACK: restored put-public-access-block to the recorded prior state and verified; exempt until \\S+\n` +
+        `  remediation: ${workflowId.replace(/[/:]/g, '.')} \\(run ${runId}\\)\n` +
+        `  asked by:    ${me}: site went dark\n` +
+        `  restored:    put-public-access-block: `,
+    ),
+  );
+  expect(codes).toEqual([2, 0]);
+  expect(again.output()).toContain(`already has a rollback: rollback/${workflowId}/${runId}`);
+  expect(listed.output()).toMatch(
+    new RegExp(`ROLLED_BACK +rollback +123456789012 .*rollback/${workflowId.replace(/[/:]/g, '.')}`),
+  );
+  const block = await stack.raw.s3
+    .send(new GetPublicAccessBlockCommand({ Bucket: bucket }))
+    .catch((err: Error) => err.name);
+  expect(block).toBe('NoSuchPublicAccessBlockConfiguration');
 });
 
 it('refuses to start with exit code 2 and names the missing or malformed setting', async () => {
