@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { exempt, parseUntil, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
-import { runSweep } from './commands/sweep';
+import { runSweep, scheduleSweep, unscheduleSweep } from './commands/sweep';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
@@ -297,25 +297,47 @@ async function main(argv: string[]): Promise<void> {
     .option('--rule <name...>', 'only these Config rules (default: every rule in the account and region)')
     .option('--account <id>', "the account Config runs in (default: the credentials' own)")
     .option('--dry-run', 'list what would be started, start nothing', false)
-    .action(async (opts: { rule?: string[]; account?: string; dryRun: boolean }) => {
-      const { policyPath } = loadClientConfig();
-      const aws = loadAwsSettings();
-      const policy = loadPolicy(policyPath);
-      await asOperator((client, taskQueue) =>
-        runSweep(
-          client,
-          taskQueue,
-          aws,
-          policy,
-          {
-            dryRun: opts.dryRun,
+    .option(
+      '--every <duration>',
+      'instead of sweeping now, have the worker sweep on a Temporal schedule (6h, 1d)',
+    )
+    .option('--unschedule', 'delete the sweep schedule', false)
+    .action(
+      async (opts: {
+        rule?: string[];
+        account?: string;
+        dryRun: boolean;
+        every?: string;
+        unschedule: boolean;
+      }) => {
+        if (opts.unschedule) return asOperator((client, taskQueue) => unscheduleSweep(client, taskQueue));
+        if (opts.every) {
+          const everyMs = Date.parse(parseUntil(opts.every)) - Date.now();
+          const request = {
             ...(opts.rule ? { rules: opts.rule } : {}),
             ...(opts.account ? { account: opts.account } : {}),
-          },
-          jsonLogger('sweep', 'warn'),
-        ),
-      );
-    });
+          };
+          return asOperator((client, taskQueue) => scheduleSweep(client, taskQueue, everyMs, request));
+        }
+        const { policyPath } = loadClientConfig();
+        const aws = loadAwsSettings();
+        const policy = loadPolicy(policyPath);
+        await asOperator((client, taskQueue) =>
+          runSweep(
+            client,
+            taskQueue,
+            aws,
+            policy,
+            {
+              dryRun: opts.dryRun,
+              ...(opts.rule ? { rules: opts.rule } : {}),
+              ...(opts.account ? { account: opts.account } : {}),
+            },
+            jsonLogger('sweep', 'warn'),
+          ),
+        );
+      },
+    );
 
   program
     .command('controls')

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
 import { loadWorkerConfig } from './config';
@@ -30,7 +31,7 @@ export async function createRemediationWorker(options: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: ReturnType<typeof createActivities>;
+  activities: ReturnType<typeof createActivities> & Partial<ReturnType<typeof createSweepActivities>>;
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
   return Worker.create({
@@ -95,14 +96,24 @@ export async function runWorker(logger: Logger): Promise<void> {
     await client.connection.close();
     throw err;
   }
-  const { crossAccount } = loadPolicy(config.policyPath);
+  const policy = loadPolicy(config.policyPath);
+  const { crossAccount } = policy;
   const deps = activityDepsFromConfig(config, target.namespace, client, crossAccount);
   const connection = await connectWorker(target);
   const worker = await createRemediationWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
-    activities: createActivities(deps),
+    activities: {
+      ...createActivities(deps),
+      ...createSweepActivities({
+        clients: deps.clients,
+        temporal: client,
+        policy,
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      }),
+    },
   });
   logger.info('Worker started', {
     address: target.connectionOptions.address,

@@ -4,6 +4,7 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { AwsClients } from '../aws/clients';
 import type { AwsSettings } from '../config';
 import { ACCOUNT_ID_PATTERN } from '../domain/finding';
@@ -67,5 +68,50 @@ export async function runSweep(
     return formatSweep(report);
   } finally {
     clients.destroy();
+  }
+}
+
+/** The schedule id of the periodic sweep of a task queue. */
+export function sweepScheduleId(taskQueue: string): string {
+  return `remediation-sweep/${taskQueue}`;
+}
+
+/** Creates (or updates) the Temporal schedule that runs the sweep on the worker every `everyMs`. */
+export async function scheduleSweep(
+  client: Client,
+  taskQueue: string,
+  everyMs: number,
+  request: { rules?: readonly string[]; account?: string },
+): Promise<string> {
+  const scheduleId = sweepScheduleId(taskQueue);
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'sweepWorkflow',
+    taskQueue,
+    workflowId: `sweep/${taskQueue}`,
+    args: [request],
+    staticSummary: 'Config sweep: remediate what was non-compliant before any event',
+  };
+  const spec = { intervals: [{ every: everyMs }] };
+  const every = `${Math.round(everyMs / 60_000)} min`;
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP' } });
+    return `Scheduled the sweep every ${every} (schedule ${scheduleId}; the worker runs it).`;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    return `Updated the sweep schedule ${scheduleId}: every ${every}.`;
+  }
+}
+
+/** Deletes the sweep schedule. */
+export async function unscheduleSweep(client: Client, taskQueue: string): Promise<string> {
+  const scheduleId = sweepScheduleId(taskQueue);
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+    return `Deleted the sweep schedule ${scheduleId}.`;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return `No sweep schedule ${scheduleId} to delete.`;
+    throw err;
   }
 }

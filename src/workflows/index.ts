@@ -2,3 +2,4 @@
 export { remediationWorkflow } from './remediation';
 export { remediationControlWorkflow } from './control';
 export { rollbackWorkflow } from './rollback';
+export { sweepWorkflow } from './sweep';

@@ -12,6 +12,8 @@ import { AwsClients } from '../../src/aws/clients';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { createSweepActivities } from '../../src/activities/sweep';
+import { scheduleSweep, sweepScheduleId, unscheduleSweep } from '../../src/commands/sweep';
 import { formatSweep, sweep } from '../../src/ingest/sweep';
 import type { Logger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
@@ -178,6 +180,56 @@ it('remediates resources that were non-compliant before any event, through the i
     const block = await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: b }));
     expect(block.PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
   }
+  clients.destroy();
+  config.destroy();
+});
+
+it('runs on a Temporal schedule on the worker (create, update, trigger, delete)', async () => {
+  const { clients, config } = sweepParts();
+  const taskQueue = `q-${randomUUID()}`;
+  const worker = await stack.worker(taskQueue, {
+    ...stack.activities(),
+    // The sweep's Config calls go to the stand-in; the remediations it starts run against moto.
+    ...createSweepActivities({
+      clients,
+      temporal: stack.env.client,
+      policy: DEFAULT_POLICY,
+      region: FIXTURE_REGION,
+    }),
+  });
+
+  const { created, updated, interval, report, deleted, deletedAgain } = await worker.runUntil(async () => {
+    const c = await scheduleSweep(stack.env.client, taskQueue, 6 * 3600_000, { account: FIXTURE_ACCOUNT });
+    const u = await scheduleSweep(stack.env.client, taskQueue, 3600_000, { account: FIXTURE_ACCOUNT });
+    const handle = stack.env.client.schedule.getHandle(sweepScheduleId(taskQueue));
+    const every = (await handle.describe()).spec.intervals?.[0]?.every;
+    await handle.trigger();
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i += 1) {
+      workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      if (!workflowId) await new Promise((r) => setTimeout(r, 100));
+    }
+    const text = (await stack.env.client.workflow.getHandle(workflowId ?? '').result()) as string;
+    return {
+      created: c,
+      updated: u,
+      interval: every,
+      report: text,
+      deleted: await unscheduleSweep(stack.env.client, taskQueue),
+      deletedAgain: await unscheduleSweep(stack.env.client, taskQueue),
+    };
+  });
+
+  expect(created).toBe(
+    `Scheduled the sweep every 360 min (schedule remediation-sweep/${taskQueue}; the worker runs it).`,
+  );
+  expect(updated).toBe(`Updated the sweep schedule remediation-sweep/${taskQueue}: every 60 min.`);
+  expect(interval).toBe(3600_000);
+  expect(report).toMatch(
+    /^Swept 2 Config rule\(s\): 3 non-compliant resource\(s\), 2 sent to a playbook, 1 skipped\./,
+  );
+  expect(deleted).toBe(`Deleted the sweep schedule remediation-sweep/${taskQueue}.`);
+  expect(deletedAgain).toBe(`No sweep schedule remediation-sweep/${taskQueue} to delete.`);
   clients.destroy();
   config.destroy();
 });
