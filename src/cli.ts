@@ -50,7 +50,10 @@ Environment:
   ONCALL_TOPIC_ARN      SNS topic for escalations (worker)
   AUDIT_BUCKET          S3 bucket for audit records (optional; logged otherwise)
   REMEDIATION_POLICY    policy file, YAML or JSON (default: built-in seed policy)
-  TEMPORAL_UI_URL       base URL of the Temporal Web UI for links in notifications`;
+  TEMPORAL_UI_URL       base URL of the Temporal Web UI for links in notifications
+  TICKET_SINK           where escalation tickets go: audit (default), sns, webhook, jira
+  TICKET_TOPIC_ARN      tickets topic (sns); TICKET_WEBHOOK_URL, TICKET_WEBHOOK_SECRET (webhook)
+  JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY, JIRA_ISSUE_TYPE  Jira Cloud (jira)`;
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
