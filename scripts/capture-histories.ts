@@ -31,7 +31,11 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
 import type { AwsClients } from '../src/aws/clients';
+import { rollback } from '../src/commands/rollback';
 import { loadDevStackConfig } from '../src/config';
+import { DEFAULT_POLICY } from '../src/policy/default-policy';
+import { controlWorkflowId } from '../src/workflows/control-definitions';
+import { rollbackWorkflowId } from '../src/workflows/rollback-definitions';
 import type { PlaybookSettings } from '../src/domain/policy';
 import { approvalSignal, approvalUpdate, statusQuery } from '../src/workflows/definitions';
 import { remediationWorkflowId } from '../src/domain/finding';
@@ -56,6 +60,16 @@ import { startWorkflowStack } from '../test/helpers/workflow-stack';
 
 const OUT = join(__dirname, '../test/replay/histories');
 
+/** The policy rollbacks read their activity settings from: quick retries, no wait. */
+const CAPTURE_POLICY = {
+  ...DEFAULT_POLICY,
+  defaults: {
+    ...DEFAULT_POLICY.defaults,
+    propagationWaitMs: 0,
+    retry: { ...DEFAULT_POLICY.defaults.retry, initialIntervalMs: 200 },
+  },
+};
+
 interface Scenario {
   readonly name: string;
   readonly playbook: string;
@@ -67,6 +81,8 @@ interface Scenario {
   arrange(): Promise<Finding[]>;
   /** What an operator does while the execution runs (approve, reject). */
   act?(handle: WorkflowHandle): Promise<void>;
+  /** After the remediation: more workflows to capture (a rollback, the control plane), by file-name suffix. */
+  after?(handle: WorkflowHandle, taskQueue: string): Promise<Record<string, string>>;
 }
 
 /** Polls until the execution waits for approval; returns the request id. */
@@ -194,6 +210,29 @@ async function main(): Promise<void> {
           s3Finding('replay-public', { eventId: 'evt-repeat' }),
           s3Finding('replay-public', { control: 's3-bucket-public-write-prohibited' }),
         ];
+      },
+    },
+    {
+      name: 's3-remediated-rolled-back',
+      playbook: 's3-block-public-access',
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-controls');
+        return [s3Finding('replay-controls')];
+      },
+      after: async (handle, taskQueue) => {
+        const result = await rollback(stack.env.client, taskQueue, CAPTURE_POLICY, {
+          workflowId: handle.workflowId,
+          reason: 'capture: rollback path',
+          by: 'capture@replay',
+          force: false,
+          exemptFor: '1h',
+        });
+        process.stdout.write(`rollback: ${result.status}\n`);
+        const { runId } = await handle.describe();
+        return {
+          rollback: rollbackWorkflowId(handle.workflowId, runId),
+          control: controlWorkflowId(taskQueue),
+        };
       },
     },
     {
@@ -500,20 +539,30 @@ async function main(): Promise<void> {
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(first.resource));
         await scenario.act?.(handle);
         const result = (await handle.result()) as { status: string };
-        // Exported the way an operator would, with the Temporal CLI, so `remediator replay` takes the same files.
-        const json = execFileSync(loadDevStackConfig().temporalCliPath, [
-          'workflow',
-          'show',
-          '--address',
-          stack.env.address,
-          '--workflow-id',
-          handle.workflowId,
-          '--output',
-          'json',
-        ]).toString();
-        writeFileSync(join(OUT, `${scenario.name}.json`), json);
-        const events = (JSON.parse(json) as { events: unknown[] }).events.length;
-        process.stdout.write(`captured ${scenario.name}: ${result.status}, ${events} events\n`);
+        const extra = (await scenario.after?.(handle, taskQueue)) ?? {};
+        const exports: Array<[string, string]> = [
+          [scenario.name, handle.workflowId],
+          ...Object.entries(extra).map(([suffix, id]): [string, string] => [
+            `${scenario.name}-${suffix}`,
+            id,
+          ]),
+        ];
+        for (const [name, workflowId] of exports) {
+          // Exported the way an operator would, with the Temporal CLI, so `remediator replay` takes the same files.
+          const json = execFileSync(loadDevStackConfig().temporalCliPath, [
+            'workflow',
+            'show',
+            '--address',
+            stack.env.address,
+            '--workflow-id',
+            workflowId,
+            '--output',
+            'json',
+          ]).toString();
+          writeFileSync(join(OUT, `${name}.json`), json);
+          const events = (JSON.parse(json) as { events: unknown[] }).events.length;
+          process.stdout.write(`captured ${name}: ${result.status}, ${events} events\n`);
+        }
       });
     }
   } finally {

@@ -35,9 +35,11 @@ it("covers every playbook's success and escalation paths with histories of the c
         workflowExecutionCompletedEventAttributes?: { result: { payloads: Array<{ data: string }> } };
       }>;
     };
-    const data = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result.payloads[0]?.data ?? '';
-    const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as RemediationResult;
-    for (const o of result.outcomes) seen.add(`${o.playbook} ${o.status}`);
+    const data = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result.payloads[0]?.data;
+    // Rollback and control-plane histories have no remediation outcomes (the control plane never completes).
+    if (!data) continue;
+    const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as Partial<RemediationResult>;
+    for (const o of result.outcomes ?? []) seen.add(`${o.playbook} ${o.status}`);
   }
   const missing = Object.keys(PLAYBOOKS).flatMap((id) =>
     ['REMEDIATED', 'ESCALATED'].map((status) => `${id} ${status}`).filter((k) => !seen.has(k)),
