@@ -1,0 +1,248 @@
+/**
+ * The central account's side: EventBridge rules for exactly the findings that have playbooks, one encrypted SQS queue
+ * with a dead-letter queue and a policy admitting only those rules, encrypted SNS topics for outcomes and on-call, an
+ * audit bucket, alarms on the system itself, and the worker's least-privilege role.
+ */
+import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { RemediationPolicy } from '../../src/domain/policy';
+import { cloudWatchPattern, configPattern, guardDutyPattern, securityHubPattern } from './event-patterns';
+import type { EventPattern } from './event-patterns';
+import { REMEDIATION_PERMISSIONS } from './worker-permissions';
+
+/** What the central stack is built from. */
+export interface CentralStackProps extends StackProps {
+  /** The remediation policy: its routes decide which findings the rules let through. */
+  readonly policy: RemediationPolicy;
+  /** Names of the CloudWatch alarms whose state changes are remediated (e.g. the seed's two). */
+  readonly managedAlarmNames: readonly string[];
+  /** `kms`: a customer-managed key (EventBridge may use it); `sqs`: SSE-SQS. EventBridge cannot use `aws/sqs`. */
+  readonly queueEncryption?: 'kms' | 'sqs';
+  /** Object lock on the audit bucket (governance mode, this many days). */
+  readonly auditObjectLockDays?: number;
+  /** Name of the role the worker assumes in member accounts. */
+  readonly memberRoleName?: string;
+}
+
+/** The central stack. */
+export class CentralStack extends Stack {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly workerRole: iam.Role;
+  readonly rules: readonly events.Rule[];
+
+  constructor(scope: Construct, id: string, props: CentralStackProps) {
+    super(scope, id, props);
+    const minSeverity = new CfnParameter(this, 'GuardDutyMinSeverity', {
+      type: 'Number',
+      default: 7,
+      minValue: 0,
+      maxValue: 10,
+      description: 'GuardDuty findings at or above this severity reach the remediator (the seed: 7).',
+    });
+    const maxReceiveCount = new CfnParameter(this, 'MaxReceiveCount', {
+      type: 'Number',
+      default: 5,
+      minValue: 1,
+      maxValue: 1000,
+      description: 'Receives before a message moves to the dead-letter queue.',
+    });
+
+    const key = new kms.Key(this, 'RemediatorKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the remediator queue, topics and audit bucket',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // EventBridge encrypts what it sends to the queue with the queue's key: it must be allowed to use it.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToUseTheKey',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    const useKms = (props.queueEncryption ?? 'kms') === 'kms';
+    const queueEncryption = useKms
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+
+    this.deadLetterQueue = new sqs.Queue(this, 'IngestDeadLetterQueue', {
+      ...queueEncryption,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    this.queue = new sqs.Queue(this, 'IngestQueue', {
+      ...queueEncryption,
+      visibilityTimeout: Duration.minutes(2),
+      retentionPeriod: Duration.days(4),
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCount.valueAsNumber },
+    });
+
+    const patterns: Array<[string, string, EventPattern]> = [
+      [
+        'ConfigCompliance',
+        'Config rule compliance changes of rules with playbooks',
+        configPattern(props.policy),
+      ],
+      [
+        'GuardDutyFindings',
+        'GuardDuty findings with playbooks at or above the severity threshold',
+        guardDutyPattern(props.policy, 7),
+      ],
+      [
+        'AlarmStateChanges',
+        'State changes of the alarms the remediator manages',
+        cloudWatchPattern(props.managedAlarmNames),
+      ],
+      [
+        'SecurityHubFindings',
+        'Failed Security Hub controls with playbooks',
+        securityHubPattern(props.policy),
+      ],
+    ];
+    this.rules = patterns.map(([id, description, pattern]) => {
+      const effective =
+        id === 'GuardDutyFindings' ? withSeverity(pattern, minSeverity.valueAsNumber) : pattern;
+      const rule = new events.Rule(this, id, {
+        description,
+        eventPattern: {
+          source: effective.source as string[],
+          detailType: effective['detail-type'] as string[],
+          detail: effective.detail as Record<string, unknown>,
+        },
+      });
+      // The SQS target adds a queue policy statement admitting this rule only (aws:SourceArn).
+      // The queue admits each rule by its ARN. (CDK's SqsQueue target drops that condition for KMS-encrypted
+      // queues, so the target and the grant are written here.) EventBridge retries delivery for 24 h; the DLQ is for
+      // what the bridge cannot take.
+      const queue = this.queue;
+      rule.addTarget({ bind: () => ({ arn: queue.queueArn }) });
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Allow${id}`,
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        }),
+      );
+      return rule;
+    });
+
+    const outcomes = new sns.Topic(this, 'OutcomesTopic', { masterKey: key, enforceSSL: true });
+    const oncall = new sns.Topic(this, 'OncallTopic', { masterKey: key, enforceSSL: true });
+
+    const accessLogs = new s3.Bucket(this, 'AuditAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const audit = new s3.Bucket(this, 'AuditBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.auditObjectLockDays
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention: s3.ObjectLockRetention.governance(
+              Duration.days(props.auditObjectLockDays),
+            ),
+          }
+        : {}),
+    });
+
+    // Alarms on the system itself: anything dead-lettered, or events waiting too long.
+    new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      alarmDescription:
+        'Events the remediator could not take are in the dead-letter queue (see ErrorReason).',
+    }).addAlarmAction(new cwActions.SnsAction(oncall));
+    new cloudwatch.Alarm(this, 'OldestEventTooOld', {
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
+      threshold: 300,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: 'Events wait more than 5 minutes: is the ingest bridge running?',
+    }).addAlarmAction(new cwActions.SnsAction(oncall));
+
+    this.workerRole = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'remediator worker and ingest bridge: exactly the calls the playbooks make',
+    });
+    for (const group of REMEDIATION_PERMISSIONS) {
+      this.workerRole.addToPolicy(
+        new iam.PolicyStatement({ sid: group.sid, actions: [...group.actions], resources: ['*'] }),
+      );
+    }
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'IngestQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeadLetter',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Notifications',
+        actions: ['sns:Publish'],
+        resources: [outcomes.topicArn, oncall.topicArn],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Audit',
+        actions: ['s3:PutObject'],
+        resources: [audit.arnForObjects('audit/*')],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CentralKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'MemberAccounts',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::*:role/${props.memberRoleName ?? 'RemediatorMemberRole'}`],
+      }),
+    );
+  }
+}
+
+/** The GuardDuty pattern with its numeric threshold from a (token) parameter value. */
+function withSeverity(pattern: EventPattern, minSeverity: number): EventPattern {
+  const detail = pattern.detail as Record<string, unknown>;
+  return { ...pattern, detail: { ...detail, severity: [{ numeric: ['>=', minSeverity] }] } };
+}

@@ -1,0 +1,163 @@
+/**
+ * Exactly the AWS actions the worker calls, each with the reason it needs it, grouped by what they serve. The worker
+ * role, its member-account twin and the README's permission list are built from this one table; a test checks it
+ * against the SDK commands the code actually sends.
+ */
+
+/** One group of actions. `resources` are ARN patterns; `*` only where the service has no resource-level permission. */
+export interface PermissionGroup {
+  readonly sid: string;
+  readonly why: string;
+  readonly actions: readonly string[];
+  /** Built per stack: `self` resources (queue, topics, bucket) are filled in by the stack. */
+  readonly resources: 'any' | 'self';
+}
+
+/** What the worker does in any account it remediates (its own, and members through the member role). */
+export const REMEDIATION_PERMISSIONS: readonly PermissionGroup[] = [
+  {
+    sid: 'S3PublicAccessBlock',
+    why: 's3-block-public-access: does the bucket exist (HeadBucket), read, put and (compensation) delete its public access block; read tags for the exemption tag',
+    actions: [
+      's3:ListBucket',
+      's3:GetBucketPublicAccessBlock',
+      's3:PutBucketPublicAccessBlock',
+      's3:GetBucketTagging',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'Ec2Read',
+    why: 'analysis, prior state and verification of every EC2 playbook (Describe* have no resource-level permissions)',
+    actions: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeInstanceAttribute',
+      'ec2:DescribeInstanceStatus',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSnapshots',
+      'ec2:DescribeTags',
+      'ec2:GetEbsEncryptionByDefault',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'Ec2Fix',
+    why: 'ec2-enforce-imdsv2, ebs-encryption-by-default, sg-close-admin-ports, ec2-instance-recovery (stop/start by policy) and their compensations',
+    actions: [
+      'ec2:ModifyInstanceMetadataOptions',
+      'ec2:EnableEbsEncryptionByDefault',
+      'ec2:DisableEbsEncryptionByDefault',
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:StopInstances',
+      'ec2:StartInstances',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'Ec2Isolate',
+    why: 'ec2-isolate-instance: termination protection and shutdown behaviour, forensic tags and snapshots, the per-VPC isolation groups (no egress), moving ENIs; restore for operator rollback',
+    actions: [
+      'ec2:ModifyInstanceAttribute',
+      'ec2:CreateTags',
+      'ec2:DeleteTags',
+      'ec2:CreateSnapshot',
+      'ec2:CreateSecurityGroup',
+      'ec2:AuthorizeSecurityGroupEgress',
+      'ec2:RevokeSecurityGroupEgress',
+      'ec2:ModifyNetworkInterfaceAttribute',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'AutoScaling',
+    why: 'ec2-isolate-instance detaches from (rollback re-attaches to) the group; asg-scale-out reads and raises desired capacity; tags for exemptions',
+    actions: [
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeAutoScalingInstances',
+      'autoscaling:DescribeTags',
+      'autoscaling:DetachInstances',
+      'autoscaling:AttachInstances',
+      'autoscaling:SetDesiredCapacity',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'TargetGroups',
+    why: 'ec2-isolate-instance deregisters the instance from its target groups (rollback registers it again)',
+    actions: [
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetHealth',
+      'elasticloadbalancing:DeregisterTargets',
+      'elasticloadbalancing:RegisterTargets',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'IamContainment',
+    why: 'iam-contain-access-key: deactivate (never delete) a key, deny older sessions of a user or role by an inline policy, restore for rollback',
+    actions: [
+      'iam:ListAccessKeys',
+      'iam:UpdateAccessKey',
+      'iam:ListUserTags',
+      'iam:GetUserPolicy',
+      'iam:PutUserPolicy',
+      'iam:DeleteUserPolicy',
+      'iam:GetRole',
+      'iam:GetRolePolicy',
+      'iam:PutRolePolicy',
+      'iam:DeleteRolePolicy',
+    ],
+    resources: 'any',
+  },
+  {
+    sid: 'CloudWatchRead',
+    why: 'IMDSv1 use (MetadataNoToken), the alarms of the CloudWatch playbooks and the health guard',
+    actions: ['cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms'],
+    resources: 'any',
+  },
+  {
+    sid: 'WriteBack',
+    why: 'after a verified fix: ask Config to re-evaluate, mark the Security Hub finding resolved; the sweep reads compliance',
+    actions: [
+      'config:StartConfigRulesEvaluation',
+      'config:DescribeConfigRules',
+      'config:GetComplianceDetailsByConfigRule',
+      'securityhub:BatchUpdateFindings',
+    ],
+    resources: 'any',
+  },
+];
+
+/** What the worker and the ingest bridge do with the central resources only. */
+export const SELF_PERMISSIONS: readonly PermissionGroup[] = [
+  {
+    sid: 'IngestQueue',
+    why: 'the ingest bridge long-polls the queue, deletes after Temporal accepted, copies invalid messages to the DLQ',
+    actions: [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ],
+    resources: 'self',
+  },
+  {
+    sid: 'Notifications',
+    why: 'outcomes, escalations and tickets to the SNS topics',
+    actions: ['sns:Publish'],
+    resources: 'self',
+  },
+  {
+    sid: 'Audit',
+    why: 'one audit record per outcome in the audit bucket',
+    actions: ['s3:PutObject'],
+    resources: 'self',
+  },
+];
+
+/** Every action in the tables, for the README and the tests. */
+export function allActions(groups: readonly PermissionGroup[]): string[] {
+  return [...new Set(groups.flatMap((g) => g.actions))].sort();
+}

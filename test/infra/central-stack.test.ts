@@ -1,0 +1,218 @@
+/**
+ * The central stack, synthesized and checked with `aws-cdk-lib/assertions`: the rules let through exactly the findings
+ * with playbooks (GuardDuty by numeric severity), the queue has its DLQ and a policy admitting only those rules, the
+ * key lets EventBridge encrypt, topics and bucket are encrypted, and the worker role grants no `*` action.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CentralStack } from '../../infra/lib/central-stack';
+import { allActions, REMEDIATION_PERMISSIONS } from '../../infra/lib/worker-permissions';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+
+function synth(props: Partial<ConstructorParameters<typeof CentralStack>[2]> = {}): Template {
+  const app = new App();
+  const stack = new CentralStack(app, 'Central', {
+    policy: DEFAULT_POLICY,
+    managedAlarmNames: ['ec2-recovery-alarm', 'high-cpu-alarm'],
+    env: { account: '123456789012', region: 'ap-northeast-1' },
+    ...props,
+  });
+  return Template.fromStack(stack);
+}
+
+const template = synth();
+
+it('has four rules, each targeting the one queue, GuardDuty filtered by numeric severity from a parameter', () => {
+  template.resourceCountIs('AWS::Events::Rule', 4);
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Finding'],
+      detail: {
+        severity: [{ numeric: ['>=', { Ref: 'GuardDutyMinSeverity' }] }],
+        type: [
+          { prefix: 'UnauthorizedAccess:EC2/' },
+          { prefix: 'CryptoCurrency:EC2/' },
+          { prefix: 'UnauthorizedAccess:IAMUser/' },
+        ],
+      },
+    },
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestQueue'), 'Arn'] } })],
+  });
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      source: ['aws.config'],
+      detail: Match.objectLike({
+        messageType: ['ComplianceChangeNotification'],
+        configRuleName: Match.arrayWith(['restricted-ssh', { wildcard: '*-restricted-ssh-*' }]),
+        newEvaluationResult: { complianceType: ['NON_COMPLIANT', 'COMPLIANT'] },
+      }),
+    },
+  });
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      source: ['aws.securityhub'],
+      detail: {
+        findings: Match.objectLike({
+          Compliance: { Status: ['FAILED'], SecurityControlId: Match.arrayWith(['S3.2', 'EC2.8']) },
+        }),
+      },
+    },
+  });
+  template.hasParameter('GuardDutyMinSeverity', { Default: 7 });
+});
+
+it('sends what cannot be taken to a dead-letter queue after MaxReceiveCount receives', () => {
+  template.hasResourceProperties('AWS::SQS::Queue', {
+    RedrivePolicy: {
+      deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestDeadLetterQueue'), 'Arn'] },
+      maxReceiveCount: { Ref: 'MaxReceiveCount' },
+    },
+    KmsMasterKeyId: Match.anyValue(),
+  });
+});
+
+it('admits to the queue only the four rules, by aws:SourceArn', () => {
+  const policies = template.findResources('AWS::SQS::QueuePolicy');
+  const statements = Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+        .PolicyDocument.Statement,
+  );
+  const fromEvents = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+  expect(fromEvents).toHaveLength(4);
+  for (const s of fromEvents) {
+    expect([s.Action].flat()).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+    expect(JSON.stringify(s.Action)).not.toContain('*');
+    expect(JSON.stringify(s.Condition)).toContain('aws:SourceArn');
+  }
+});
+
+it('lets EventBridge use the customer-managed key (it cannot use aws/sqs); SSE-SQS is the alternative', () => {
+  template.hasResourceProperties('AWS::KMS::Key', {
+    EnableKeyRotation: true,
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Sid: 'AllowEventBridgeToUseTheKey',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        }),
+      ]),
+    },
+  });
+  synth({ queueEncryption: 'sqs' }).hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+});
+
+it('encrypts the topics and the audit bucket, versions it, blocks public access, and can lock objects', () => {
+  template.resourceCountIs('AWS::SNS::Topic', 2);
+  template.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  template.hasResourceProperties('AWS::S3::Bucket', {
+    VersioningConfiguration: { Status: 'Enabled' },
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    },
+    BucketEncryption: {
+      ServerSideEncryptionConfiguration: [
+        Match.objectLike({
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+        }),
+      ],
+    },
+  });
+  synth({ auditObjectLockDays: 365 }).hasResourceProperties('AWS::S3::Bucket', {
+    ObjectLockEnabled: true,
+    ObjectLockConfiguration: {
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+    },
+  });
+});
+
+it('alarms on the system itself: anything dead-lettered, events waiting too long', () => {
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Threshold: 1,
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Threshold: 300,
+  });
+});
+
+it('grants the worker exactly the playbook actions, no `*` action, and scopes its own resources', () => {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const statements = Object.values(policies).flatMap(
+    (p) =>
+      (
+        p as {
+          Properties: {
+            PolicyDocument: {
+              Statement: Array<{ Sid?: string; Action: string | string[]; Resource: unknown }>;
+            };
+          };
+        }
+      ).Properties.PolicyDocument.Statement,
+  );
+  const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  expect(actions).toEqual(expect.arrayContaining(allActions(REMEDIATION_PERMISSIONS)));
+  const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+  expect(JSON.stringify(byId.Notifications?.Resource)).toContain('OutcomesTopic');
+  expect(JSON.stringify(byId.Audit?.Resource)).toContain('/audit/*');
+  expect(byId.MemberAccounts).toMatchObject({
+    Action: 'sts:AssumeRole',
+    Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/RemediatorMemberRole']] },
+  });
+});
+
+it('covers every AWS call the activities make (read from the source), and nothing unused', () => {
+  // SDK command → IAM action. A new call without a permission (or a permission no call needs) fails here.
+  const ACTION_OF: Record<string, string> = {
+    HeadBucket: 's3:ListBucket',
+    GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
+    PutPublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+    DeletePublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+    GetBucketTagging: 's3:GetBucketTagging',
+    DescribeAsgTags: 'autoscaling:DescribeTags',
+    DescribeTargetGroups: 'elasticloadbalancing:DescribeTargetGroups',
+    DescribeTargetHealth: 'elasticloadbalancing:DescribeTargetHealth',
+    DeregisterTargets: 'elasticloadbalancing:DeregisterTargets',
+    RegisterTargets: 'elasticloadbalancing:RegisterTargets',
+  };
+  const SERVICE_OF: Record<string, string> = {
+    'client-ec2': 'ec2',
+    'client-iam': 'iam',
+    'client-auto-scaling': 'autoscaling',
+    'client-cloudwatch': 'cloudwatch',
+    'client-config-service': 'config',
+    'client-securityhub': 'securityhub',
+  };
+  // The worker runs the activities, and through the sweep activity the ingest's Config calls.
+  const files = ['src/activities', 'src/ingest'].flatMap((d) =>
+    readdirSync(join(__dirname, '../..', d), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(__dirname, '../..', d, f)),
+  );
+  const needed = new Set<string>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
+      const service = SERVICE_OF[m[2] ?? ''];
+      for (const name of (m[1] ?? '').split(',').map((n) => n.trim().split(' as ').pop() ?? '')) {
+        const command = /^(\w+)Command$/.exec(name)?.[1];
+        if (!command || !text.includes(`new ${name}(`)) continue;
+        const action = ACTION_OF[command] ?? (service ? `${service}:${command}` : undefined);
+        if (action) needed.add(action);
+      }
+    }
+  }
+  const granted = new Set(allActions(REMEDIATION_PERMISSIONS));
+  expect([...needed].filter((a) => !granted.has(a)).sort()).toEqual([]);
+  expect([...granted].filter((a) => !needed.has(a)).sort()).toEqual([]);
+});
