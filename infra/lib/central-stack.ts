@@ -31,6 +31,8 @@ export interface CentralStackProps extends StackProps {
   readonly auditObjectLockDays?: number;
   /** Name of the role the worker assumes in member accounts. */
   readonly memberRoleName?: string;
+  /** Lets member accounts of this organisation put events on the central default bus. */
+  readonly organizationId?: string;
 }
 
 /** The central stack. */
@@ -140,6 +142,20 @@ export class CentralStack extends Stack {
       );
       return rule;
     });
+
+    if (props.organizationId) {
+      // Member accounts forward their findings here (MemberForwardingStack); only accounts of the organisation may.
+      new events.CfnEventBusPolicy(this, 'OrganizationMayForward', {
+        statementId: 'RemediatorOrganizationForwarding',
+        statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+        },
+      });
+    }
 
     const outcomes = new sns.Topic(this, 'OutcomesTopic', { masterKey: key, enforceSSL: true });
     const oncall = new sns.Topic(this, 'OncallTopic', { masterKey: key, enforceSSL: true });
