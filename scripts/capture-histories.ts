@@ -10,21 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CloudWatchClient,
-  PutMetricAlarmCommand,
-  PutMetricDataCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
-import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-  CreateLaunchConfigurationCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  DescribeInstancesCommand,
   DisableEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -56,6 +45,7 @@ import {
   guardDutyFinding,
   s3Finding,
 } from '../test/helpers/fixtures';
+import { cpuAlarmGroup } from '../test/helpers/asg';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
 
 const OUT = join(__dirname, '../test/replay/histories');
@@ -145,47 +135,12 @@ async function main(): Promise<void> {
       userType: 'AssumedRole',
     });
   };
-  const autoscaling = new AutoScalingClient(common);
-
-  /** An Auto Scaling group at 1 of max 3 whose CPU alarm (`<name>-cpu`, no actions) is in ALARM. */
-  const cpuAlarmGroup = async (name: string): Promise<Finding> => {
-    const seed = await launchInstance(ec2);
-    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [seed] }))).Reservations?.[0]
-      ?.Instances?.[0];
-    await autoscaling.send(
-      new CreateLaunchConfigurationCommand({
-        LaunchConfigurationName: `${name}-lc`,
-        ImageId: instance?.ImageId,
-        InstanceType: 't3.micro',
-      }),
-    );
-    await autoscaling.send(
-      new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: name,
-        LaunchConfigurationName: `${name}-lc`,
-        MinSize: 0,
-        MaxSize: 3,
-        DesiredCapacity: 1,
-        VPCZoneIdentifier: instance?.SubnetId,
-      }),
-    );
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: `${name}-cpu`,
-        Namespace: 'AWS/EC2',
-        MetricName: 'CPUUtilization',
-        Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }],
-        Statistic: 'Average',
-        Period: 300,
-        EvaluationPeriods: 2,
-        Threshold: 80,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
-    await cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: `${name}-cpu`, StateValue: 'ALARM', StateReason: 'load' }),
-    );
-    return alarmFinding('AWS::AutoScaling::AutoScalingGroup', name, 'AWS/EC2/CPUUtilization', `${name}-cpu`);
+  /** The scale-out scenes (test/helpers/asg.ts), by group name, so a scenario can move its alarm later. */
+  const groups = new Map<string, Awaited<ReturnType<typeof cpuAlarmGroup>>>();
+  const alarmGroup = async (name: string): Promise<Finding> => {
+    const group = await cpuAlarmGroup(endpoint, name);
+    groups.set(name, group);
+    return group.finding;
   };
   const guardDuty = (
     resourceType: 'AWS::EC2::Instance' | 'AWS::IAM::AccessKey',
@@ -437,26 +392,20 @@ async function main(): Promise<void> {
       name: 'scale-out-remediated',
       playbook: 'asg-scale-out',
       settings: { propagationWaitMs: 2000 },
-      arrange: async () => [await cpuAlarmGroup('replay-asg-ok')],
+      arrange: async () => [await alarmGroup('replay-asg-ok')],
       act: async (handle) => {
         // The added capacity takes the load while the workflow waits: the alarm returns to OK.
         for (let i = 0; i < 200; i += 1) {
           if ((await handle.query(statusQuery)).phase === 'WAITING_PROPAGATION') break;
           await new Promise((r) => setTimeout(r, 50));
         }
-        await cloudwatch.send(
-          new SetAlarmStateCommand({
-            AlarmName: 'replay-asg-ok-cpu',
-            StateValue: 'OK',
-            StateReason: 'load gone',
-          }),
-        );
+        await groups.get('replay-asg-ok')?.setAlarm('OK');
       },
     },
     {
       name: 'scale-out-escalated-alarm-stays',
       playbook: 'asg-scale-out',
-      arrange: async () => [await cpuAlarmGroup('replay-asg-busy')],
+      arrange: async () => [await alarmGroup('replay-asg-busy')],
     },
     {
       name: 'imdsv2-escalated-access-denied',
@@ -568,7 +517,7 @@ async function main(): Promise<void> {
   } finally {
     ec2.destroy();
     cloudwatch.destroy();
-    autoscaling.destroy();
+    for (const group of groups.values()) group.destroy();
     await stack.stop();
   }
 }
