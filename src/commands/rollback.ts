@@ -9,16 +9,7 @@ import type { RemediationPolicy } from '../domain/policy';
 import { PLAYBOOKS } from '../domain/playbooks';
 import type { Outcome, RemediationResult } from '../domain/remediation';
 import type { RollbackInput, RollbackResult } from '../domain/rollback';
-import {
-  AwsAccountKey,
-  AwsRegionKey,
-  FindingSourceKey,
-  PlaybookKey,
-  RemediationStatusKey,
-  ResourceIdKey,
-  ResourceTypeKey,
-  SeverityKey,
-} from '../domain/search-attributes';
+import { findingSearchAttributes } from '../domain/search-attributes';
 import { statusQuery } from '../workflows/definitions';
 import { ROLLBACK_WORKFLOW_TYPE, rollbackWorkflowId } from '../workflows/rollback-definitions';
 import { parseUntil } from './controls';
@@ -110,16 +101,7 @@ export async function rollback(
       taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: RemediationStatusKey, value: 'ROLLING_BACK' },
-        { key: PlaybookKey, value: outcome.playbook },
-        { key: ResourceTypeKey, value: resource.resourceType },
-        { key: ResourceIdKey, value: resource.resourceId },
-        { key: AwsAccountKey, value: resource.account },
-        { key: AwsRegionKey, value: resource.region },
-        { key: FindingSourceKey, value: outcome.finding.source },
-        { key: SeverityKey, value: outcome.finding.severity },
-      ],
+      typedSearchAttributes: findingSearchAttributes(outcome.finding, outcome.playbook, 'ROLLING_BACK'),
       staticSummary: `rollback · ${outcome.playbook} · ${resource.resourceId}`,
       staticDetails: `Rollback of run \`${runId}\` of \`${request.workflowId}\`, asked by ${request.by}: ${request.reason}`,
     });

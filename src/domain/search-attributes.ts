@@ -2,6 +2,8 @@
  * The search attributes of DESIGN §3. Defined once; the client, the workflow and the worker's start-up check use them.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Finding } from './finding';
 
 /** Current phase or final outcome of the execution. */
 export const RemediationStatusKey = defineSearchAttributeKey(
@@ -34,3 +36,21 @@ export const REQUIRED_SEARCH_ATTRIBUTES = [
   FindingSourceKey,
   SeverityKey,
 ] as const;
+
+/** The attributes an execution about `finding` starts with (a remediation, or a rollback of one). */
+export function findingSearchAttributes(
+  finding: Finding,
+  playbook: string,
+  status: string,
+): SearchAttributePair[] {
+  return [
+    { key: RemediationStatusKey, value: status },
+    { key: PlaybookKey, value: playbook },
+    { key: ResourceTypeKey, value: finding.resource.resourceType },
+    { key: ResourceIdKey, value: finding.resource.resourceId },
+    { key: AwsAccountKey, value: finding.resource.account },
+    { key: AwsRegionKey, value: finding.resource.region },
+    { key: FindingSourceKey, value: finding.source },
+    { key: SeverityKey, value: finding.severity },
+  ];
+}

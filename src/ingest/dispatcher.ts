@@ -7,16 +7,7 @@ import type { Client } from '@temporalio/client';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
 import type { ExecutionSettings } from '../domain/policy';
-import {
-  AwsAccountKey,
-  AwsRegionKey,
-  FindingSourceKey,
-  PlaybookKey,
-  RemediationStatusKey,
-  ResourceIdKey,
-  ResourceTypeKey,
-  SeverityKey,
-} from '../domain/search-attributes';
+import { findingSearchAttributes } from '../domain/search-attributes';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
 import type { RemediationInput } from '../workflows/definitions';
 
@@ -43,16 +34,7 @@ export class FindingDispatcher {
       args: [input],
       signal: findingSignal,
       signalArgs: [routed],
-      typedSearchAttributes: [
-        { key: RemediationStatusKey, value: 'ANALYZING' },
-        { key: PlaybookKey, value: routed.playbook },
-        { key: ResourceTypeKey, value: finding.resource.resourceType },
-        { key: ResourceIdKey, value: finding.resource.resourceId },
-        { key: AwsAccountKey, value: finding.resource.account },
-        { key: AwsRegionKey, value: finding.resource.region },
-        { key: FindingSourceKey, value: finding.source },
-        { key: SeverityKey, value: finding.severity },
-      ],
+      typedSearchAttributes: findingSearchAttributes(finding, routed.playbook, 'ANALYZING'),
       staticSummary: `${routed.playbook} · ${finding.resource.resourceId}`,
       staticDetails: `**${finding.title}**\n\nResource \`${finding.resource.resourceType}\` \`${finding.resource.resourceId}\` in account ${finding.resource.account}, region ${finding.resource.region}. First finding: event \`${finding.eventId}\`.`,
     });
