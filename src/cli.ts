@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';
-import { exempt, parseUntil, pause, resume, showControls } from './commands/controls';
+import { durationFromNow, exempt, pause, resume, showControls } from './commands/controls';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
 import { runSweep, scheduleSweep, unscheduleSweep } from './commands/sweep';
@@ -140,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
         },
       ) => {
         loadClientConfig();
-        const recentMs = opts.recent ? Date.parse(parseUntil(opts.recent)) - Date.now() : undefined;
+        const recentMs = opts.recent ? durationFromNow(opts.recent) : undefined;
         const client = await connectClient();
         try {
           print(
@@ -315,7 +315,7 @@ async function main(argv: string[]): Promise<void> {
       }) => {
         if (opts.unschedule) return asOperator((client, taskQueue) => unscheduleSweep(client, taskQueue));
         if (opts.every) {
-          const everyMs = Date.parse(parseUntil(opts.every)) - Date.now();
+          const everyMs = durationFromNow(opts.every);
           const request = {
             ...(opts.rule ? { rules: opts.rule } : {}),
             ...(opts.account ? { account: opts.account } : {}),

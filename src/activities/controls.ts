@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClients } from '../aws/clients';
 import { managedBy } from '../domain/controls';
@@ -13,12 +13,8 @@ import type { AdmissionDecision } from '../domain/controls';
 import type { Finding } from '../domain/finding';
 import type { WindowLimit } from '../domain/policy';
 import type { Exemption } from '../domain/controls';
-import {
-  admitUpdate,
-  CONTROL_WORKFLOW_TYPE,
-  controlWorkflowId,
-  exemptUpdate,
-} from '../workflows/control-definitions';
+import { controlWorkflowStart } from '../temporal/control-start';
+import { admitUpdate, exemptUpdate } from '../workflows/control-definitions';
 import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
 
@@ -50,15 +46,6 @@ export interface ControlCheck {
 
 /** Builds `checkControls`. */
 export function createControlActivities(deps: ControlDeps) {
-  /** Starts the control workflow of the activity's task queue if needed; used by every update below. */
-  const controlStart = (taskQueue: string) =>
-    new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
-      workflowId: controlWorkflowId(taskQueue),
-      taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [],
-    });
-
   return {
     /** Records an exemption (a rollback grants one so the resource is not re-remediated at once). */
     async grantExemption(exemption: Omit<Exemption, 'at'>): Promise<Exemption> {
@@ -66,7 +53,7 @@ export function createControlActivities(deps: ControlDeps) {
       return deps.temporal.workflow.executeUpdateWithStart(exemptUpdate, {
         args: [exemption],
         updateId: `exempt/${workflowExecution?.workflowId ?? '?'}/${workflowExecution?.runId ?? '?'}`,
-        startWorkflowOperation: controlStart(taskQueue),
+        startWorkflowOperation: controlWorkflowStart(taskQueue),
       });
     },
 
@@ -102,7 +89,7 @@ export function createControlActivities(deps: ControlDeps) {
           ],
           // One admission per ask: a retried activity gets the first answer and is counted once.
           updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
-          startWorkflowOperation: controlStart(taskQueue),
+          startWorkflowOperation: controlWorkflowStart(taskQueue),
         });
         ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
         return { decision, ...(managed ? { managedBy: managed } : {}) };

@@ -3,15 +3,11 @@
  * change is an update (refused with a reason when malformed) that records who made it, from the caller's OS identity.
  */
 import type { Client } from '@temporalio/client';
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ControlState } from '../domain/controls';
+import { controlWorkflowStart } from '../temporal/control-start';
 import {
-  CONTROL_WORKFLOW_TYPE,
   controlStateQuery,
   controlWorkflowId,
   exemptUpdate,
@@ -43,6 +39,11 @@ export function parseUntil(text: string, now = new Date()): string {
   return new Date(at).toISOString();
 }
 
+/** How long from now until the time `text` names (an ISO time or a duration, as `parseUntil` reads it). */
+export function durationFromNow(text: string, now = new Date()): number {
+  return Date.parse(parseUntil(text, now)) - now.getTime();
+}
+
 /**
  * The resource key of an exemption: a workflow id (`remediation/<account>/<region>/<type>/<id>`) or the key itself
  * (`<account>/<region>/<type>/<id>`, `*` allowed in any part).
@@ -68,12 +69,7 @@ async function controlUpdate<Ret, Args extends unknown[]>(
   try {
     return await client.workflow.executeUpdateWithStart(update, {
       args,
-      startWorkflowOperation: new WithStartWorkflowOperation(CONTROL_WORKFLOW_TYPE, {
-        workflowId: controlWorkflowId(taskQueue),
-        taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [],
-      }),
+      startWorkflowOperation: controlWorkflowStart(taskQueue),
     });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {

@@ -12,7 +12,7 @@ import type { RollbackInput, RollbackResult } from '../domain/rollback';
 import { findingSearchAttributes } from '../domain/search-attributes';
 import { statusQuery } from '../workflows/definitions';
 import { ROLLBACK_WORKFLOW_TYPE, rollbackWorkflowId } from '../workflows/rollback-definitions';
-import { parseUntil } from './controls';
+import { durationFromNow } from './controls';
 import { DecisionRefusedError } from './decide';
 
 /** What the operator asked. */
@@ -81,7 +81,7 @@ export async function rollback(
     outcome.finding.details.managedControl,
   );
   if (!settings) throw new DecisionRefusedError(`the policy has no playbook '${outcome.playbook}'`);
-  const exemptForMs = Date.parse(parseUntil(request.exemptFor)) - Date.now();
+  const exemptForMs = durationFromNow(request.exemptFor);
   const input: RollbackInput = {
     target: { workflowId: request.workflowId, runId },
     outcome,
