@@ -2,33 +2,17 @@
  * The scheduled sweep's activity: the same sweep as `remediator sweep`, run by the worker on a Temporal schedule,
  * dispatching to the worker's own task queue.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import type { AwsClients } from '../aws/clients';
-import { PLAYBOOKS } from '../domain/playbooks';
-import { resolveExecutionSettings } from '../domain/policy';
-import type { RemediationPolicy } from '../domain/policy';
-import { ConfigRuleResolver, configFindingEnricher } from '../ingest/config-rule-resolver';
-import { FindingDispatcher } from '../ingest/dispatcher';
-import { formatSweep, sweep } from '../ingest/sweep';
+import { formatSweep } from '../ingest/sweep';
+import { sweepAccount } from '../ingest/sweep-account';
+import type { SweepScope, SweepTarget } from '../ingest/sweep-account';
 import type { Logger } from '../logger';
 
-/** What the scheduled sweep needs. */
-export interface SweepDeps {
-  readonly clients: AwsClients;
-  readonly temporal: Client;
-  readonly policy: RemediationPolicy;
-  /** Region Config runs in (the worker's). */
-  readonly region: string;
-  readonly endpoint?: string;
-}
+/** What the scheduled sweep needs: a sweep target but for the task queue and logger, which the activity supplies. */
+export type SweepDeps = Omit<SweepTarget, 'taskQueue' | 'logger'>;
 
-/** What one scheduled sweep covers. */
-export interface SweepRequest {
-  readonly account?: string;
-  readonly rules?: readonly string[];
-}
+/** What one scheduled sweep covers (always dispatched, never a dry run). */
+export type SweepRequest = Pick<SweepScope, 'account' | 'rules'>;
 
 /** Builds `sweepConfig`. */
 export function createSweepActivities(deps: SweepDeps) {
@@ -36,22 +20,6 @@ export function createSweepActivities(deps: SweepDeps) {
     /** Sweeps Config once and returns the report. */
     async sweepConfig(request: SweepRequest): Promise<string> {
       const ctx = Context.current();
-      let account = request.account;
-      if (!account) {
-        const sts = new STSClient({
-          region: deps.region,
-          ...(deps.endpoint ? { endpoint: deps.endpoint } : {}),
-        });
-        account = (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.cancellationSignal }))
-          .Account;
-        sts.destroy();
-      }
-      if (!account) throw new Error('could not tell which account to sweep');
-      const dispatcher = new FindingDispatcher(
-        deps.temporal,
-        ctx.info.taskQueue,
-        resolveExecutionSettings(deps.policy, Object.keys(PLAYBOOKS)),
-      );
       const logger: Logger = {
         debug: (m, f) => {
           ctx.log.debug(m, f);
@@ -66,16 +34,11 @@ export function createSweepActivities(deps: SweepDeps) {
           ctx.log.error(m, f);
         },
       };
-      const report = await sweep({
-        config: deps.clients.config(account, deps.region),
-        account,
-        region: deps.region,
-        policy: deps.policy,
-        enrich: configFindingEnricher(new ConfigRuleResolver(deps.clients, logger)),
-        dispatch: (finding, playbook) => dispatcher.start({ finding, playbook }),
-        ...(request.rules && request.rules.length > 0 ? { rules: request.rules } : {}),
-      });
-      ctx.log.info('Scheduled sweep finished', { account, found: report.items.length });
+      const { report } = await sweepAccount(
+        { ...deps, taskQueue: ctx.info.taskQueue, logger },
+        request,
+        ctx.cancellationSignal,
+      );
       return formatSweep(report);
     },
   };

@@ -2,18 +2,14 @@
  * `remediator sweep`: finds resources that are already non-compliant (Config emits only on change) and feeds them
  * through the ingest path. Uses the same policy, rule resolver and dispatcher as `remediator ingest`.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { AwsClients } from '../aws/clients';
 import type { AwsSettings } from '../config';
 import { ACCOUNT_ID_PATTERN } from '../domain/finding';
-import { PLAYBOOKS } from '../domain/playbooks';
-import { resolveExecutionSettings } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
-import { ConfigRuleResolver, configFindingEnricher } from '../ingest/config-rule-resolver';
-import { FindingDispatcher } from '../ingest/dispatcher';
-import { formatSweep, sweep } from '../ingest/sweep';
+import { formatSweep } from '../ingest/sweep';
+import { sweepAccount } from '../ingest/sweep-account';
 import type { Logger } from '../logger';
 import { DecisionRefusedError } from './decide';
 
@@ -34,37 +30,23 @@ export async function runSweep(
   command: SweepCommand,
   logger: Logger,
 ): Promise<string> {
+  if (command.account !== undefined && !ACCOUNT_ID_PATTERN.test(command.account)) {
+    throw new DecisionRefusedError(`--account '${command.account}' is not a 12-digit account id`);
+  }
   const clients = new AwsClients({ ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
   try {
-    let account = command.account;
-    if (account !== undefined && !ACCOUNT_ID_PATTERN.test(account)) {
-      throw new DecisionRefusedError(`--account '${account}' is not a 12-digit account id`);
-    }
-    if (account === undefined) {
-      const sts = new STSClient({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
-      account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
-      sts.destroy();
-    }
-    const dispatcher = new FindingDispatcher(
-      client,
-      taskQueue,
-      resolveExecutionSettings(policy, Object.keys(PLAYBOOKS)),
+    const { report } = await sweepAccount(
+      {
+        clients,
+        temporal: client,
+        taskQueue,
+        policy,
+        region: aws.region,
+        ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+        logger,
+      },
+      command,
     );
-    const report = await sweep({
-      config: clients.config(account, aws.region),
-      account,
-      region: aws.region,
-      policy,
-      enrich: configFindingEnricher(new ConfigRuleResolver(clients, logger)),
-      ...(command.dryRun ? {} : { dispatch: (finding, playbook) => dispatcher.start({ finding, playbook }) }),
-      ...(command.rules && command.rules.length > 0 ? { rules: command.rules } : {}),
-    });
-    logger.info('Sweep finished', {
-      account,
-      region: aws.region,
-      found: report.items.length,
-      dryRun: command.dryRun,
-    });
     return formatSweep(report);
   } finally {
     clients.destroy();
