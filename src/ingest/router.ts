@@ -1,6 +1,7 @@
 /**
  * Decides what the bridge does with a finding, from the policy alone (pure, unit-tested).
  */
+import { globMatches } from '../domain/controls';
 import type { Finding } from '../domain/finding';
 import { resolveExecutionSettings, settingsFor } from '../domain/policy';
 import type { RemediationPolicy, Route } from '../domain/policy';
@@ -17,8 +18,8 @@ export type RouteDecision =
  */
 export function controlMatches(control: string, routeControl: string): boolean {
   if (control === routeControl) return true;
-  const escaped = routeControl.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  if (routeControl.includes('*')) return new RegExp(`^${escaped}$`).test(control);
+  if (routeControl.includes('*')) return globMatches(routeControl, control);
+  const escaped = routeControl.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^(?:[a-z0-9]+-)?${escaped}(?:-[A-Za-z0-9]+)*$`).test(control);
 }
 
