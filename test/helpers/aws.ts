@@ -2,7 +2,8 @@
  * AWS clients pointed at a suite's moto, with test credentials.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
@@ -42,6 +43,22 @@ export async function createBucket(s3: S3Client, bucket: string, region = FIXTUR
         : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
     }),
   );
+}
+
+/** A bucket's public access block, or null when it has none. */
+export async function publicAccessBlockOf(
+  s3: S3Client,
+  bucket: string,
+): Promise<PublicAccessBlockConfiguration | null> {
+  try {
+    return (
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration ??
+      null
+    );
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
+    throw err;
+  }
 }
 
 /** Receives from a queue until `count` messages arrived or `timeoutMs` passed. */

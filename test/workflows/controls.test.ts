@@ -5,11 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import {
-  DeletePublicAccessBlockCommand,
-  GetPublicAccessBlockCommand,
-  PutBucketTaggingCommand,
-} from '@aws-sdk/client-s3';
+import { DeletePublicAccessBlockCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
 import { exempt, pause, resume } from '../../src/commands/controls';
 import { remediationWorkflowId } from '../../src/domain/finding';
@@ -19,7 +15,7 @@ import type { RemediationResult } from '../../src/domain/remediation';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import type { remediationWorkflow } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/definitions';
-import { createBucket, drainQueue } from '../helpers/aws';
+import { createBucket, drainQueue, publicAccessBlockOf } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -49,15 +45,8 @@ async function dispatch(
   return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
 }
 
-async function blocked(bucket: string): Promise<boolean> {
-  try {
-    await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return false;
-    throw err;
-  }
-}
+const blocked = async (bucket: string): Promise<boolean> =>
+  (await publicAccessBlockOf(stack.raw.s3, bucket)) !== null;
 
 async function newBucket(tags: Record<string, string> = {}): Promise<string> {
   const name = `ctl-${randomUUID().slice(0, 12)}`;

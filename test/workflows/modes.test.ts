@@ -3,13 +3,12 @@
  * target and say what the fix would be; a per-control override changes the mode of one control only.
  */
 import { randomUUID } from 'node:crypto';
-import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { ExecutionSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
-import { createBucket, drainQueue } from '../helpers/aws';
+import { createBucket, drainQueue, publicAccessBlockOf } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
@@ -34,15 +33,8 @@ async function run(finding: Finding, settings: ExecutionSettings): Promise<Remed
   });
 }
 
-async function hasBlock(bucket: string): Promise<boolean> {
-  try {
-    await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return false;
-    throw err;
-  }
-}
+const hasBlock = async (bucket: string): Promise<boolean> =>
+  (await publicAccessBlockOf(stack.raw.s3, bucket)) !== null;
 
 async function subjects(bucket: string): Promise<string[]> {
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);

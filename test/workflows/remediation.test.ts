@@ -4,11 +4,7 @@
  * activity and named as such.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeletePublicAccessBlockCommand,
-  GetPublicAccessBlockCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { DeletePublicAccessBlockCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -25,7 +21,14 @@ import {
   DescribeInstanceAttributeCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
-import { createBucket, drainQueue, FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients } from '../helpers/aws';
+import {
+  createBucket,
+  drainQueue,
+  FIXTURE_ACCOUNT,
+  FIXTURE_REGION,
+  motoClients,
+  publicAccessBlockOf,
+} from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -42,15 +45,7 @@ afterAll(async () => {
 
 const PLAYBOOK = 's3-block-public-access';
 
-async function blockOf(bucket: string) {
-  try {
-    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
-      .PublicAccessBlockConfiguration;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
-    throw err;
-  }
-}
+const blockOf = (bucket: string) => publicAccessBlockOf(stack.raw.s3, bucket);
 
 function newBucket(): string {
   return `wf-${randomUUID().slice(0, 12)}`;

@@ -11,7 +11,7 @@ import {
   IAMClient,
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
-import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { Worker } from '@temporalio/worker';
 import { rollback } from '../../src/commands/rollback';
 import type { RollbackRequest } from '../../src/commands/rollback';
@@ -23,7 +23,7 @@ import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { statusQuery } from '../../src/workflows/definitions';
 import { cpuAlarmGroup } from '../helpers/asg';
-import { createBucket, TEST_CREDENTIALS } from '../helpers/aws';
+import { createBucket, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -76,15 +76,7 @@ async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<
   return worker.runUntil(fn(taskQueue, worker));
 }
 
-async function blockOf(bucket: string) {
-  try {
-    return (await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
-      .PublicAccessBlockConfiguration;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
-    throw err;
-  }
-}
+const blockOf = (bucket: string) => publicAccessBlockOf(stack.raw.s3, bucket);
 
 it('configuration (S3): restores the recorded prior state, verifies it, exempts the bucket, and refuses a second rollback', async () => {
   const bucket = `rb-${randomUUID().slice(0, 12)}`;
