@@ -3,8 +3,10 @@
  * with a dead-letter queue and a policy admitting only those rules, encrypted SNS topics for outcomes and on-call, an
  * audit bucket, alarms on the system itself, and the worker's least-privilege role.
  */
-import { CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -18,6 +20,8 @@ import type { RemediationPolicy } from '../../src/domain/policy';
 import { cloudWatchPattern, configPattern, guardDutyPattern, securityHubPattern } from './event-patterns';
 import type { EventPattern } from './event-patterns';
 import { REMEDIATION_PERMISSIONS } from './worker-permissions';
+import { WorkerService } from './worker-service';
+import type { TemporalAuth } from './worker-service';
 
 /** What the central stack is built from. */
 export interface CentralStackProps extends StackProps {
@@ -29,10 +33,18 @@ export interface CentralStackProps extends StackProps {
   readonly queueEncryption?: 'kms' | 'sqs';
   /** Object lock on the audit bucket (governance mode, this many days). */
   readonly auditObjectLockDays?: number;
+  /** The worker role's name: member roles trust it by ARN, so it is fixed (default `RemediatorWorker`). */
+  readonly workerRoleName?: string;
   /** Name of the role the worker assumes in member accounts. */
   readonly memberRoleName?: string;
   /** Lets member accounts of this organisation put events on the central default bus. */
   readonly organizationId?: string;
+  /** Run the worker and the bridge on ECS Fargate (the Temporal connection becomes stack parameters). */
+  readonly service?: {
+    readonly temporalAuth: TemporalAuth;
+    readonly vpc?: ec2.IVpc;
+    readonly policyPathInImage?: string;
+  };
 }
 
 /** The central stack. */
@@ -40,10 +52,15 @@ export class CentralStack extends Stack {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly workerRole: iam.Role;
+  readonly ingestRole: iam.Role;
+  readonly workerService?: ecs.FargateService;
+  readonly ingestService?: ecs.FargateService;
   readonly rules: readonly events.Rule[];
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
+    // Access logs by bucket policy (to the logging service principal) instead of the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const minSeverity = new CfnParameter(this, 'GuardDutyMinSeverity', {
       type: 'Number',
       default: 7,
@@ -209,28 +226,15 @@ export class CentralStack extends Stack {
     }).addAlarmAction(new cwActions.SnsAction(oncall));
 
     this.workerRole = new iam.Role(this, 'WorkerRole', {
+      roleName: props.workerRoleName ?? 'RemediatorWorker',
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'remediator worker and ingest bridge: exactly the calls the playbooks make',
+      description: 'remediator worker: exactly the calls the playbooks make, notifications and audit records',
     });
     for (const group of REMEDIATION_PERMISSIONS) {
       this.workerRole.addToPolicy(
         new iam.PolicyStatement({ sid: group.sid, actions: [...group.actions], resources: ['*'] }),
       );
     }
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'IngestQueue',
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        resources: [this.queue.queueArn],
-      }),
-    );
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DeadLetter',
-        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
-        resources: [this.deadLetterQueue.queueArn],
-      }),
-    );
     this.workerRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'Notifications',
@@ -245,11 +249,19 @@ export class CentralStack extends Stack {
         resources: [audit.arnForObjects('audit/*')],
       }),
     );
+    // The topics and the audit bucket are encrypted with the stack's key.
     this.workerRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CentralKey',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [key.keyArn],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'MemberAccounts',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::*:role/${props.memberRoleName ?? 'RemediatorMemberRole'}`],
       }),
     );
     Validations.of(this.workerRole).acknowledge(
@@ -270,13 +282,79 @@ export class CentralStack extends Stack {
           'The member role of every account in the organisation; it trusts this role only, with the external id.',
       },
     );
-    this.workerRole.addToPolicy(
+
+    // The bridge reads untrusted input: it gets the queue and nothing that changes a resource.
+    this.ingestRole = new iam.Role(this, 'IngestRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description:
+        'remediator ingest bridge: read the queue, dead-letter what it cannot take, look up Config rules',
+    });
+    this.ingestRole.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'MemberAccounts',
-        actions: ['sts:AssumeRole'],
-        resources: [`arn:${this.partition}:iam::*:role/${props.memberRoleName ?? 'RemediatorMemberRole'}`],
+        sid: 'IngestQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
       }),
     );
+    this.ingestRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeadLetter',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    this.ingestRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConfigRuleScope',
+        actions: ['config:DescribeConfigRules'],
+        resources: ['*'],
+      }),
+    );
+    if (useKms) {
+      this.ingestRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'QueueKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+        }),
+      );
+    }
+    Validations.of(this.ingestRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'config:DescribeConfigRules has no resource-level permission (it names the rule whose scope routes a finding).',
+    });
+
+    if (props.service) {
+      const service = new WorkerService(this, 'Service', {
+        temporalAuth: props.service.temporalAuth,
+        workerRole: this.workerRole,
+        ingestRole: this.ingestRole,
+        workerEnvironment: {
+          NOTIFY_TOPIC_ARN: outcomes.topicArn,
+          ONCALL_TOPIC_ARN: oncall.topicArn,
+          AUDIT_BUCKET: audit.bucketName,
+        },
+        ingestEnvironment: {
+          INGEST_QUEUE_URL: this.queue.queueUrl,
+          INGEST_DLQ_URL: this.deadLetterQueue.queueUrl,
+        },
+        ...(props.service.vpc ? { vpc: props.service.vpc } : {}),
+        ...(props.service.policyPathInImage ? { policyPathInImage: props.service.policyPathInImage } : {}),
+      });
+      this.workerService = service.worker;
+      this.ingestService = service.ingest;
+    }
+
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description });
+    output('IngestQueueUrl', this.queue.queueUrl, 'INGEST_QUEUE_URL of remediator ingest');
+    output('DeadLetterQueueUrl', this.deadLetterQueue.queueUrl, 'INGEST_DLQ_URL of remediator ingest');
+    output('NotifyTopicArn', outcomes.topicArn, 'NOTIFY_TOPIC_ARN of remediator worker');
+    output('OncallTopicArn', oncall.topicArn, 'ONCALL_TOPIC_ARN of remediator worker');
+    output('AuditBucketName', audit.bucketName, 'AUDIT_BUCKET of remediator worker');
+    output('WorkerRoleArn', this.workerRole.roleArn, 'The worker role (member roles trust it)');
+    output('IngestRoleArn', this.ingestRole.roleArn, 'The ingest bridge role');
   }
 }
 

@@ -129,30 +129,58 @@ export const REMEDIATION_PERMISSIONS: readonly PermissionGroup[] = [
   },
 ];
 
-/** What the worker and the ingest bridge do with the central resources only. */
-export const SELF_PERMISSIONS: readonly PermissionGroup[] = [
-  {
-    sid: 'IngestQueue',
-    why: 'the ingest bridge long-polls the queue, deletes after Temporal accepted, copies invalid messages to the DLQ',
-    actions: [
-      'sqs:ReceiveMessage',
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:SendMessage',
-    ],
-    resources: 'self',
-  },
+/** What the worker does with the central resources, besides remediating (statements of the worker role). */
+export const WORKER_SELF_PERMISSIONS: readonly PermissionGroup[] = [
   {
     sid: 'Notifications',
-    why: 'outcomes, escalations and tickets to the SNS topics',
+    why: 'outcomes, escalations and SNS tickets to the two topics of this stack',
     actions: ['sns:Publish'],
     resources: 'self',
   },
   {
     sid: 'Audit',
-    why: 'one audit record per outcome in the audit bucket',
+    why: 'one audit record per outcome, under audit/ in the audit bucket (write only: it cannot read or delete)',
     actions: ['s3:PutObject'],
+    resources: 'self',
+  },
+  {
+    sid: 'CentralKey',
+    why: 'the topics and the audit bucket are encrypted with the stack key',
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: 'self',
+  },
+  {
+    sid: 'MemberAccounts',
+    why: 'assume RemediatorMemberRole (with the external id) in member accounts',
+    actions: ['sts:AssumeRole'],
+    resources: 'self',
+  },
+];
+
+/** What the ingest bridge does (statements of the ingest role): it reads untrusted input, so it remediates nothing. */
+export const INGEST_PERMISSIONS: readonly PermissionGroup[] = [
+  {
+    sid: 'IngestQueue',
+    why: 'long-poll the queue, delete a message once Temporal accepted it (or it was dead-lettered)',
+    actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+    resources: 'self',
+  },
+  {
+    sid: 'DeadLetter',
+    why: 'copy an invalid message to the dead-letter queue with the reason',
+    actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+    resources: 'self',
+  },
+  {
+    sid: 'ConfigRuleScope',
+    why: "read a Config rule's scope to route a finding of a renamed rule (no resource-level permission)",
+    actions: ['config:DescribeConfigRules'],
+    resources: 'any',
+  },
+  {
+    sid: 'QueueKey',
+    why: 'the queues are encrypted with the stack key (absent with SSE-SQS)',
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: 'self',
   },
 ];

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CentralStack } from '../../infra/lib/central-stack';
-import { allActions, REMEDIATION_PERMISSIONS } from '../../infra/lib/worker-permissions';
+import {
+  allActions,
+  INGEST_PERMISSIONS,
+  REMEDIATION_PERMISSIONS,
+  WORKER_SELF_PERMISSIONS,
+} from '../../infra/lib/worker-permissions';
+import type { PermissionGroup } from '../../infra/lib/worker-permissions';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 
 function synth(props: Partial<ConstructorParameters<typeof CentralStack>[2]> = {}): Template {
@@ -215,4 +221,64 @@ it('covers every AWS call the activities make (read from the source), and nothin
   const granted = new Set(allActions(REMEDIATION_PERMISSIONS));
   expect([...needed].filter((a) => !granted.has(a)).sort()).toEqual([]);
   expect([...granted].filter((a) => !needed.has(a)).sort()).toEqual([]);
+});
+
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+
+/** The statements of the inline policies attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(t: Template, rolePrefix: string): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .map(
+      (p) =>
+        p as { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } },
+    )
+    .filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(rolePrefix)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const actionsBySid = (statements: Statement[]) =>
+  Object.fromEntries(statements.map((s) => [s.Sid, [s.Action].flat().sort()]));
+const tableBySid = (groups: readonly PermissionGroup[]) =>
+  Object.fromEntries(groups.map((g) => [g.sid, [...g.actions].sort()]));
+
+it('gives the worker role exactly the tables the note lists (remediation + its own resources), statement by statement', () => {
+  expect(actionsBySid(statementsOf(template, 'WorkerRole'))).toEqual(
+    tableBySid([...REMEDIATION_PERMISSIONS, ...WORKER_SELF_PERMISSIONS]),
+  );
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })],
+    },
+  });
+});
+
+it('gives the ingest bridge its own role: the queue, the DLQ, Config rule lookups, and nothing that remediates', () => {
+  const ingest = statementsOf(template, 'IngestRole');
+  expect(actionsBySid(ingest)).toEqual(tableBySid(INGEST_PERMISSIONS));
+  const granted = ingest.flatMap((s) => [s.Action].flat());
+  expect(
+    granted.filter(
+      (a) => allActions(REMEDIATION_PERMISSIONS).includes(a) && a !== 'config:DescribeConfigRules',
+    ),
+  ).toEqual([]);
+  const byId = Object.fromEntries(ingest.map((s) => [s.Sid, s]));
+  expect(JSON.stringify(byId.IngestQueue?.Resource)).toMatch(/IngestQueue/);
+  expect(JSON.stringify(byId.DeadLetter?.Resource)).toMatch(/IngestDeadLetterQueue/);
+  // With SSE-SQS the bridge needs no key.
+  expect(
+    actionsBySid(statementsOf(synth({ queueEncryption: 'sqs' }), 'IngestRole')).QueueKey,
+  ).toBeUndefined();
+});
+
+it('outputs what `remediator worker` and `remediator ingest` need', () => {
+  for (const name of [
+    'IngestQueueUrl',
+    'DeadLetterQueueUrl',
+    'NotifyTopicArn',
+    'OncallTopicArn',
+    'AuditBucketName',
+    'WorkerRoleArn',
+  ]) {
+    template.hasOutput(name, Match.anyValue());
+  }
 });

@@ -6,6 +6,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CentralStack } from '../../infra/lib/central-stack';
 import { MemberForwardingStack, MemberRoleStack } from '../../infra/lib/member-stacks';
+import { SeedDetectionsStack } from '../../infra/lib/seed-detections';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 
 it('passes the AWS Solutions rules (or acknowledges each finding with its reason)', () => {
@@ -17,6 +18,25 @@ it('passes the AWS Solutions rules (or acknowledges each finding with its reason
     env,
     organizationId: 'o-abc123def4',
     auditObjectLockDays: 365,
+    service: { temporalAuth: 'api-key' },
+  });
+  new CentralStack(app, 'CentralMtls', {
+    policy: DEFAULT_POLICY,
+    managedAlarmNames: [],
+    env,
+    queueEncryption: 'sqs',
+    workerRoleName: 'RemediatorWorkerMtls',
+    service: { temporalAuth: 'mtls' },
+  });
+  new SeedDetectionsStack(app, 'Seed', {
+    env,
+    configRules: [
+      's3-bucket-public-read-prohibited',
+      'restricted-common-ports',
+      'ec2-ebs-encryption-by-default',
+    ],
+    highCpu: { autoScalingGroupName: 'web-asg' },
+    recovery: { instanceIds: ['i-0123456789abcdef0'] },
   });
   new MemberForwardingStack(app, 'Forwarding', {
     policy: DEFAULT_POLICY,

@@ -1,0 +1,158 @@
+/**
+ * The seed's detections, each optional: the six AWS Config managed rules whose findings have playbooks, a high-CPU
+ * alarm on an Auto Scaling group with its scale-out policy, and `StatusCheckFailed_System` alarms with the `ec2:recover`
+ * action. Deploy it where the resources live (the central account, or members through StackSets). The remediator does
+ * not replace these alarm actions: its CloudWatch playbooks verify what they did (DESIGN §4).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
+import type { Construct } from 'constructs';
+
+/** The seed's Config rules: our rule name (what the policy routes) ⇒ AWS managed rule and what it looks at. */
+export const SEED_CONFIG_RULES = {
+  's3-bucket-public-read-prohibited': {
+    identifier: config.ManagedRuleIdentifiers.S3_BUCKET_PUBLIC_READ_PROHIBITED,
+    scope: [config.ResourceType.S3_BUCKET],
+  },
+  's3-bucket-public-write-prohibited': {
+    identifier: config.ManagedRuleIdentifiers.S3_BUCKET_PUBLIC_WRITE_PROHIBITED,
+    scope: [config.ResourceType.S3_BUCKET],
+  },
+  'ec2-imdsv2-check': {
+    identifier: config.ManagedRuleIdentifiers.EC2_IMDSV2_CHECK,
+    scope: [config.ResourceType.EC2_INSTANCE],
+  },
+  // Periodic: it evaluates the account setting, not a resource, so it has no scope.
+  'ec2-ebs-encryption-by-default': {
+    identifier: config.ManagedRuleIdentifiers.EC2_EBS_ENCRYPTION_BY_DEFAULT,
+    scope: [],
+  },
+  'restricted-ssh': {
+    identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_INCOMING_SSH_DISABLED,
+    scope: [config.ResourceType.EC2_SECURITY_GROUP],
+  },
+  'restricted-common-ports': {
+    identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_RESTRICTED_INCOMING_TRAFFIC,
+    scope: [config.ResourceType.EC2_SECURITY_GROUP],
+  },
+} as const;
+
+/** A seed Config rule's name. */
+export type SeedConfigRuleName = keyof typeof SEED_CONFIG_RULES;
+
+/** Which detections to create. Everything is optional: leave a field out and nothing of it is created. */
+export interface SeedDetectionsProps extends StackProps {
+  /** Config rules to create (by our name). Needs a Config recorder in the account and region. */
+  readonly configRules?: readonly SeedConfigRuleName[];
+  /** Ports `restricted-common-ports` flags (AWS's default: 20, 21, 3389, 3306, 4333; at most five). */
+  readonly blockedPorts?: readonly number[];
+  /** High CPU on this Auto Scaling group ⇒ its simple scale-out policy (+`adjustment` instances). */
+  readonly highCpu?: {
+    readonly autoScalingGroupName: string;
+    readonly thresholdPercent?: number;
+    readonly adjustment?: number;
+    readonly alarmName?: string;
+  };
+  /** `StatusCheckFailed_System` on each instance ⇒ `ec2:recover`. */
+  readonly recovery?: { readonly instanceIds: readonly string[]; readonly alarmNamePrefix?: string };
+}
+
+/** Creates the chosen detections; `alarmNames` feeds the central stack's `managedAlarmNames`. */
+export class SeedDetectionsStack extends Stack {
+  /** The names of the alarms created here, for the EventBridge rule that forwards their state changes. */
+  readonly alarmNames: readonly string[];
+
+  constructor(scope: Construct, id: string, props: SeedDetectionsProps) {
+    super(scope, id, props);
+    for (const name of props.configRules ?? []) this.configRule(name, props.blockedPorts);
+    this.alarmNames = [
+      ...(props.highCpu ? [this.highCpuAlarm(props.highCpu)] : []),
+      ...(props.recovery ? this.recoveryAlarms(props.recovery) : []),
+    ];
+  }
+
+  private configRule(name: SeedConfigRuleName, blockedPorts: readonly number[] | undefined): void {
+    const rule = SEED_CONFIG_RULES[name];
+    const isPorts = name === 'restricted-common-ports';
+    if (isPorts && blockedPorts && (blockedPorts.length === 0 || blockedPorts.length > 5)) {
+      throw new Error('blockedPorts: restricted-common-ports takes one to five ports');
+    }
+    new config.ManagedRule(this, `Rule-${name}`, {
+      configRuleName: name,
+      identifier: rule.identifier,
+      ...(rule.scope.length > 0 ? { ruleScope: config.RuleScope.fromResources([...rule.scope]) } : {}),
+      ...(name === 'ec2-ebs-encryption-by-default'
+        ? { maximumExecutionFrequency: config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS }
+        : {}),
+      ...(isPorts && blockedPorts
+        ? {
+            inputParameters: Object.fromEntries(
+              blockedPorts.map((port, i) => [`blockedPort${i + 1}`, String(port)]),
+            ),
+          }
+        : {}),
+    });
+  }
+
+  private highCpuAlarm(options: NonNullable<SeedDetectionsProps['highCpu']>): string {
+    const alarmName = options.alarmName ?? 'high-cpu-alarm';
+    const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(
+      this,
+      'ScaledGroup',
+      options.autoScalingGroupName,
+    );
+    const scaleOut = new autoscaling.CfnScalingPolicy(this, 'ScaleOutPolicy', {
+      autoScalingGroupName: group.autoScalingGroupName,
+      policyType: 'SimpleScaling',
+      adjustmentType: 'ChangeInCapacity',
+      scalingAdjustment: options.adjustment ?? 1,
+      cooldown: '300',
+    });
+    const alarm = new cloudwatch.Alarm(this, 'HighCpuAlarm', {
+      alarmName,
+      alarmDescription: `CPU above ${options.thresholdPercent ?? 80}% on ${options.autoScalingGroupName}: scale out (the remediator verifies it)`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/EC2',
+        metricName: 'CPUUtilization',
+        dimensionsMap: { AutoScalingGroupName: options.autoScalingGroupName },
+        statistic: 'Average',
+        period: Duration.minutes(1),
+      }),
+      threshold: options.thresholdPercent ?? 80,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    alarm.addAlarmAction({ bind: () => ({ alarmActionArn: scaleOut.attrArn }) });
+    return alarmName;
+  }
+
+  private recoveryAlarms(options: NonNullable<SeedDetectionsProps['recovery']>): string[] {
+    return options.instanceIds.map((instanceId) => {
+      if (!/^i-[0-9a-f]{8,17}$/.test(instanceId))
+        throw new Error(`recovery: not an instance id: '${instanceId}'`);
+      const alarmName =
+        options.instanceIds.length === 1 && !options.alarmNamePrefix
+          ? 'ec2-recovery-alarm'
+          : `${options.alarmNamePrefix ?? 'ec2-recovery-alarm'}-${instanceId}`;
+      new cloudwatch.Alarm(this, `Recovery-${instanceId}`, {
+        alarmName,
+        alarmDescription: `${instanceId} failed its system status check: ec2:recover (the remediator verifies it)`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/EC2',
+          metricName: 'StatusCheckFailed_System',
+          dimensionsMap: { InstanceId: instanceId },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }).addAlarmAction(new cwActions.Ec2Action(cwActions.Ec2InstanceAction.RECOVER));
+      return alarmName;
+    });
+  }
+}

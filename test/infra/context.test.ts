@@ -1,0 +1,45 @@
+/** The CDK app's context options: defaults, lists, and errors that name the key. */
+import { ContextError, readContext } from '../../infra/lib/context';
+
+const from = (values: Record<string, unknown>) => readContext((key) => values[key]);
+
+it('defaults to no services, no seed detections and the standard role names', () => {
+  expect(from({})).toEqual({
+    configRules: [],
+    recoveryInstances: [],
+    alarmNames: [],
+    workerRoleName: 'RemediatorWorker',
+    memberRoleName: 'RemediatorMemberRole',
+  });
+});
+
+it('reads lists given with commas (-c) or as arrays (cdk.json), and `all` seed rules', () => {
+  const context = from({
+    configRules: 'all',
+    recoveryInstances: 'i-0123456789abcdef0, i-0fedcba9876543210',
+    alarmNames: ['a', 'b'],
+    auditObjectLockDays: '365',
+    service: 'api-key',
+  });
+  expect(context.configRules).toHaveLength(6);
+  expect(context.recoveryInstances).toEqual(['i-0123456789abcdef0', 'i-0fedcba9876543210']);
+  expect(context.alarmNames).toEqual(['a', 'b']);
+  expect(context.auditObjectLockDays).toBe(365);
+  expect(context.service).toBe('api-key');
+  expect(from({ configRules: 'restricted-ssh,ec2-imdsv2-check' }).configRules).toEqual([
+    'restricted-ssh',
+    'ec2-imdsv2-check',
+  ]);
+});
+
+it.each([
+  [{ configRules: 'restricted-rdp' }, /context configRules: 'restricted-rdp' is not a seed rule/],
+  [{ recoveryInstances: 'web-1' }, /context recoveryInstances: instance ids, got 'web-1'/],
+  [{ organizationId: 'acme' }, /context organizationId/],
+  [{ centralAccount: '1234' }, /context centralAccount: a 12-digit account id/],
+  [{ auditObjectLockDays: '-3' }, /context auditObjectLockDays/],
+  [{ memberRoleName: 'bad role' }, /context memberRoleName/],
+])('refuses %j', (values, message) => {
+  expect(() => from(values)).toThrow(ContextError);
+  expect(() => from(values)).toThrow(message);
+});
