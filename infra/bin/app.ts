@@ -57,6 +57,7 @@ if (context.centralAccount) {
     policy,
     managedAlarmNames,
     centralAccount: context.centralAccount,
+    centralRegion: requireCentralRegion(context.centralRegion ?? env.region),
   });
   new MemberRoleStack(app, 'RemediatorMemberRole', {
     workerRoleArn: `arn:aws:iam::${context.centralAccount}:role/${context.workerRoleName}`,
@@ -75,5 +76,12 @@ function requireExternalId(value: string | undefined): string {
         'the member role trusts the worker only with it',
     );
   }
+  return value;
+}
+
+/** Member regions forward to the central region, which the templates (deployed to many regions) must name. */
+function requireCentralRegion(value: string | undefined): string {
+  if (!value)
+    throw new Error('context centralRegion (or CDK_DEFAULT_REGION) is required with centralAccount');
   return value;
 }

@@ -23,6 +23,8 @@ export interface AppContext {
   readonly auditObjectLockDays?: number;
   /** With it, the member-account templates are synthesized too. */
   readonly centralAccount?: string;
+  /** The region of the central stack, which member regions forward to. */
+  readonly centralRegion?: string;
   readonly workerRoleName: string;
   readonly memberRoleName: string;
   readonly externalId?: string;
@@ -79,6 +81,7 @@ export function readContext(get: Lookup): AppContext {
   const highCpuGroup = text(get, 'highCpuGroup', /^[\w .:/-]{1,255}$/, 'an Auto Scaling group name');
   const organizationId = text(get, 'organizationId', /^o-[a-z0-9]{10,32}$/, 'an organisation id (o-…)');
   const centralAccount = text(get, 'centralAccount', /^\d{12}$/, 'a 12-digit account id');
+  const centralRegion = text(get, 'centralRegion', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name');
   const externalId = text(get, 'externalId', /^[\w+=,.@:/-]{2,1224}$/, 'an external id');
   return {
     ...(service ? { service } : {}),
@@ -89,6 +92,7 @@ export function readContext(get: Lookup): AppContext {
     ...(organizationId ? { organizationId } : {}),
     ...(lockDays ? { auditObjectLockDays: Number(lockDays) } : {}),
     ...(centralAccount ? { centralAccount } : {}),
+    ...(centralRegion ? { centralRegion } : {}),
     workerRoleName: text(get, 'workerRoleName', name, 'a role name') ?? 'RemediatorWorker',
     memberRoleName: text(get, 'memberRoleName', name, 'a role name') ?? 'RemediatorMemberRole',
     ...(externalId ? { externalId } : {}),

@@ -19,6 +19,8 @@ export interface MemberForwardingProps extends StackProps {
   readonly policy: RemediationPolicy;
   readonly managedAlarmNames: readonly string[];
   readonly centralAccount: string;
+  /** The central stack's region: every member region forwards there (EventBridge delivers across regions). */
+  readonly centralRegion?: string;
   readonly guardDutyMinSeverity?: number;
 }
 
@@ -29,7 +31,7 @@ export class MemberForwardingStack extends Stack {
     const central = events.EventBus.fromEventBusArn(
       this,
       'CentralBus',
-      `arn:${this.partition}:events:${this.region}:${props.centralAccount}:event-bus/default`,
+      `arn:${this.partition}:events:${props.centralRegion ?? this.region}:${props.centralAccount}:event-bus/default`,
     );
     const patterns: Array<[string, EventPattern]> = [
       ['ForwardConfig', configPattern(props.policy)],

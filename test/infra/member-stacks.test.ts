@@ -34,6 +34,31 @@ it('forwards exactly the routed findings of a member region to the central defau
   });
 });
 
+it('forwards from a member region (StackSets deploy it environment-agnostic) to the central region', () => {
+  const template = Template.fromStack(
+    new MemberForwardingStack(new App(), 'FwdEu', {
+      policy: DEFAULT_POLICY,
+      managedAlarmNames: [],
+      centralAccount: '123456789012',
+      centralRegion: 'ap-northeast-1',
+    }),
+  );
+  template.resourceCountIs('AWS::Events::Rule', 3);
+  template.allResourcesProperties('AWS::Events::Rule', {
+    Targets: [
+      Match.objectLike({
+        Arn: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':events:ap-northeast-1:123456789012:event-bus/default'],
+          ],
+        },
+        RoleArn: Match.anyValue(),
+      }),
+    ],
+  });
+});
+
 it('the central bus admits only accounts of the organisation', () => {
   const template = Template.fromStack(
     new CentralStack(new App(), 'Central', {

@@ -24,6 +24,7 @@ const VARIANTS: Record<string, string[]> = {
     'organizationId=o-abc123def45',
     'auditObjectLockDays=365',
     'centralAccount=123456789012',
+    'centralRegion=ap-northeast-1',
     'externalId=remediator-prod-7f3a',
   ],
   apiKeyService: ['service=api-key'],
