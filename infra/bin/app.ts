@@ -49,7 +49,14 @@ const central = new CentralStack(app, 'RemediatorCentral', {
   memberRoleName,
   ...(context.organizationId ? { organizationId: context.organizationId } : {}),
   ...(context.auditObjectLockDays ? { auditObjectLockDays: context.auditObjectLockDays } : {}),
-  ...(context.service ? { service: { temporalAuth: context.service } } : {}),
+  ...(context.service
+    ? {
+        service: {
+          temporalAuth: context.service,
+          ...(context.policyPathInImage ? { policyPathInImage: context.policyPathInImage } : {}),
+        },
+      }
+    : {}),
 });
 
 if (context.centralAccount) {

@@ -10,6 +10,8 @@ import type { TemporalAuth } from './worker-service';
 export interface AppContext {
   /** `api-key` or `mtls`: run the worker and the bridge on Fargate; absent: no services. */
   readonly service?: TemporalAuth;
+  /** The policy file inside the image (a derived image adds it), for the Fargate containers' `REMEDIATION_POLICY`. */
+  readonly policyPathInImage?: string;
   /** Seed Config rules to create: `all`, or names separated by commas. Default: none. */
   readonly configRules: readonly SeedConfigRuleName[];
   /** Auto Scaling group for the high-CPU alarm and its scale-out policy. */
@@ -81,10 +83,12 @@ export function readContext(get: Lookup): AppContext {
   const highCpuGroup = text(get, 'highCpuGroup', /^[\w .:/-]{1,255}$/, 'an Auto Scaling group name');
   const organizationId = text(get, 'organizationId', /^o-[a-z0-9]{10,32}$/, 'an organisation id (o-…)');
   const centralAccount = text(get, 'centralAccount', /^\d{12}$/, 'a 12-digit account id');
+  const policyPathInImage = text(get, 'policyPathInImage', /^\/[\w./-]+$/, 'an absolute path in the image');
   const centralRegion = text(get, 'centralRegion', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name');
   const externalId = text(get, 'externalId', /^[\w+=,.@:/-]{2,1224}$/, 'an external id');
   return {
     ...(service ? { service } : {}),
+    ...(policyPathInImage ? { policyPathInImage } : {}),
     configRules,
     ...(highCpuGroup ? { highCpuGroup } : {}),
     recoveryInstances: list(get, 'recoveryInstances', /^i-[0-9a-f]{8,17}$/, 'instance ids'),

@@ -11,6 +11,8 @@ export interface PermissionGroup {
   readonly actions: readonly string[];
   /** Built per stack: `self` resources (queue, topics, bucket) are filled in by the stack. */
   readonly resources: 'any' | 'self';
+  /** For `self`: which resources, in words (the stack writes the ARNs). */
+  readonly scope?: string;
 }
 
 /** What the worker does in any account it remediates (its own, and members through the member role). */
@@ -136,24 +138,28 @@ export const WORKER_SELF_PERMISSIONS: readonly PermissionGroup[] = [
     why: 'outcomes, escalations and SNS tickets to the two topics of this stack',
     actions: ['sns:Publish'],
     resources: 'self',
+    scope: 'the outcomes and on-call topics',
   },
   {
     sid: 'Audit',
     why: 'one audit record per outcome, under audit/ in the audit bucket (write only: it cannot read or delete)',
     actions: ['s3:PutObject'],
     resources: 'self',
+    scope: 'objects under `audit/` in the audit bucket',
   },
   {
     sid: 'CentralKey',
     why: 'the topics and the audit bucket are encrypted with the stack key',
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: 'self',
+    scope: "the stack's KMS key",
   },
   {
     sid: 'MemberAccounts',
     why: 'assume RemediatorMemberRole (with the external id) in member accounts',
     actions: ['sts:AssumeRole'],
     resources: 'self',
+    scope: '`arn:aws:iam::*:role/RemediatorMemberRole`',
   },
 ];
 
@@ -164,12 +170,14 @@ export const INGEST_PERMISSIONS: readonly PermissionGroup[] = [
     why: 'long-poll the queue, delete a message once Temporal accepted it (or it was dead-lettered)',
     actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
     resources: 'self',
+    scope: 'the ingest queue',
   },
   {
     sid: 'DeadLetter',
     why: 'copy an invalid message to the dead-letter queue with the reason',
     actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
     resources: 'self',
+    scope: 'the dead-letter queue',
   },
   {
     sid: 'ConfigRuleScope',
@@ -182,6 +190,7 @@ export const INGEST_PERMISSIONS: readonly PermissionGroup[] = [
     why: 'the queues are encrypted with the stack key (absent with SSE-SQS)',
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: 'self',
+    scope: "the stack's KMS key",
   },
 ];
 

@@ -17,6 +17,7 @@ const VARIANTS: Record<string, string[]> = {
   defaults: [],
   everything: [
     'service=mtls',
+    'policyPathInImage=/app/policy/policy.yaml',
     'configRules=all',
     'highCpuGroup=web-asg',
     'recoveryInstances=i-0123456789abcdef0,i-0fedcba9876543210',
