@@ -1,18 +1,36 @@
-# The worker and ingest bridge image. Current LTS at run time; the code supports Node >= 20.3.
-FROM node:24-bookworm-slim AS build
+# The worker and ingest bridge image, on the current Node.js LTS. The code supports Node >= 20.3 (package.json
+# engines); the image runs the LTS, and scripts/test.sh runs the test suite a second time under that same version.
+# NODE_VERSION's default must equal .node-lts, the single source of the LTS version (test/deploy/dockerfile.test.ts
+# checks this file statically: no Docker engine in CI).
+# Debian slim, not Alpine: @temporalio/core-bridge ships native builds for glibc only.
+ARG NODE_VERSION=26.12.1
+
+FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# Compile, bundle the workflow code once here (webpack) instead of at every worker start, then drop dev dependencies.
+RUN npm run build \
+  && npm run bundle:workflows \
+  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:24-bookworm-slim
+FROM node:${NODE_VERSION}-trixie-slim
+ARG NODE_VERSION
+LABEL org.opencontainers.image.title="remediator" \
+  org.opencontainers.image.description="Durable auto-remediation for AWS on Temporal: the worker and the ingest bridge." \
+  org.opencontainers.image.licenses="Apache-2.0" \
+  org.opencontainers.image.base.name="docker.io/library/node:${NODE_VERSION}-trixie-slim"
 WORKDIR /app
-ENV NODE_ENV=production
+# The bundle written by `npm run bundle:workflows` in the build stage; the worker loads it instead of bundling.
+ENV NODE_ENV=production \
+  WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+# Owned by root and read-only to the user the process runs as.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-USER node
+# The base image's unprivileged `node` user, by number so that runAsNonRoot can verify it.
+USER 1000:1000
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["worker"]

@@ -8,10 +8,12 @@ import { durationFromNow, exempt, pause, resume, showControls } from './commands
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
 import { runSweep, scheduleSweep, unscheduleSweep } from './commands/sweep';
+import { bundleWorkflows } from './commands/bundle-workflows';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
 import { sendEvent } from './commands/send-event';
+import { formatLocalResources, setupLocal } from './commands/setup-local';
 import { status } from './commands/status';
 import { ConfigError, loadAwsSettings, loadClientConfig } from './config';
 import { runIngest } from './ingest/run-ingest';
@@ -51,11 +53,13 @@ Environment:
   AUDIT_BUCKET          S3 bucket for audit records (optional; logged otherwise)
   REMEDIATION_POLICY    policy file, YAML or JSON (default: built-in seed policy)
   TEMPORAL_UI_URL       base URL of the Temporal Web UI for links in notifications
+  WORKFLOW_BUNDLE_PATH  workflow bundle from \`remediator bundle-workflows\` (worker; default: bundle at start)
   TICKET_SINK           where escalation tickets go: audit (default), sns, webhook, jira
   TICKET_TOPIC_ARN      tickets topic (sns); TICKET_WEBHOOK_URL, TICKET_WEBHOOK_SECRET (webhook)
   JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY, JIRA_ISSUE_TYPE  Jira Cloud (jira)`;
 
-async function main(argv: string[]): Promise<void> {
+/** The `remediator` program with every command registered; exported so tests can list the commands. */
+export function buildProgram(): Command {
   const program = new Command()
     .name('remediator')
     .description('Durable auto-remediation for AWS on Temporal: analyse, fix, verify, notify, escalate.')
@@ -66,6 +70,19 @@ async function main(argv: string[]): Promise<void> {
     .command('worker')
     .description('Run the Temporal worker (workflows + AWS activities). Stops gracefully on SIGINT/SIGTERM.')
     .action(async () => runWorker(jsonLogger('worker')));
+
+  program
+    .command('bundle-workflows')
+    .description(
+      'Bundle the workflow code ahead of time into one file; a worker started with WORKFLOW_BUNDLE_PATH set to it ' +
+        'loads it instead of bundling at start (the container image ships one).',
+    )
+    .requiredOption('--out <file>', 'where to write the bundle (directories are created)')
+    .action(async (opts: { out: string }) => {
+      const { path, bytes } = await bundleWorkflows(opts.out);
+      print(`Wrote the workflow bundle (${Math.ceil(bytes / 1024)} KiB) to ${path}`);
+      print(`Run the worker with WORKFLOW_BUNDLE_PATH=${path}`);
+    });
 
   program
     .command('ingest')
@@ -348,6 +365,19 @@ async function main(argv: string[]): Promise<void> {
     .action(async () => asOperator((client, taskQueue) => showControls(client, taskQueue)));
 
   program
+    .command('setup-local')
+    .description(
+      'Create on the AWS emulator at AWS_ENDPOINT_URL (moto) the ingest queue and its dead-letter queue, the ' +
+        'detector-events rule, the outcome and on-call topics and the audit bucket; print them as export lines. ' +
+        'Idempotent. The setup service of docker-compose.yml runs it.',
+    )
+    .option('--prefix <name>', 'prefix of every resource name', 'remediator')
+    .action(async (opts: { prefix: string }) => {
+      const aws = loadAwsSettings();
+      formatLocalResources(await setupLocal(aws, { prefix: opts.prefix }), aws).forEach(print);
+    });
+
+  program
     .command('replay')
     .description('Replay recorded workflow histories (JSON) against the current workflow code.')
     .argument('<history.json...>', 'histories exported from the Temporal UI/CLI or test/replay/histories')
@@ -357,17 +387,24 @@ async function main(argv: string[]): Promise<void> {
       if (!ok) process.exitCode = 1;
     });
 
-  await program.parseAsync(argv);
+  return program;
 }
 
-main(process.argv).catch((err: unknown) => {
-  const known =
-    err instanceof ConfigError ||
-    err instanceof PolicyError ||
-    err instanceof MissingSearchAttributesError ||
-    err instanceof DecisionRefusedError;
-  process.stderr.write(
-    `remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
-  );
-  process.exit(known ? 2 : 1);
-});
+async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
+
+// Only as the entry point: importing the module (tests listing the commands) must not parse the importer's argv.
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    const known =
+      err instanceof ConfigError ||
+      err instanceof PolicyError ||
+      err instanceof MissingSearchAttributesError ||
+      err instanceof DecisionRefusedError;
+    process.stderr.write(
+      `remediator: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
+    );
+    process.exit(known ? 2 : 1);
+  });
+}

@@ -4,6 +4,8 @@
  * `AWS_ENDPOINT_URL` by the AWS SDK itself (we only look at the endpoint to switch S3 to path-style addressing).
  */
 
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { REGION_PATTERN } from './domain/finding';
 
 /** Thrown when a setting is missing or malformed; the message names the variable. */
@@ -137,6 +139,11 @@ export interface WorkerConfig extends AwsSettings {
   /** The policy file: the worker reads its `crossAccount` role (the ingest reads the rest). */
   readonly policyPath?: string;
   readonly ticketSink?: TicketSinkConfig;
+  /**
+   * `WORKFLOW_BUNDLE_PATH`: workflow code bundled ahead of time by `remediator bundle-workflows` (the container image
+   * ships one); the worker loads it instead of bundling the workflows with webpack at every start. Absolute.
+   */
+  readonly workflowBundlePath?: string;
 }
 
 /** Settings of `remediator ingest`. */
@@ -171,11 +178,35 @@ function bucketEnv(env: Env, name: string): string | undefined {
   return value;
 }
 
+/** An optional variable naming a file that must exist; returned as an absolute path. */
+function fileEnv(env: Env, name: string, hint: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const path = resolve(value);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ConfigError(`${name} names a file that does not exist: '${value}' (${hint})`);
+    }
+    throw new ConfigError(`${name} names a file that cannot be read: '${value}' (${code ?? String(err)})`);
+  }
+  if (!isFile) throw new ConfigError(`${name} must name a file, '${value}' is not one (${hint})`);
+  return path;
+}
+
 /** Reads the worker's settings. */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const auditBucket = bucketEnv(env, 'AUDIT_BUCKET');
   const policyPath = read(env, 'REMEDIATION_POLICY');
   const ticketSink = loadTicketSinkConfig(env);
+  const workflowBundlePath = fileEnv(
+    env,
+    'WORKFLOW_BUNDLE_PATH',
+    'build it with `remediator bundle-workflows --out <file>`, or unset it to bundle the workflows at start',
+  );
   return {
     ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
@@ -184,6 +215,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     ...(auditBucket ? { auditBucket } : {}),
     ...(policyPath ? { policyPath } : {}),
     ...(ticketSink ? { ticketSink } : {}),
+    ...(workflowBundlePath ? { workflowBundlePath } : {}),
     temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
   };
 }

@@ -23,7 +23,10 @@ import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
 
-/** Where the workflow code is (bundled by the worker at start). */
+/**
+ * Where the workflow code is: bundled by the worker at start, or ahead of time by `remediator bundle-workflows`
+ * (then loaded from `WORKFLOW_BUNDLE_PATH`).
+ */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
 /** Builds a worker from explicit parts: used by `remediator worker`, `dev`, and the tests. */
@@ -104,6 +107,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     activities: {
       ...createActivities(deps),
       ...createSweepActivities({
@@ -122,6 +126,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     auditBucket: config.auditBucket ?? '(log only)',
     ticketSink: config.ticketSink?.kind ?? 'audit',
     crossAccountRole: crossAccount?.roleName ?? '(none)',
+    workflowBundle: config.workflowBundlePath ?? '(bundled at start)',
   });
   try {
     await worker.run();
