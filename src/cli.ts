@@ -9,6 +9,7 @@ import { decide, DecisionRefusedError, operatorIdentity } from './commands/decid
 import { formatRollback, rollback } from './commands/rollback';
 import { runSweep, scheduleSweep, unscheduleSweep } from './commands/sweep';
 import { bundleWorkflows } from './commands/bundle-workflows';
+import { runCodecServer } from './commands/codec-server';
 import { runDemo } from './commands/demo';
 import { runDev } from './commands/dev';
 import { replayHistories } from './commands/replay';
@@ -31,6 +32,25 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** The dev server's Web UI, as both spellings of its address. */
+const DEFAULT_UI_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+
+/** An origin such as `http://localhost:8233` (a trailing slash is dropped; no path). */
+function origin(value: string, previous: string[] | undefined): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an origin such as http://localhost:8233');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search) {
+    throw new InvalidArgumentError(
+      'must be an origin such as http://localhost:8233 (scheme, host, port; no path)',
+    );
+  }
+  return [...(previous === DEFAULT_UI_ORIGINS ? [] : (previous ?? [])), url.origin];
 }
 
 function port(value: string): number {
@@ -56,7 +76,11 @@ Environment:
   WORKFLOW_BUNDLE_PATH  workflow bundle from \`remediator bundle-workflows\` (worker; default: bundle at start)
   TICKET_SINK           where escalation tickets go: audit (default), sns, webhook, jira
   TICKET_TOPIC_ARN      tickets topic (sns); TICKET_WEBHOOK_URL, TICKET_WEBHOOK_SECRET (webhook)
-  JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY, JIRA_ISSUE_TYPE  Jira Cloud (jira)`;
+  JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY, JIRA_ISSUE_TYPE  Jira Cloud (jira)
+  PAYLOAD_ENCRYPTION_KEYS  payload encryption keys <keyId>:<base64 32 bytes>,... (first encrypts, all decrypt)
+  PAYLOAD_ENCRYPTION_KEY_ID  which of them encrypts (default: the first)
+  PAYLOAD_KMS_KEY_ID    encrypt with a KMS data key per process instead (needs @aws-sdk/client-kms)
+  CODEC_SERVER_TOKEN    bearer token the codec server requires (optional)`;
 
 /** The `remediator` program with every command registered; exported so tests can list the commands. */
 export function buildProgram(): Command {
@@ -83,6 +107,43 @@ export function buildProgram(): Command {
       print(`Wrote the workflow bundle (${Math.ceil(bytes / 1024)} KiB) to ${path}`);
       print(`Run the worker with WORKFLOW_BUNDLE_PATH=${path}`);
     });
+
+  program
+    .command('codec-server')
+    .description(
+      "Serve Temporal's remote codec protocol (POST /encode, /decode) with the payload keys, so the Web UI " +
+        '(Configure Codec Server) and the Temporal CLI (--codec-endpoint) show decrypted payloads. Needs ' +
+        'PAYLOAD_ENCRYPTION_KEYS (or PAYLOAD_KMS_KEY_ID); with CODEC_SERVER_TOKEN set, requests need ' +
+        '"Authorization: Bearer <token>". Stops on SIGINT/SIGTERM.',
+    )
+    .option('--port <port>', 'port to listen on', port, 8888)
+    .option(
+      '--host <address>',
+      'address to bind; the default, loopback, keeps it on this machine (anyone who reaches it can decrypt)',
+      '127.0.0.1',
+    )
+    .option(
+      '--ui-origin <origin>',
+      'Web UI origin allowed by CORS, repeatable (e.g. https://cloud.temporal.io)',
+      origin,
+      DEFAULT_UI_ORIGINS,
+    )
+    .option(
+      '--namespace <name...>',
+      'namespaces a request (X-Namespace) may name (default: TEMPORAL_NAMESPACE, else default)',
+    )
+    .action(async (opts: { port: number; host: string; uiOrigin: string[]; namespace?: string[] }) =>
+      runCodecServer(
+        {
+          host: opts.host,
+          port: opts.port,
+          uiOrigins: opts.uiOrigin,
+          ...(opts.namespace ? { namespaces: opts.namespace } : {}),
+        },
+        jsonLogger('codec-server'),
+        print,
+      ),
+    );
 
   program
     .command('ingest')

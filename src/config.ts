@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REGION_PATTERN } from './domain/finding';
+import { SecretKey } from './temporal/codec/secret-key';
 
 /** Thrown when a setting is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -260,4 +261,108 @@ export function loadDevStackConfig(env: Env = process.env): DevStackConfig {
     temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') ?? `${cacheDir}/temporal-cli-v1.5.1/temporal`,
     motoServerPath: read(env, 'MOTO_SERVER_PATH') ?? 'moto_server',
   };
+}
+
+/**
+ * Payload encryption (`PAYLOAD_ENCRYPTION_KEYS`, `PAYLOAD_ENCRYPTION_KEY_ID`, `PAYLOAD_KMS_KEY_ID`). Absent when none is
+ * set: payloads are then plain JSON, as before. Key bytes are `SecretKey`s, which print as `[redacted]`.
+ */
+export interface PayloadEncryptionConfig {
+  /** Keys from the environment, by id: all of them decode (rotation); `encodeKeyId` encodes unless KMS does. */
+  readonly keys: ReadonlyMap<string, SecretKey>;
+  /** The key new payloads are encrypted with (when `kmsKeyId` is not set). */
+  readonly encodeKeyId?: string;
+  /** KMS key (id, ARN or alias) under which a data key per process is generated (envelope encryption). */
+  readonly kmsKeyId?: string;
+}
+
+/** Ids of payload keys: short, printable, safe in metadata and messages. */
+const PAYLOAD_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const KMS_KEY_ID_PATTERN =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[0-9a-f-]{32,36})$/;
+
+/** Parses `<keyId>:<base64 32-byte key>,…`; errors name the variable and the entry, never the key. */
+function payloadKeysEnv(env: Env, name: string): Map<string, SecretKey> {
+  const keys = new Map<string, SecretKey>();
+  const raw = read(env, name);
+  if (raw === undefined) return keys;
+  const entries = raw.split(',').map((e) => e.trim());
+  entries.forEach((entry, index) => {
+    const colon = entry.indexOf(':');
+    if (colon < 1) {
+      throw new ConfigError(
+        `${name} entry ${index + 1} must be <keyId>:<base64 32-byte key> (generate a key with \`openssl rand -base64 32\`)`,
+      );
+    }
+    const id = entry.slice(0, colon);
+    const encoded = entry.slice(colon + 1).trim();
+    if (!PAYLOAD_KEY_ID_PATTERN.test(id)) {
+      throw new ConfigError(
+        `${name} entry ${index + 1}: key id '${id}' must be 1-64 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    if (keys.has(id)) throw new ConfigError(`${name}: key id '${id}' appears twice`);
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
+    if (bytes?.length !== 32) {
+      throw new ConfigError(
+        `${name}: the key of '${id}' must be 32 bytes in base64 (\`openssl rand -base64 32\`), ` +
+          (bytes ? `it decodes to ${bytes.length} bytes` : 'it is not base64'),
+      );
+    }
+    keys.set(id, new SecretKey(bytes));
+  });
+  return keys;
+}
+
+/** Reads the payload encryption settings; `undefined` when encryption is off. */
+export function loadPayloadEncryptionConfig(env: Env = process.env): PayloadEncryptionConfig | undefined {
+  const keys = payloadKeysEnv(env, 'PAYLOAD_ENCRYPTION_KEYS');
+  const chosen = read(env, 'PAYLOAD_ENCRYPTION_KEY_ID');
+  const kmsKeyId = read(env, 'PAYLOAD_KMS_KEY_ID');
+  if (kmsKeyId !== undefined && !KMS_KEY_ID_PATTERN.test(kmsKeyId)) {
+    throw new ConfigError(
+      `PAYLOAD_KMS_KEY_ID must be a KMS key id, key ARN, alias (alias/name) or alias ARN, got '${kmsKeyId}'`,
+    );
+  }
+  if (chosen !== undefined) {
+    if (kmsKeyId !== undefined) {
+      throw new ConfigError(
+        'PAYLOAD_ENCRYPTION_KEY_ID and PAYLOAD_KMS_KEY_ID are both set: with KMS, PAYLOAD_ENCRYPTION_KEYS only decode ' +
+          'older payloads, so unset PAYLOAD_ENCRYPTION_KEY_ID',
+      );
+    }
+    if (!keys.has(chosen)) {
+      throw new ConfigError(
+        keys.size === 0
+          ? 'PAYLOAD_ENCRYPTION_KEY_ID is set but PAYLOAD_ENCRYPTION_KEYS is not'
+          : `PAYLOAD_ENCRYPTION_KEY_ID '${chosen}' is not one of the key ids in PAYLOAD_ENCRYPTION_KEYS (${[...keys.keys()].join(', ')})`,
+      );
+    }
+  }
+  if (kmsKeyId !== undefined) return { keys, kmsKeyId };
+  const [first] = keys.keys();
+  if (first === undefined) return undefined;
+  return { keys, encodeKeyId: chosen ?? first };
+}
+
+/** Settings of `remediator codec-server`. */
+export interface CodecServerConfig {
+  readonly encryption: PayloadEncryptionConfig;
+  /** `CODEC_SERVER_TOKEN`: when set, every request must carry `Authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
+/** Reads the codec server's settings: the payload keys are required, the bearer token optional. */
+export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
+  const encryption = loadPayloadEncryptionConfig(env);
+  if (!encryption) {
+    throw new ConfigError(
+      'PAYLOAD_ENCRYPTION_KEYS (or PAYLOAD_KMS_KEY_ID) is not set: the codec server needs the keys the worker encrypts with',
+    );
+  }
+  const token = read(env, 'CODEC_SERVER_TOKEN');
+  if (token !== undefined && token.length < 16) {
+    throw new ConfigError('CODEC_SERVER_TOKEN must be at least 16 characters');
+  }
+  return { encryption, ...(token ? { token } : {}) };
 }

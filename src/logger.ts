@@ -10,6 +10,17 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** AWS access key ids (long-term `AKIA…`, temporary `ASIA…`); a GuardDuty key finding's workflow id carries one. */
+const ACCESS_KEY_ID = /(AKIA|ASIA)[A-Z0-9]{4,120}([A-Z0-9]{4})(?![A-Z0-9])/g;
+
+/**
+ * What a log line may show of secrets-adjacent values: access key ids keep their prefix and last four characters
+ * (`AKIA****WXYZ`, as the AWS console shows them), enough to tell keys apart without recording one.
+ */
+export function redactLogText(text: string): string {
+  return text.replace(ACCESS_KEY_ID, '$1****$2');
+}
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -18,7 +29,7 @@ export function jsonLogger(component: string, minLevel: Level = 'info'): Logger 
   const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
     if (ORDER[level] < ORDER[minLevel]) return;
     process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields })}\n`,
+      `${redactLogText(JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields }))}\n`,
     );
   };
   return {

@@ -4,7 +4,7 @@
  * default shutdown signals: in-flight activities finish first).
  */
 import type { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createSweepActivities } from './activities/sweep';
@@ -21,6 +21,7 @@ import type { TicketSink } from './activities/tickets/ticket-sink';
 import { webhookSink } from './activities/tickets/webhook-sink';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
+import { redactingRuntimeLogger } from './temporal/runtime-logger';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
 
 /**
@@ -36,6 +37,12 @@ export async function createRemediationWorker(options: {
   taskQueue: string;
   activities: ReturnType<typeof createActivities> & Partial<ReturnType<typeof createSweepActivities>>;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * The encrypting data converter (`temporalTarget().dataConverter`); absent means plain JSON payloads. Its failure
+   * converter is bundled into the workflow code when the worker bundles at start; a prebuilt bundle keeps the one it
+   * was built with (activity failures, converted outside the sandbox, are encoded either way).
+   */
+  dataConverter?: WorkerOptions['dataConverter'];
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -45,6 +52,7 @@ export async function createRemediationWorker(options: {
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: options.activities,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 
@@ -90,6 +98,8 @@ export function buildTicketSink(config: TicketSinkConfig, clients: AwsClients, r
 /** Runs the worker until a shutdown signal. */
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
+  // Before any native connection exists: the SDK's and the workflows' log lines go through the same redaction as ours.
+  Runtime.install({ logger: redactingRuntimeLogger('INFO') });
   const target = temporalTarget();
   // The client stays open: the admission activity talks to the control workflow through it.
   const client = await connectClient(target);
@@ -103,11 +113,23 @@ export async function runWorker(logger: Logger): Promise<void> {
   const { crossAccount } = policy;
   const deps = activityDepsFromConfig(config, target.namespace, client, crossAccount);
   const connection = await connectWorker(target);
+  // A prebuilt bundle carries the failure converter it was built with (none): with payload encryption on, failures
+  // raised in workflow code would leave in clear. Bundle at start instead, with the encoding failure converter.
+  const bundlePath = target.dataConverter ? undefined : config.workflowBundlePath;
+  if (target.dataConverter && config.workflowBundlePath) {
+    logger.warn(
+      'Payload encryption is on: ignoring the prebuilt workflow bundle, bundling with encoded failures',
+      {
+        workflowBundle: config.workflowBundlePath,
+      },
+    );
+  }
   const worker = await createRemediationWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
-    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+    ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
     activities: {
       ...createActivities(deps),
       ...createSweepActivities({
@@ -126,7 +148,8 @@ export async function runWorker(logger: Logger): Promise<void> {
     auditBucket: config.auditBucket ?? '(log only)',
     ticketSink: config.ticketSink?.kind ?? 'audit',
     crossAccountRole: crossAccount?.roleName ?? '(none)',
-    workflowBundle: config.workflowBundlePath ?? '(bundled at start)',
+    workflowBundle: bundlePath ?? '(bundled at start)',
+    payloadEncryption: target.dataConverter ? 'on' : 'off',
   });
   try {
     await worker.run();

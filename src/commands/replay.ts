@@ -3,12 +3,21 @@
  * and fails on any non-determinism.
  */
 import { readFileSync } from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { loadPayloadEncryptionConfig } from '../config';
+import { encryptionDataConverter } from '../temporal/codec';
 import { WORKFLOWS_PATH } from '../worker';
 
-/** Replays each file; returns one line per history and whether all passed. */
-export async function replayHistories(paths: string[]): Promise<{ ok: boolean; lines: string[] }> {
+/**
+ * Replays each file; returns one line per history and whether all passed. Histories with encrypted payloads replay
+ * with the payload keys of the environment (`PAYLOAD_ENCRYPTION_KEYS`), plain ones with or without them.
+ */
+export async function replayHistories(
+  paths: string[],
+  dataConverter: DataConverter | undefined = encryptionDataConverter(loadPayloadEncryptionConfig()),
+): Promise<{ ok: boolean; lines: string[] }> {
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: new DefaultLogger('WARN'),
@@ -19,7 +28,8 @@ export async function replayHistories(paths: string[]): Promise<{ ok: boolean; l
     workflowId: path,
     history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))),
   }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+  const options = { workflowBundle: bundle, ...(dataConverter ? { dataConverter } : {}) };
+  for await (const result of Worker.runReplayHistories(options, histories)) {
     if (result.error) {
       ok = false;
       lines.push(`FAILED  ${result.workflowId}: ${result.error.message}`);

@@ -1,25 +1,36 @@
 /**
  * Temporal connections from `@temporalio/envconfig` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*, TEMPORAL_PROFILE and TOML profiles), so the same binary runs against the dev server and Temporal
- * Cloud.
+ * Cloud. With payload encryption configured (`PAYLOAD_ENCRYPTION_KEYS` or `PAYLOAD_KMS_KEY_ID`) the target carries the
+ * encrypting data converter, and every client and worker built from it uses it.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { loadPayloadEncryptionConfig } from '../config';
+import { encryptionDataConverter } from './codec';
 
 /** Where and how to connect, as envconfig resolved it. */
 export interface TemporalTarget {
   readonly connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
   readonly namespace: string;
+  /** The encrypting data converter when payload encryption is configured; absent means plain JSON payloads. */
+  readonly dataConverter?: DataConverter;
 }
 
-/** Resolves the connection settings (dev-server defaults: localhost:7233, namespace `default`). */
+/**
+ * Resolves the connection settings (dev-server defaults: localhost:7233, namespace `default`) and the payload
+ * encryption settings (one codec per call: share the target between a process's client and worker).
+ */
 export function temporalTarget(): TemporalTarget {
   const config = loadClientConnectConfig();
   const address = config.connectionOptions.address ?? 'localhost:7233';
+  const dataConverter = encryptionDataConverter(loadPayloadEncryptionConfig());
   return {
     connectionOptions: { ...config.connectionOptions, address },
     namespace: config.namespace ?? 'default',
+    ...(dataConverter ? { dataConverter } : {}),
   };
 }
 
@@ -40,13 +51,22 @@ function clientOptions(target: TemporalTarget): Parameters<typeof Connection.con
  */
 export async function connectClient(target = temporalTarget(), identity?: string): Promise<Client> {
   const connection = await Connection.connect(clientOptions(target));
-  return new Client({ connection, namespace: target.namespace, ...(identity ? { identity } : {}) });
+  return new Client({
+    connection,
+    namespace: target.namespace,
+    ...(identity ? { identity } : {}),
+    ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+  });
 }
 
 /** A client that connects on first use: for the ingest bridge, which must start while Temporal is down. */
 export function lazyClient(target = temporalTarget()): Client {
   const connection = Connection.lazy(clientOptions(target));
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({
+    connection,
+    namespace: target.namespace,
+    ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+  });
 }
 
 /** Resolves when the server answers within `timeoutMs`. */
