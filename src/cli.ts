@@ -79,7 +79,7 @@ Environment:
   JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY, JIRA_ISSUE_TYPE  Jira Cloud (jira)
   PAYLOAD_ENCRYPTION_KEYS  payload encryption keys <keyId>:<base64 32 bytes>,... (first encrypts, all decrypt)
   PAYLOAD_ENCRYPTION_KEY_ID  which of them encrypts (default: the first)
-  PAYLOAD_KMS_KEY_ID    encrypt with a KMS data key per process instead (needs @aws-sdk/client-kms)
+  PAYLOAD_KMS_KEY_ID    encrypt with a KMS data key per process instead (envelope encryption)
   CODEC_SERVER_TOKEN    bearer token the codec server requires (optional)`;
 
 /** The `remediator` program with every command registered; exported so tests can list the commands. */

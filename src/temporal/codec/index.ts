@@ -8,7 +8,8 @@ import { ConfigError } from '../../config';
 import type { PayloadEncryptionConfig } from '../../config';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import { staticKeyring } from './keyring';
-import { awsKmsDataKeys, kmsClientAvailable, kmsEnvelopeKeys } from './kms-keys';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { awsKmsDataKeys, kmsEnvelopeKeys, kmsKeyRegion } from './kms-keys';
 
 export { AesGcmPayloadCodec, PayloadDecryptionError, UnknownPayloadKeyError } from './aes-gcm-codec';
 
@@ -18,14 +19,10 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 /** The payload codec for the configuration. */
 export function payloadCodec(config: PayloadEncryptionConfig): PayloadCodec {
   if (config.kmsKeyId !== undefined) {
-    if (!kmsClientAvailable()) {
-      throw new ConfigError(
-        'PAYLOAD_KMS_KEY_ID needs the @aws-sdk/client-kms package, which is not installed; install it or use PAYLOAD_ENCRYPTION_KEYS',
-      );
-    }
-    return new AesGcmPayloadCodec(
-      kmsEnvelopeKeys(awsKmsDataKeys(config.kmsKeyId), config.kmsKeyId, config.keys),
-    );
+    // The region of a key ARN, else the SDK's chain (AWS_REGION); AWS_ENDPOINT_URL points it at an emulator.
+    const region = kmsKeyRegion(config.kmsKeyId);
+    const client = new KMSClient({ ...(region ? { region } : {}), maxAttempts: 3 });
+    return new AesGcmPayloadCodec(kmsEnvelopeKeys(awsKmsDataKeys(client), config.kmsKeyId, config.keys));
   }
   if (config.encodeKeyId === undefined)
     throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS names no key to encrypt with');

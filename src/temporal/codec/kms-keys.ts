@@ -4,10 +4,12 @@
  * metadata (`encryption-data-key`). Decoding unwraps a data key with KMS Decrypt once and caches it; the key id in the
  * payload is derived from the wrapped key, so it names the data key without revealing anything.
  *
- * KMS is reached through `KmsDataKeys`, so the envelope logic does not depend on the SDK: `awsKmsDataKeys` adapts
- * `@aws-sdk/client-kms` when that package is installed (it is not a dependency yet).
+ * KMS is reached through `KmsDataKeys`, so the envelope logic does not depend on the SDK: `awsKmsDataKeys` adapts an
+ * injected `@aws-sdk/client-kms` client.
  */
 import { createHash } from 'node:crypto';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { UnknownPayloadKeyError } from './aes-gcm-codec';
 import type { EncryptionKey, PayloadKeyProvider } from './aes-gcm-codec';
 import { SecretKey } from './secret-key';
@@ -93,54 +95,20 @@ export function kmsEnvelopeKeys(
   };
 }
 
-/** The subset of `@aws-sdk/client-kms` the adapter uses. */
-interface KmsModule {
-  KMSClient: new (config: { region?: string; maxAttempts?: number }) => {
-    send(command: unknown): Promise<{ Plaintext?: Uint8Array; CiphertextBlob?: Uint8Array }>;
-  };
-  GenerateDataKeyCommand: new (input: {
-    KeyId: string;
-    KeySpec: 'AES_256';
-    EncryptionContext: Record<string, string>;
-  }) => unknown;
-  DecryptCommand: new (input: {
-    CiphertextBlob: Uint8Array;
-    EncryptionContext: Record<string, string>;
-  }) => unknown;
-}
-
-/** The package name, in a variable so the type check does not require it to be installed. */
-const KMS_PACKAGE = '@aws-sdk/client-kms';
-
 /** Binds each data key to its purpose: KMS refuses to unwrap it for any other. */
 const ENCRYPTION_CONTEXT = { purpose: 'temporal-payload', app: 'remediator' };
 
-/** Whether `@aws-sdk/client-kms` is installed. */
-export function kmsClientAvailable(): boolean {
-  try {
-    require.resolve(KMS_PACKAGE);
-    return true;
-  } catch {
-    return false;
-  }
+/** The region of a KMS key ARN, if the id is one (a bare key id or alias uses the SDK's region chain). */
+export function kmsKeyRegion(kmsKeyId: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
 }
 
-/** `KmsDataKeys` over `@aws-sdk/client-kms` (region from the key ARN, else the SDK's chain). */
-export function awsKmsDataKeys(kmsKeyId: string): KmsDataKeys {
-  const region = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
-  let loaded: Promise<{ mod: KmsModule; client: InstanceType<KmsModule['KMSClient']> }> | undefined;
-  const kms = () => {
-    loaded ??= (import(KMS_PACKAGE) as Promise<KmsModule>).then((mod) => ({
-      mod,
-      client: new mod.KMSClient({ ...(region ? { region } : {}), maxAttempts: 3 }),
-    }));
-    return loaded;
-  };
+/** `KmsDataKeys` over an injected KMS client. */
+export function awsKmsDataKeys(client: KMSClient): KmsDataKeys {
   return {
     async generateDataKey(keyId) {
-      const { mod, client } = await kms();
       const out = await client.send(
-        new mod.GenerateDataKeyCommand({
+        new GenerateDataKeyCommand({
           KeyId: keyId,
           KeySpec: 'AES_256',
           EncryptionContext: ENCRYPTION_CONTEXT,
@@ -150,9 +118,8 @@ export function awsKmsDataKeys(kmsKeyId: string): KmsDataKeys {
       return { plaintext: out.Plaintext, ciphertext: out.CiphertextBlob };
     },
     async decrypt(ciphertext) {
-      const { mod, client } = await kms();
       const out = await client.send(
-        new mod.DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: ENCRYPTION_CONTEXT }),
+        new DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: ENCRYPTION_CONTEXT }),
       );
       if (!out.Plaintext) throw new Error('KMS Decrypt returned no key');
       return out.Plaintext;
