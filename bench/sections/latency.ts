@@ -1,0 +1,453 @@
+/**
+ * Section 2, end-to-end latency: remediations paced at a fixed rate, each from a PutEvents call on moto's EventBridge
+ * (the rule delivers to the ingest queue) through the bridge and the worker process (real activities against moto,
+ * through the counting proxy) to the execution's `RemediationStatus = REMEDIATED` upsert, whose time the server
+ * records in the history. Histories are read after the run, so measuring adds no load while it runs (only a
+ * visibility count every second). The floor is the same path with a no-op workflow of the same shape on its own
+ * worker process, plus the same AWS calls made directly at the same rate and timed (each part in a phase of its own,
+ * so neither inflates the other's time on a shared moto); floor_i = no-op_i + calls_i, paired in send order.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { GetBucketTaggingCommand, GetPublicAccessBlockCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { AwsClients } from '../../src/aws/clients';
+import type { RemediationPolicy } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { countBillableActions } from '../lib/billable-actions';
+import type { HistoryEventJson } from '../lib/billable-actions';
+import {
+  ACCOUNT,
+  bucketNames,
+  bucketWorkflowId,
+  configEvent,
+  createBuckets,
+  pool,
+  putEvents,
+  putEventsEntry,
+  REGION,
+} from '../lib/events';
+import { ratio, summarize } from '../lib/percentiles';
+import type { Summary } from '../lib/percentiles';
+import { progress, sleep } from '../lib/progress';
+import { scaled, startStack } from '../lib/stack';
+import type { BenchContext, BenchStack } from '../lib/stack';
+import {
+  countWorkflows,
+  eventTimeMs,
+  historyJson,
+  statusReachedAt,
+  stepDurations,
+  waitUntil,
+} from '../lib/temporal';
+
+/** Cool-down of the section's policy: short, so every history is complete when read after the run. */
+const COOLDOWN_MS = 5000;
+
+/** The latency policy: the seed's with the propagation wait at 0 and a short cool-down. */
+export function latencyPolicy(): RemediationPolicy {
+  return {
+    ...DEFAULT_POLICY,
+    cooldownMs: COOLDOWN_MS,
+    defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
+  };
+}
+
+/** Billable actions of live histories (S3 success path), for the cost section. */
+export interface LiveCost {
+  readonly executions: number;
+  readonly historyEvents: Summary;
+  readonly actions: Summary;
+  /** Breakdown of the median execution by kind, the admission update on the control workflow included. */
+  readonly byKind: Readonly<Record<string, number>>;
+  readonly historyEventsOfMedian: number;
+}
+
+/** What the section reports. */
+export interface LatencyData {
+  readonly remediations: number;
+  readonly ratePerSecond: number;
+  readonly propagationWaitMs: number;
+  readonly cooldownMs: number;
+  readonly remediation: Summary;
+  readonly floor: { readonly workflow: Summary; readonly awsCalls: Summary; readonly total: Summary };
+  readonly ratioP99: number | null;
+  readonly target: number;
+  readonly putEventsCall: Summary;
+  /** p50 (ms) of each step inside the executions up to REMEDIATED: remediation and no-op, by activity type. */
+  readonly steps?: {
+    readonly remediation: Readonly<Record<string, number>>;
+    readonly noop: Readonly<Record<string, number>>;
+  };
+  /** Send → start event, and start event → REMEDIATED, of the remediations and of the no-op floor. */
+  readonly breakdown: {
+    readonly remediation: { readonly ingest: Summary; readonly execution: Summary };
+    readonly noop: { readonly ingest: Summary; readonly execution: Summary };
+  };
+  readonly notRemediated: number;
+  /** AWS calls the worker made per remediation (at the proxy), by `service:Operation`. */
+  readonly awsCallsPerRemediation: Readonly<Record<string, number>>;
+  readonly liveCost: LiveCost;
+}
+
+/** Fires `fire(i)` for i < count at `perSecond`, open loop (a slow call never delays the next one). */
+export async function paced(
+  count: number,
+  perSecond: number,
+  fire: (i: number) => Promise<void>,
+): Promise<void> {
+  const start = performance.now();
+  const interval = 1000 / perSecond;
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i += 1) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(fire(i));
+  }
+  await Promise.all(inFlight);
+}
+
+const completedQuery = (taskQueue: string): string =>
+  `TaskQueue = '${taskQueue}' AND WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Completed'`;
+const failedQuery = (taskQueue: string): string =>
+  `TaskQueue = '${taskQueue}' AND WorkflowType = 'remediationWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'`;
+
+/** Waits (counting once a second) until `total` executions on the task queue completed. */
+async function waitCompleted(stack: BenchStack, taskQueue: string, total: number): Promise<void> {
+  let last = 0;
+  let lastReport = Date.now();
+  await waitUntil(
+    `${total} completed executions on ${taskQueue}`,
+    async () => {
+      const failed = await countWorkflows(stack.client, failedQuery(taskQueue));
+      if (failed > 0) throw new Error(`${failed} executions on ${taskQueue} failed or were terminated`);
+      last = await countWorkflows(stack.client, completedQuery(taskQueue));
+      if (Date.now() - lastReport > 10_000) {
+        progress(`${stack.section}: ${last}/${total} completed on ${taskQueue}`);
+        lastReport = Date.now();
+      }
+      return last >= total;
+    },
+    Math.max(180_000, total * 2000),
+  );
+}
+
+/** One measured phase: sends, waits, reads the histories. */
+interface Phase {
+  /** Per remediated execution, in send order: send → REMEDIATED, and the PutEvents call alone (ms). */
+  readonly samples: ReadonlyArray<{
+    readonly latency: number;
+    readonly put: number;
+    /** Send → the execution's start event (EventBridge, SQS, the bridge, signal-with-start). */
+    readonly ingest: number;
+  }>;
+  readonly histories: HistoryEventJson[][];
+  readonly notRemediated: number;
+}
+
+/** Sends `warm` then `buckets` at `perSecond` through EventBridge and measures each to REMEDIATED. */
+async function measure(
+  stack: BenchStack,
+  taskQueue: string,
+  warm: string[],
+  buckets: string[],
+  perSecond: number,
+): Promise<Phase> {
+  const send = async (bucket: string): Promise<[number, number]> => {
+    const entry = putEventsEntry(configEvent(bucket));
+    const t0 = Date.now();
+    const p0 = performance.now();
+    await putEvents(stack.events, [entry]);
+    return [t0, performance.now() - p0];
+  };
+  progress(`${stack.section}: warm-up of ${warm.length} on ${taskQueue}`);
+  await paced(warm.length, perSecond, async (i) => {
+    await send(warm[i] as string);
+  });
+  await waitCompleted(stack, taskQueue, warm.length);
+  stack.proxy?.reset();
+
+  progress(`${stack.section}: ${buckets.length} at ${perSecond}/s on ${taskQueue}`);
+  const sentAt: number[] = [];
+  const putMs: number[] = [];
+  await paced(buckets.length, perSecond, async (i) => {
+    [sentAt[i], putMs[i]] = await send(buckets[i] as string);
+  });
+  await waitCompleted(stack, taskQueue, warm.length + buckets.length);
+
+  progress(`${stack.section}: reading ${buckets.length} histories`);
+  const histories: HistoryEventJson[][] = [];
+  const reached: Array<number | undefined> = [];
+  const startedAt: number[] = [];
+  await pool(buckets, 8, async (bucket, i) => {
+    const events = await historyJson(stack.client, bucketWorkflowId(bucket));
+    histories[i] = events;
+    reached[i] = statusReachedAt(events, 'REMEDIATED');
+    startedAt[i] = events[0] ? eventTimeMs(events[0]) : Number.NaN;
+  });
+  // One history per phase next to the logs, to see where the time goes.
+  writeFileSync(
+    join(stack.logDir, `${stack.section}-${taskQueue}-sample-history.log`),
+    JSON.stringify({ sentAt: new Date(sentAt[0] ?? 0).toISOString(), events: histories[0] ?? [] }, null, 1),
+  );
+  const samples = buckets.flatMap((_, i) => {
+    const at = reached[i];
+    const sent = sentAt[i] as number;
+    return at === undefined
+      ? []
+      : [{ latency: at - sent, put: putMs[i] as number, ingest: (startedAt[i] as number) - sent }];
+  });
+  return { samples, histories, notRemediated: buckets.length - samples.length };
+}
+
+/**
+ * The AWS calls of the S3 success path, made directly, in the activities' order (notify and audit in parallel);
+ * returns the milliseconds they took. Errors AWS answers for a bucket without a block or tags are part of the path.
+ */
+export async function directS3Path(
+  aws: AwsClients,
+  bucket: string,
+  topicArn: string,
+  auditBucket: string,
+): Promise<number> {
+  const s3 = aws.s3(ACCOUNT, REGION);
+  const expected = async (p: Promise<unknown>): Promise<void> => {
+    await p.catch((err: { name?: string }) => {
+      if (err.name !== 'NoSuchPublicAccessBlockConfiguration' && err.name !== 'NoSuchTagSet') throw err;
+    });
+  };
+  const block = {
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  };
+  const t0 = performance.now();
+  await s3.send(new HeadBucketCommand({ Bucket: bucket })); // analyse
+  await expected(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })));
+  await expected(s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))); // admission: exemption tag
+  await expected(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))); // prior state
+  await expected(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))); // apply: read, then put
+  await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: block }));
+  await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })); // verify
+  await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })); // state after the fix
+  await aws
+    .config(ACCOUNT, REGION)
+    .send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: ['s3-bucket-public-read-prohibited'] }));
+  const record = JSON.stringify({ kind: 'outcome', bucket, detail: 'x'.repeat(2000) });
+  await Promise.all([
+    aws.sns(REGION).send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: `[REMEDIATED] s3-block-public-access on ${bucket}`.slice(0, 100),
+        Message: record.slice(0, 1200),
+        MessageAttributes: { status: { DataType: 'String', StringValue: 'REMEDIATED' } },
+      }),
+    ),
+    aws.s3('self', REGION).send(
+      new PutObjectCommand({
+        Bucket: auditBucket,
+        Key: `audit/bench/${bucket}.json`,
+        Body: record,
+        ContentType: 'application/json',
+      }),
+    ),
+  ]);
+  return performance.now() - t0;
+}
+
+/** Ingest (send → start event) and execution (start event → REMEDIATED) of a phase. */
+function split(phase: Phase): { ingest: Summary; execution: Summary } {
+  return {
+    ingest: summarize(phase.samples.map((x) => x.ingest)),
+    execution: summarize(phase.samples.map((x) => x.latency - x.ingest)),
+  };
+}
+
+/** p50 of each step (activity type, workflow task) of a phase, up to REMEDIATED. */
+function stepMedians(phase: Phase): Record<string, number> {
+  const steps = stepDurations(phase.histories, (events) => statusReachedAt(events, 'REMEDIATED'));
+  return Object.fromEntries(
+    Object.entries(steps).map(([name, list]) => [name, Math.round(summarize(list).p50)]),
+  );
+}
+
+/** Billable actions of the S3 success path from live histories (+1 admission update per remediation). */
+export function liveCostOf(histories: readonly HistoryEventJson[][]): LiveCost {
+  const counted = histories.map((events) => {
+    const actions = countBillableActions(events);
+    const admissions = events.filter(
+      (e) =>
+        e.eventType.endsWith('ACTIVITY_TASK_SCHEDULED') &&
+        (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)
+          ?.activityType?.name === 'checkControls',
+    ).length;
+    return {
+      total: actions.total + admissions,
+      byKind: { ...actions.byKind, ...(admissions ? { 'admission update': admissions } : {}) },
+      historyEvents: actions.historyEvents,
+    };
+  });
+  const totals = summarize(counted.map((c) => c.total));
+  const median = counted.find((c) => c.total === totals.p50) ?? counted[0];
+  return {
+    executions: counted.length,
+    historyEvents: summarize(counted.map((c) => c.historyEvents)),
+    actions: totals,
+    byKind: median?.byKind ?? {},
+    historyEventsOfMedian: median?.historyEvents ?? 0,
+  };
+}
+
+/** Live S3 remediations only (used by the cost section when the latency section did not run). */
+export async function liveS3Sample(ctx: BenchContext, count: number): Promise<LiveCost> {
+  const stack = await startStack(ctx, 'cost-live', { proxy: true });
+  try {
+    const policy = latencyPolicy();
+    const worker = await stack.startWorker({
+      taskQueue: 'remediation',
+      policyPath: stack.writePolicy('s3', policy),
+    });
+    const bridge = stack.startBridge({ taskQueue: 'remediation', policy });
+    const warm = bucketNames('bench-cost-warm', 3);
+    const buckets = bucketNames('bench-cost', count);
+    await createBuckets(stack.aws.s3(ACCOUNT, REGION), [...warm, ...buckets]);
+    const phase = await measure(stack, 'remediation', warm, buckets, 20);
+    await bridge.stop();
+    await worker.stop();
+    return liveCostOf(phase.histories);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Runs the section. */
+export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<LatencyData> {
+  const n = scaled(ctx, 500, 20);
+  const warmCount = Math.max(5, Math.round(n / 25));
+  const stack = await startStack(ctx, 'latency', { proxy: true });
+  const proxy = stack.proxy;
+  if (!proxy) throw new Error('the latency section needs the proxy');
+  try {
+    const policy = latencyPolicy();
+    const policyPath = stack.writePolicy('latency', policy);
+    const real = bucketNames('bench-lat', n);
+    const realWarm = bucketNames('bench-lat-warm', warmCount);
+    const floor = bucketNames('bench-flr', n);
+    const floorWarm = bucketNames('bench-flr-warm', warmCount);
+    progress(`latency: creating ${2 * (n + warmCount)} buckets`);
+    await createBuckets(stack.aws.s3(ACCOUNT, REGION), [...real, ...realWarm, ...floor, ...floorWarm]);
+
+    // Remediations: the worker process under test, nothing else running.
+    const worker = await stack.startWorker({ taskQueue: 'remediation', policyPath });
+    const bridge = stack.startBridge({ taskQueue: 'remediation', policy });
+    const remediation = await measure(stack, 'remediation', realWarm, real, perSecond);
+    const calls = new Map(proxy.operations);
+    await worker.stop();
+    await bridge.stop({ settle: true });
+
+    // Floor, part 1: the no-op twin on its own worker process, same path and rate, nothing else running.
+    const floorWorker = await stack.startFloorWorker({ taskQueue: 'bench-floor' });
+    const floorBridge = stack.startBridge({ taskQueue: 'bench-floor', policy, name: 'ingest-floor' });
+    const noop = await measure(stack, 'bench-floor', floorWarm, floor, perSecond);
+    await floorBridge.stop();
+    await floorWorker.stop();
+
+    // Floor, part 2: the same AWS calls made directly at the same rate (through the same proxy), nothing else running.
+    progress(`latency: the S3 path's AWS calls made directly, ${n} at ${perSecond}/s`);
+    const direct = new AwsClients({
+      endpoint: proxy.endpoint,
+      credentials: async () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' }),
+    });
+    const { notifyTopicArn, auditBucket } = stack.resources;
+    const callsMs: number[] = [];
+    await paced(floorWarm.length, perSecond, async (i) => {
+      await directS3Path(direct, floorWarm[i] as string, notifyTopicArn, auditBucket);
+    });
+    await paced(n, perSecond, async (i) => {
+      callsMs[i] = await directS3Path(direct, floor[i] as string, notifyTopicArn, auditBucket);
+    });
+    direct.destroy();
+    // floor_i = no-op_i + calls_i, paired in send order.
+    const floorSamples = noop.samples.map((x, i) => ({ workflow: x.latency, calls: callsMs[i] ?? 0 }));
+
+    const remediationSummary = summarize(remediation.samples.map((x) => x.latency));
+    const floorTotal = summarize(floorSamples.map((x) => x.workflow + x.calls));
+    const perRemediation = Object.fromEntries(
+      [...calls.entries()].sort().map(([op, count]) => [op, Math.round((count / n) * 100) / 100]),
+    );
+    return {
+      remediations: n,
+      ratePerSecond: perSecond,
+      propagationWaitMs: 0,
+      cooldownMs: COOLDOWN_MS,
+      remediation: remediationSummary,
+      floor: {
+        workflow: summarize(floorSamples.map((x) => x.workflow)),
+        awsCalls: summarize(callsMs),
+        total: floorTotal,
+      },
+      ratioP99: ratio(remediationSummary.p99, floorTotal.p99),
+      target: 1.3,
+      putEventsCall: summarize(remediation.samples.map((x) => x.put)),
+      breakdown: { remediation: split(remediation), noop: split(noop) },
+      steps: { remediation: stepMedians(remediation), noop: stepMedians(noop) },
+      notRemediated: remediation.notRemediated,
+      awsCallsPerRemediation: perRemediation,
+      liveCost: liveCostOf(remediation.histories),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+const ms = (x: number): string => `${Math.round(x)}`;
+const row = (name: string, s: Summary): string =>
+  `| ${name} | ${s.count} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} |`;
+
+/** Markdown for the section. */
+export function renderLatency(d: LatencyData): string {
+  const verdict = d.ratioP99 !== null && d.ratioP99 <= d.target ? 'meets' : 'misses';
+  const steps = d.steps;
+  const stepTable = steps
+    ? [
+        '',
+        'Inside the executions, p50 per step up to `REMEDIATED` (ms; an activity is scheduled → completed, so it ' +
+          'includes task-queue dispatch; the no-op activities do nothing):',
+        '',
+        '| step | remediation | no-op |',
+        '| --- | ---: | ---: |',
+        ...Object.keys({ ...steps.noop, ...steps.remediation }).map(
+          (k) => `| ${k} | ${steps.remediation[k] ?? '–'} | ${steps.noop[k] ?? '–'} |`,
+        ),
+      ]
+    : [];
+  return [
+    `${d.remediations} remediations at ${d.ratePerSecond}/s, propagation wait ${d.propagationWaitMs} ms (milliseconds, PutEvents call → \`REMEDIATED\`):`,
+    '',
+    `| path | n | p50 | p95 | p99 | max |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: |`,
+    row('**remediation** (S3 block public access, real activities)', d.remediation),
+    row('floor: no-op workflow of the same shape, same path', d.floor.workflow),
+    row('floor: the same AWS calls made directly', d.floor.awsCalls),
+    row('**floor** (no-op + calls, per event)', d.floor.total),
+    row('the PutEvents call alone (remediation run)', d.putEventsCall),
+    ...(d.breakdown
+      ? [
+          row('remediation: PutEvents → execution started (ingest)', d.breakdown.remediation.ingest),
+          row('remediation: execution started → REMEDIATED', d.breakdown.remediation.execution),
+          row('no-op: PutEvents → execution started (ingest)', d.breakdown.noop.ingest),
+          row('no-op: execution started → REMEDIATED', d.breakdown.noop.execution),
+        ]
+      : []),
+    '',
+    `p99 / floor p99: **${d.ratioP99 ?? 'n/a'}** (target ≤ ${d.target}: ${verdict}). Not remediated: ${d.notRemediated}. ` +
+      `AWS calls per remediation at the proxy: ${Object.entries(d.awsCallsPerRemediation)
+        .map(([op, c]) => `${op} ${c}`)
+        .join(', ')}.`,
+    ...stepTable,
+  ].join('\n');
+}

@@ -1,0 +1,204 @@
+/**
+ * Section 1, ingest throughput: N valid Config NON_COMPLIANT events for distinct buckets pre-loaded into moto's ingest
+ * queue, drained by the real bridge (SQS → normalise → route → signal-with-start → delete), against the same server's
+ * raw `client.workflow.start` rate at the bridge's concurrency (10: one receive of up to 10 messages, settled in
+ * parallel). No worker polls the task queues of this section, so only the start path is measured, the same for both.
+ */
+import { performance } from 'node:perf_hooks';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { resolveExecutionSettings } from '../../src/domain/policy';
+import { findingSearchAttributes } from '../../src/domain/search-attributes';
+import { parseMessageBody } from '../../src/ingest/envelope';
+import { singleFinding } from '../../src/ingest/normalise';
+import { routeFinding } from '../../src/ingest/router';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
+import type { RemediationInput } from '../../src/workflows/definitions';
+import { bucketNames, bucketWorkflowId, configEvent, pool, preloadQueue, REGION } from '../lib/events';
+import { ratio } from '../lib/percentiles';
+import { progress, sleep } from '../lib/progress';
+import { scaled, startStack } from '../lib/stack';
+import type { BenchContext, BenchStack } from '../lib/stack';
+import { countWorkflows, waitUntil } from '../lib/temporal';
+
+/** The bridge's concurrency: `INGEST_CONCURRENCY` default and maximum (messages per receive, settled in parallel). */
+const CONCURRENCY = 10;
+
+/** One measured rate. */
+export interface Rate {
+  readonly count: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+}
+
+/** What the section reports. */
+export interface ThroughputData {
+  readonly events: number;
+  readonly warmUp: number;
+  readonly concurrency: number;
+  readonly rawStart: Rate;
+  readonly sqsOnly: Rate;
+  readonly bridge: Rate & { readonly deadLettered: number; readonly acknowledged: number };
+  readonly ratio: number | null;
+  readonly sqsOnlyRatio: number | null;
+  readonly target: number;
+  readonly acceptedByServer: { readonly rawStart: number; readonly bridge: number };
+}
+
+const rate = (count: number, ms: number): Rate => ({
+  count,
+  seconds: Math.round(ms) / 1000,
+  perSecond: Math.round((count / ms) * 1000 * 10) / 10,
+});
+
+/** The start options the dispatcher builds, as a plain start (no signal). */
+function startOptionsFor(bucket: string, taskQueue: string): WorkflowStartOptions {
+  const finding = singleFinding(parseMessageBody(JSON.stringify(configEvent(bucket))));
+  const decision = routeFinding(finding, DEFAULT_POLICY);
+  if (decision.action !== 'start') throw new Error(`the policy does not start a remediation for ${bucket}`);
+  const input: RemediationInput = {
+    resource: finding.resource,
+    settings: resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS)),
+  };
+  return {
+    workflowId: bucketWorkflowId(bucket),
+    taskQueue,
+    args: [input],
+    typedSearchAttributes: findingSearchAttributes(finding, decision.playbook, 'ANALYZING'),
+    staticSummary: `${decision.playbook} · ${bucket}`,
+    staticDetails: `**${finding.title}**\n\nResource \`${finding.resource.resourceType}\` \`${bucket}\` in account ${finding.resource.account}, region ${finding.resource.region}. First finding: event \`${finding.eventId}\`.`,
+  };
+}
+
+async function rawStarts(stack: BenchStack, buckets: string[], taskQueue: string): Promise<number> {
+  const options = buckets.map((b) => startOptionsFor(b, taskQueue));
+  const t0 = performance.now();
+  await pool(options, CONCURRENCY, async (o) => {
+    await stack.client.workflow.start(REMEDIATION_WORKFLOW_TYPE, o);
+  });
+  return performance.now() - t0;
+}
+
+/** Receive ≤ 10, delete each in parallel, repeat: the bridge's SQS work without Temporal. */
+async function sqsOnlyDrain(stack: BenchStack, count: number): Promise<number> {
+  const sqs = stack.aws.sqs(REGION);
+  const queueUrl = stack.resources.ingestQueueUrl;
+  let done = 0;
+  const t0 = performance.now();
+  while (done < count) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: CONCURRENCY,
+        WaitTimeSeconds: 20,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    await Promise.all(
+      (out.Messages ?? []).map(async (m) => {
+        JSON.parse(m.Body ?? '{}');
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+        done += 1;
+      }),
+    );
+  }
+  return performance.now() - t0;
+}
+
+/** Runs the section. */
+export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> {
+  const n = scaled(ctx, 2000, 20);
+  const warm = Math.max(10, Math.round(n / 20));
+  const stack = await startStack(ctx, 'throughput');
+  try {
+    const sqs = stack.aws.sqs(REGION);
+    const queueUrl = stack.resources.ingestQueueUrl;
+
+    // 1. Raw starts (first, on the emptiest server: the bridge measured last runs on the fuller one).
+    progress(
+      `throughput: raw client.workflow.start ×${warm} warm-up, then ×${n} at concurrency ${CONCURRENCY}`,
+    );
+    await rawStarts(stack, bucketNames('bench-raw-warm', warm), 'bench-raw-start');
+    const rawMs = await rawStarts(stack, bucketNames('bench-raw', n), 'bench-raw-start');
+    const rawStart = rate(n, rawMs);
+    progress(`throughput: raw start ${rawStart.perSecond}/s`);
+
+    // 2. SQS alone (moto): the same receive/delete pattern with no Temporal call, to show what the emulator allows.
+    progress(`throughput: SQS-only drain of ${n} messages`);
+    await preloadQueue(sqs, queueUrl, bucketNames('bench-sqs', n).map(configEvent));
+    const sqsOnly = rate(n, await sqsOnlyDrain(stack, n));
+    progress(`throughput: SQS-only ${sqsOnly.perSecond}/s`);
+
+    // 3. The bridge: warm up on a few, stop; pre-load N; start a fresh bridge and time the drain.
+    const taskQueue = 'bench-bridge';
+    progress(`throughput: bridge warm-up (${warm}), then pre-loading ${n} events`);
+    await preloadQueue(sqs, queueUrl, bucketNames('bench-tp-warm', warm).map(configEvent));
+    const warmBridge = stack.startBridge({
+      taskQueue,
+      policy: DEFAULT_POLICY,
+      name: 'ingest-warm-up',
+      waitTimeSeconds: 1,
+    });
+    await waitUntil('bridge warm-up', async () => warmBridge.settled() >= warm, 120_000, 20);
+    await warmBridge.stop({ settle: true });
+    await preloadQueue(sqs, queueUrl, bucketNames('bench-tp', n).map(configEvent));
+    progress(`throughput: bridge draining ${n} events`);
+    const t0 = performance.now();
+    const bridge = stack.startBridge({ taskQueue, policy: DEFAULT_POLICY });
+    const deadline = Date.now() + 30 * 60_000;
+    while (bridge.settled() < n) {
+      if (Date.now() > deadline) throw new Error(`bridge settled only ${bridge.settled()} of ${n}`);
+      await sleep(5);
+    }
+    const bridgeMs = performance.now() - t0;
+    const stats = { ...bridge.stats };
+    await bridge.stop();
+    const bridgeRate = rate(stats.delivered, bridgeMs);
+    progress(`throughput: bridge ${bridgeRate.perSecond}/s (${stats.delivered} delivered)`);
+
+    // Every start was accepted by the server (visibility is eventually consistent: poll).
+    const accepted = { rawStart: 0, bridge: 0 };
+    await waitUntil(
+      'visibility to show every started execution',
+      async () => {
+        accepted.rawStart = await countWorkflows(stack.client, `TaskQueue = 'bench-raw-start'`);
+        accepted.bridge = await countWorkflows(stack.client, `TaskQueue = '${taskQueue}'`);
+        return accepted.rawStart >= n + warm && accepted.bridge >= n + warm;
+      },
+      120_000,
+    ).catch((err: unknown) => progress(`throughput: ${String(err)}`));
+    return {
+      events: n,
+      warmUp: warm,
+      concurrency: CONCURRENCY,
+      rawStart,
+      sqsOnly,
+      bridge: { ...bridgeRate, deadLettered: stats.deadLettered, acknowledged: stats.acknowledged },
+      ratio: ratio(bridgeRate.perSecond, rawStart.perSecond),
+      sqsOnlyRatio: ratio(sqsOnly.perSecond, rawStart.perSecond),
+      target: 0.9,
+      acceptedByServer: { rawStart: accepted.rawStart - warm, bridge: accepted.bridge - warm },
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Markdown for the section. */
+export function renderThroughput(d: ThroughputData): string {
+  const verdict = d.ratio !== null && d.ratio >= d.target ? 'meets' : 'misses';
+  return [
+    `| path | events | seconds | events/s |`,
+    `| --- | ---: | ---: | ---: |`,
+    `| raw \`client.workflow.start\`, concurrency ${d.concurrency} | ${d.rawStart.count} | ${d.rawStart.seconds} | ${d.rawStart.perSecond} |`,
+    `| SQS alone on moto (receive 10, delete each; no Temporal) | ${d.sqsOnly.count} | ${d.sqsOnly.seconds} | ${d.sqsOnly.perSecond} |`,
+    `| **ingest bridge**: SQS → signal-with-start → delete | ${d.bridge.count} | ${d.bridge.seconds} | **${d.bridge.perSecond}** |`,
+    '',
+    `Bridge / raw start: **${d.ratio ?? 'n/a'}** (target ≥ ${d.target}: ${verdict}). SQS alone / raw start: ${d.sqsOnlyRatio ?? 'n/a'}. ` +
+      `Accepted by the server (visibility): ${d.acceptedByServer.bridge} bridge, ${d.acceptedByServer.rawStart} raw; ` +
+      `dead-lettered ${d.bridge.deadLettered}, acknowledged without a start ${d.bridge.acknowledged}. ` +
+      `Warm-up of ${d.warmUp} before each measured path.`,
+  ].join('\n');
+}
