@@ -29,6 +29,7 @@ import {
   NOTIFY_ACTIVITY_OPTIONS,
   WRITE_BACK_ACTIVITY_OPTIONS,
 } from './activity-proxies';
+import type { ControlCheck } from '../activities/controls';
 import type { ApprovalGate } from './approval-gate';
 import type { PauseGate } from './pause-gate';
 
@@ -36,6 +37,8 @@ import type { PauseGate } from './pause-gate';
 const AWAIT_APPROVAL_PATCH = 'await-approval';
 /** Marks executions that pass the operator controls (exemptions, pauses, flapping, breaker) before changing. */
 const OPERATOR_CONTROLS_PATCH = 'operator-controls';
+/** Marks executions that escalate when the admission check fails (older ones failed the execution instead). */
+const ADMISSION_FAILURE_PATCH = 'escalate-admission-failure';
 
 /** Lets the handler report its phase to the execution (search attribute, query, UI details). */
 export type PhaseReporter = (phase: PhaseStatus, details: string) => void;
@@ -171,21 +174,35 @@ export async function handleFinding(
     const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
     const controls = activitiesWith(awsActivityOptions(settings));
     for (let attempt = 1; ; attempt += 1) {
-      const check = await controls.checkControls.executeWithOptions(
-        { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
-        [
-          {
-            workflowId: workflowInfo().workflowId,
-            finding,
-            playbook,
-            attempt,
-            // Tags are ignored for containment: a compromised principal can write them.
-            ...(containment ? {} : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
-            ...(settings.breaker ? { breaker: settings.breaker } : {}),
-            ...(settings.flapping ? { flapping: settings.flapping } : {}),
-          },
-        ],
-      );
+      let check: ControlCheck;
+      try {
+        check = await controls.checkControls.executeWithOptions(
+          { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
+          [
+            {
+              workflowId: workflowInfo().workflowId,
+              finding,
+              playbook,
+              attempt,
+              // Tags are ignored for containment: a compromised principal can write them.
+              ...(containment
+                ? {}
+                : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
+              ...(settings.breaker ? { breaker: settings.breaker } : {}),
+              ...(settings.flapping ? { flapping: settings.flapping } : {}),
+            },
+          ],
+        );
+      } catch (err) {
+        // A failed admission check (e.g. AccessDenied reading the resource's tags) used to fail the whole execution:
+        // nobody was paged and nothing was audited. Executions that failed that way replay as they were.
+        if (!patched(ADMISSION_FAILURE_PATCH)) throw err;
+        return escalate(
+          `the admission check failed before any change: ${failureMessage(err)}`,
+          failureType(err),
+          true,
+        );
+      }
       const d = check.decision;
       if (d.decision === 'exempt') return close('EXEMPT', d.reason, true);
       if (d.decision === 'flapping') {
@@ -199,22 +216,25 @@ export async function handleFinding(
       }
       if (d.decision === 'approve') {
         approvalWhy = approvalWhy ? `${approvalWhy}; ${d.reason}` : d.reason;
-        await bestEffort('breaker alert', () =>
-          notify.notifyOncall.executeWithOptions(
-            { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Breaker tripped: alert on-call' },
-            [
-              {
-                kind: 'escalation',
-                ...identity(),
-                resource: finding.resource,
-                playbook,
-                status: 'AWAITING_APPROVAL',
-                reason: `${d.reason}; new remediations wait for approval`,
-                at: new Date().toISOString(),
-              },
-            ],
-          ),
-        );
+        // On-call hears of a trip once per window (the first admission over the limit), not once per held
+        // remediation. Decisions recorded before the flag existed lack it and page, as they did.
+        if (d.firstOverLimit !== false)
+          await bestEffort('breaker alert', () =>
+            notify.notifyOncall.executeWithOptions(
+              { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Breaker tripped: alert on-call' },
+              [
+                {
+                  kind: 'escalation',
+                  ...identity(),
+                  resource: finding.resource,
+                  playbook,
+                  status: 'AWAITING_APPROVAL',
+                  reason: `${d.reason}; new remediations wait for approval`,
+                  at: new Date().toISOString(),
+                },
+              ],
+            ),
+          );
       }
       break;
     }
