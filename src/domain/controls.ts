@@ -58,7 +58,12 @@ export type AdmissionDecision =
   | { readonly decision: 'exempt'; readonly reason: string }
   | { readonly decision: 'paused'; readonly reason: string }
   | { readonly decision: 'flapping'; readonly reason: string }
-  | { readonly decision: 'approve'; readonly reason: string };
+  | {
+      readonly decision: 'approve';
+      readonly reason: string;
+      /** The first admission over the limit in this window: on-call is paged once per trip, not once per hold. */
+      readonly firstOverLimit?: boolean;
+    };
 
 /** The key a resource is exempted and counted by: `<account>/<region>/<resourceType>/<resourceId>`. */
 export function resourceKey(r: ResourceRef): string {
@@ -152,6 +157,7 @@ export function admit(
         decision: {
           decision: 'approve',
           reason: `breaker: ${recent + 1} new ${request.playbook} remediations in account ${request.resource.account} within ${Math.round(limit.windowMs / 60_000)} min (limit ${limit.maxPerWindow})`,
+          firstOverLimit: recent === limit.maxPerWindow,
         },
         state: next,
       };

@@ -98,12 +98,16 @@ describe('admit', () => {
       ],
     };
     const decisions: string[] = [];
+    const pages: boolean[] = [];
     for (const id of ['a', 'b', 'c', 'd']) {
       const r = admit(state, request(id, { breaker }), NOW);
       decisions.push(r.decision.decision);
+      if (r.decision.decision === 'approve') pages.push(r.decision.firstOverLimit === true);
       state = r.state;
     }
     expect(decisions).toEqual(['proceed', 'proceed', 'approve', 'approve']);
+    // On-call hears of the trip once, not once per held remediation.
+    expect(pages).toEqual([true, false]);
     expect(admit(state, request('e', { breaker }), NOW).decision).toMatchObject({
       reason:
         'breaker: 5 new s3-block-public-access remediations in account 123456789012 within 60 min (limit 2)',
