@@ -1,14 +1,18 @@
 /**
- * What the bridge does with one message body: parse, normalise, route, dispatch. Returns a disposition; throws only
- * when Temporal is unavailable (the bridge then keeps the message and backs off).
+ * What the bridge does with one message body: parse, normalise, route, check the resources, dispatch. Returns a
+ * disposition (reasons bounded and escaped); throws only when Temporal is unavailable (the bridge then keeps the
+ * message and backs off).
  */
 import type { Finding } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { FindingDispatcher } from './dispatcher';
 import { parseMessageBody } from './envelope';
 import { normaliseEvent } from './normalise';
+import { boundedReason } from './reason';
 import { IngestRejection } from './rejection';
+import { resourceProblem } from './resource-guard';
 import { routeFinding } from './router';
+import type { RouteDecision } from './router';
 import { isRequestRejected } from './temporal-errors';
 
 /** What to do with the SQS message. */
@@ -28,10 +32,8 @@ export function createMessageHandler(
   dispatcher: FindingDispatcher,
   enrich: (finding: Finding) => Promise<Finding> = async (f) => f,
 ) {
-  async function handleFinding(normalised: Finding): Promise<Disposition> {
-    const finding = await enrich(normalised);
+  async function handleFinding(finding: Finding, decision: RouteDecision): Promise<Disposition> {
     const ids = { eventId: finding.eventId, resourceId: finding.resource.resourceId };
-    const decision = routeFinding(finding, policy);
     if (decision.action === 'acknowledge') return { kind: 'acknowledged', reason: decision.reason, ...ids };
     const routed = { finding, playbook: decision.playbook };
     try {
@@ -55,7 +57,7 @@ export function createMessageHandler(
     }
   }
 
-  return async function handleMessage(body: string): Promise<Disposition> {
+  async function handle(body: string): Promise<Disposition> {
     let normalised;
     try {
       normalised = normaliseEvent(parseMessageBody(body));
@@ -64,11 +66,35 @@ export function createMessageHandler(
       throw err;
     }
     if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
+    // Every finding is routed and its resource checked before any is delivered: a message with one finding that
+    // cannot name an execution is dead-lettered whole, and nothing of it starts.
+    const routed: { finding: Finding; decision: RouteDecision }[] = [];
+    for (const each of normalised.findings) {
+      const finding = await enrich(each);
+      const decision = routeFinding(finding, policy);
+      const problem =
+        decision.action === 'acknowledge' ? undefined : resourceProblem(finding.resource, decision.playbook);
+      if (problem) {
+        return {
+          kind: 'dead-letter',
+          reason: `${finding.source} finding in event ${finding.eventId}: ${problem}`,
+        };
+      }
+      routed.push({ finding, decision });
+    }
     // Findings of one event are delivered in order; if Temporal fails half-way the message stays and the ones
     // already delivered arrive again as repeats, which their executions absorb.
     const dispositions: Disposition[] = [];
-    for (const finding of normalised.findings) dispositions.push(await handleFinding(finding));
+    for (const { finding, decision } of routed) dispositions.push(await handleFinding(finding, decision));
     return combine(dispositions);
+  }
+
+  return async function handleMessage(body: string): Promise<Disposition> {
+    const disposition = await handle(body);
+    // Reasons quote the message: bounded and escaped, they cannot flood logs or break the dead-letter attribute.
+    return disposition.kind === 'delivered'
+      ? disposition
+      : { ...disposition, reason: boundedReason(disposition.reason) };
   };
 }
 
