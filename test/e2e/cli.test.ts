@@ -3,7 +3,6 @@
  * stopped with SIGTERM (exit 0), and refusing to start with a message naming what is wrong (exit 2).
  */
 import { msToTs } from '@temporalio/common/lib/time';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -17,6 +16,7 @@ import { createBucket, drainQueue } from '../helpers/aws';
 import { fastSettings, fixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { remediator } from '../helpers/cli-process';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -25,29 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-const CLI = join(__dirname, '../../src/cli.ts');
-
-interface Running {
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function remediator(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return {
-    output: () => out,
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    kill: (signal) => child.kill(signal),
-  };
-}
 
 function stackEnv(): Record<string, string> {
   return {

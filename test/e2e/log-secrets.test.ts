@@ -6,7 +6,6 @@
  * key is deactivated (notification, audit record), the other cannot be contained (escalation, on-call page, a signed
  * webhook ticket). Every line the processes print (our JSON logs and the Temporal runtime's) is then scanned.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -26,8 +25,8 @@ import { webhookSignature } from '../../src/activities/tickets/webhook-sink';
 import { drainQueue, rawClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto } from '../helpers/servers';
+import { remediator } from '../helpers/cli-process';
 
-const CLI = join(__dirname, '../../src/cli.ts');
 const POLICY = join(__dirname, '../../examples/policy-fast.yaml');
 
 const upper = (n: number) =>
@@ -42,27 +41,6 @@ const SECRETS = {
   CODEC_SERVER_TOKEN: `codec-${randomBytes(20).toString('hex')}`,
   PAYLOAD_KEY: PAYLOAD_KEY.toString('base64'),
 };
-
-interface Running {
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function remediator(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return {
-    output: () => out,
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    kill: (signal) => child.kill(signal),
-  };
-}
 
 let moto: MotoServer;
 let temporalServer: TemporalDevServer;

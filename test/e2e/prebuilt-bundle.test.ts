@@ -3,7 +3,6 @@
  * writes it, and `remediator worker` with `WORKFLOW_BUNDLE_PATH=<file>` runs a remediation from it end to end against
  * the real dev server and moto. A variable that names no file is a configuration error naming the variable.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,42 +15,9 @@ import { createBucket, publicAccessBlockOf } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { remediator } from '../helpers/cli-process';
 
-const CLI = join(__dirname, '../../src/cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'workflow-bundle-'));
-
-interface Running {
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-  waitFor(text: string, timeoutMs: number): Promise<void>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function remediator(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    output: () => out,
-    exited,
-    async waitFor(text, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      let gone = false;
-      void exited.then(() => (gone = true));
-      while (!out.includes(text)) {
-        if (gone || Date.now() > deadline)
-          throw new Error(`no '${text}' from remediator ${args[0]}:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    kill: (signal) => child.kill(signal),
-  };
-}
 
 let stack: WorkflowStack;
 beforeAll(async () => {
