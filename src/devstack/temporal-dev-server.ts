@@ -13,6 +13,8 @@ export interface TemporalDevServer {
   readonly uiUrl?: string;
   readonly namespace: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would, resolving when the process is gone (its database file survives). */
+  kill(): Promise<void>;
 }
 
 /** `--search-attribute` flags for every attribute DESIGN §3 names. */
@@ -74,5 +76,11 @@ export async function startTemporalDevServer(options: {
     ...(options.headless ? {} : { uiUrl: `http://127.0.0.1:${uiPort}` }),
     namespace: 'default',
     stop: () => server.stop(),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
+        server.child.once('exit', () => resolve());
+        server.child.kill('SIGKILL');
+      }),
   };
 }

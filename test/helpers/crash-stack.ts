@@ -24,9 +24,9 @@ import { loadDevStackConfig } from '../../src/config';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { freePort, startProcess, waitUntilReady } from '../../src/devstack/processes';
-import type { ServerProcess } from '../../src/devstack/processes';
-import { searchAttributeFlags } from '../../src/devstack/temporal-dev-server';
+import { freePort } from '../../src/devstack/processes';
+import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
+import type { TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { Finding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { WORKFLOWS_PATH } from '../../src/worker';
@@ -160,44 +160,14 @@ export class Remediator {
   }
 }
 
-/** Starts the dev server on `port` with its state in `dbFile`. */
-export async function startDevServerOnFile(port: number, dbFile: string): Promise<ServerProcess> {
-  const { temporalCliPath } = loadDevStackConfig();
-  const server = startProcess(
-    temporalCliPath,
-    [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--headless',
-      '--namespace',
-      'default',
-      '--log-level',
-      'error',
-      '--db-filename',
-      dbFile,
-      ...searchAttributeFlags(),
-    ],
-    'temporal dev server',
-  );
-  await waitUntilReady(
-    server,
-    'temporal dev server',
-    async () => {
-      const probe = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 });
-      try {
-        await probe.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await probe.close();
-      }
-    },
-    60_000,
-  );
-  return server;
+/** Starts the dev server on `port` with its state in `dbFile` (headless). */
+function startDevServerOnFile(port: number, dbFile: string): Promise<TemporalDevServer> {
+  return startTemporalDevServer({
+    binary: loadDevStackConfig().temporalCliPath,
+    port,
+    headless: true,
+    dbFile,
+  });
 }
 
 /** Everything a crash test needs. */
@@ -284,10 +254,7 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
     worker,
     env,
     async crashServer(downMs) {
-      await new Promise<void>((resolve) => {
-        server.child.once('exit', () => resolve());
-        server.child.kill('SIGKILL');
-      });
+      await server.kill();
       await sleep(downMs);
       server = await startDevServerOnFile(port, dbFile);
     },
