@@ -10,12 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -36,7 +31,7 @@ import { silentLogger } from '../../src/logger';
 import type { Logger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { drainQueue, motoClients, rawClients } from '../helpers/aws';
+import { drainQueue, motoClients, rawClients, visibleAndInFlight } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
 import { describeMessage, generateHostileMessages, SQS_TEXT } from './support/hostile-messages';
@@ -419,7 +414,7 @@ it(`${SQS_BATCH} mixed messages through moto's SQS with the bridge loop running:
       },
     );
     seconds = (performance.now() - began) / 1000;
-    depthAfterBatch = await queueDepth(queueUrl);
+    depthAfterBatch = await visibleAndInFlight(raw.sqs, queueUrl);
     // The loop is still alive: a valid event sent now is delivered.
     await raw.sqs.send(
       new SendMessageCommand({
@@ -456,7 +451,7 @@ it(`${SQS_BATCH} mixed messages through moto's SQS with the bridge loop running:
   });
   // The queue drained, nothing was redelivered or deferred, nothing crashed.
   expect({ visible, inFlight }).toEqual({ visible: 0, inFlight: 0 });
-  expect(await queueDepth(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
   expect(crashes).toEqual([]);
   // Dead-lettered messages log a warning each; nothing else may (a failed settle, a failed receive).
   expect(logged.filter((line) => !line.startsWith('warn Message dead-lettered'))).toEqual([]);
@@ -538,19 +533,6 @@ function sendGroups(messages: readonly HostileMessage[]): HostileMessage[][] {
   }
   if (group.length > 0) groups.push(group);
   return groups;
-}
-
-async function queueDepth(queueUrl: string): Promise<[number, number]> {
-  const out = await raw.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return [
-    Number(out.Attributes?.ApproximateNumberOfMessages),
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible),
-  ];
 }
 
 /** The figures of a run, in the test output. */

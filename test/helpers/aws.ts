@@ -5,7 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
 
@@ -82,4 +82,18 @@ export async function drainQueue(
     found.push(...(out.Messages ?? []));
   }
   return found;
+}
+
+/** A queue's visible and in-flight message counts (`[ApproximateNumberOfMessages, …NotVisible]`). */
+export async function visibleAndInFlight(sqs: SQSClient, queueUrl: string): Promise<[number, number]> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return [
+    Number(out.Attributes?.ApproximateNumberOfMessages),
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible),
+  ];
 }

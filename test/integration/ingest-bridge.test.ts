@@ -3,7 +3,7 @@
  * acknowledgements, an outage (a real TCP cut between the bridge and Temporal), and a graceful stop.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PLAYBOOKS } from '../../src/domain/playbooks';
@@ -17,7 +17,7 @@ import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { drainQueue, rawClients } from '../helpers/aws';
+import { drainQueue, rawClients, visibleAndInFlight } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
 import { createTcpProxy } from '../helpers/tcp-proxy';
@@ -67,19 +67,6 @@ function bridgeFor(
     backoffInitialMs: 200,
     backoffMaxMs: 500,
   });
-}
-
-async function visibleAndInFlight(queueUrl: string): Promise<[number, number]> {
-  const out = await raw.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return [
-    Number(out.Attributes?.ApproximateNumberOfMessages),
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible),
-  ];
 }
 
 async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -141,7 +128,7 @@ it('signal-with-starts the resource execution and deletes the message; an SNS-wr
 
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
   expect(await runningWorkflow(workflowIdOf(wrapped))).toBe(true);
-  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
 it('dead-letters invalid messages with the reason and keeps the loop running', async () => {
@@ -164,7 +151,7 @@ it('dead-letters invalid messages with the reason and keeps the loop running', a
     expect.arrayContaining([expect.stringContaining('not JSON'), expect.stringContaining('resourceId')]),
   );
   expect(dead.map((m) => m.Body)).toEqual(expect.arrayContaining(['{not json']));
-  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
 it('acknowledges what needs no action: COMPLIANT with nothing running, no playbook, unsupported types', async () => {
@@ -203,7 +190,7 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
 
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
   expect(bridge.stats.deadLettered).toBe(0);
-  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
 it('stops receiving while Temporal is unreachable and delivers once it is back', async () => {
@@ -221,7 +208,7 @@ it('stops receiving while Temporal is unreachable and delivers once it is back',
   // Act + Assess: during the outage nothing is received, so SQS counts no receive against the message.
   await new Promise((r) => setTimeout(r, 2500));
   expect(bridge.stats.received).toBe(0);
-  expect(await visibleAndInFlight(queueUrl)).toEqual([1, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([1, 0]);
 
   await proxy.up();
   await until(async () => bridge.stats.delivered === 1, 30_000);
@@ -231,7 +218,7 @@ it('stops receiving while Temporal is unreachable and delivers once it is back',
   await connection.close();
 
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
-  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
 it('finishes in-flight messages when stopped', async () => {
@@ -249,5 +236,5 @@ it('finishes in-flight messages when stopped', async () => {
 
   expect(bridge.stats.delivered).toBe(1);
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
-  expect(await visibleAndInFlight(queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
