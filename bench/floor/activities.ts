@@ -8,14 +8,9 @@ const nothing = async (_routed: RoutedFinding): Promise<{ ok: true }> => ({ ok: 
 /** One no-op per activity of the S3 success path, in its order. */
 export function createFloorActivities() {
   return {
-    analyze: nothing,
-    checkControls: nothing,
-    capturePriorState: nothing,
+    prepareRemediation: nothing,
     applyStep: nothing,
-    verify: nothing,
-    reportToSource: nothing,
-    notifyOutcome: nothing,
-    recordAudit: nothing,
+    concludeRemediation: nothing,
   };
 }
 

@@ -1,21 +1,21 @@
 /**
  * The latency floor: a workflow of the same shape as the remediation's S3 success path with the propagation wait at
- * 0 — registered under the same type name (on its own task queue) so the unchanged ingest bridge starts it by
- * signal-with-start exactly as it starts a remediation. Same signal, same search-attribute upserts at the same
- * points, the same eight activities in the same order (notify and audit in parallel) and the same cool-down timer;
- * only the activities do nothing. Patch markers (no round trip) are left out.
+ * 0 — registered under the same type name as what ingest starts (`remediationWorkflowV2`, on its own task queue) so
+ * the unchanged ingest bridge starts it by signal-with-start exactly as it starts a remediation. Same signal, the
+ * same search-attribute upsert (the outcome), the same three activities in the same order (prepare, apply,
+ * conclude) and the same cool-down timer; only the activities do nothing.
  */
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RoutedFinding } from '../../src/domain/finding';
-import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../../src/domain/search-attributes';
+import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { findingSignal } from '../../src/workflows/definitions';
 import type { RemediationInput } from '../../src/workflows/definitions';
 import type { FloorActivities } from './activities';
 
 const a = proxyActivities<FloorActivities>({ startToCloseTimeout: '1 minute' });
 
-/** The no-op twin of `remediationWorkflow`. */
-export async function remediationWorkflow(
+/** The no-op twin of `remediationWorkflowV2`. */
+export async function remediationWorkflowV2(
   input: RemediationInput,
 ): Promise<{ status: string; handled: number }> {
   const queue: RoutedFinding[] = [];
@@ -23,30 +23,17 @@ export async function remediationWorkflow(
   setHandler(findingSignal, (routed) => {
     queue.push(routed);
   });
-  const report = (status: string): void =>
-    upsertSearchAttributes([{ key: RemediationStatusKey, value: status }]);
   for (;;) {
     const hasWork = queue.length > 0 || (await condition(() => queue.length > 0, input.settings.cooldownMs));
     if (!hasWork) break;
     const routed = queue.shift();
     if (!routed) continue;
-    upsertSearchAttributes([
-      { key: PlaybookKey, value: routed.playbook },
-      { key: SeverityKey, value: routed.finding.severity },
-    ]);
-    report('ANALYZING');
-    await a.analyze(routed);
-    await a.checkControls(routed);
-    report('CAPTURING');
-    await a.capturePriorState(routed);
-    report('APPLYING');
+    await a.prepareRemediation(routed);
     await a.applyStep(routed);
-    report('VERIFYING');
-    await a.verify(routed);
-    await a.reportToSource(routed);
-    report('NOTIFYING');
-    await Promise.all([a.notifyOutcome(routed), a.recordAudit(routed)]);
-    report('REMEDIATED');
+    const waitMs = input.settings.playbooks[routed.playbook]?.propagationWaitMs ?? 0;
+    if (waitMs > 0) await sleep(waitMs);
+    await a.concludeRemediation(routed);
+    upsertSearchAttributes([{ key: RemediationStatusKey, value: 'REMEDIATED' }]);
     handled += 1;
   }
   return { status: 'REMEDIATED', handled };

@@ -13,6 +13,7 @@ import type { BenchContext } from '../lib/stack';
 import { statusReachedAt } from '../lib/temporal';
 import { liveS3Sample } from './latency';
 import type { LatencyData, LiveCost } from './latency';
+import { admissionUpdates } from '../lib/admission-updates';
 
 /** The success path of each playbook in the committed histories (approval paths where a playbook has one). */
 const SUCCESS_PATHS: ReadonlyArray<{ playbook: string; path: string; file: string }> = [
@@ -93,19 +94,12 @@ function retriedActivities(events: readonly HistoryEventJson[]): Record<string, 
   return out;
 }
 
-function admissions(events: readonly HistoryEventJson[]): number {
-  return events.filter(
-    (e) =>
-      (e.activityTaskScheduledEventAttributes as Attrs | undefined)?.activityType?.name === 'checkControls',
-  ).length;
-}
-
 /** Costs one history, the admission update included. */
 export function costOf(
   events: readonly HistoryEventJson[],
 ): Omit<CostRow, 'playbook' | 'path' | 'source' | 'seedTransitions'> {
   const counted = countBillableActions(events);
-  const admitted = admissions(events);
+  const admitted = admissionUpdates(events);
   return {
     historyEvents: counted.historyEvents,
     actions: counted.total + admitted,

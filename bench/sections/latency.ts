@@ -17,6 +17,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { AwsClients } from '../../src/aws/clients';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { admissionUpdates } from '../lib/admission-updates';
 import { countBillableActions } from '../lib/billable-actions';
 import type { HistoryEventJson } from '../lib/billable-actions';
 import {
@@ -35,6 +36,7 @@ import type { Summary } from '../lib/percentiles';
 import { progress, sleep } from '../lib/progress';
 import { scaled, startStack } from '../lib/stack';
 import type { BenchContext, BenchStack } from '../lib/stack';
+import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import {
   countWorkflows,
   eventTimeMs,
@@ -111,9 +113,9 @@ export async function paced(
 }
 
 const completedQuery = (taskQueue: string): string =>
-  `TaskQueue = '${taskQueue}' AND WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Completed'`;
+  `TaskQueue = '${taskQueue}' AND WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'`;
 const failedQuery = (taskQueue: string): string =>
-  `TaskQueue = '${taskQueue}' AND WorkflowType = 'remediationWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'`;
+  `TaskQueue = '${taskQueue}' AND WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'`;
 
 /** Waits (counting once a second) until `total` executions on the task queue completed. */
 async function waitCompleted(stack: BenchStack, taskQueue: string, total: number): Promise<void> {
@@ -279,12 +281,7 @@ function stepMedians(phase: Phase): Record<string, number> {
 export function liveCostOf(histories: readonly HistoryEventJson[][]): LiveCost {
   const counted = histories.map((events) => {
     const actions = countBillableActions(events);
-    const admissions = events.filter(
-      (e) =>
-        e.eventType.endsWith('ACTIVITY_TASK_SCHEDULED') &&
-        (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)
-          ?.activityType?.name === 'checkControls',
-    ).length;
+    const admissions = admissionUpdates(events);
     return {
       total: actions.total + admissions,
       byKind: { ...actions.byKind, ...(admissions ? { 'admission update': admissions } : {}) },

@@ -11,7 +11,7 @@ import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { controlWorkflowId } from '../../src/workflows/control-definitions';
-import { statusQuery } from '../../src/workflows/definitions';
+import { REMEDIATION_WORKFLOW_TYPE, statusQuery } from '../../src/workflows/definitions';
 import {
   ACCOUNT,
   bucketNames,
@@ -105,7 +105,7 @@ async function stormRun(
     const sendSeconds = (performance.now() - t0) / 1000;
     progress(`storm-${name}: sent in ${sendSeconds.toFixed(1)} s; draining`);
     const statuses: Record<string, number> = {};
-    const wf = `WorkflowType = 'remediationWorkflow'`;
+    const wf = `WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}'`;
     let lastReport = 0;
     await waitUntil(
       `storm-${name} to drain`,

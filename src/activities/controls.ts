@@ -5,16 +5,22 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClients } from '../aws/clients';
-import { managedBy } from '../domain/controls';
+import { admit, EMPTY_CONTROL_STATE, managedBy } from '../domain/controls';
 import type { AdmissionDecision } from '../domain/controls';
 import type { Finding } from '../domain/finding';
 import type { WindowLimit } from '../domain/policy';
 import type { Exemption } from '../domain/controls';
 import { controlWorkflowStart } from '../temporal/control-start';
-import { admitUpdate, exemptUpdate } from '../workflows/control-definitions';
+import {
+  admitUpdate,
+  CONTROLS_MEMO_KEY,
+  controlWorkflowId,
+  exemptUpdate,
+} from '../workflows/control-definitions';
+import type { PublishedControls } from '../workflows/control-definitions';
 import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
 
@@ -42,6 +48,11 @@ export interface ControlCheckRequest {
 export interface ControlCheck {
   readonly decision: AdmissionDecision;
   readonly managedBy?: string;
+  /**
+   * How the control plane was asked: `published` read its memo (no update), `update` asked it by update (counted,
+   * billable), `tag` never reached it (the exemption tag decided). Absent in histories from before it existed.
+   */
+  readonly asked?: 'published' | 'update' | 'tag';
 }
 
 /** Builds `checkControls`. */
@@ -73,9 +84,31 @@ export function createControlActivities(deps: ControlDeps) {
             reason: `the resource carries the exemption tag ${tagKey}${value}`,
           },
           ...(managed ? { managedBy: managed } : {}),
+          asked: 'tag',
         };
       }
       const { taskQueue, workflowExecution } = ctx.info;
+      if (!request.breaker && !request.flapping) {
+        // Nothing to count: the published exemptions and pauses decide, read without an update (an update is a
+        // billable action and a write to the control plane's history). Anything but `proceed` goes through the
+        // update below, which is authoritative and remembers a held remediation to wake on resume.
+        const published = await publishedControls(deps.temporal, taskQueue);
+        if (published) {
+          const { decision } = admit(
+            { ...EMPTY_CONTROL_STATE, ...published },
+            {
+              workflowId: request.workflowId,
+              resource: request.finding.resource,
+              playbook: request.playbook,
+            },
+            new Date(),
+          );
+          if (decision.decision === 'proceed') {
+            ctx.log.info('Admission', { workflowId: request.workflowId, decision: 'proceed', read: 'memo' });
+            return { decision, ...(managed ? { managedBy: managed } : {}), asked: 'published' };
+          }
+        }
+      }
       try {
         const decision = await deps.temporal.workflow.executeUpdateWithStart(admitUpdate, {
           args: [
@@ -92,7 +125,7 @@ export function createControlActivities(deps: ControlDeps) {
           startWorkflowOperation: controlWorkflowStart(taskQueue),
         });
         ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
-        return { decision, ...(managed ? { managedBy: managed } : {}) };
+        return { decision, ...(managed ? { managedBy: managed } : {}), asked: 'update' };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
           throw ApplicationFailure.nonRetryable(
@@ -104,4 +137,23 @@ export function createControlActivities(deps: ControlDeps) {
       }
     },
   };
+}
+
+/**
+ * The control plane's published exemptions and pauses: empty when it has never run, `undefined` when a run from
+ * before publishing holds them only in memory (ask it by update then).
+ */
+async function publishedControls(
+  temporal: Client,
+  taskQueue: string,
+): Promise<PublishedControls | undefined> {
+  try {
+    const described = await temporal.workflow.getHandle(controlWorkflowId(taskQueue)).describe();
+    if (described.status.name !== 'RUNNING') return { exemptions: [], pauses: [] };
+    const memo = described.memo?.[CONTROLS_MEMO_KEY] as PublishedControls | undefined;
+    return memo && Array.isArray(memo.exemptions) && Array.isArray(memo.pauses) ? memo : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { exemptions: [], pauses: [] };
+    throw err;
+  }
 }

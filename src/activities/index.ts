@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
+import { createCompositeActivities } from './composite';
 import { createControlActivities } from './controls';
 import { createHealthGuardActivities } from './health-guard';
 import { createAuditActivities } from './audit';
@@ -55,7 +56,7 @@ export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHan
 /** Builds every activity. */
 export function createActivities(deps: ActivityDeps) {
   const audit = createAuditActivities(deps);
-  return {
+  const single = {
     ...createRemediationActivities(createPlaybooks(deps.clients)),
     ...createNotifyActivities(deps),
     ...audit,
@@ -64,4 +65,5 @@ export function createActivities(deps: ActivityDeps) {
     ...createControlActivities(deps),
     ...createHealthGuardActivities(deps),
   };
+  return { ...single, ...createCompositeActivities(single) };
 }

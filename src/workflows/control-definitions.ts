@@ -13,6 +13,15 @@ export function controlWorkflowId(taskQueue: string): string {
   return `remediation-control/${taskQueue}`;
 }
 
+/**
+ * Memo field where the control workflow publishes its exemptions and pauses (`PublishedControls`), for admissions
+ * that need no count.
+ */
+export const CONTROLS_MEMO_KEY = 'controls';
+
+/** What the control workflow publishes in its memo. */
+export type PublishedControls = Pick<ControlState, 'exemptions' | 'pauses'>;
+
 /** Decides whether a remediation may make its first change (exemptions, pauses, flapping, breaker). */
 export const admitUpdate = defineUpdate<AdmissionDecision, [AdmissionRequest]>('admit');
 

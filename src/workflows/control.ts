@@ -9,12 +9,15 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import { admit, EMPTY_CONTROL_STATE, pruned } from '../domain/controls';
 import type { AdmissionRequest, ControlState, Exemption, Pause } from '../domain/controls';
 import {
+  CONTROLS_MEMO_KEY,
   admitUpdate,
   controlStateQuery,
   exemptUpdate,
@@ -34,6 +37,11 @@ export interface ControlInput {
 const LONGEST_WINDOW_MS = 30 * 24 * 3600 * 1000;
 /** Continue as new well before the server's history limits. */
 const MAX_HISTORY_EVENTS = 10_000;
+/**
+ * Marks control runs that publish their exemptions and pauses in the memo, so a remediation whose policy has no
+ * breaker or flap limit can be admitted by reading it (DescribeWorkflowExecution: no update, no billable action).
+ */
+const CONTROLS_MEMO_PATCH = 'controls-in-memo';
 
 function required(value: unknown, what: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${what} is required`);
@@ -43,6 +51,12 @@ function required(value: unknown, what: string): void {
 export async function remediationControlWorkflow(input?: ControlInput): Promise<void> {
   let state = input?.state ?? EMPTY_CONTROL_STATE;
   const held = new Set(input?.held ?? []);
+  /** Publishes what a read-only admission needs; called after every change to exemptions or pauses. */
+  const publish = (): void => {
+    if (!patched(CONTROLS_MEMO_PATCH)) return;
+    upsertMemo({ [CONTROLS_MEMO_KEY]: { exemptions: state.exemptions, pauses: state.pauses } });
+  };
+  publish();
 
   setHandler(
     admitUpdate,
@@ -75,6 +89,7 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
         ...pruned(state, new Date(), LONGEST_WINDOW_MS),
         exemptions: [...state.exemptions.filter((e) => e.resource !== exemption.resource), recorded],
       };
+      publish();
       log.info('Exemption recorded', {
         resource: exemption.resource,
         until: exemption.until,
@@ -101,6 +116,7 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
       const same = (p: { playbook?: string; account?: string }) =>
         p.playbook === pause.playbook && p.account === pause.account;
       state = { ...state, pauses: [...state.pauses.filter((p) => !same(p)), recorded] };
+      publish();
       log.info('Paused', { playbook: pause.playbook ?? '*', account: pause.account ?? '*', by: pause.by });
       return recorded;
     },
@@ -120,6 +136,7 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
         ...state,
         pauses: state.pauses.filter((p) => !(p.playbook === scope.playbook && p.account === scope.account)),
       };
+      publish();
       // Wake every held remediation: each asks again and stays held if another pause still covers it.
       let released = 0;
       for (const workflowId of [...held]) {

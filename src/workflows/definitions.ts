@@ -7,8 +7,14 @@ import type { ResourceRef, RoutedFinding } from '../domain/finding';
 import type { ExecutionSettings } from '../domain/policy';
 import type { RemediationSnapshot } from '../domain/remediation';
 
-/** Workflow type name, as registered on the worker and used by clients. */
-export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
+/** Workflow type ingest starts (`remediationWorkflowV2`: the lean shape, see src/workflows/remediation.ts). */
+export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflowV2';
+
+/**
+ * Every remediation workflow type: the first one stays registered for executions started before the lean one, and
+ * listings include both. Signal-with-start reaches a running execution of either type by its id.
+ */
+export const REMEDIATION_WORKFLOW_TYPES = ['remediationWorkflow', REMEDIATION_WORKFLOW_TYPE] as const;
 
 /** Input of one per-resource execution: the resource and the policy snapshot it keeps for its whole life. */
 export interface RemediationInput {

@@ -29,7 +29,8 @@ import {
   NOTIFY_ACTIVITY_OPTIONS,
   WRITE_BACK_ACTIVITY_OPTIONS,
 } from './activity-proxies';
-import type { ControlCheck } from '../activities/controls';
+import type { Conclusion, PreparationStage, Preparation } from '../activities/composite';
+import type { ControlCheck, ControlCheckRequest } from '../activities/controls';
 import type { ApprovalGate } from './approval-gate';
 import type { PauseGate } from './pause-gate';
 
@@ -55,13 +56,20 @@ interface Draft {
   reportedToSource?: string;
 }
 
-/** Handles one finding to its outcome. Never throws for AWS failures: they become escalations. */
+/**
+ * Handles one finding to its outcome. Never throws for AWS failures: they become escalations.
+ *
+ * `lean` (the `remediationWorkflowV2` type): every versioned behaviour is on without a patch marker (no execution of
+ * that type predates them), and the read-only preparation and the verified outcome's reporting run as one activity
+ * each (`prepareRemediation`, `concludeRemediation`) instead of three and four: the same steps, fewer billable actions.
+ */
 export async function handleFinding(
   routed: RoutedFinding,
   settings: PlaybookSettings,
   report: PhaseReporter,
   gate: ApprovalGate,
   pause: PauseGate,
+  lean = false,
 ): Promise<Outcome> {
   const { finding, playbook } = routed;
   const resourceId = finding.resource.resourceId;
@@ -71,6 +79,8 @@ export async function handleFinding(
   const startedAt = new Date().toISOString();
   const approvalTimeoutMs = settings.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   const draft: Draft = { changes: [], compensations: [] };
+  /** Whether a versioned behaviour applies: always in the lean type, by its patch marker in the first one. */
+  const has = (patch: string): boolean => lean || patched(patch);
 
   const finish = async (status: OutcomeStatus, reason: string): Promise<Outcome> => {
     const outcome: Outcome = {
@@ -121,29 +131,55 @@ export async function handleFinding(
   const close = async (status: OutcomeStatus, reason: string, notifyPeople: boolean): Promise<Outcome> => {
     report('NOTIFYING', `${status}: ${reason}`);
     const outcome = await finish(status, reason);
-    const record = auditRecord('outcome', outcome);
+    await deliver(auditRecord('outcome', outcome), notifyPeople, true);
+    return outcome;
+  };
+
+  /** Notifies people and/or writes the audit record of an outcome, durably (long retries), best effort. */
+  const deliver = async (record: AuditRecord, notifyPeople: boolean, audit: boolean): Promise<void> => {
     await bestEffort('outcome notification', () =>
       Promise.all([
         notifyPeople
           ? notify.notifyOutcome.executeWithOptions(
-              { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Notify ${status}` },
+              { ...NOTIFY_ACTIVITY_OPTIONS, summary: `Notify ${record.status}` },
               [record],
             )
           : Promise.resolve(),
-        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
-          record,
-        ]),
+        audit
+          ? notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
+              record,
+            ])
+          : Promise.resolve(),
       ]),
     );
-    return outcome;
   };
 
-  // 1. Analyse (read-only).
+  // 1. Analyse (read-only). The lean type asks admission and records the prior state in the same activity.
   report('ANALYZING', `Analysing ${finding.control} on ${resourceId}`);
-  const first = await assess(`Analyse ${resourceId}`);
+  const allowListed = allowListExemption(settings.exemptions, finding.resource);
+  const acting = settings.mode !== 'dryRun' && settings.mode !== 'notify';
+  let preparation: Preparation | undefined;
+  if (lean) {
+    try {
+      preparation = await aws.prepareRemediation.executeWithOptions(
+        { ...awsActivityOptions(settings), summary: `Analyse ${resourceId}` },
+        [
+          {
+            request,
+            ...(acting && !allowListed ? { admission: admissionRequest(1) } : {}),
+            capture: settings.mode === 'auto' && !allowListed,
+          },
+        ],
+      );
+      draft.analysis = preparation.analysis;
+    } catch (err) {
+      return escalate(preparationFailure(failureStage(err), err), failureType(err), true);
+    }
+  }
+  const first = preparation ? await judge(preparation.analysis) : await assess(`Analyse ${resourceId}`);
   if ('done' in first) return first.done;
   // Executions recorded before in-workflow approval existed escalated here; they replay that way.
-  if (first.verdict === 'needs_approval' && !patched(AWAIT_APPROVAL_PATCH)) {
+  if (first.verdict === 'needs_approval' && !has(AWAIT_APPROVAL_PATCH)) {
     return escalate(`needs approval before changing anything: ${first.reason}`, 'ApprovalRequired', true);
   }
   let plan = first.plan;
@@ -168,40 +204,24 @@ export async function handleFinding(
 
   // 1b. Operator controls, before the first change: allow-lists, the exemption tag and the control plane's
   // exemptions, pauses, flap detection and breaker. Executions from before they existed replay without them.
-  if (patched(OPERATOR_CONTROLS_PATCH)) {
-    const allowListed = allowListExemption(settings.exemptions, finding.resource);
+  if (has(OPERATOR_CONTROLS_PATCH)) {
     if (allowListed) return close('EXEMPT', allowListed, true);
-    const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
     const controls = activitiesWith(awsActivityOptions(settings));
     for (let attempt = 1; ; attempt += 1) {
       let check: ControlCheck;
       try {
-        check = await controls.checkControls.executeWithOptions(
-          { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
-          [
-            {
-              workflowId: workflowInfo().workflowId,
-              finding,
-              playbook,
-              attempt,
-              // Tags are ignored for containment: a compromised principal can write them.
-              ...(containment
-                ? {}
-                : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
-              ...(settings.breaker ? { breaker: settings.breaker } : {}),
-              ...(settings.flapping ? { flapping: settings.flapping } : {}),
-            },
-          ],
-        );
+        const prepared = attempt === 1 ? preparation?.check : undefined;
+        check =
+          prepared ??
+          (await controls.checkControls.executeWithOptions(
+            { ...awsActivityOptions(settings), summary: `Admission of ${resourceId}` },
+            [admissionRequest(attempt)],
+          ));
       } catch (err) {
         // A failed admission check (e.g. AccessDenied reading the resource's tags) used to fail the whole execution:
         // nobody was paged and nothing was audited. Executions that failed that way replay as they were.
-        if (!patched(ADMISSION_FAILURE_PATCH)) throw err;
-        return escalate(
-          `the admission check failed before any change: ${failureMessage(err)}`,
-          failureType(err),
-          true,
-        );
+        if (!has(ADMISSION_FAILURE_PATCH)) throw err;
+        return escalate(preparationFailure('admission', err), failureType(err), true);
       }
       const d = check.decision;
       if (d.decision === 'exempt') return close('EXEMPT', d.reason, true);
@@ -279,16 +299,22 @@ export async function handleFinding(
   }
 
   // 2. Capture the prior state before anything changes, so a retried apply can never record the new state as prior.
-  report('CAPTURING', `Recording the current state of ${resourceId}`);
+  // A lean preparation recorded it already when nothing was waited for (after a wait, the resource is read again).
   let prior: PriorState;
-  try {
-    prior = await aws.capturePriorState.executeWithOptions(
-      { ...awsActivityOptions(settings), summary: `Record prior state of ${resourceId}` },
-      [request],
-    );
+  if (preparation?.prior && draft.approval === undefined) {
+    prior = preparation.prior;
     draft.prior = prior;
-  } catch (err) {
-    return escalate(`could not record the prior state: ${failureMessage(err)}`, failureType(err), true);
+  } else {
+    report('CAPTURING', `Recording the current state of ${resourceId}`);
+    try {
+      prior = await aws.capturePriorState.executeWithOptions(
+        { ...awsActivityOptions(settings), summary: `Record prior state of ${resourceId}` },
+        [request],
+      );
+      draft.prior = prior;
+    } catch (err) {
+      return escalate(preparationFailure('capture', err), failureType(err), true);
+    }
   }
 
   // 3. Apply each step; on a failure, compensate what may have changed, newest first.
@@ -334,6 +360,33 @@ export async function handleFinding(
     await sleep(settings.propagationWaitMs, { summary: 'Propagation wait before verification' });
   }
   report('VERIFYING', `Verifying ${resourceId} with a fresh read`);
+  if (lean && !settings.healthGuard) {
+    // Verify, tell the detector, notify and audit in one activity; only a failed verification goes on below.
+    let conclusion: Conclusion;
+    try {
+      conclusion = await aws.concludeRemediation.executeWithOptions(
+        { ...awsActivityOptions(settings), summary: `Verify and report ${resourceId}` },
+        [
+          {
+            request,
+            writeBack: { finding, ...identity() },
+            outcome: { finding, playbook, ...draft, startedAt },
+          },
+        ],
+      );
+    } catch (err) {
+      return escalate(`verification could not run: ${failureMessage(err)}`, failureType(err), true);
+    }
+    draft.verification = conclusion.verification;
+    if (!conclusion.outcome) return verificationFailed(conclusion.verification);
+    const outcome = conclusion.outcome;
+    if (!conclusion.notified || !conclusion.audited) {
+      report('NOTIFYING', `${outcome.status}: ${outcome.reason}`);
+      await deliver(auditRecord('outcome', outcome), !conclusion.notified, !conclusion.audited);
+    }
+    log.info('Finding handled', { resourceId, playbook, status: outcome.status, reason: outcome.reason });
+    return outcome;
+  }
   let verification: Verification;
   try {
     verification = await aws.verify.executeWithOptions(
@@ -344,12 +397,7 @@ export async function handleFinding(
   } catch (err) {
     return escalate(`verification could not run: ${failureMessage(err)}`, failureType(err), true);
   }
-  if (!verification.passed) {
-    // Only availability playbooks (or a policy that insists) undo their change by themselves.
-    if (settings.onVerifyFailure === 'rollback')
-      return rollBack(`verification failed: ${verification.detail}`);
-    return escalate(`verification failed: ${verification.detail}`, 'VerificationFailed', true);
-  }
+  if (!verification.passed) return verificationFailed(verification);
   // Health guard: watch the policy's alarms for the bake time; a change that hurts is undone (availability) or
   // handed to a person (a security fix stays until someone decides).
   if (settings.healthGuard) {
@@ -395,7 +443,7 @@ export async function handleFinding(
   }
   // Tell the detector (Config re-evaluation, Security Hub workflow status). Versioned: histories recorded before this
   // existed replay without it.
-  if (patched('write-back-to-source')) {
+  if (has('write-back-to-source')) {
     const source = activitiesWith(WRITE_BACK_ACTIVITY_OPTIONS);
     try {
       draft.reportedToSource = await source.reportToSource.executeWithOptions(
@@ -424,8 +472,15 @@ export async function handleFinding(
       ]);
       draft.analysis = analysis;
     } catch (err) {
-      return { done: await escalate(`analysis failed: ${failureMessage(err)}`, failureType(err), true) };
+      return { done: await escalate(preparationFailure('analysis', err), failureType(err), true) };
     }
+    return judge(analysis);
+  }
+
+  /** Turns an analysis into a finished outcome or its verdict with the plan in catalogue order. */
+  async function judge(
+    analysis: Analysis,
+  ): Promise<{ done: Outcome } | { verdict: Analysis['verdict']; reason: string; plan: PlannedStep[] }> {
     if (analysis.verdict === 'no_action') return { done: await close('NO_ACTION', analysis.reason, false) };
     if (analysis.verdict === 'cannot_fix') {
       return { done: await escalate(`cannot remediate safely: ${analysis.reason}`, undefined, true) };
@@ -440,6 +495,36 @@ export async function handleFinding(
       const reason = `the analysis planned an invalid change: ${failureMessage(err)}`;
       return { done: await escalate(reason, 'InvalidPlan', true) };
     }
+  }
+
+  /** The admission question for the control plane; `attempt` counts the asks (a held remediation asks again). */
+  function admissionRequest(attempt: number): ControlCheckRequest {
+    const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
+    return {
+      workflowId: workflowInfo().workflowId,
+      finding,
+      playbook,
+      attempt,
+      // Tags are ignored for containment: a compromised principal can write them.
+      ...(containment ? {} : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
+      ...(settings.breaker ? { breaker: settings.breaker } : {}),
+      ...(settings.flapping ? { flapping: settings.flapping } : {}),
+    };
+  }
+
+  /** The escalation reason for a failed analysis, admission check or prior-state read. */
+  function preparationFailure(stage: PreparationStage | undefined, err: unknown): string {
+    const message = failureMessage(err);
+    if (stage === 'admission') return `the admission check failed before any change: ${message}`;
+    if (stage === 'capture') return `could not record the prior state: ${message}`;
+    return `analysis failed: ${message}`;
+  }
+
+  /** A verification that ran and failed: availability playbooks (or a policy that insists) undo; others escalate. */
+  async function verificationFailed(verification: Verification): Promise<Outcome> {
+    if (settings.onVerifyFailure === 'rollback')
+      return rollBack(`verification failed: ${verification.detail}`);
+    return escalate(`verification failed: ${verification.detail}`, 'VerificationFailed', true);
   }
 
   function approvalRequest(attempt: number, why: string, plan: readonly PlannedStep[]): ApprovalRequest {
@@ -522,6 +607,13 @@ export function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Which part of a lean preparation failed, from the stage its activity put in the failure's details. */
+function failureStage(err: unknown): PreparationStage | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const stage = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+  return stage === 'analysis' || stage === 'admission' || stage === 'capture' ? stage : undefined;
 }
 
 /** The AWS error name carried as the ApplicationFailure type, if any. */

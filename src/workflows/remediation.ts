@@ -3,7 +3,15 @@
  * signal(-with-start); new content is handled one finding at a time, repeats are recorded, and after the last outcome
  * the execution stays open for a cool-down that absorbs repeats.
  */
-import { condition, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { findingFingerprint } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
 import { settingsFor } from '../domain/policy';
@@ -16,8 +24,28 @@ import { ApprovalGate } from './approval-gate';
 import { handleFinding } from './handle-finding';
 import { PauseGate } from './pause-gate';
 
+/**
+ * Phases the lean type writes to `RemediationStatus` while it works: the ones an operator filters for and must act
+ * on. The others show in the query, the UI's current details and the history; each write is a billable action.
+ */
+const LISTED_PHASES: ReadonlySet<string> = new Set(['ANALYZING', 'AWAITING_APPROVAL', 'PAUSED']);
+
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
+  return remediate(input, false);
+}
+
+/**
+ * The same remediation with fewer billable actions (what ingest starts since it exists; `remediationWorkflow` stays
+ * registered for executions started before): no patch markers, one activity for analysis + admission + prior state
+ * and one for verification + write-back + notification + audit, and `RemediationStatus` written for listed phases
+ * and outcomes only, never twice with the same value.
+ */
+export async function remediationWorkflowV2(input: RemediationInput): Promise<RemediationResult> {
+  return remediate(input, true);
+}
+
+async function remediate(input: RemediationInput, lean: boolean): Promise<RemediationResult> {
   const queue: RoutedFinding[] = [];
   const known = new Set<string>();
   const outcomes: Outcome[] = [];
@@ -78,9 +106,17 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     outcomes,
   }));
 
-  const report = (next: RemediationSnapshot['phase'], details: string): void => {
+  /** Upserts what differs from the execution's search attributes (lean), or everything (the first type). */
+  const upsert = (pairs: SearchAttributeUpdatePair[]): void => {
+    const changed = lean
+      ? pairs.filter((p) => workflowInfo().typedSearchAttributes.get(p.key) !== p.value)
+      : pairs;
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  };
+
+  const report = (next: RemediationSnapshot['phase'], details: string, outcome = false): void => {
     phase = next;
-    upsertSearchAttributes([{ key: RemediationStatusKey, value: next }]);
+    if (!lean || outcome || LISTED_PHASES.has(next)) upsert([{ key: RemediationStatusKey, value: next }]);
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
@@ -90,10 +126,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     const routed = queue.shift();
     if (!routed) continue;
     current = routed;
-    upsertSearchAttributes([
+    upsert([
+      // The lean type shows a run that works again (a later finding) as ANALYZING; the first type did not.
+      ...(lean ? [{ key: RemediationStatusKey, value: 'ANALYZING' }] : []),
       { key: PlaybookKey, value: routed.playbook },
       { key: SeverityKey, value: routed.finding.severity },
     ]);
+    if (lean) phase = 'ANALYZING';
     const settings = settingsFor(
       input.settings,
       routed.playbook,
@@ -101,11 +140,11 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       routed.finding.details.managedControl,
     );
     const outcome = settings
-      ? await handleFinding(routed, settings, report, gate, pause)
+      ? await handleFinding(routed, settings, report, gate, pause, lean)
       : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
-    report(outcome.status, outcome.reason);
+    report(outcome.status, outcome.reason, true);
     if (queue.length === 0) {
       phase = 'COOLDOWN';
       setCurrentDetails(

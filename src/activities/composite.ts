@@ -1,0 +1,162 @@
+/**
+ * Two activities that each do what three or four separate ones did, for the lean remediation workflow (DESIGN §1
+ * unchanged, fewer billable actions): every activity scheduled is a Temporal Cloud action, and the read-only
+ * preparation and the post-verification reporting do not need a durable step of their own. Each stays idempotent
+ * as a whole: preparation only reads (the admission update has an idempotent id), and conclusion re-verifies,
+ * re-asks the detector and overwrites its own audit object (its key does not change between attempts).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AuditRecord } from '../domain/audit-record';
+import type { Analysis, Outcome, PriorState, Verification } from '../domain/remediation';
+import type { ControlCheck, ControlCheckRequest } from './controls';
+import type { PlaybookRequest } from './remediation-activities';
+import type { WriteBackRequest } from './write-back';
+
+/** The single-purpose activities the composites are made of. */
+export interface CompositeParts {
+  analyze(request: PlaybookRequest): Promise<Analysis>;
+  checkControls(request: ControlCheckRequest): Promise<ControlCheck>;
+  capturePriorState(request: PlaybookRequest): Promise<PriorState>;
+  verify(request: PlaybookRequest): Promise<Verification>;
+  reportToSource(request: WriteBackRequest): Promise<string>;
+  notifyOutcome(record: AuditRecord): Promise<void>;
+  recordAudit(record: AuditRecord): Promise<void>;
+}
+
+/** Which part of a preparation failed: the workflow words its escalation by it. */
+export type PreparationStage = 'analysis' | 'admission' | 'capture';
+
+/** Analyse, then (when the plan can go ahead) ask admission, then (when nothing waits) record the prior state. */
+export interface PrepareRequest {
+  readonly request: PlaybookRequest;
+  /** Absent when the workflow already knows the answer (an allow-listed resource, a dry run). */
+  readonly admission?: ControlCheckRequest;
+  /** Record the prior state when the analysis and admission leave nothing to wait for (mode `auto`). */
+  readonly capture: boolean;
+}
+
+/** What a preparation found; it stops at the first part that leaves the workflow something to decide. */
+export interface Preparation {
+  readonly analysis: Analysis;
+  readonly check?: ControlCheck;
+  readonly prior?: PriorState;
+}
+
+/** Verify, and when it passed, tell the detector, notify and audit the `REMEDIATED` outcome. */
+export interface ConcludeRequest {
+  readonly request: PlaybookRequest;
+  readonly writeBack: WriteBackRequest;
+  /** The outcome so far; status, reason, verification, write-back and finish time are filled in here. */
+  readonly outcome: Omit<Outcome, 'status' | 'reason' | 'verification' | 'reportedToSource' | 'finishedAt'>;
+}
+
+/** The verification, and when it passed, the finished outcome and what of its delivery succeeded. */
+export interface Conclusion {
+  readonly verification: Verification;
+  readonly outcome?: Outcome;
+  readonly notified?: boolean;
+  readonly audited?: boolean;
+}
+
+/** Rethrows `err` with the stage in its details, keeping its type and whether it may be retried. */
+function staged(stage: PreparationStage, err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      message: err.message,
+      ...(err.type ? { type: err.type } : {}),
+      nonRetryable: err.nonRetryable === true,
+      details: [stage],
+      cause: err,
+    });
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({
+    message: error.message,
+    type: error.name,
+    details: [stage],
+    cause: error,
+  });
+}
+
+async function stage<T>(name: PreparationStage, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw staged(name, err);
+  }
+}
+
+/** Builds `prepareRemediation` and `concludeRemediation` over the single-purpose activities. */
+export function createCompositeActivities(parts: CompositeParts) {
+  return {
+    /** Read-only: analysis, admission and prior state in one activity, stopping at the first open question. */
+    async prepareRemediation(req: PrepareRequest): Promise<Preparation> {
+      const analysis = await stage('analysis', () => parts.analyze(req.request));
+      if (analysis.verdict === 'no_action' || analysis.verdict === 'cannot_fix') return { analysis };
+      let check: ControlCheck | undefined;
+      if (req.admission) {
+        const admission = req.admission;
+        check = await stage('admission', () => parts.checkControls(admission));
+        if (check.decision.decision !== 'proceed') return { analysis, check };
+      }
+      if (!req.capture || analysis.verdict !== 'remediate') return { analysis, ...(check ? { check } : {}) };
+      const prior = await stage('capture', () => parts.capturePriorState(req.request));
+      return { analysis, ...(check ? { check } : {}), prior };
+    },
+
+    /** Verification, then for a pass the write-back, notification and audit record of the outcome. */
+    async concludeRemediation(req: ConcludeRequest): Promise<Conclusion> {
+      const ctx = Context.current();
+      const verification = await parts.verify(req.request);
+      if (!verification.passed) return { verification };
+      let reportedToSource: string;
+      try {
+        reportedToSource = await parts.reportToSource(req.writeBack);
+      } catch (err) {
+        // The fix is verified; a detector that cannot be told will find it on its next evaluation. One try only:
+        // retrying this activity would repeat the verification too.
+        reportedToSource = `not reported: ${(err as Error).message}`;
+        ctx.log.warn('Could not report the fix to the detector', { error: (err as Error).message });
+      }
+      const outcome: Outcome = {
+        ...req.outcome,
+        status: 'REMEDIATED',
+        reason: verification.detail,
+        verification,
+        reportedToSource,
+        finishedAt: new Date().toISOString(),
+      };
+      const record: AuditRecord = {
+        kind: 'outcome',
+        workflowId: req.writeBack.workflowId,
+        runId: req.writeBack.runId,
+        resource: outcome.finding.resource,
+        playbook: outcome.playbook,
+        status: outcome.status,
+        reason: outcome.reason,
+        outcome,
+        // Stable across retries of this activity, so a retried write overwrites its own audit object.
+        at: new Date(ctx.info.scheduledTimestampMs).toISOString(),
+      };
+      // A delivery that fails here is not retried here: the workflow sends what is missing through the durable
+      // notification activities (longer retries), so a failed SNS publish never re-runs the verification.
+      const [notified, audited] = await Promise.all([
+        delivered(() => parts.notifyOutcome(record), 'outcome notification'),
+        delivered(() => parts.recordAudit(record), 'audit record'),
+      ]);
+      return { verification, outcome, notified, audited };
+
+      async function delivered(fn: () => Promise<void>, what: string): Promise<boolean> {
+        try {
+          await fn();
+          return true;
+        } catch (err) {
+          ctx.log.warn(`Could not deliver the ${what}; the workflow retries it`, {
+            error: (err as Error).message,
+          });
+          return false;
+        }
+      }
+    },
+  };
+}
