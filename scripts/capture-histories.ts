@@ -170,6 +170,8 @@ async function main(): Promise<void> {
     {
       name: 's3-remediated-rolled-back',
       playbook: 's3-block-public-access',
+      // A real propagation wait, as the default policy has (60 s there): the cost section counts this path's timer.
+      settings: { propagationWaitMs: 200 },
       arrange: async () => {
         await createBucket(stack.raw.s3, 'replay-controls');
         return [s3Finding('replay-controls')];

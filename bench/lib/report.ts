@@ -92,15 +92,16 @@ const METHOD: Record<SectionName, string> = {
     '0 (and a 5 s cool-down so histories are complete). Latency = the server-recorded time of the ' +
     '`RemediationStatus = REMEDIATED` upsert in the history minus the wall-clock time just before the PutEvents call ' +
     '(same machine, same clock). Histories are read after the run: measuring adds only one visibility count a second ' +
-    'while it runs. **Floor**: the same path and rate with a no-op workflow of the same shape (same signal, eight ' +
-    'activities in the same order, notify ‖ audit, same upserts and cool-down timer; activities do nothing) on its own ' +
+    'while it runs. **Floor**: the same path and rate with a no-op workflow of the same shape (same signal, the same ' +
+    'three activities in the same order, the same outcome upsert and cool-down timer; activities do nothing) on its own ' +
     'worker process, registered under the same type name on another task queue so the unchanged bridge starts it; ' +
     'then, in a phase of their own at the same rate, the AWS calls of the S3 path (HeadBucket, GetPublicAccessBlock, ' +
     'GetBucketTagging, GetPublicAccessBlock ×2, PutPublicAccessBlock, GetPublicAccessBlock ×2, ' +
     'StartConfigRulesEvaluation, SNS Publish ‖ S3 PutObject) are made directly through the same proxy, in order, and ' +
     'timed. floor_i = no-op_i + calls_i, paired in send order (each part measured alone, so moto serving one does ' +
-    'not inflate the other). The admission update on the ' +
-    "control workflow is part of the product's path, not of the floor. Warm-up executions precede each measured run.",
+    'not inflate the other). The admission read of the ' +
+    "control workflow (DescribeWorkflowExecution) is part of the product's path, not of the floor. Warm-up executions " +
+    'precede each measured run.',
   storm:
     "Every resource's event ten times, shuffled, put on EventBridge in PutEvents calls of 10 entries (4 in flight) " +
     'while the bridge and the worker run; the product default cool-down (15 min) keeps each execution open to absorb ' +
@@ -112,8 +113,10 @@ const METHOD: Record<SectionName, string> = {
     "Temporal Cloud billable actions counted by `bench/lib/billable-actions.ts` (Temporal's published rules) from " +
     'histories captured from real runs (`test/replay/histories/*.json`, not the `before-*` ones; ' +
     '`scripts/capture-histories.ts`) and, for the S3 path, from the live histories of the latency section. Each ' +
-    'remediation also costs one accepted update (`admit`) on the control workflow `remediation-control/<taskQueue>`, ' +
-    'counted here as "admission update".',
+    'remediation whose admission had to count (a breaker or flap limit) or found a pause or exemption costs one ' +
+    'accepted update (`admit`) on the control workflow `remediation-control/<taskQueue>`, counted here as "admission ' +
+    'update" from the admission result in the history (`asked: update`); one that read the published controls ' +
+    '(`asked: published`, a DescribeWorkflowExecution) costs none.',
   memory:
     'The worker process (`remediator worker`) with the policy in mode `approve`: its VmRSS (/proc/<pid>/status) ' +
     'started and idle, then with N executions open and waiting for approval — sampled once visibility counts all N at ' +

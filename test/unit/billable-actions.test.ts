@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countBillableActions } from '../../bench/lib/billable-actions';
 import type { HistoryEventJson } from '../../bench/lib/billable-actions';
+import { admissionUpdates } from '../../bench/lib/admission-updates';
+import { costOf } from '../../bench/sections/cost';
 
 const ev = (eventId: number, eventType: string, attrs: Record<string, unknown> = {}): HistoryEventJson => ({
   eventId: String(eventId),
@@ -56,15 +58,36 @@ it('does not count TemporalChangeVersion upserts, and counts markers once per wo
   expect(result.byKind).toEqual({ start: 1, 'search attribute upsert': 1, markers: 2 });
 });
 
+const history = (file: string): HistoryEventJson[] =>
+  (
+    JSON.parse(readFileSync(join(__dirname, '../replay/histories', file), 'utf8')) as {
+      events: HistoryEventJson[];
+    }
+  ).events;
+
 it('counts a captured S3 remediation history (the figure the benchmark reports for the committed path)', () => {
-  const history = JSON.parse(
-    readFileSync(join(__dirname, '../replay/histories/s3-remediated-rolled-back.json'), 'utf8'),
-  ) as { events: HistoryEventJson[] };
-  const result = countBillableActions(history.events);
-  expect(result.historyEvents).toBe(history.events.length);
+  const events = history('s3-remediated-rolled-back.json');
+  const result = countBillableActions(events);
+  expect(result.historyEvents).toBe(events.length);
   expect(result.byKind.start).toBe(1);
   expect(result.byKind.activity).toBe(
-    history.events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length,
+    events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length,
   );
   expect(result.total).toBeGreaterThan(result.byKind.activity ?? 0);
+});
+
+it('costs the S3 success path of the lean workflow at no more than the seed (7 state transitions)', () => {
+  // Signal-with-start, prepare, apply, propagation timer, conclude, the outcome upsert, the cool-down timer; the
+  // admission read the published controls (no update) and no patch marker was written.
+  const cost = costOf(history('s3-remediated-rolled-back.json'));
+  expect(cost.byKind).toEqual({ start: 1, activity: 3, timer: 2, 'search attribute upsert': 1 });
+  expect(cost.actions).toBeLessThanOrEqual(7);
+});
+
+it('counts the admission update of the first workflow type, and none for a read of the published controls', () => {
+  expect(admissionUpdates(history('before-lean-s3-remediated-rolled-back.json'))).toBe(1);
+  expect(admissionUpdates(history('s3-remediated-rolled-back.json'))).toBe(0);
+  const before = costOf(history('before-lean-s3-remediated-rolled-back.json'));
+  expect(before.byKind['admission update']).toBe(1);
+  expect(before.byKind.markers).toBeGreaterThan(0);
 });
