@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeletePublicAccessBlockCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { SNSServiceException } from '@aws-sdk/client-sns';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { remediationWorkflowId } from '../../src/domain/finding';
@@ -106,6 +107,55 @@ it('remediates a public bucket: blocked, verified, notified, searchable', async 
   expect(audit.Contents?.map((o) => o.Key).filter((k) => k?.includes(bucket))).toEqual([
     expect.stringMatching(/\/outcome-.*\.json$/),
   ]);
+});
+
+it('sends the outcome through the durable notification activity when the one in concludeRemediation failed', async () => {
+  // Prepare: the first SNS Publish is throttled (a fault moto cannot produce), later ones go through.
+  const taskQueue = `q-${randomUUID()}`;
+  const bucket = newBucket();
+  await createBucket(stack.raw.s3, bucket);
+  const clients = motoClients(stack.moto.endpoint);
+  let publishes = 0;
+  clients.sns(FIXTURE_REGION).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PublishCommand') {
+        publishes += 1;
+        if (publishes === 1) {
+          throw new SNSServiceException({
+            name: 'Throttling',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+            message: 'Rate exceeded',
+          });
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'throttleFirstPublish' },
+  );
+  const worker = await stack.worker(taskQueue, stack.activities(clients));
+
+  // Act
+  const [result, activities] = await worker.runUntil(async () => {
+    const handle = await dispatch(taskQueue, s3Finding(bucket));
+    const done = await handle.result();
+    const history = await handle.fetchHistory();
+    const names = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name
+        ? [e.activityTaskScheduledEventAttributes.activityType.name]
+        : [],
+    );
+    return [done, names] as const;
+  });
+
+  // Assess: remediated once, verified and audited inside concludeRemediation, the notification sent afterwards.
+  expect(result.status).toBe('REMEDIATED');
+  expect(activities).toEqual(['prepareRemediation', 'applyStep', 'concludeRemediation', 'notifyOutcome']);
+  expect(publishes).toBe(2);
+  const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
+  expect(notes.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toContain(
+    `[REMEDIATED] ${PLAYBOOK} on ${bucket} (123456789012/ap-northeast-1)`,
+  );
 });
 
 it('records a COMPLIANT event for a running execution and never starts one for it', async () => {
