@@ -40,10 +40,18 @@ export class ApprovalGate {
     return this.pending;
   }
 
-  /** Waits for a decision on `request`; `undefined` when none came within `timeoutMs`. */
-  async decide(request: ApprovalRequest, timeoutMs: number): Promise<RecordedApproval | undefined> {
+  /**
+   * Takes decisions on `request` from now on, before `decide` waits for one: an operator who sees the execution
+   * waiting can answer while the approval request is still being sent. (Only in-memory state: no command.)
+   */
+  open(request: ApprovalRequest): void {
     this.pending = request;
     this.decided = undefined;
+  }
+
+  /** Waits for a decision on `request` (kept if it came after `open`); `undefined` when none came within `timeoutMs`. */
+  async decide(request: ApprovalRequest, timeoutMs: number): Promise<RecordedApproval | undefined> {
+    if (this.pending?.requestId !== request.requestId) this.open(request);
     try {
       const answered = await condition(() => this.decided !== undefined, timeoutMs);
       return answered ? this.decided : undefined;

@@ -263,6 +263,9 @@ export async function handleFinding(
   // 1c. Approval: wait durably for a person, re-read the resource after approval, and ask again if the plan changed.
   for (let attempt = 1; approvalWhy !== undefined; attempt += 1) {
     const ask = approvalRequest(attempt, approvalWhy, plan);
+    // The lean type takes a decision from the moment it shows AWAITING_APPROVAL (the first one only once the request
+    // was sent: an early `approve` was refused with "nothing is waiting").
+    if (lean) gate.open(ask);
     report('AWAITING_APPROVAL', `Waiting for approval (${ask.requestId}): ${ask.why}`);
     await bestEffort('approval request', () =>
       notify.notifyOutcome.executeWithOptions(
