@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { AuditRecord } from '../domain/audit-record';
 import type { AwsClients } from '../aws/clients';
 import { classified } from './aws-errors';
+import { activityAbortSignal } from './abort-signal';
 
 /** Where audit records go. */
 export interface AuditDeps {
@@ -45,7 +46,7 @@ export function createAuditActivities(deps: AuditDeps) {
             Body: JSON.stringify(record, null, 2),
             ContentType: 'application/json',
           }),
-          { abortSignal: ctx.cancellationSignal },
+          { abortSignal: activityAbortSignal() },
         ),
       );
       ctx.log.info('Audit record written', { bucket, key });

@@ -23,6 +23,7 @@ import {
 import type { PublishedControls } from '../workflows/control-definitions';
 import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
+import { activityAbortSignal } from './abort-signal';
 
 /** What the admission check needs. */
 export interface ControlDeps {
@@ -72,7 +73,7 @@ export function createControlActivities(deps: ControlDeps) {
     async checkControls(request: ControlCheckRequest): Promise<ControlCheck> {
       const ctx = Context.current();
       const tags = await classified('read resource tags', () =>
-        resourceTags(deps.clients, request.finding, ctx.cancellationSignal),
+        resourceTags(deps.clients, request.finding, activityAbortSignal()),
       );
       const managed = managedBy(tags);
       const tagKey = request.exemptionTagKey;

@@ -6,6 +6,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { Context } from '@temporalio/activity';
 import type { AwsClients } from '../aws/clients';
 import { classified } from './aws-errors';
+import { activityAbortSignal } from './abort-signal';
 
 /** What to watch, where, and for how long. */
 export interface WatchRequest {
@@ -40,7 +41,7 @@ export function createHealthGuardActivities(deps: { readonly clients: AwsClients
       for (;;) {
         const out = await classified('read health-guard alarms', () =>
           cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...request.alarms] }), {
-            abortSignal: ctx.cancellationSignal,
+            abortSignal: activityAbortSignal(),
           }),
         );
         reads += 1;

@@ -8,6 +8,7 @@ import type { AwsClients } from '../aws/clients';
 import { classified } from './aws-errors';
 import { renderMessage } from './messages';
 import type { UiLinkOptions } from './messages';
+import { activityAbortSignal } from './abort-signal';
 
 /** What the notifier needs: topics, the UI link base and the client factory. */
 export interface NotifyDeps {
@@ -41,7 +42,7 @@ export function createNotifyActivities(deps: NotifyDeps) {
             workflowId: { DataType: 'String', StringValue: record.workflowId },
           },
         }),
-        { abortSignal: Context.current().cancellationSignal },
+        { abortSignal: activityAbortSignal() },
       ),
     );
     Context.current().log.info('Notification published', {

@@ -6,6 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Finding } from '../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
 import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
+import { activityAbortSignal } from './abort-signal';
 
 /** Identifies the finding and the playbook that handles it. */
 export interface PlaybookRequest {
@@ -22,7 +23,7 @@ export interface StepRequest extends PlaybookRequest {
 }
 
 function callContext(request?: PlaybookRequest): CallContext {
-  return { abortSignal: Context.current().cancellationSignal, options: request?.options ?? {} };
+  return { abortSignal: activityAbortSignal(), options: request?.options ?? {} };
 }
 
 /** Builds the analyse / capture / apply / compensate / verify activities over a playbook registry. */

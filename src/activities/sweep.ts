@@ -7,6 +7,7 @@ import { formatSweep } from '../ingest/sweep';
 import { sweepAccount } from '../ingest/sweep-account';
 import type { SweepScope, SweepTarget } from '../ingest/sweep-account';
 import type { Logger } from '../logger';
+import { activityAbortSignal } from './abort-signal';
 
 /** What the scheduled sweep needs: a sweep target but for the task queue and logger, which the activity supplies. */
 export type SweepDeps = Omit<SweepTarget, 'taskQueue' | 'logger'>;
@@ -37,7 +38,7 @@ export function createSweepActivities(deps: SweepDeps) {
       const { report } = await sweepAccount(
         { ...deps, taskQueue: ctx.info.taskQueue, logger },
         request,
-        ctx.cancellationSignal,
+        activityAbortSignal(),
       );
       return formatSweep(report);
     },

@@ -11,6 +11,7 @@ import { executionLink } from './messages';
 import type { UiLinkOptions } from './messages';
 import type { Ticket, TicketSink } from './tickets/ticket-sink';
 import { TicketSinkError } from './tickets/webhook-sink';
+import { activityAbortSignal } from './abort-signal';
 
 /** What a ticket is about. */
 export interface TicketRequest {
@@ -58,7 +59,7 @@ export function createTicketActivities(
       let ref = `REM-${request.runId.slice(0, 8)}-${request.finding.eventId.slice(0, 8)}`;
       if (sink) {
         try {
-          ref = await sink.open(ticketFor(request, ui), ctx.cancellationSignal);
+          ref = await sink.open(ticketFor(request, ui), activityAbortSignal());
         } catch (err) {
           if (err instanceof TicketSinkError && err.permanent) {
             throw ApplicationFailure.nonRetryable(`${sink.name}: ${err.message}`, 'TicketRefused');

@@ -10,6 +10,7 @@ import type { Finding } from '../domain/finding';
 import { classified } from './aws-errors';
 import { executionLink } from './messages';
 import type { UiLinkOptions } from './messages';
+import { activityAbortSignal } from './abort-signal';
 
 /** What the write-back needs to know. */
 export interface WriteBackRequest {
@@ -31,7 +32,7 @@ export function createWriteBackActivities(deps: { clients: AwsClients; ui: UiLin
           deps.clients
             .config(account, region)
             .send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: [finding.control] }), {
-              abortSignal: ctx.cancellationSignal,
+              abortSignal: activityAbortSignal(),
             }),
         );
         ctx.log.info('Config re-evaluation started', {
@@ -59,7 +60,7 @@ export function createWriteBackActivities(deps: { clients: AwsClients; ui: UiLin
                 UpdatedBy: 'remediator',
               },
             }),
-            { abortSignal: ctx.cancellationSignal },
+            { abortSignal: activityAbortSignal() },
           ),
         );
         const unprocessed = out.UnprocessedFindings ?? [];

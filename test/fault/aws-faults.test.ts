@@ -467,7 +467,8 @@ it('bounds SDK × Temporal retries: a call that always throttles costs exactly 2
 });
 
 it('gives up a request that never answers at the activity timeout, retries it and remediates', async () => {
-  // Prepare: the first PutPublicAccessBlock is held without an answer; the SDK itself has no request timeout.
+  // Prepare: the first PutPublicAccessBlock is held without an answer (the SDK has no request timeout of its own; the
+  // activity's abort signal carries the start-to-close deadline).
   const bucket = await publicBucket();
   proxy.addRule({
     service: 's3',
@@ -486,7 +487,8 @@ it('gives up a request that never answers at the activity timeout, retries it an
   });
   const elapsed = Date.now() - started;
 
-  // Assess: the held request never reached moto (after the worker stopped it is abandoned, never forwarded).
+  // Assess: the held request never reached moto, and the worker gave it up at the attempt's deadline, before the retry
+  // went out: it cannot land late and write after the retry.
   const requests = proxy.find({ service: 's3', action: 'PutPublicAccessBlock', target: bucket });
   const [held, retried] = requests;
   console.log(
@@ -495,7 +497,9 @@ it('gives up a request that never answers at the activity timeout, retries it an
       `${retried && held ? retried.receivedAt - held.receivedAt : NaN} ms later; timeout ${activityTimeoutMs} ms + backoff 500 ms); ` +
       `remediated in ${elapsed} ms`,
   );
-  expect(requests.map((c) => c.outcome)).toEqual([expect.stringMatching(/^(held|abandoned)$/), 'forwarded']);
+  expect(requests.map((c) => c.outcome)).toEqual(['abandoned', 'forwarded']);
+  expect((held?.finishedAt ?? Infinity) - (held?.receivedAt ?? 0)).toBeLessThan(activityTimeoutMs + 1000);
+  expect(held?.finishedAt ?? Infinity).toBeLessThanOrEqual(retried?.receivedAt ?? 0);
   expect((retried?.receivedAt ?? 0) - (held?.receivedAt ?? 0)).toBeGreaterThanOrEqual(activityTimeoutMs);
   expect(await temporalAttempts(workflowId, 'applyStep')).toEqual([2]);
   expect(result.status).toBe('REMEDIATED');

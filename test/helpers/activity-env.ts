@@ -5,10 +5,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+const logger = new DefaultLogger('WARN');
 
-/** Runs one activity function with its arguments, typed. */
+/** Runs one activity function with its arguments, typed, as one attempt (its own context and deadline). */
 export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  const env = new MockActivityEnvironment({}, { logger });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }
