@@ -38,6 +38,11 @@ export interface ControlState {
   readonly exemptions: readonly Exemption[];
   readonly pauses: readonly Pause[];
   readonly admissions: readonly Admission[];
+  /**
+   * How long admissions are kept: the longest breaker or flap window any admission asked to be counted within.
+   * Absent in state from before it existed (kept as long as the longest window the policy schema allows then).
+   */
+  readonly retainMs?: number;
 }
 
 /** An empty control plane. */
@@ -80,10 +85,12 @@ export function globMatches(pattern: string, value: string): boolean {
 /** Drops what has expired or left every window, so the state stays small. */
 export function pruned(state: ControlState, now: Date, longestWindowMs: number): ControlState {
   const t = now.getTime();
+  const keepMs = Math.min(state.retainMs ?? longestWindowMs, longestWindowMs);
   return {
     exemptions: state.exemptions.filter((e) => Date.parse(e.until) > t),
     pauses: state.pauses,
-    admissions: state.admissions.filter((a) => t - Date.parse(a.at) < longestWindowMs),
+    admissions: state.admissions.filter((a) => t - Date.parse(a.at) < keepMs),
+    ...(state.retainMs !== undefined ? { retainMs: state.retainMs } : {}),
   };
 }
 
@@ -98,8 +105,9 @@ export function pauseFor(state: ControlState, playbook: string, account: string)
 
 /**
  * Decides one admission and returns the state after it. Exempt and paused remediations are not counted; flapping
- * ones are not either (they escalate); everything else is counted, including those the breaker sends to approval,
- * so the count is of remediations that asked to change something.
+ * ones are not either (they escalate); everything else under a breaker or flap limit is counted, including those the
+ * breaker sends to approval, so the count is of remediations that asked to change something. Admissions without a
+ * limit are not recorded: nothing would read them.
  */
 export function admit(
   state: ControlState,
@@ -146,7 +154,17 @@ export function admit(
     account: request.resource.account,
     at: now.toISOString(),
   };
-  const next: ControlState = { ...state, admissions: [...state.admissions, admission] };
+  // Only admissions under a limit are counted, and only for as long as the longest limit asks: the state (carried by
+  // continue-as-new, a payload) stays small however many remediations run without one.
+  const windowMs = Math.max(request.breaker?.windowMs ?? 0, request.flapping?.windowMs ?? 0);
+  const next: ControlState =
+    windowMs > 0
+      ? {
+          ...state,
+          admissions: [...state.admissions, admission],
+          retainMs: Math.max(state.retainMs ?? 0, windowMs),
+        }
+      : state;
   if (request.breaker) {
     const limit = request.breaker;
     const recent = state.admissions.filter(

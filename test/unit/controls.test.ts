@@ -115,6 +115,27 @@ describe('admit', () => {
   });
 });
 
+describe('admission retention', () => {
+  it('records no admission without a limit, and keeps counted ones only as long as the longest window asked', () => {
+    const unlimited = admit(EMPTY_CONTROL_STATE, request('free'), NOW);
+    expect(unlimited.decision.decision).toBe('proceed');
+    expect(unlimited.state).toBe(EMPTY_CONTROL_STATE);
+
+    const breaker = { maxPerWindow: 100, windowMs: 3600_000 };
+    const flapping = { maxPerWindow: 3, windowMs: 2 * 3600_000 };
+    let state = admit(EMPTY_CONTROL_STATE, request('a', { breaker }), NOW).state;
+    state = admit(state, request('b', { flapping }), NOW).state;
+    expect(state.admissions).toHaveLength(2);
+    expect(state.retainMs).toBe(2 * 3600_000);
+    const later = (ms: number) => new Date(NOW.getTime() + ms);
+    expect(pruned(state, later(2 * 3600_000 - 1), 30 * 86_400_000).admissions).toHaveLength(2);
+    expect(pruned(state, later(2 * 3600_000), 30 * 86_400_000).admissions).toHaveLength(0);
+    // State from before retention existed keeps the schema's longest window.
+    const old: ControlState = { ...EMPTY_CONTROL_STATE, admissions: state.admissions };
+    expect(pruned(old, later(29 * 86_400_000), 30 * 86_400_000).admissions).toHaveLength(2);
+  });
+});
+
 describe('policy allow-lists and tags', () => {
   it('exempts listed accounts and resource patterns', () => {
     expect(allowListExemption({ accounts: ['123456789012'] }, bucket('x'))).toMatch(/account 123456789012/);
