@@ -4,6 +4,7 @@
  * retry policy.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { isNotFoundName } from '../domain/not-found';
 
 /** Client errors that a retry can still fix (throttling, timeouts, transient conflicts). */
 const RETRYABLE_CLIENT_ERRORS = new Set([
@@ -49,14 +50,7 @@ export function awsErrorName(err: unknown): string {
 
 /** True for errors that say the target resource (or its sub-configuration) does not exist. */
 export function isNotFound(err: unknown): boolean {
-  const name = awsErrorName(err);
-  return (
-    name === 'NotFound' ||
-    name.startsWith('NoSuch') ||
-    name.endsWith('NotFound') ||
-    name.endsWith('NotFoundException') ||
-    asAwsError(err).$metadata?.httpStatusCode === 404
-  );
+  return isNotFoundName(awsErrorName(err)) || asAwsError(err).$metadata?.httpStatusCode === 404;
 }
 
 /** True when retrying the same call cannot succeed. */

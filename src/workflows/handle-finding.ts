@@ -22,6 +22,7 @@ import type {
   Verification,
 } from '../domain/remediation';
 import { allowListExemption, DEFAULT_EXEMPTION_TAG } from '../domain/controls';
+import { isNotFoundName } from '../domain/not-found';
 import { orderedPlan, PLAYBOOKS, stepFailureMode } from '../domain/playbooks';
 import {
   activitiesWith,
@@ -571,6 +572,16 @@ export async function handleFinding(
         );
         draft.compensations.push(result);
       } catch (err) {
+        const type = failureType(err);
+        if (type !== undefined && isNotFoundName(type)) {
+          // The resource (or what the step set) is gone: there is nothing left to restore, which is not a failure.
+          draft.compensations.push({
+            step,
+            changed: false,
+            detail: `nothing to restore: ${failureMessage(err)}`,
+          });
+          continue;
+        }
         errors.push(`${step}: ${failureMessage(err)}`);
       }
     }
