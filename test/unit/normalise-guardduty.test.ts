@@ -1,6 +1,6 @@
 import { findingFingerprint, remediationWorkflowId } from '../../src/domain/finding';
 import { parseMessageBody } from '../../src/ingest/envelope';
-import { singleFinding } from '../../src/ingest/normalise';
+import { MAX_TITLE_LENGTH, singleFinding } from '../../src/ingest/normalise';
 import { controlMatches, routeFinding } from '../../src/ingest/router';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { fixtureEvent, fixtureText } from '../helpers/fixtures';
@@ -8,6 +8,18 @@ import { fixtureEvent, fixtureText } from '../helpers/fixtures';
 const parse = (body: string) => singleFinding(parseMessageBody(body));
 
 describe('GuardDuty findings', () => {
+  it('cuts an oversized title to MAX_TITLE_LENGTH characters (it goes into every execution input and history)', () => {
+    const long = 'Ω'.repeat(100_000);
+    const finding = parse(
+      JSON.stringify(fixtureEvent('guardduty-ec2-unauthorized-access.json', { title: long })),
+    );
+    expect(Array.from(finding.title)).toHaveLength(MAX_TITLE_LENGTH);
+    expect(finding.title.endsWith('Ω…')).toBe(true);
+    const short = parse(fixtureText('guardduty-ec2-unauthorized-access.json'));
+    expect(short.title.length).toBeLessThan(MAX_TITLE_LENGTH);
+    expect(short.title.endsWith('…')).toBe(false);
+  });
+
   it('normalises an EC2 finding to the instance, with the finding id and role', () => {
     const finding = parse(fixtureText('guardduty-ec2-unauthorized-access.json'));
     expect(finding).toMatchObject({
