@@ -1,7 +1,9 @@
 /**
  * Resolves a Config rule name to the managed rule it runs (its `SourceIdentifier`) and its parameters, so rules that
  * Security Hub or conformance packs deploy under other names (`securityhub-ec2-imdsv2-check-3f1c9a`) route to the
- * same playbook. Lookups are cached per (account, region, rule); a failed lookup falls back to the rule name.
+ * same playbook. Lookups are cached per (account, region, rule), at most `maxEntries` of them (rule names come from
+ * events, so a stream of made-up names must not grow the cache without end); a failed lookup falls back to the rule
+ * name.
  */
 import { DescribeConfigRulesCommand } from '@aws-sdk/client-config-service';
 import type { AwsClients } from '../aws/clients';
@@ -41,6 +43,7 @@ export class ConfigRuleResolver {
     private readonly logger: Logger,
     private readonly ttlMs = 60 * 60 * 1000,
     private readonly now: () => number = Date.now,
+    private readonly maxEntries = 10_000,
   ) {}
 
   /** Looks the rule up (or returns the cached answer); never throws. */
@@ -49,7 +52,13 @@ export class ConfigRuleResolver {
     const cached = this.cache.get(key);
     if (cached && cached.expires > this.now()) return cached.value;
     const value = await this.lookup(account, region, ruleName);
+    // Re-inserted at the end: the Map's order is then oldest-written first, and the first entry goes when full.
+    this.cache.delete(key);
     this.cache.set(key, { value, expires: this.now() + this.ttlMs });
+    if (this.cache.size > this.maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
     return value;
   }
 

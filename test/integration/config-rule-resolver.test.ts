@@ -97,6 +97,17 @@ it('falls back to the rule name when the rule cannot be described', async () => 
   expect(routeFinding(finding, DEFAULT_POLICY)).toEqual({ action: 'start', playbook: 'ec2-enforce-imdsv2' });
 });
 
+it('keeps at most maxEntries lookups, dropping the oldest (made-up rule names cannot grow it without end)', async () => {
+  const resolver = new ConfigRuleResolver(clients, silentLogger, 60_000, Date.now, 2);
+  const before = describeCalls;
+  for (const name of ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-3', 'made-up-2']) {
+    await resolver.resolve(FIXTURE_ACCOUNT, FIXTURE_REGION, name);
+  }
+  expect(describeCalls - before).toBe(3);
+  await resolver.resolve(FIXTURE_ACCOUNT, FIXTURE_REGION, 'made-up-1');
+  expect(describeCalls - before).toBe(4);
+});
+
 it('looks again after the cache entry expires', async () => {
   let now = 0;
   const resolver = new ConfigRuleResolver(clients, silentLogger, 1000, () => now);
