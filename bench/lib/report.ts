@@ -37,7 +37,7 @@ export interface SectionRecord<T = unknown> {
   readonly date: string;
   readonly scale: number;
   readonly runner: string;
-  /** How moto ran: unchanged, or with its JSONPath parse memoised (bench/lib/moto-fast.ts). */
+  /** How moto ran: unchanged, or with its two emulator costs taken out (bench/lib/moto-fast.ts). */
   readonly moto?: string;
   readonly durationSeconds: number;
   readonly command: string;
@@ -76,13 +76,14 @@ const METHOD: Record<SectionName, string> = {
   throughput:
     'N valid Config NON_COMPLIANT events for distinct buckets (the shared fixture with the bucket replaced) are ' +
     "pre-loaded into moto's ingest queue; the real bridge (`SqsBridge` wired as `remediator ingest` wires it: " +
-    'long poll, 10 messages per receive settled in parallel, normalise, route, signal-with-start, delete) drains ' +
-    'them; the rate is events from SQS to accepted signal-with-start (and deleted). On the same server, the raw ' +
-    '`client.workflow.start` rate of the same workflow type, input and search attributes with 10 starts in flight ' +
+    'long poll, 10 messages per receive, the next receive while up to 4 batches settle, normalise, route, ' +
+    'signal-with-start, deletes ten at a time with DeleteMessageBatch) drains them; the rate is events from SQS to ' +
+    'accepted signal-with-start (and deleted). On the same server, the raw `client.workflow.start` rate of the same ' +
+    'workflow type, input and search attributes with 40 starts in flight ' +
     "(the bridge's concurrency). **No worker runs in this section** (its task queues have no poller), so both measure " +
     'only what accepting a start costs the server, not the execution that would follow, and neither competes with a ' +
     'worker for the CPU. The raw starts run first, on the emptier server; the bridge last. The SQS-only line drains ' +
-    "the same number of messages with the bridge's receive/delete pattern and no Temporal call: it shows how much of " +
+    'the same number of messages with receive 10 / DeleteMessageBatch and no Temporal call: it shows how much of ' +
     "the bridge's time is moto's.",
   latency:
     'Remediations paced at a fixed rate (open loop: a slow call never delays the next send), each a PutEvents on ' +
@@ -198,8 +199,10 @@ export function renderMarkdown(results: Results): string {
       'bench/results/latest.json holds the raw numbers. Figures from a dev server and moto on one machine show the ' +
       "product's own overhead against a floor measured the same way; they are not Temporal Cloud or AWS latencies. " +
       "moto's EventBridge compiles eight JSONPath expressions for every event it delivers (together ~0.1–0.15 s of " +
-      'CPU per event, so it alone could not deliver 20 events/s); the bench starts moto with that parse memoised ' +
-      '(bench/lib/moto-fast.ts; `--moto-as-is` turns it off).',
+      "CPU per event, so it alone could not deliver 20 events/s), and moto's SQS recomputes every queue attribute " +
+      'over every stored message for each message it hands out (a 10-message receive: 58 ms with 100 queued, 1.1 s ' +
+      'with 2,000). The bench starts moto with that parse memoised and the retention check reading the one attribute ' +
+      'it needs (bench/lib/moto-fast.ts, same results; `--moto-as-is` turns both off).',
     '',
   ];
   if (smoke.length > 0) {

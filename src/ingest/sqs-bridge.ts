@@ -1,11 +1,14 @@
 /**
- * The ingest bridge loop: long-polls the queue, hands each body to the message handler, and settles each message:
- * delete after Temporal accepted it (or it needed no action), move to the dead-letter queue with the reason when it is
- * invalid, and leave it on the queue when Temporal is unavailable. While Temporal is down the loop stops receiving
- * (so SQS does not count receives towards dead-lettering good events), backs off and resumes.
+ * The ingest bridge: long-polls the queue, hands each body to the message handler and settles each message: delete
+ * after Temporal accepted it (or it needed no action), move to the dead-letter queue with the reason when it is
+ * invalid, and leave it on the queue when Temporal is unavailable. While Temporal is down no receiver receives (so SQS
+ * does not count receives towards dead-lettering good events) and one probe backs off until it answers.
+ *
+ * Throughput comes from overlap rather than bigger receives: the next batch is received while earlier ones are being
+ * settled (up to `maxInFlight` messages), and deletes go to SQS ten at a time (DeleteMessageBatch), so the
+ * per-request cost is paid once per batch instead of once per message.
  */
 import {
-  DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
@@ -13,6 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logger';
+import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
 import { TemporalUnavailableError } from './message-handler';
 
@@ -26,10 +30,25 @@ export interface BridgeOptions {
   readonly checkTemporal: () => Promise<void>;
   readonly logger: Logger;
   readonly waitTimeSeconds?: number;
+  /** Messages per receive (1–10, default 10), settled in parallel. */
   readonly maxMessages?: number;
+  /**
+   * ReceiveMessage calls in flight at once (default 1). One long poll keeps the queue busy already, since receiving
+   * does not wait for settling; more help when one round trip to SQS is the limit. (On moto, concurrent receives can
+   * hand out the same message twice: harmless, delivery is idempotent, but it skews counts.)
+   */
+  readonly receivers?: number;
+  /**
+   * Messages received and not yet settled, across receivers (at least `maxMessages`; default 4 batches, or one per
+   * receiver if more): the bound on concurrent handling, and so on concurrent calls to Temporal.
+   */
+  readonly maxInFlight?: number;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
 }
+
+/** Batches received and not yet settled at once, by default (`maxInFlight` is this times `maxMessages`). */
+export const DEFAULT_BATCHES_IN_FLIGHT = 4;
 
 /** Counters the bridge keeps, for logs, tests and benchmarks. */
 export interface BridgeStats {
@@ -69,7 +88,14 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Runs the bridge until `signal` aborts; in-flight messages are finished before it returns. */
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * Runs the bridge until `signal` aborts; in-flight messages are finished before it returns.
+ *
+ * Receiving and settling overlap: a receive loop hands each batch to the background and receives again as soon as a
+ * full batch fits under `maxInFlight`. Every settle is awaited by `run` before it resolves.
+ */
 export class SqsBridge {
   readonly stats: BridgeStats = {
     received: 0,
@@ -81,41 +107,63 @@ export class SqsBridge {
   };
   private readonly waitTimeSeconds: number;
   private readonly maxMessages: number;
+  private readonly receivers: number;
+  private readonly maxInFlight: number;
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
+  private readonly deletes: DeleteBatcher;
+  /**
+   * Set while Temporal is believed reachable; aborted and cleared when a settle finds it is not, which also cuts the
+   * other receivers' long polls short. A fresh one per reachable period, so a late failure from an earlier period
+   * does not count as a new outage.
+   */
+  private reachable: AbortController | undefined;
+  /** The one probe in progress while Temporal is not reachable; every receiver waits on it. */
+  private probing: Promise<void> | undefined;
+  /** Messages received, or room reserved by a receive in flight, and not yet settled. */
+  private inFlight = 0;
+  /** Receivers waiting for room; woken by every settle and by the stop. */
+  private waitingForRoom: (() => void)[] = [];
+  /** Batches still settling, for the stop to wait on. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly options: BridgeOptions) {
     this.waitTimeSeconds = options.waitTimeSeconds ?? 20;
     this.maxMessages = options.maxMessages ?? 10;
+    this.receivers = Math.max(1, Math.floor(options.receivers ?? 1));
+    // At least one full batch, or no receive could ever start.
+    const defaultMaxInFlight = Math.max(DEFAULT_BATCHES_IN_FLIGHT, this.receivers) * this.maxMessages;
+    this.maxInFlight = Math.max(options.maxInFlight ?? defaultMaxInFlight, this.maxMessages);
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.deletes = new DeleteBatcher(options.sqs, options.queueUrl);
   }
 
-  /** The receive loop. */
+  /** Runs the receive loops until `signal` aborts, then waits for every message they received to be settled. */
   async run(signal: AbortSignal): Promise<void> {
     const { logger } = this.options;
-    let backoffMs = this.backoffInitialMs;
-    let temporalUp = false;
     logger.info('Ingest bridge started', {
       queueUrl: this.options.queueUrl,
       deadLetterQueueUrl: this.options.deadLetterQueueUrl,
+      receivers: this.receivers,
+      maxInFlight: this.maxInFlight,
     });
-    while (!signal.aborted) {
-      if (!temporalUp) {
-        try {
-          await this.options.checkTemporal();
-          temporalUp = true;
-          backoffMs = this.backoffInitialMs;
-          logger.info('Temporal reachable; receiving');
-        } catch (err) {
-          logger.warn('Temporal unreachable; not receiving', {
-            retryInMs: backoffMs,
-            error: (err as Error).message,
-          });
-          await abortableSleep(backoffMs, signal);
-          backoffMs = Math.min(backoffMs * 2, this.backoffMaxMs);
-          continue;
-        }
+    const wake = (): void => this.wakeReceivers();
+    signal.addEventListener('abort', wake, { once: true });
+    await Promise.all(Array.from({ length: this.receivers }, () => this.receiveLoop(signal)));
+    signal.removeEventListener('abort', wake);
+    // In-flight messages are always finished, even when a stop arrives meanwhile.
+    while (this.settling.size > 0) await Promise.all(this.settling);
+    logger.info('Ingest bridge stopped', { ...this.stats });
+  }
+
+  private async receiveLoop(signal: AbortSignal): Promise<void> {
+    let backoffMs = this.backoffInitialMs;
+    while (await this.reserveBatch(signal)) {
+      const reachable = await this.whenReachable(signal);
+      if (!reachable) {
+        this.release(this.maxMessages);
+        break;
       }
       let messages: Message[];
       try {
@@ -126,13 +174,16 @@ export class SqsBridge {
             WaitTimeSeconds: this.waitTimeSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: signal },
+          { abortSignal: AbortSignal.any([signal, reachable.signal]) },
         );
         messages = out.Messages ?? [];
+        backoffMs = this.backoffInitialMs;
       } catch (err) {
+        this.release(this.maxMessages);
         if (signal.aborted) break;
-        logger.error('ReceiveMessage failed; backing off', {
-          error: (err as Error).message,
+        if (reachable.signal.aborted) continue; // an outage cut the long poll short: wait for the probe
+        this.options.logger.error('ReceiveMessage failed; backing off', {
+          error: asError(err).message,
           retryInMs: backoffMs,
         });
         await abortableSleep(backoffMs, signal);
@@ -140,14 +191,74 @@ export class SqsBridge {
         continue;
       }
       this.stats.received += messages.length;
-      // In-flight messages are always finished, even when a stop arrives meanwhile.
-      const results = await Promise.all(messages.map((m) => this.settle(m)));
-      if (results.includes('outage')) {
-        temporalUp = false;
-        this.stats.outages += 1;
+      this.release(this.maxMessages - messages.length);
+      if (messages.length > 0) {
+        const batch = this.settleBatch(messages, reachable).finally(() => this.settling.delete(batch));
+        this.settling.add(batch);
       }
     }
-    logger.info('Ingest bridge stopped', { ...this.stats });
+  }
+
+  /** Settles a batch in parallel; an outage it meets pauses every receiver until the probe sees Temporal again. */
+  private async settleBatch(messages: Message[], reachable: AbortController): Promise<void> {
+    const results = await Promise.all(messages.map((m) => this.settle(m).finally(() => this.release(1))));
+    if (results.includes('outage') && this.reachable === reachable) {
+      this.reachable = undefined;
+      reachable.abort();
+      this.stats.outages += 1;
+    }
+  }
+
+  /**
+   * Waits until a full batch fits under `maxInFlight` and reserves it, before the receive, so that receivers together
+   * never exceed the bound; false once stopped. What the receive does not fill is released after it.
+   */
+  private async reserveBatch(signal: AbortSignal): Promise<boolean> {
+    while (this.inFlight + this.maxMessages > this.maxInFlight && !signal.aborted) {
+      await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    }
+    if (signal.aborted) return false;
+    this.inFlight += this.maxMessages;
+    return true;
+  }
+
+  private release(count: number): void {
+    this.inFlight -= count;
+    if (count > 0) this.wakeReceivers();
+  }
+
+  private wakeReceivers(): void {
+    const waiting = this.waitingForRoom;
+    this.waitingForRoom = [];
+    for (const wake of waiting) wake();
+  }
+
+  /** Temporal's current reachable period, once there is one (only one receiver probes); undefined once stopped. */
+  private async whenReachable(signal: AbortSignal): Promise<AbortController | undefined> {
+    while (!this.reachable && !signal.aborted) {
+      this.probing ??= this.probe(signal).finally(() => (this.probing = undefined));
+      await this.probing;
+    }
+    return signal.aborted ? undefined : this.reachable;
+  }
+
+  private async probe(signal: AbortSignal): Promise<void> {
+    let backoffMs = this.backoffInitialMs;
+    while (!signal.aborted) {
+      try {
+        await this.options.checkTemporal();
+        this.reachable = new AbortController();
+        this.options.logger.info('Temporal reachable; receiving');
+        return;
+      } catch (err) {
+        this.options.logger.warn('Temporal unreachable; not receiving', {
+          retryInMs: backoffMs,
+          error: asError(err).message,
+        });
+        await abortableSleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, this.backoffMaxMs);
+      }
+    }
   }
 
   private async settle(message: Message): Promise<'ok' | 'outage'> {
@@ -162,7 +273,7 @@ export class SqsBridge {
         logger.warn('Temporal unavailable; message left on the queue', { messageId, error: err.message });
         return 'outage';
       }
-      disposition = { kind: 'dead-letter', reason: `unexpected error: ${(err as Error).message}` };
+      disposition = { kind: 'dead-letter', reason: `unexpected error: ${asError(err).message}` };
     }
     try {
       if (disposition.kind === 'dead-letter') {
@@ -170,7 +281,7 @@ export class SqsBridge {
         this.stats.deadLettered += 1;
         logger.warn('Message dead-lettered', { messageId, reason: disposition.reason });
       } else {
-        await this.delete(message);
+        await this.deletes.delete(message);
         if (disposition.kind === 'delivered') {
           this.stats.delivered += 1;
           logger.info('Finding delivered', { messageId, ...disposition });
@@ -180,19 +291,15 @@ export class SqsBridge {
         }
       }
     } catch (err) {
-      // Not deleted ⇒ SQS redelivers it after the visibility timeout; delivery to Temporal is idempotent.
+      // Not deleted (the request failed, or SQS refused this entry of the batch) ⇒ SQS redelivers it after the
+      // visibility timeout, which is harmless by construction: delivery to Temporal is idempotent (signal-with-start
+      // on the resource's workflow id); an invalid message is at worst dead-lettered twice.
       logger.error('Could not settle message; it will be redelivered', {
         messageId,
-        error: (err as Error).message,
+        error: asError(err).message,
       });
     }
     return 'ok';
-  }
-
-  private async delete(message: Message): Promise<void> {
-    await this.options.sqs.send(
-      new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
   }
 
   private async deadLetter(message: Message, reason: string): Promise<void> {
@@ -208,6 +315,6 @@ export class SqsBridge {
       }),
     );
     // Only after the copy is safe on the dead-letter queue does the original go.
-    await this.delete(message);
+    await this.deletes.delete(message);
   }
 }

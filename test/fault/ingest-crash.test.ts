@@ -1,7 +1,7 @@
 /**
  * `remediator ingest` killed with SIGKILL mid-batch, twice, and restarted: 200 events (public read and public write for
  * 100 buckets) on real moto SQS. Each kill happens at the worst moment for the bridge: a finding has reached Temporal
- * but its DeleteMessage has not reached SQS (the proxy holds it while the process dies), so that message and the rest
+ * but its DeleteMessageBatch has not reached SQS (the proxy holds it while the process dies), so that message and the rest
  * of the batch come back after the visibility timeout. No event may be lost (both findings of every bucket handled),
  * no change applied twice (proxy counts), nothing dead-lettered.
  */
@@ -121,15 +121,15 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
   const started = Date.now();
   await ingest.start();
 
-  // Act: at a seeded random DeleteMessage, hold it (it never reaches SQS) and kill the bridge; restart it.
+  // Act: at a seeded random DeleteMessageBatch, hold it (it never reaches SQS) and kill the bridge; restart it.
   const kills: string[] = [];
   for (let k = 0; k < KILLS; k += 1) {
     const bridge: Remediator = ingest;
     let killed: Promise<void> | undefined;
-    const skip = random.between(5, 50);
+    const skip = random.between(2, 12);
     const rule = stack.proxy.addRule({
       service: 'sqs',
-      action: 'DeleteMessage',
+      action: 'DeleteMessageBatch',
       skip,
       times: 1,
       fault: { kind: 'timeout' },
@@ -146,7 +146,7 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
     const { inFlight } = await depth(queueUrl);
     const startupMs = await bridge.start();
     kills.push(
-      `+${Date.now() - started} ms, at DeleteMessage #${skip + 1} since its start (${bridge.count} deliveries logged so far, ` +
+      `+${Date.now() - started} ms, at DeleteMessageBatch #${skip + 1} since its start (${bridge.count} deliveries logged so far, ` +
         `${inFlight} messages received and not deleted), restarted in ${startupMs} ms`,
     );
   }
@@ -189,10 +189,10 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
   // Assess
   const perTarget = mutationsPerTarget(stack.proxy, buckets);
   const runsPerBucket = [...ids].map((id) => runs.filter((r) => r.workflowId === id).length);
-  const deletes = stack.proxy.find({ service: 'sqs', action: 'DeleteMessage' });
+  const deletes = stack.proxy.find({ service: 'sqs', action: 'DeleteMessageBatch' });
   console.log(
     `ingest kills (seed ${SEED}): ${kills.length}\n  - ${kills.join('\n  - ')}\n` +
-      `events: ${events.length} for ${buckets.length} buckets; deliveries logged ${ingest.count}; DeleteMessage ` +
+      `events: ${events.length} for ${buckets.length} buckets; deliveries logged ${ingest.count}; DeleteMessageBatch ` +
       `${deletes.filter((c) => c.outcome === 'forwarded').length} reached SQS, ` +
       `${deletes.filter((c) => c.outcome !== 'forwarded').length} lost with a killed bridge; queue drained ` +
       `${drainedMs} ms after the start, every run done and listed after ${elapsed} ms\n` +

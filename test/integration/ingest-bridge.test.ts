@@ -1,9 +1,11 @@
 /**
  * The ingest bridge against moto's SQS and the real Temporal dev server: delivery, dead-lettering with the reason,
- * acknowledgements, an outage (a real TCP cut between the bridge and Temporal), and a graceful stop.
+ * acknowledgements, an outage (a real TCP cut between the bridge and Temporal), a graceful stop, and a backlog
+ * drained with several batches in flight and batched deletes.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PLAYBOOKS } from '../../src/domain/playbooks';
@@ -14,6 +16,7 @@ import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createMessageHandler } from '../../src/ingest/message-handler';
 import type { Disposition } from '../../src/ingest/message-handler';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
+import type { BridgeOptions } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
@@ -49,6 +52,7 @@ function bridgeFor(
   queueUrl: string,
   dlqUrl: string,
   wrap?: (h: (b: string) => Promise<Disposition>) => (b: string) => Promise<Disposition>,
+  overrides: Partial<BridgeOptions> = {},
 ) {
   const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
   // No worker polls this task queue: the test checks what reached Temporal, not the remediation.
@@ -66,6 +70,7 @@ function bridgeFor(
     waitTimeSeconds: 1,
     backoffInitialMs: 200,
     backoffMaxMs: 500,
+    ...overrides,
   });
 }
 
@@ -237,4 +242,83 @@ it('finishes in-flight messages when stopped', async () => {
   expect(bridge.stats.delivered).toBe(1);
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+});
+
+/** Counts the SDK commands a client sends, by name. */
+function countCommands(sqs: SQSClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommandsForTest' },
+  );
+  return counts;
+}
+
+it('drains a backlog with several batches in flight and batched deletes, counting each message once', async () => {
+  // Prepare: 60 events for distinct buckets; a handler slow enough that settling overlaps the next receives.
+  const { queueUrl, dlqUrl } = await queues();
+  const buckets = Array.from({ length: 60 }, (_, i) => `p${i}-${randomUUID().slice(0, 8)}`);
+  for (let i = 0; i < buckets.length; i += 10) {
+    await raw.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: buckets.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: bucketEvent(b) })),
+      }),
+    );
+  }
+  const sqs = rawClients(moto.endpoint).sqs;
+  const commands = countCommands(sqs);
+  const handled: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const bridge = bridgeFor(
+    env.client,
+    queueUrl,
+    dlqUrl,
+    (handler) => async (body) => {
+      handled.push(body);
+      maxActive = Math.max(maxActive, (active += 1));
+      try {
+        await new Promise((r) => setTimeout(r, 100));
+        return await handler(body);
+      } finally {
+        active -= 1;
+      }
+    },
+    { sqs },
+  );
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  // Act
+  await until(async () => bridge.stats.delivered >= buckets.length, 30_000);
+  stop.abort();
+  await run;
+  sqs.destroy();
+
+  // Assess: each message received, handled and counted once; more than one batch of 10 was being handled at once,
+  // within the default bound of 4 batches; deletes went ten to a request at most, never one by one.
+  expect(bridge.stats).toEqual({
+    received: buckets.length,
+    delivered: buckets.length,
+    acknowledged: 0,
+    deadLettered: 0,
+    deferred: 0,
+    outages: 0,
+  });
+  expect(new Set(handled).size).toBe(buckets.length);
+  expect(handled).toHaveLength(buckets.length);
+  expect(maxActive).toBeGreaterThan(10);
+  expect(maxActive).toBeLessThanOrEqual(40);
+  expect(commands.get('DeleteMessageCommand') ?? 0).toBe(0);
+  expect(commands.get('DeleteMessageBatchCommand')).toBeGreaterThanOrEqual(buckets.length / 10);
+  expect(commands.get('DeleteMessageBatchCommand')).toBeLessThan(buckets.length / 2);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+  for (const bucket of [buckets[0]!, buckets[buckets.length - 1]!]) {
+    expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  }
 });
