@@ -15,9 +15,11 @@ import { singleFinding } from '../../src/ingest/normalise';
 import { routeFinding } from '../../src/ingest/router';
 import { DEFAULT_BATCHES_IN_FLIGHT } from '../../src/ingest/sqs-bridge';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
+import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import type { RemediationInput } from '../../src/workflows/definitions';
 import { bucketNames, bucketWorkflowId, configEvent, pool, preloadQueue, REGION } from '../lib/events';
+import { cpuPerEvent, cpuSample } from '../lib/cpu';
+import type { CpuSample } from '../lib/cpu';
 import { ratio } from '../lib/percentiles';
 import { progress, sleep } from '../lib/progress';
 import { scaled, startStack } from '../lib/stack';
@@ -42,12 +44,19 @@ export interface ThroughputData {
   readonly warmUp: number;
   readonly concurrency: number;
   readonly rawStart: Rate;
+  /**
+   * Raw `client.workflow.signalWithStart` with the finding signal, at the same concurrency: what the bridge calls
+   * (DESIGN §3), measured the same way as the raw start, to show what the server's signal costs on top of a start.
+   */
+  readonly rawSignalWithStart?: Rate;
   readonly sqsOnly: Rate;
   readonly bridge: Rate & { readonly deadLettered: number; readonly acknowledged: number };
   readonly ratio: number | null;
   readonly sqsOnlyRatio: number | null;
   readonly target: number;
   readonly acceptedByServer: { readonly rawStart: number; readonly bridge: number };
+  /** CPU milliseconds per event of each measured path, by process. */
+  readonly cpu?: Readonly<Record<'rawStart' | 'rawSignalWithStart' | 'sqsOnly' | 'bridge', CpuSample>>;
 }
 
 const rate = (count: number, ms: number): Rate => ({
@@ -75,11 +84,28 @@ function startOptionsFor(bucket: string, taskQueue: string): WorkflowStartOption
   };
 }
 
-async function rawStarts(stack: BenchStack, buckets: string[], taskQueue: string): Promise<number> {
-  const options = buckets.map((b) => startOptionsFor(b, taskQueue));
+async function rawStarts(
+  stack: BenchStack,
+  buckets: string[],
+  taskQueue: string,
+  withSignal = false,
+): Promise<number> {
+  const calls = buckets.map((b) => {
+    const options = startOptionsFor(b, taskQueue);
+    const finding = singleFinding(parseMessageBody(JSON.stringify(configEvent(b))));
+    return { options, routed: { finding, playbook: 's3-block-public-access' } };
+  });
   const t0 = performance.now();
-  await pool(options, CONCURRENCY, async (o) => {
-    await stack.client.workflow.start(REMEDIATION_WORKFLOW_TYPE, o);
+  await pool(calls, CONCURRENCY, async ({ options, routed }) => {
+    if (withSignal) {
+      await stack.client.workflow.signalWithStart(REMEDIATION_WORKFLOW_TYPE, {
+        ...options,
+        signal: findingSignal,
+        signalArgs: [routed],
+      });
+    } else {
+      await stack.client.workflow.start(REMEDIATION_WORKFLOW_TYPE, options);
+    }
   });
   return performance.now() - t0;
 }
@@ -127,14 +153,27 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> 
       `throughput: raw client.workflow.start ×${warm} warm-up, then ×${n} at concurrency ${CONCURRENCY}`,
     );
     await rawStarts(stack, bucketNames('bench-raw-warm', warm), 'bench-raw-start');
+    const pids = { temporal: stack.temporal.pid, moto: stack.moto.pid };
+    let before = cpuSample(pids);
     const rawMs = await rawStarts(stack, bucketNames('bench-raw', n), 'bench-raw-start');
     const rawStart = rate(n, rawMs);
+    const cpuRawStart = cpuPerEvent(before, cpuSample(pids), n);
     progress(`throughput: raw start ${rawStart.perSecond}/s`);
+    await rawStarts(stack, bucketNames('bench-sws-warm', warm), 'bench-raw-sws', true);
+    before = cpuSample(pids);
+    const rawSignalWithStart = rate(
+      n,
+      await rawStarts(stack, bucketNames('bench-sws', n), 'bench-raw-sws', true),
+    );
+    const cpuRawSignalWithStart = cpuPerEvent(before, cpuSample(pids), n);
+    progress(`throughput: raw signal-with-start ${rawSignalWithStart.perSecond}/s`);
 
     // 2. SQS alone (moto): the same receive/delete pattern with no Temporal call, to show what the emulator allows.
     progress(`throughput: SQS-only drain of ${n} messages`);
     await preloadQueue(sqs, queueUrl, bucketNames('bench-sqs', n).map(configEvent));
+    before = cpuSample(pids);
     const sqsOnly = rate(n, await sqsOnlyDrain(stack, n));
+    const cpuSqsOnly = cpuPerEvent(before, cpuSample(pids), n);
     progress(`throughput: SQS-only ${sqsOnly.perSecond}/s`);
 
     // 3. The bridge: warm up on a few, stop; pre-load N; start a fresh bridge and time the drain.
@@ -151,6 +190,7 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> 
     await warmBridge.stop({ settle: true });
     await preloadQueue(sqs, queueUrl, bucketNames('bench-tp', n).map(configEvent));
     progress(`throughput: bridge draining ${n} events`);
+    before = cpuSample(pids);
     const t0 = performance.now();
     const bridge = stack.startBridge({ taskQueue, policy: DEFAULT_POLICY });
     const deadline = Date.now() + 30 * 60_000;
@@ -159,6 +199,7 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> 
       await sleep(5);
     }
     const bridgeMs = performance.now() - t0;
+    const cpuBridge = cpuPerEvent(before, cpuSample(pids), n);
     const stats = { ...bridge.stats };
     await bridge.stop();
     const bridgeRate = rate(stats.delivered, bridgeMs);
@@ -180,12 +221,19 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> 
       warmUp: warm,
       concurrency: CONCURRENCY,
       rawStart,
+      rawSignalWithStart,
       sqsOnly,
       bridge: { ...bridgeRate, deadLettered: stats.deadLettered, acknowledged: stats.acknowledged },
       ratio: ratio(bridgeRate.perSecond, rawStart.perSecond),
       sqsOnlyRatio: ratio(sqsOnly.perSecond, rawStart.perSecond),
       target: 0.9,
       acceptedByServer: { rawStart: accepted.rawStart - warm, bridge: accepted.bridge - warm },
+      cpu: {
+        rawStart: cpuRawStart,
+        rawSignalWithStart: cpuRawSignalWithStart,
+        sqsOnly: cpuSqsOnly,
+        bridge: cpuBridge,
+      },
     };
   } finally {
     await stack.stop();
@@ -199,12 +247,39 @@ export function renderThroughput(d: ThroughputData): string {
     `| path | events | seconds | events/s |`,
     `| --- | ---: | ---: | ---: |`,
     `| raw \`client.workflow.start\`, concurrency ${d.concurrency} | ${d.rawStart.count} | ${d.rawStart.seconds} | ${d.rawStart.perSecond} |`,
+    ...(d.rawSignalWithStart
+      ? [
+          `| raw \`client.workflow.signalWithStart\` (the bridge's call), concurrency ${d.concurrency} | ${d.rawSignalWithStart.count} | ${d.rawSignalWithStart.seconds} | ${d.rawSignalWithStart.perSecond} |`,
+        ]
+      : []),
     `| SQS alone on moto (receive 10, batch delete; no Temporal) | ${d.sqsOnly.count} | ${d.sqsOnly.seconds} | ${d.sqsOnly.perSecond} |`,
     `| **ingest bridge**: SQS → signal-with-start → delete | ${d.bridge.count} | ${d.bridge.seconds} | **${d.bridge.perSecond}** |`,
     '',
     `Bridge / raw start: **${d.ratio ?? 'n/a'}** (target ≥ ${d.target}: ${verdict}). SQS alone / raw start: ${d.sqsOnlyRatio ?? 'n/a'}. ` +
+      (d.rawSignalWithStart
+        ? `Raw signal-with-start / raw start: ${ratio(d.rawSignalWithStart.perSecond, d.rawStart.perSecond) ?? 'n/a'}; ` +
+          `bridge / raw signal-with-start: ${ratio(d.bridge.perSecond, d.rawSignalWithStart.perSecond) ?? 'n/a'}. `
+        : '') +
       `Accepted by the server (visibility): ${d.acceptedByServer.bridge} bridge, ${d.acceptedByServer.rawStart} raw; ` +
       `dead-lettered ${d.bridge.deadLettered}, acknowledged without a start ${d.bridge.acknowledged}. ` +
       `Warm-up of ${d.warmUp} before each measured path.`,
+    ...(d.cpu ? ['', ...renderCpu(d.cpu)] : []),
   ].join('\n');
+}
+
+function renderCpu(cpu: NonNullable<ThroughputData['cpu']>): string[] {
+  const row = (label: string, c: CpuSample) => {
+    const total = Math.round((c.temporal + c.moto + c.node) * 10) / 10;
+    return `| ${label} | ${c.temporal} | ${c.moto} | ${c.node} | ${total} |`;
+  };
+  return [
+    'CPU milliseconds per event, by process (two cores: 2,000 ms of CPU a second at most):',
+    '',
+    '| path | Temporal server | moto | bench process (bridge, clients) | total |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('raw start', cpu.rawStart),
+    row('raw signal-with-start', cpu.rawSignalWithStart),
+    row('SQS alone', cpu.sqsOnly),
+    row('**ingest bridge**', cpu.bridge),
+  ];
 }

@@ -8,6 +8,8 @@ import type { ServerProcess } from './processes';
 /** A running moto server. */
 export interface MotoServer {
   readonly endpoint: string;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid?: number;
   /** Wipes every resource (`POST /moto-api/reset`). */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startMoto(command: string, port?: number): Promise<MotoSer
   );
   return {
     endpoint,
+    ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),
     reset: async () => {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);

@@ -12,6 +12,8 @@ export interface TemporalDevServer {
   readonly address: string;
   readonly uiUrl?: string;
   readonly namespace: string;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid?: number;
   stop(): Promise<void>;
   /** SIGKILL, as a crash would, resolving when the process is gone (its database file survives). */
   kill(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startTemporalDevServer(options: {
   );
   return {
     address,
+    ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),
     ...(options.headless ? {} : { uiUrl: `http://127.0.0.1:${uiPort}` }),
     namespace: 'default',
     stop: () => server.stop(),

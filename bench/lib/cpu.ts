@@ -1,0 +1,50 @@
+/**
+ * CPU time of the processes a benchmark phase keeps busy: the Temporal dev server and moto (from /proc/<pid>/stat)
+ * and the bench process itself (the bridge and the clients run in it). On two shared cores, CPU per event, not wall
+ * time, says which part a rate is made of.
+ */
+import { readFileSync } from 'node:fs';
+
+/** CPU milliseconds so far, by process. */
+export interface CpuSample {
+  readonly temporal: number;
+  readonly moto: number;
+  readonly node: number;
+}
+
+/** Linux reports utime and stime in clock ticks: 100 per second on every architecture Node supports here. */
+const TICKS_PER_SECOND = 100;
+
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces, so split after its closing parenthesis).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN; // not Linux, or the process is gone
+  }
+}
+
+/** Samples the CPU time of the server processes and this one. */
+export function cpuSample(pids: { temporal?: number; moto?: number }): CpuSample {
+  const own = process.cpuUsage();
+  return {
+    temporal: processCpuMs(pids.temporal),
+    moto: processCpuMs(pids.moto),
+    node: (own.user + own.system) / 1000,
+  };
+}
+
+/** CPU milliseconds per event between two samples, rounded to 0.1 ms. */
+export function cpuPerEvent(before: CpuSample, after: CpuSample, events: number): CpuSample {
+  const per = (a: number, b: number) => Math.round(((b - a) / events) * 10) / 10;
+  return {
+    temporal: per(before.temporal, after.temporal),
+    moto: per(before.moto, after.moto),
+    node: per(before.node, after.node),
+  };
+}
