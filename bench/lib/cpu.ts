@@ -10,6 +10,8 @@ export interface CpuSample {
   readonly temporal: number;
   readonly moto: number;
   readonly node: number;
+  /** A worker process, when the phase has one. */
+  readonly worker?: number;
 }
 
 /** Linux reports utime and stime in clock ticks: 100 per second on every architecture Node supports here. */
@@ -30,13 +32,19 @@ function processCpuMs(pid: number | undefined): number {
 }
 
 /** Samples the CPU time of the server processes and this one. */
-export function cpuSample(pids: { temporal?: number; moto?: number }): CpuSample {
+export function cpuSample(pids: { temporal?: number; moto?: number; worker?: number }): CpuSample {
   const own = process.cpuUsage();
   return {
     temporal: processCpuMs(pids.temporal),
     moto: processCpuMs(pids.moto),
     node: (own.user + own.system) / 1000,
+    ...(pids.worker !== undefined ? { worker: processCpuMs(pids.worker) } : {}),
   };
+}
+
+/** The sum of a sample's processes (a missing worker counts 0), rounded to 0.1 ms. */
+export function cpuTotal(c: CpuSample): number {
+  return Math.round((c.temporal + c.moto + c.node + (c.worker ?? 0)) * 10) / 10;
 }
 
 /** CPU milliseconds per event between two samples, rounded to 0.1 ms. */
@@ -46,5 +54,8 @@ export function cpuPerEvent(before: CpuSample, after: CpuSample, events: number)
     temporal: per(before.temporal, after.temporal),
     moto: per(before.moto, after.moto),
     node: per(before.node, after.node),
+    ...(before.worker !== undefined && after.worker !== undefined
+      ? { worker: per(before.worker, after.worker) }
+      : {}),
   };
 }

@@ -31,6 +31,8 @@ import {
   putEventsEntry,
   REGION,
 } from '../lib/events';
+import { cpuPerEvent, cpuSample, cpuTotal } from '../lib/cpu';
+import type { CpuSample } from '../lib/cpu';
 import { ratio, summarize } from '../lib/percentiles';
 import type { Summary } from '../lib/percentiles';
 import { progress, sleep } from '../lib/progress';
@@ -93,6 +95,12 @@ export interface LatencyData {
   /** AWS calls the worker made per remediation (at the proxy), by `service:Operation`. */
   readonly awsCallsPerRemediation: Readonly<Record<string, number>>;
   readonly liveCost: LiveCost;
+  /** CPU milliseconds per remediation, by process, of each measured phase. */
+  readonly cpu?: {
+    readonly remediation: CpuSample;
+    readonly noop: CpuSample;
+    readonly directCalls: CpuSample;
+  };
 }
 
 /** Fires `fire(i)` for i < count at `perSecond`, open loop (a slow call never delays the next one). */
@@ -148,6 +156,8 @@ interface Phase {
   }>;
   readonly histories: HistoryEventJson[][];
   readonly notRemediated: number;
+  /** CPU milliseconds per remediation of the measured sends, by process. */
+  readonly cpu: CpuSample;
 }
 
 /** Sends `warm` then `buckets` at `perSecond` through EventBridge and measures each to REMEDIATED. */
@@ -157,6 +167,7 @@ async function measure(
   warm: string[],
   buckets: string[],
   perSecond: number,
+  workerPid?: number,
 ): Promise<Phase> {
   const send = async (bucket: string): Promise<[number, number]> => {
     const entry = putEventsEntry(configEvent(bucket));
@@ -175,10 +186,13 @@ async function measure(
   progress(`${stack.section}: ${buckets.length} at ${perSecond}/s on ${taskQueue}`);
   const sentAt: number[] = [];
   const putMs: number[] = [];
+  const pids = { temporal: stack.temporal.pid, moto: stack.moto.pid, worker: workerPid };
+  const before = cpuSample(pids);
   await paced(buckets.length, perSecond, async (i) => {
     [sentAt[i], putMs[i]] = await send(buckets[i] as string);
   });
   await waitCompleted(stack, taskQueue, warm.length + buckets.length);
+  const cpu = cpuPerEvent(before, cpuSample(pids), buckets.length);
 
   progress(`${stack.section}: reading ${buckets.length} histories`);
   const histories: HistoryEventJson[][] = [];
@@ -202,7 +216,7 @@ async function measure(
       ? []
       : [{ latency: at - sent, put: putMs[i] as number, ingest: (startedAt[i] as number) - sent }];
   });
-  return { samples, histories, notRemediated: buckets.length - samples.length };
+  return { samples, histories, notRemediated: buckets.length - samples.length, cpu };
 }
 
 /**
@@ -341,7 +355,7 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     // Remediations: the worker process under test, nothing else running.
     const worker = await stack.startWorker({ taskQueue: 'remediation', policyPath });
     const bridge = stack.startBridge({ taskQueue: 'remediation', policy });
-    const remediation = await measure(stack, 'remediation', realWarm, real, perSecond);
+    const remediation = await measure(stack, 'remediation', realWarm, real, perSecond, worker.child.pid);
     const calls = new Map(proxy.operations);
     await worker.stop();
     await bridge.stop({ settle: true });
@@ -349,7 +363,7 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     // Floor, part 1: the no-op twin on its own worker process, same path and rate, nothing else running.
     const floorWorker = await stack.startFloorWorker({ taskQueue: 'bench-floor' });
     const floorBridge = stack.startBridge({ taskQueue: 'bench-floor', policy, name: 'ingest-floor' });
-    const noop = await measure(stack, 'bench-floor', floorWarm, floor, perSecond);
+    const noop = await measure(stack, 'bench-floor', floorWarm, floor, perSecond, floorWorker.child.pid);
     await floorBridge.stop();
     await floorWorker.stop();
 
@@ -364,9 +378,12 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     await paced(floorWarm.length, perSecond, async (i) => {
       await directS3Path(direct, floorWarm[i] as string, notifyTopicArn, auditBucket);
     });
+    const pids = { temporal: stack.temporal.pid, moto: stack.moto.pid };
+    const before = cpuSample(pids);
     await paced(n, perSecond, async (i) => {
       callsMs[i] = await directS3Path(direct, floor[i] as string, notifyTopicArn, auditBucket);
     });
+    const directCpu = cpuPerEvent(before, cpuSample(pids), n);
     direct.destroy();
     // floor_i = no-op_i + calls_i, paired in send order.
     const floorSamples = noop.samples.map((x, i) => ({ workflow: x.latency, calls: callsMs[i] ?? 0 }));
@@ -395,6 +412,7 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
       notRemediated: remediation.notRemediated,
       awsCallsPerRemediation: perRemediation,
       liveCost: liveCostOf(remediation.histories),
+      cpu: { remediation: remediation.cpu, noop: noop.cpu, directCalls: directCpu },
     };
   } finally {
     await stack.stop();
@@ -446,5 +464,25 @@ export function renderLatency(d: LatencyData): string {
         .map(([op, c]) => `${op} ${c}`)
         .join(', ')}.`,
     ...stepTable,
+    ...(d.cpu ? ['', ...cpuTable(d.cpu, d.ratePerSecond)] : []),
   ].join('\n');
+}
+
+function cpuTable(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): string[] {
+  const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : String(x));
+  const row = (label: string, c: CpuSample) => {
+    const total = cpuTotal(c);
+    const busy = Math.round((total * perSecond) / 20) / 100;
+    return `| ${label} | ${cell(c.temporal)} | ${cell(c.moto)} | ${cell(c.node)} | ${cell(c.worker)} | ${total} | ${busy} |`;
+  };
+  return [
+    `CPU milliseconds per remediation, by process, and the cores that takes at ${perSecond}/s (the machine has 2; ` +
+      'past about 1.6 work queues and latency grows):',
+    '',
+    '| phase | Temporal server | moto | bench process (bridge, proxy, sender) | worker | total | cores busy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('remediation', cpu.remediation),
+    row('floor: no-op workflow', cpu.noop),
+    row('floor: AWS calls made directly', cpu.directCalls),
+  ];
 }
