@@ -52,6 +52,7 @@ interface Options {
   motoAsIs: boolean;
   results: string;
   doc: string;
+  renderOnly: boolean;
 }
 
 function parse(argv: string[]): Options {
@@ -75,6 +76,7 @@ function parse(argv: string[]): Options {
     )
     .option('--results <file>', 'results JSON', join(ROOT, 'bench/results/latest.json'))
     .option('--doc <file>', 'markdown page', join(ROOT, 'docs/benchmarks.md'))
+    .option('--render-only', 'run nothing: write the markdown page again from the results JSON', false)
     .parse(argv, { from: 'user' })
     .opts<Options>();
 }
@@ -88,6 +90,11 @@ function commandLine(argv: string[], runner: string): string {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parse(argv);
+  if (options.renderOnly) {
+    await writeMarkdown(options.doc, readResults(options.results));
+    progress(`wrote ${options.doc} from ${options.results}`);
+    return;
+  }
   const devstack = loadDevStackConfig();
   const ctx: BenchContext = {
     root: ROOT,

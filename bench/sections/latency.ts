@@ -472,12 +472,12 @@ function cpuTable(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): stri
   const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : String(x));
   const row = (label: string, c: CpuSample) => {
     const total = cpuTotal(c);
-    const busy = Math.round((total * perSecond) / 20) / 100;
+    const busy = Math.round((total * perSecond) / 10) / 100;
     return `| ${label} | ${cell(c.temporal)} | ${cell(c.moto)} | ${cell(c.node)} | ${cell(c.worker)} | ${total} | ${busy} |`;
   };
   return [
-    `CPU milliseconds per remediation, by process, and the cores that takes at ${perSecond}/s (the machine has 2; ` +
-      'past about 1.6 work queues and latency grows):',
+    `CPU milliseconds per remediation, by process, and the cores that takes at ${perSecond}/s (the machine has 2: ` +
+      'past them work queues and latency grows with every event sent):',
     '',
     '| phase | Temporal server | moto | bench process (bridge, proxy, sender) | worker | total | cores busy |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -23,6 +23,7 @@ import {
 import type { PublishedControls } from '../workflows/control-definitions';
 import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
+import { withUpdateBackpressure } from './update-backpressure';
 import { activityAbortSignal } from './abort-signal';
 
 /** What the admission check needs. */
@@ -111,20 +112,28 @@ export function createControlActivities(deps: ControlDeps) {
         }
       }
       try {
-        const decision = await deps.temporal.workflow.executeUpdateWithStart(admitUpdate, {
-          args: [
-            {
-              workflowId: request.workflowId,
-              resource: request.finding.resource,
-              playbook: request.playbook,
-              ...(request.breaker ? { breaker: request.breaker } : {}),
-              ...(request.flapping ? { flapping: request.flapping } : {}),
-            },
-          ],
-          // One admission per ask: a retried activity gets the first answer and is counted once.
-          updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
-          startWorkflowOperation: controlWorkflowStart(taskQueue),
-        });
+        const decision = await withUpdateBackpressure(
+          () =>
+            deps.temporal.workflow.executeUpdateWithStart(admitUpdate, {
+              args: [
+                {
+                  workflowId: request.workflowId,
+                  resource: request.finding.resource,
+                  playbook: request.playbook,
+                  ...(request.breaker ? { breaker: request.breaker } : {}),
+                  ...(request.flapping ? { flapping: request.flapping } : {}),
+                },
+              ],
+              // One admission per ask: a retried activity gets the first answer and is counted once.
+              updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
+              startWorkflowOperation: controlWorkflowStart(taskQueue),
+            }),
+          activityAbortSignal(),
+          (attempt, waitMs) => {
+            if (attempt === 1 || attempt % 10 === 0)
+              ctx.log.info('The control workflow is busy; asking again', { attempt, waitMs });
+          },
+        );
         ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
         return { decision, ...(managed ? { managedBy: managed } : {}), asked: 'update' };
       } catch (err) {
