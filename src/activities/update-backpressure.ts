@@ -6,6 +6,7 @@
  * asking again is safe; the wait is short and jittered, and ends with the attempt's deadline.
  */
 import { isGrpcServiceError } from '@temporalio/client';
+import { abortableSleep } from '../abortable-sleep';
 
 /** gRPC status RESOURCE_EXHAUSTED. */
 const RESOURCE_EXHAUSTED = 8;
@@ -27,19 +28,6 @@ export function isResourceExhausted(err: unknown): boolean {
   return false;
 }
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
-
 /**
  * Calls `call` until it is not refused with RESOURCE_EXHAUSTED (any other error is thrown at once), waiting 25 ms,
  * 50 ms, … up to 1 s between asks, ±50 % jitter so held asks do not return together. Stops when `signal` aborts.
@@ -58,7 +46,7 @@ export async function withUpdateBackpressure<T>(
         Math.min(MAX_WAIT_MS, 25 * 2 ** Math.min(attempt - 1, 6)) * (0.5 + Math.random()),
       );
       onRefused?.(attempt, waitMs);
-      await wait(waitMs, signal);
+      await abortableSleep(waitMs, signal);
     }
   }
 }

@@ -15,6 +15,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { abortableSleep } from '../abortable-sleep';
 import type { Logger } from '../logger';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
@@ -73,19 +74,6 @@ export async function discoverDeadLetterQueue(sqs: SQSClient, queueUrl: string):
   if (!name) return undefined;
   const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: parts?.[4] }));
   return out.QueueUrl;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
