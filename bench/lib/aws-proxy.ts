@@ -5,7 +5,8 @@
  * failed attempts). Everything else is passed through unchanged.
  */
 import { Agent, createServer, request } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { endToEndHeaders } from '../../src/devstack/hop-by-hop';
 
 /** A running proxy and what it counted. */
 export interface AwsProxy {
@@ -100,7 +101,7 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...endToEnd(req.headers), host: target.host },
+        headers: { ...endToEndHeaders(req.headers), host: target.host },
         agent,
       },
       (upstreamRes) => {
@@ -108,7 +109,7 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
         add(proxy.operations, key);
         if (ok && op === 'PutPublicAccessBlock') add(proxy.publicAccessBlockPuts, bucket);
         if (ok && op === 'Publish') add(proxy.publishes, form?.get('TopicArn') ?? 'unknown');
-        res.writeHead(upstreamRes.statusCode ?? 502, endToEnd(upstreamRes.headers));
+        res.writeHead(upstreamRes.statusCode ?? 502, endToEndHeaders(upstreamRes.headers));
         upstreamRes.pipe(res);
       },
     );
@@ -140,21 +141,4 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
         server.close(() => resolve());
       }),
   });
-}
-
-/**
- * Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1): moto's server answers `Connection: close`, which relayed
- * would make every client of the proxy open a new TCP connection per call, a cost real AWS endpoints do not impose.
- */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-]);
-
-function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
 }

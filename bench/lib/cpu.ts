@@ -59,3 +59,27 @@ export function cpuPerEvent(before: CpuSample, after: CpuSample, events: number)
       : {}),
   };
 }
+
+/**
+ * A markdown table of CPU per event by process, one row per labelled sample; with `perSecond`, a last column of the
+ * cores that rate takes.
+ */
+export function cpuTable(
+  columns: { readonly node: string; readonly worker?: boolean },
+  rows: ReadonlyArray<readonly [string, CpuSample]>,
+  perSecond?: number,
+): string[] {
+  const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : String(x));
+  const head = ['Temporal server', 'moto', columns.node, ...(columns.worker ? ['worker'] : []), 'total'];
+  if (perSecond !== undefined) head.push('cores busy');
+  return [
+    `| | ${head.join(' | ')} |`,
+    `| --- |${head.map(() => ' ---: |').join('')}`,
+    ...rows.map(([label, c]) => {
+      const total = cpuTotal(c);
+      const cells = [c.temporal, c.moto, c.node, ...(columns.worker ? [c.worker] : []), total].map(cell);
+      if (perSecond !== undefined) cells.push(String(Math.round((total * perSecond) / 10) / 100));
+      return `| ${label} | ${cells.join(' | ')} |`;
+    }),
+  ];
+}

@@ -31,7 +31,7 @@ import {
   putEventsEntry,
   REGION,
 } from '../lib/events';
-import { cpuPerEvent, cpuSample, cpuTotal } from '../lib/cpu';
+import { cpuPerEvent, cpuSample, cpuTable } from '../lib/cpu';
 import type { CpuSample } from '../lib/cpu';
 import { ratio, summarize } from '../lib/percentiles';
 import type { Summary } from '../lib/percentiles';
@@ -464,25 +464,23 @@ export function renderLatency(d: LatencyData): string {
         .map(([op, c]) => `${op} ${c}`)
         .join(', ')}.`,
     ...stepTable,
-    ...(d.cpu ? ['', ...cpuTable(d.cpu, d.ratePerSecond)] : []),
+    ...(d.cpu ? ['', ...latencyCpu(d.cpu, d.ratePerSecond)] : []),
   ].join('\n');
 }
 
-function cpuTable(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): string[] {
-  const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : String(x));
-  const row = (label: string, c: CpuSample) => {
-    const total = cpuTotal(c);
-    const busy = Math.round((total * perSecond) / 10) / 100;
-    return `| ${label} | ${cell(c.temporal)} | ${cell(c.moto)} | ${cell(c.node)} | ${cell(c.worker)} | ${total} | ${busy} |`;
-  };
+function latencyCpu(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): string[] {
   return [
     `CPU milliseconds per remediation, by process, and the cores that takes at ${perSecond}/s (the machine has 2: ` +
       'past them work queues and latency grows with every event sent):',
     '',
-    '| phase | Temporal server | moto | bench process (bridge, proxy, sender) | worker | total | cores busy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    row('remediation', cpu.remediation),
-    row('floor: no-op workflow', cpu.noop),
-    row('floor: AWS calls made directly', cpu.directCalls),
+    ...cpuTable(
+      { node: 'bench process (bridge, proxy, sender)', worker: true },
+      [
+        ['remediation', cpu.remediation],
+        ['floor: no-op workflow', cpu.noop],
+        ['floor: AWS calls made directly', cpu.directCalls],
+      ],
+      perSecond,
+    ),
   ];
 }

@@ -18,7 +18,7 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import type { RemediationInput } from '../../src/workflows/definitions';
 import { bucketNames, bucketWorkflowId, configEvent, pool, preloadQueue, REGION } from '../lib/events';
-import { cpuPerEvent, cpuSample } from '../lib/cpu';
+import { cpuPerEvent, cpuSample, cpuTable } from '../lib/cpu';
 import type { CpuSample } from '../lib/cpu';
 import { ratio } from '../lib/percentiles';
 import { progress, sleep } from '../lib/progress';
@@ -268,18 +268,14 @@ export function renderThroughput(d: ThroughputData): string {
 }
 
 function renderCpu(cpu: NonNullable<ThroughputData['cpu']>): string[] {
-  const row = (label: string, c: CpuSample) => {
-    const total = Math.round((c.temporal + c.moto + c.node) * 10) / 10;
-    return `| ${label} | ${c.temporal} | ${c.moto} | ${c.node} | ${total} |`;
-  };
   return [
     'CPU milliseconds per event, by process (two cores: 2,000 ms of CPU a second at most):',
     '',
-    '| path | Temporal server | moto | bench process (bridge, clients) | total |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    row('raw start', cpu.rawStart),
-    row('raw signal-with-start', cpu.rawSignalWithStart),
-    row('SQS alone', cpu.sqsOnly),
-    row('**ingest bridge**', cpu.bridge),
+    ...cpuTable({ node: 'bench process (bridge, clients)' }, [
+      ['raw start', cpu.rawStart],
+      ['raw signal-with-start', cpu.rawSignalWithStart],
+      ['SQS alone', cpu.sqsOnly],
+      ['**ingest bridge**', cpu.bridge],
+    ]),
   ];
 }

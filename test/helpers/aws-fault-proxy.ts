@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { endToEndHeaders } from '../../src/devstack/hop-by-hop';
 
 /** A fault to inject. */
 export type AwsFault =
@@ -339,16 +340,6 @@ function selected(call: AwsCall, filter: CallFilter): boolean {
   );
 }
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  // The proxy already has the whole body.
-  'expect',
-]);
-
 /** Starts the proxy in front of `upstream` (moto's endpoint, `http://127.0.0.1:<port>`). */
 export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProxy> {
   const target = new URL(upstream);
@@ -441,9 +432,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
       return;
     }
     await new Promise<void>((resolve) => {
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())),
-      );
+      const headers = endToEndHeaders(req.headers);
       const forward = httpRequest(
         {
           host: target.hostname,
@@ -455,9 +444,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
         },
         (upstreamRes) => {
           call.status = upstreamRes.statusCode ?? 502;
-          const back = Object.fromEntries(
-            Object.entries(upstreamRes.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())),
-          );
+          const back = endToEndHeaders(upstreamRes.headers);
           const parts: Buffer[] = [];
           upstreamRes.on('data', (c: Buffer) => parts.push(c));
           upstreamRes.on('end', () => {
