@@ -227,7 +227,8 @@ export function renderMarkdown(results: Results): string {
     '`--only` takes any of `throughput,latency,storm,cost,memory`; `--scale` multiplies every count (events, ' +
       'remediations, resources, executions); `--runner tsx` runs the worker from the TypeScript sources instead of ' +
       "dist/ (no build needed); `--rate` sets the latency section's events per second (default 20); `--moto-as-is` " +
-      'runs moto without the memoised JSONPath parse. TEMPORAL_CLI_PATH and MOTO_SERVER_PATH override where the ' +
+      'runs moto without its two fixes; `--render-only` rewrites this page from the results JSON (`--results`, ' +
+      '`--doc` choose other files). TEMPORAL_CLI_PATH and MOTO_SERVER_PATH override where the ' +
       'servers are. Each section starts its own dev server and moto and stops them (and every process it started) ' +
       'when it ends, fails, or on Ctrl-C. Logs of the worker and bridge (and one sample history per latency phase) go ' +
       'to bench/results/logs/.',

@@ -31,7 +31,7 @@ import {
   putEventsEntry,
   REGION,
 } from '../lib/events';
-import { cpuPerEvent, cpuSample, cpuTable } from '../lib/cpu';
+import { cpuPerEvent, cpuSample, cpuTable, cpuTotal } from '../lib/cpu';
 import type { CpuSample } from '../lib/cpu';
 import { ratio, summarize } from '../lib/percentiles';
 import type { Summary } from '../lib/percentiles';
@@ -482,5 +482,11 @@ function latencyCpu(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): st
       ],
       perSecond,
     ),
+    '',
+    `The floor's two parts together take ${Math.round((cpuTotal(cpu.noop) + cpuTotal(cpu.directCalls)) * 10) / 10} ms ` +
+      `per remediation against the remediation's ${cpuTotal(cpu.remediation)} ms, but they are measured one after ` +
+      `the other: each alone fits on the machine. When the remediation needs more than the two cores at this rate, ` +
+      'its work queues from the first second and the latency measures the queue; run with a lower `--rate` to see ' +
+      'the overhead alone.',
   ];
 }

@@ -18,7 +18,7 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import type { RemediationInput } from '../../src/workflows/definitions';
 import { bucketNames, bucketWorkflowId, configEvent, pool, preloadQueue, REGION } from '../lib/events';
-import { cpuPerEvent, cpuSample, cpuTable } from '../lib/cpu';
+import { cpuPerEvent, cpuSample, cpuTable, cpuTotal } from '../lib/cpu';
 import type { CpuSample } from '../lib/cpu';
 import { ratio } from '../lib/percentiles';
 import { progress, sleep } from '../lib/progress';
@@ -277,5 +277,10 @@ function renderCpu(cpu: NonNullable<ThroughputData['cpu']>): string[] {
       ['SQS alone', cpu.sqsOnly],
       ['**ingest bridge**', cpu.bridge],
     ]),
+    '',
+    `Every path is CPU-bound here, so the ratio sits near raw start CPU ÷ bridge CPU = ` +
+      `${cpuTotal(cpu.rawStart)} ÷ ${cpuTotal(cpu.bridge)} ≈ ${ratio(cpuTotal(cpu.rawStart), cpuTotal(cpu.bridge)) ?? 'n/a'}. ` +
+      `moto's SQS takes ${cpu.bridge.moto} ms of the bridge's (in production SQS runs on AWS's machines): without it ` +
+      `the bound is ≈ ${ratio(cpuTotal(cpu.rawStart), cpuTotal(cpu.bridge) - cpu.bridge.moto) ?? 'n/a'}.`,
   ];
 }
