@@ -235,13 +235,13 @@ export function renderMarkdown(results: Results): string {
     '',
     '| section | command | runs | expected at full size |',
     '| --- | --- | --- | ---: |',
-    '| 1. throughput | `npm run bench -- --only throughput` | 2,000 raw starts, 2,000 SQS-only, 2,000 through the bridge; no worker | ~2 min |',
+    '| 1. throughput | `npm run bench -- --only throughput` | 2,000 raw starts, 2,000 raw signal-with-starts, 2,000 SQS-only, 2,000 through the bridge; no worker | ~2 min |',
     '| 2. latency | `npm run bench -- --only latency` | 500 remediations at 20/s, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~4 min |',
-    '| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~10–15 min |',
+    "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
     '| 5. memory | `npm run bench -- --only memory` | 1,000 executions waiting for approval; worker process | ~3 min |',
     '',
-    'The full run (`npm run build && npm run bench`) takes about 20–25 minutes on two quiet cores; each section ' +
+    'The full run (`npm run build && npm run bench`) takes about 35–40 minutes on two quiet cores; each section ' +
       'records its own duration below. Run it on a quiet machine: every figure is CPU-bound on two cores.',
     '',
     '## Summary',
