@@ -165,8 +165,10 @@ export function headline(name: SectionName, record: SectionRecord): string {
     }
     case 'cost': {
       const d = record.data as CostData;
-      const s3 = d.live?.actions.p50 ?? d.rows[0]?.actions;
-      return `S3 success path ${s3 ?? 'n/a'} actions per remediation (target ≤ ${d.s3Target})`;
+      // The committed S3 history has a real propagation wait, as the default policy does; the live ones (wait 0) lack
+      // that one timer.
+      const live = d.live ? `; live, propagation wait 0: ${d.live.actions.p50}` : '';
+      return `S3 success path ${d.rows[0]?.actions ?? 'n/a'} actions per remediation (target ≤ ${d.s3Target})${live}`;
     }
     default: {
       const d = record.data as MemoryData;

@@ -160,14 +160,18 @@ export function renderCost(d: CostData): string {
           .map(([a, n]) => `${a} ×${n}`)
           .join(', ')})`,
     );
-  const s3 = d.live?.actions.p50 ?? d.rows.find((r) => r.playbook === 's3-block-public-access')?.actions;
+  // The committed S3 history has a real propagation wait, as the default policy does (the seed's path); the live
+  // histories run with the wait at 0, one timer fewer.
+  const s3 = d.rows.find((r) => r.playbook === 's3-block-public-access')?.actions;
   return [
     ...lines,
     '',
-    `S3 success path: **${s3 ?? 'n/a'}** billable actions per remediation live (target ≤ ${d.s3Target}, the seed's state transitions: ` +
-      `${s3 !== undefined && s3 <= d.s3Target ? 'meets' : 'misses'}). ` +
-      `Retried activities in the committed histories: ${retried.join('; ') || 'none'} — the write-back calls moto lacks ` +
-      `(StartConfigRulesEvaluation, BatchUpdateFindings) fail three times there; the live S3 run answers it with the proxy's stand-in, as AWS would. ` +
+    `S3 success path with a propagation wait, as the default policy has: **${s3 ?? 'n/a'}** billable actions per ` +
+      `remediation (target ≤ ${d.s3Target}, the seed's state transitions: ` +
+      `${s3 !== undefined && s3 <= d.s3Target ? 'meets' : 'misses'})` +
+      (d.live ? `; live with the wait at 0: ${d.live.actions.p50}. ` : '. ') +
+      `Retried activities in the committed histories: ${retried.join('; ') || 'none'} (the report to the detector ` +
+      `runs inside \`concludeRemediation\`, once: a call moto lacks is recorded as not reported, not retried). ` +
       `Live source: ${d.live?.source ?? 'none'}. "admission update" is the accepted update on \`remediation-control/<taskQueue>\`, billed on that workflow. ` +
       `The seed's count is known for the S3 success path only; other rows are n/a.`,
   ].join('\n');
