@@ -6,6 +6,7 @@
  * re-asks the detector and overwrites its own audit object (its key does not change between attempts).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { asError } from '../as-error';
 import type { AuditRecord } from '../domain/audit-record';
 import type { Analysis, Outcome, PriorState, Verification } from '../domain/remediation';
 import type { ControlCheck, ControlCheckRequest } from './controls';
@@ -69,7 +70,7 @@ function staged(stage: PreparationStage, err: unknown): ApplicationFailure {
       cause: err,
     });
   }
-  const error = err instanceof Error ? err : new Error(String(err));
+  const error = asError(err);
   return ApplicationFailure.create({
     message: error.message,
     type: error.name,

@@ -4,8 +4,7 @@
  */
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+import { asError } from '../as-error';
 
 /** SQS's limit of entries per DeleteMessageBatch. */
 const DELETE_BATCH_MAX = 10;

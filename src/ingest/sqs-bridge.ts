@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { abortableSleep } from '../abortable-sleep';
+import { asError } from '../as-error';
 import type { Logger } from '../logger';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
@@ -75,8 +76,6 @@ export async function discoverDeadLetterQueue(sqs: SQSClient, queueUrl: string):
   const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: parts?.[4] }));
   return out.QueueUrl;
 }
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * Runs the bridge until `signal` aborts; in-flight messages are finished before it returns.
