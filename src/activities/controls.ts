@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { AwsClients } from '../aws/clients';
 import { admit, EMPTY_CONTROL_STATE, managedBy } from '../domain/controls';
 import type { AdmissionDecision } from '../domain/controls';
@@ -57,17 +58,44 @@ export interface ControlCheck {
   readonly asked?: 'published' | 'update' | 'tag';
 }
 
+/**
+ * Every update an activity sends the control workflow: update-with-start (so the control plane exists the first time
+ * it is needed) under an idempotent id, asked again while the server refuses it for too many updates in flight.
+ */
+function askControlPlane<Ret, Args extends unknown[]>(
+  deps: ControlDeps,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+  updateId: string,
+): Promise<Ret> {
+  const ctx = Context.current();
+  return withUpdateBackpressure(
+    () =>
+      deps.temporal.workflow.executeUpdateWithStart(update, {
+        args,
+        updateId,
+        startWorkflowOperation: controlWorkflowStart(ctx.info.taskQueue),
+      }),
+    activityAbortSignal(),
+    (attempt, waitMs) => {
+      if (attempt === 1 || attempt % 10 === 0)
+        ctx.log.info('The control workflow is busy; asking again', { update: update.name, attempt, waitMs });
+    },
+  );
+}
+
 /** Builds `checkControls`. */
 export function createControlActivities(deps: ControlDeps) {
   return {
     /** Records an exemption (a rollback grants one so the resource is not re-remediated at once). */
     async grantExemption(exemption: Omit<Exemption, 'at'>): Promise<Exemption> {
-      const { taskQueue, workflowExecution } = Context.current().info;
-      return deps.temporal.workflow.executeUpdateWithStart(exemptUpdate, {
-        args: [exemption],
-        updateId: `exempt/${workflowExecution?.workflowId ?? '?'}/${workflowExecution?.runId ?? '?'}`,
-        startWorkflowOperation: controlWorkflowStart(taskQueue),
-      });
+      const { workflowExecution } = Context.current().info;
+      return askControlPlane(
+        deps,
+        exemptUpdate,
+        [exemption],
+        `exempt/${workflowExecution?.workflowId ?? '?'}/${workflowExecution?.runId ?? '?'}`,
+      );
     },
 
     /** Decides whether the remediation may go on to change the resource. */
@@ -112,27 +140,20 @@ export function createControlActivities(deps: ControlDeps) {
         }
       }
       try {
-        const decision = await withUpdateBackpressure(
-          () =>
-            deps.temporal.workflow.executeUpdateWithStart(admitUpdate, {
-              args: [
-                {
-                  workflowId: request.workflowId,
-                  resource: request.finding.resource,
-                  playbook: request.playbook,
-                  ...(request.breaker ? { breaker: request.breaker } : {}),
-                  ...(request.flapping ? { flapping: request.flapping } : {}),
-                },
-              ],
-              // One admission per ask: a retried activity gets the first answer and is counted once.
-              updateId: `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
-              startWorkflowOperation: controlWorkflowStart(taskQueue),
-            }),
-          activityAbortSignal(),
-          (attempt, waitMs) => {
-            if (attempt === 1 || attempt % 10 === 0)
-              ctx.log.info('The control workflow is busy; asking again', { attempt, waitMs });
-          },
+        const decision = await askControlPlane(
+          deps,
+          admitUpdate,
+          [
+            {
+              workflowId: request.workflowId,
+              resource: request.finding.resource,
+              playbook: request.playbook,
+              ...(request.breaker ? { breaker: request.breaker } : {}),
+              ...(request.flapping ? { flapping: request.flapping } : {}),
+            },
+          ],
+          // One admission per ask: a retried activity gets the first answer and is counted once.
+          `admit/${request.workflowId}/${workflowExecution?.runId ?? 'no-run'}/${request.finding.eventId}/${request.attempt ?? 1}`,
         );
         ctx.log.info('Admission', { workflowId: request.workflowId, decision: decision.decision });
         return { decision, ...(managed ? { managedBy: managed } : {}), asked: 'update' };
