@@ -6,18 +6,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { WorkflowStartOptions } from '@temporalio/client';
+import type { RoutedFinding } from '../../src/domain/finding';
 import { PLAYBOOKS } from '../../src/domain/playbooks';
 import { resolveExecutionSettings } from '../../src/domain/policy';
-import { findingSearchAttributes } from '../../src/domain/search-attributes';
 import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
+import { remediationStartOptions } from '../../src/ingest/dispatcher';
 import { routeFinding } from '../../src/ingest/router';
 import { DEFAULT_BATCHES_IN_FLIGHT } from '../../src/ingest/sqs-bridge';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
-import type { RemediationInput } from '../../src/workflows/definitions';
-import { bucketNames, bucketWorkflowId, configEvent, pool, preloadQueue, REGION } from '../lib/events';
+import { bucketNames, configEvent, pool, preloadQueue, REGION } from '../lib/events';
 import { cpuPerEvent, cpuSample, cpuTable, cpuTotal } from '../lib/cpu';
 import type { CpuSample } from '../lib/cpu';
 import { ratio } from '../lib/percentiles';
@@ -66,22 +65,12 @@ const rate = (count: number, ms: number): Rate => ({
 });
 
 /** The start options the dispatcher builds, as a plain start (no signal). */
-function startOptionsFor(bucket: string, taskQueue: string): WorkflowStartOptions {
+/** The finding of `bucket`'s event as the bridge would route it. */
+function routedFor(bucket: string): RoutedFinding {
   const finding = singleFinding(parseMessageBody(JSON.stringify(configEvent(bucket))));
   const decision = routeFinding(finding, DEFAULT_POLICY);
   if (decision.action !== 'start') throw new Error(`the policy does not start a remediation for ${bucket}`);
-  const input: RemediationInput = {
-    resource: finding.resource,
-    settings: resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS)),
-  };
-  return {
-    workflowId: bucketWorkflowId(bucket),
-    taskQueue,
-    args: [input],
-    typedSearchAttributes: findingSearchAttributes(finding, decision.playbook, 'ANALYZING'),
-    staticSummary: `${decision.playbook} · ${bucket}`,
-    staticDetails: `**${finding.title}**\n\nResource \`${finding.resource.resourceType}\` \`${bucket}\` in account ${finding.resource.account}, region ${finding.resource.region}. First finding: event \`${finding.eventId}\`.`,
-  };
+  return { finding, playbook: decision.playbook };
 }
 
 async function rawStarts(
@@ -90,10 +79,10 @@ async function rawStarts(
   taskQueue: string,
   withSignal = false,
 ): Promise<number> {
+  const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
   const calls = buckets.map((b) => {
-    const options = startOptionsFor(b, taskQueue);
-    const finding = singleFinding(parseMessageBody(JSON.stringify(configEvent(b))));
-    return { options, routed: { finding, playbook: 's3-block-public-access' } };
+    const routed = routedFor(b);
+    return { options: remediationStartOptions(routed, taskQueue, settings), routed };
   });
   const t0 = performance.now();
   await pool(calls, CONCURRENCY, async ({ options, routed }) => {

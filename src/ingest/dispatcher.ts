@@ -3,7 +3,7 @@
  * compliant ones (which never start an execution).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
 import type { ExecutionSettings } from '../domain/policy';
@@ -15,6 +15,28 @@ import type { RemediationInput } from '../workflows/definitions';
 export type DispatchResult =
   { kind: 'delivered'; workflowId: string; runId?: string } | { kind: 'not-running'; workflowId: string };
 
+/**
+ * The start options of a routed finding's execution: its id, the policy snapshot as input, the search attributes and
+ * the UI summary. What signal-with-start sends (with the finding as the signal), and what the benchmark's raw starts
+ * send, so the two are compared on the same payload.
+ */
+export function remediationStartOptions(
+  routed: RoutedFinding,
+  taskQueue: string,
+  settings: ExecutionSettings,
+): WorkflowStartOptions & { workflowId: string } {
+  const { finding } = routed;
+  const input: RemediationInput = { resource: finding.resource, settings };
+  return {
+    workflowId: remediationWorkflowId(finding.resource),
+    taskQueue,
+    args: [input],
+    typedSearchAttributes: findingSearchAttributes(finding, routed.playbook, 'ANALYZING'),
+    staticSummary: `${routed.playbook} · ${finding.resource.resourceId}`,
+    staticDetails: `**${finding.title}**\n\nResource \`${finding.resource.resourceType}\` \`${finding.resource.resourceId}\` in account ${finding.resource.account}, region ${finding.resource.region}. First finding: event \`${finding.eventId}\`.`,
+  };
+}
+
 /** Delivers findings to Temporal. */
 export class FindingDispatcher {
   constructor(
@@ -25,20 +47,13 @@ export class FindingDispatcher {
 
   /** Signal-with-start: starts the resource's execution if none runs, then delivers the finding to it. */
   async start(routed: RoutedFinding): Promise<DispatchResult> {
-    const { finding } = routed;
-    const workflowId = remediationWorkflowId(finding.resource);
-    const input: RemediationInput = { resource: finding.resource, settings: this.settings };
+    const options = remediationStartOptions(routed, this.taskQueue, this.settings);
     const handle = await this.client.workflow.signalWithStart(REMEDIATION_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [input],
+      ...options,
       signal: findingSignal,
       signalArgs: [routed],
-      typedSearchAttributes: findingSearchAttributes(finding, routed.playbook, 'ANALYZING'),
-      staticSummary: `${routed.playbook} · ${finding.resource.resourceId}`,
-      staticDetails: `**${finding.title}**\n\nResource \`${finding.resource.resourceType}\` \`${finding.resource.resourceId}\` in account ${finding.resource.account}, region ${finding.resource.region}. First finding: event \`${finding.eventId}\`.`,
     });
-    return { kind: 'delivered', workflowId, runId: handle.signaledRunId };
+    return { kind: 'delivered', workflowId: options.workflowId, runId: handle.signaledRunId };
   }
 
   /** Signals a running execution only; reports `not-running` instead of starting one. */
