@@ -17,6 +17,7 @@ import {
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { abortableSleep } from '../abortable-sleep';
 import { asError } from '../as-error';
+import { linkedSignal } from '../linked-signal';
 import type { Logger } from '../logger';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
@@ -153,6 +154,7 @@ export class SqsBridge {
         break;
       }
       let messages: Message[];
+      const receiveSignal = linkedSignal(signal, reachable.signal);
       try {
         const out = await this.options.sqs.send(
           new ReceiveMessageCommand({
@@ -161,7 +163,7 @@ export class SqsBridge {
             WaitTimeSeconds: this.waitTimeSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: AbortSignal.any([signal, reachable.signal]) },
+          { abortSignal: receiveSignal.signal },
         );
         messages = out.Messages ?? [];
         backoffMs = this.backoffInitialMs;
@@ -176,6 +178,8 @@ export class SqsBridge {
         await abortableSleep(backoffMs, signal);
         backoffMs = Math.min(backoffMs * 2, this.backoffMaxMs);
         continue;
+      } finally {
+        receiveSignal.release();
       }
       this.stats.received += messages.length;
       this.release(this.maxMessages - messages.length);
