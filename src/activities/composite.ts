@@ -17,7 +17,10 @@ import type { WriteBackRequest } from './write-back';
 export interface CompositeParts {
   analyze(request: PlaybookRequest): Promise<Analysis>;
   checkControls(request: ControlCheckRequest): Promise<ControlCheck>;
-  capturePriorState(request: PlaybookRequest): Promise<PriorState>;
+  capturePriorState(
+    request: PlaybookRequest,
+    observed?: Readonly<Record<string, unknown>>,
+  ): Promise<PriorState>;
   verify(request: PlaybookRequest): Promise<Verification>;
   reportToSource(request: WriteBackRequest): Promise<string>;
   notifyOutcome(record: AuditRecord): Promise<void>;
@@ -101,7 +104,9 @@ export function createCompositeActivities(parts: CompositeParts) {
         if (check.decision.decision !== 'proceed') return { analysis, check };
       }
       if (!req.capture || analysis.verdict !== 'remediate') return { analysis, ...(check ? { check } : {}) };
-      const prior = await stage('capture', () => parts.capturePriorState(req.request));
+      // The analysis read the resource moments ago in this attempt; a playbook whose analysis made the capture's read
+      // records the prior state from it rather than asking AWS again.
+      const prior = await stage('capture', () => parts.capturePriorState(req.request, analysis.observed));
       return { analysis, ...(check ? { check } : {}), prior };
     },
 

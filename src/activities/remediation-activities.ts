@@ -57,13 +57,18 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
       logged('Analysed', request, { verdict: analysis.verdict, reason: analysis.reason });
       return analysis;
     },
-    /** Read-only: the state the plan will change. */
-    async capturePriorState(request: PlaybookRequest): Promise<PriorState> {
-      const prior = await handlerFor(request.playbook).capturePriorState(
-        request.finding,
-        callContext(request),
-      );
-      logged('Prior state recorded', request);
+    /**
+     * Read-only: the state the plan will change. `observed` is what an analysis made in the same activity attempt
+     * just read (the preparation passes it); the playbook takes the state from it when it can instead of reading again.
+     */
+    async capturePriorState(
+      request: PlaybookRequest,
+      observed?: Readonly<Record<string, unknown>>,
+    ): Promise<PriorState> {
+      const handler = handlerFor(request.playbook);
+      const reused = observed ? handler.stateFromObserved?.(observed) : undefined;
+      const prior = reused ?? (await handler.capturePriorState(request.finding, callContext(request)));
+      logged('Prior state recorded', request, { fromAnalysis: reused !== undefined });
       return prior;
     },
     /** Applies one step, idempotently. */
@@ -97,7 +102,9 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
       // The state the fix left, read the same way as the prior state: a later rollback compares against it to
       // refuse when someone changed the resource since.
       try {
-        const stateAfter = await handler.capturePriorState(request.finding, callContext(request));
+        const stateAfter =
+          handler.stateFromObserved?.(verification.observed) ??
+          (await handler.capturePriorState(request.finding, callContext(request)));
         return { ...verification, stateAfter };
       } catch (err) {
         logged('State after the fix not recorded', request, { error: (err as Error).message });

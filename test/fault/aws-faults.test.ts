@@ -305,6 +305,31 @@ it('answers faults in the shape each protocol expects, and aws-errors.ts classif
   );
 });
 
+it('without faults, the S3 success path reads the bucket once per purpose: prior state and state after come from the reads beside them', async () => {
+  // Prepare
+  const bucket = await publicBucket();
+
+  // Act
+  const { result } = await remediate(s3Finding(bucket), 's3-block-public-access', { retry: BACKOFF });
+
+  // Assess: the analysis, the apply's own idempotency check and the verification read the block; the preparation
+  // records the prior state from the analysis's read and the verification the state after from its own.
+  const calls = proxy.find({ service: 's3', target: bucket }).map((c) => c.action);
+  console.log(`S3 success path, calls on the bucket: ${calls.join(', ')}`);
+  expect(calls).toEqual([
+    'HeadBucket',
+    'GetPublicAccessBlock',
+    'GetBucketTagging',
+    'GetPublicAccessBlock',
+    'PutPublicAccessBlock',
+    'GetPublicAccessBlock',
+  ]);
+  expect(result.status).toBe('REMEDIATED');
+  expect(result.outcomes[0]?.prior).toEqual({ publicAccessBlock: null });
+  expect(result.outcomes[0]?.verification?.stateAfter).toEqual({ publicAccessBlock: FULL_BLOCK });
+  expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toEqual(FULL_BLOCK);
+});
+
 it('retries a throttled apply (S3 SlowDown) with growing gaps and remediates with one effective change', async () => {
   // Prepare: the first five PutPublicAccessBlock requests are throttled (two SDK attempts per activity attempt).
   const bucket = await publicBucket();

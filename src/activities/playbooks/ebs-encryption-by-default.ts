@@ -82,6 +82,12 @@ export function ebsEncryptionByDefault(clients: AwsClients): PlaybookHandler {
       });
     },
 
+    stateFromObserved(observed): EbsEncryptionPrior | undefined {
+      // The analysis and the verification both record GetEbsEncryptionByDefault's answer under this key.
+      const on = observed['ebsEncryptionByDefault'];
+      return typeof on === 'boolean' ? { ebsEncryptionByDefault: on } : undefined;
+    },
+
     async verify(finding, ctx): Promise<Verification> {
       const where = `${finding.resource.account}/${finding.resource.region}`;
       return classified('verify EBS encryption by default', async () => {

@@ -24,4 +24,10 @@ export interface PlaybookHandler {
   compensateStep(step: string, finding: Finding, prior: PriorState, ctx: CallContext): Promise<StepResult>;
   /** Independent fresh read after the propagation wait. */
   verify(finding: Finding, ctx: CallContext): Promise<Verification>;
+  /**
+   * Optional: the state `capturePriorState` would record, taken from what `analyze` or `verify` just observed, when
+   * they made the very read it would make. Saves repeating that read in the same activity (preparation: analysis then
+   * prior state; verification then the state after). Returns `undefined` when the observation does not carry it.
+   */
+  stateFromObserved?(observed: Readonly<Record<string, unknown>>): PriorState | undefined;
 }

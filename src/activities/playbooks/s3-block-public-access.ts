@@ -154,6 +154,13 @@ export function s3BlockPublicAccess(clients: AwsClients): PlaybookHandler {
       });
     },
 
+    stateFromObserved(observed): S3PublicAccessPrior | undefined {
+      // Both the analysis and the verification record GetPublicAccessBlock's answer under this key.
+      const block = observed['publicAccessBlock'];
+      if (block === null) return { publicAccessBlock: null };
+      return isPublicAccessBlock(block) ? { publicAccessBlock: block } : undefined;
+    },
+
     async verify(finding, ctx): Promise<Verification> {
       const bucket = finding.resource.resourceId;
       return classified('verify public access block', async () => {
@@ -183,6 +190,17 @@ function normalise(config: PublicAccessBlockConfiguration | undefined): PublicAc
     BlockPublicPolicy: config?.BlockPublicPolicy ?? false,
     RestrictPublicBuckets: config?.RestrictPublicBuckets ?? false,
   };
+}
+
+function isPublicAccessBlock(value: unknown): value is PublicAccessBlock {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v['BlockPublicAcls'] === 'boolean' &&
+    typeof v['IgnorePublicAcls'] === 'boolean' &&
+    typeof v['BlockPublicPolicy'] === 'boolean' &&
+    typeof v['RestrictPublicBuckets'] === 'boolean'
+  );
 }
 
 /** True when every one of the four settings is on. */
