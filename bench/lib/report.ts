@@ -97,7 +97,7 @@ const METHOD: Record<SectionName, string> = {
     'three activities in the same order, the same outcome upsert and cool-down timer; activities do nothing) on its own ' +
     'worker process, registered under the same type name on another task queue so the unchanged bridge starts it; ' +
     'then, in a phase of their own at the same rate, the AWS calls of the S3 path (HeadBucket, GetPublicAccessBlock, ' +
-    'GetBucketTagging, GetPublicAccessBlock ×2, PutPublicAccessBlock, GetPublicAccessBlock ×2, ' +
+    'GetBucketTagging, GetPublicAccessBlock, PutPublicAccessBlock, GetPublicAccessBlock, ' +
     'StartConfigRulesEvaluation, SNS Publish ‖ S3 PutObject) are made directly through the same proxy, in order, and ' +
     'timed. floor_i = no-op_i + calls_i, paired in send order (each part measured alone, so moto serving one does ' +
     'not inflate the other). The admission read of the ' +
