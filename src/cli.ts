@@ -149,7 +149,9 @@ export function buildProgram(): Command {
     .command('ingest')
     .description(
       'Run the ingest bridge: long-poll INGEST_QUEUE_URL, validate and route each event, signal-with-start the ' +
-        "resource's workflow, delete only after Temporal accepted it. SIGTERM finishes in-flight messages, exits 0.",
+        "resource's workflow, delete only after Temporal accepted it. SIGTERM lets the long poll in flight return " +
+        '(up to INGEST_WAIT_TIME_SECONDS) and finishes in-flight messages, then exits 0; a second SIGTERM cuts the ' +
+        'poll short.',
     )
     .action(async () => runIngest(jsonLogger('ingest')));
 

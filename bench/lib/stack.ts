@@ -34,7 +34,7 @@ import { startAwsProxy } from './aws-proxy';
 import { fastMotoCommand } from './moto-fast';
 import type { AwsProxy } from './aws-proxy';
 import { REGION } from './events';
-import { progress, sleep } from './progress';
+import { progress } from './progress';
 import { hasPollers, waitUntil } from './temporal';
 
 /** How the run was asked to work; shared by every section. */
@@ -64,8 +64,8 @@ export interface BenchBridge {
   readonly stats: BridgeStats;
   /** Messages settled (delivered, acknowledged or dead-lettered). */
   settled(): number;
-  /** Stops; with `settle`, also waits out the abandoned long poll on moto. */
-  stop(options?: { settle?: boolean }): Promise<void>;
+  /** Stops: lets the long poll in flight return, settles what it brought, and resolves once all is settled. */
+  stop(): Promise<void>;
 }
 
 /** A worker process under test. */
@@ -94,9 +94,9 @@ export interface BenchStack {
   /** Writes a policy file (validated by the product's own parser); returns its path. */
   writePolicy(name: string, policy: RemediationPolicy): string;
   /**
-   * Starts the bridge (long poll `waitTimeSeconds`, default 20 as in `remediator ingest`). Stopping it aborts its
-   * receive, but moto keeps the abandoned long poll open until it times out and would hand the next message to
-   * nobody (in flight for the visibility timeout): stop with `{ settle: true }` when another consumer follows.
+   * Starts the bridge (long poll `waitTimeSeconds`, default 20 as in `remediator ingest`). Stopping it waits for
+   * the long poll in flight to return (as `remediator ingest` does), so no message is left invisible for the next
+   * consumer.
    */
   startBridge(options: {
     taskQueue: string;
@@ -308,11 +308,7 @@ export async function startStack(
       return {
         stats: bridge.stats,
         settled: () => bridge.stats.delivered + bridge.stats.acknowledged + bridge.stats.deadLettered,
-        stop: async ({ settle = false } = {}) => {
-          const at = Date.now();
-          await stop();
-          if (settle) await sleep(Math.max(0, waitTimeSeconds * 1000 + 1000 - (Date.now() - at)));
-        },
+        stop,
       };
     },
     async startWorker({ taskQueue, policyPath, name = 'worker' }) {

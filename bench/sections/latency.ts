@@ -357,7 +357,7 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     const remediation = await measure(stack, 'remediation', realWarm, real, perSecond, worker.child.pid);
     const calls = new Map(proxy.operations);
     await worker.stop();
-    await bridge.stop({ settle: true });
+    await bridge.stop();
 
     // Floor, part 1: the no-op twin on its own worker process, same path and rate, nothing else running.
     const floorWorker = await stack.startFloorWorker({ taskQueue: 'bench-floor' });

@@ -176,7 +176,7 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputData> 
       waitTimeSeconds: 1,
     });
     await waitUntil('bridge warm-up', async () => warmBridge.settled() >= warm, 120_000, 20);
-    await warmBridge.stop({ settle: true });
+    await warmBridge.stop();
     await preloadQueue(sqs, queueUrl, bucketNames('bench-tp', n).map(configEvent));
     progress(`throughput: bridge draining ${n} events`);
     before = cpuSample(pids);

@@ -1,6 +1,6 @@
 /**
- * `remediator ingest`: wires the SQS bridge to Temporal and runs it until SIGTERM/SIGINT, finishing in-flight
- * messages before exiting 0.
+ * `remediator ingest`: wires the SQS bridge to Temporal and runs it until SIGTERM/SIGINT, letting the long poll in
+ * flight return and finishing in-flight messages before exiting 0 (a second signal cuts the poll short).
  */
 import { PLAYBOOKS } from '../domain/playbooks';
 import { resolveExecutionSettings } from '../domain/policy';
@@ -45,14 +45,28 @@ export async function runIngest(logger: Logger): Promise<void> {
     maxMessages: config.concurrency,
   });
   const stop = new AbortController();
+  const force = new AbortController();
   const onSignal = (signal: string): void => {
-    logger.info('Shutdown requested; finishing in-flight messages', { signal });
-    stop.abort();
+    if (!stop.signal.aborted) {
+      logger.info(
+        'Shutdown requested; letting the long poll in flight return and finishing in-flight messages',
+        {
+          signal,
+          withinSeconds: config.waitTimeSeconds,
+          again:
+            'a second signal cuts the long poll short (its messages reappear after their visibility timeout)',
+        },
+      );
+      stop.abort();
+      return;
+    }
+    logger.warn('Second shutdown signal; cutting the long poll short', { signal });
+    force.abort();
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
-    await bridge.run(stop.signal);
+    await bridge.run(stop.signal, force.signal);
   } finally {
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);

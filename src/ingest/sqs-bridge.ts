@@ -114,6 +114,8 @@ export class SqsBridge {
   private waitingForRoom: (() => void)[] = [];
   /** Batches still settling, for the stop to wait on. */
   private readonly settling = new Set<Promise<void>>();
+  /** Cuts the long polls in flight short (a second shutdown signal); a plain stop lets them return. */
+  private force: AbortSignal | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     this.waitTimeSeconds = options.waitTimeSeconds ?? 20;
@@ -127,8 +129,15 @@ export class SqsBridge {
     this.deletes = new DeleteBatcher(options.sqs, options.queueUrl);
   }
 
-  /** Runs the receive loops until `signal` aborts, then waits for every message they received to be settled. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Runs the receive loops until `signal` aborts, then waits for every message they received to be settled.
+   *
+   * A stop starts no new receive but lets the long polls in flight return (within `waitTimeSeconds`) and settles what
+   * they bring: SQS counts a message as received when it answers, so a poll cut short by the client would leave the
+   * messages of that answer invisible until their visibility timeout ran out. `force` cuts the polls short anyway.
+   */
+  async run(signal: AbortSignal, force?: AbortSignal): Promise<void> {
+    this.force = force;
     const { logger } = this.options;
     logger.info('Ingest bridge started', {
       queueUrl: this.options.queueUrl,
@@ -154,7 +163,8 @@ export class SqsBridge {
         break;
       }
       let messages: Message[];
-      const receiveSignal = linkedSignal(signal, reachable.signal);
+      // Not the stop signal: a poll in flight finishes and its messages are settled (see `run`).
+      const receiveSignal = linkedSignal(reachable.signal, ...(this.force ? [this.force] : []));
       try {
         const out = await this.options.sqs.send(
           new ReceiveMessageCommand({
@@ -169,7 +179,7 @@ export class SqsBridge {
         backoffMs = this.backoffInitialMs;
       } catch (err) {
         this.release(this.maxMessages);
-        if (signal.aborted) break;
+        if (signal.aborted || this.force?.aborted) break;
         if (reachable.signal.aborted) continue; // an outage cut the long poll short: wait for the probe
         this.options.logger.error('ReceiveMessage failed; backing off', {
           error: asError(err).message,

@@ -258,6 +258,46 @@ function countCommands(sqs: SQSClient): Map<string, number> {
   return counts;
 }
 
+it('a stop lets the long poll in flight return and settles what it brings; a second, forced stop cuts it short', async () => {
+  // Prepare: an empty queue and a bridge whose 3 s long poll is open at moto.
+  const { queueUrl, dlqUrl } = await queues();
+  const sqs = rawClients(moto.endpoint).sqs;
+  const receives = countCommands(sqs);
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl, undefined, { sqs, waitTimeSeconds: 3 });
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+  await until(async () => (receives.get('ReceiveMessageCommand') ?? 0) >= 1);
+  await new Promise((r) => setTimeout(r, 300));
+
+  // Act: the stop comes first, then a message while the poll is still open. Cut short by the client, moto (like SQS)
+  // would still hand the message to the abandoned poll and it would stay invisible for its 30 s visibility timeout.
+  stop.abort();
+  const bucket = `g-${randomUUID().slice(0, 8)}`;
+  await raw.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: bucketEvent(bucket) }));
+  await run;
+
+  // Assess: the poll brought the message, the bridge delivered and deleted it, and started no other receive.
+  expect(bridge.stats.delivered).toBe(1);
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+  expect(receives.get('ReceiveMessageCommand')).toBe(1);
+
+  // Act: a forced stop on another bridge with a 20 s poll open returns at once.
+  const forced = bridgeFor(env.client, queueUrl, dlqUrl, undefined, { sqs, waitTimeSeconds: 20 });
+  const stopForced = new AbortController();
+  const force = new AbortController();
+  const forcedRun = forced.run(stopForced.signal, force.signal);
+  await until(async () => (receives.get('ReceiveMessageCommand') ?? 0) >= 2);
+  const at = Date.now();
+  stopForced.abort();
+  force.abort();
+  await forcedRun;
+
+  // Assess
+  expect(Date.now() - at).toBeLessThan(2000);
+  sqs.destroy();
+});
+
 it('drains a backlog with several batches in flight and batched deletes, counting each message once', async () => {
   // Prepare: 60 events for distinct buckets; a handler slow enough that settling overlaps the next receives.
   const { queueUrl, dlqUrl } = await queues();
