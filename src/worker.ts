@@ -95,6 +95,9 @@ export function buildTicketSink(config: TicketSinkConfig, clients: AwsClients, r
   }
 }
 
+/** An AWS client unused this long (no call in flight) is closed; the next finding for its account builds a new one. */
+export const AWS_CLIENT_IDLE_MS = 15 * 60_000;
+
 /** Runs the worker until a shutdown signal. */
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
@@ -151,9 +154,16 @@ export async function runWorker(logger: Logger): Promise<void> {
     workflowBundle: bundlePath ?? '(bundled at start)',
     payloadEncryption: target.dataConverter ? 'on' : 'off',
   });
+  // Findings name accounts and regions the worker builds clients for; close the ones idle for a while.
+  const closeIdleClients = setInterval(() => {
+    const closed = deps.clients.evictIdle(AWS_CLIENT_IDLE_MS);
+    if (closed > 0) logger.info('Closed idle AWS clients', { closed, open: deps.clients.size });
+  }, 60_000);
+  closeIdleClients.unref();
   try {
     await worker.run();
   } finally {
+    clearInterval(closeIdleClients);
     deps.clients.destroy();
     await connection.close();
     await client.connection.close();

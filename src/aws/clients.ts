@@ -29,9 +29,31 @@ export interface AwsClientOptions {
   readonly crossAccount?: CrossAccountOptions;
 }
 
-/** Builds and caches clients; clients of other accounts use that account's assumed-role credentials. */
+/** A cached client, with what eviction needs to know: calls in flight and when the last one ended. */
+interface CacheEntry {
+  readonly client: { destroy(): void };
+  inFlight: number;
+  lastUsedAt: number;
+}
+
+/** The part of every SDK v3 client this cache touches to count its calls. */
+interface CountableClient {
+  destroy(): void;
+  middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Builds and caches clients; clients of other accounts use that account's assumed-role credentials. The cache grows
+ * with the accounts and regions findings name, so `evictIdle` closes clients nobody has used for a while; a client
+ * with a call in flight is never closed (closing it would cut that call's socket).
+ */
 export class AwsClients {
-  private readonly cache = new Map<string, unknown>();
+  private readonly cache = new Map<string, CacheEntry>();
   private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
   private sts: STSClient | undefined;
   private homeAccount: (() => Promise<string>) | undefined;
@@ -93,9 +115,29 @@ export class AwsClients {
     return this.get('sqs', 'self', region, (config) => new SQSClient(config));
   }
 
+  /** How many clients are cached. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Closes and forgets the clients with no call in flight whose last call ended `idleMs` or more ago; returns how many.
+   * A caller still holding one can go on using it (the SDK opens new sockets); the next lookup builds a fresh one.
+   */
+  evictIdle(idleMs: number, now = Date.now()): number {
+    let closed = 0;
+    for (const [key, entry] of this.cache) {
+      if (entry.inFlight > 0 || now - entry.lastUsedAt < idleMs) continue;
+      this.cache.delete(key);
+      entry.client.destroy();
+      closed += 1;
+    }
+    return closed;
+  }
+
   /** Closes every cached client's sockets. */
   destroy(): void {
-    for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
+    for (const entry of this.cache.values()) entry.client.destroy();
     this.cache.clear();
     this.sts?.destroy();
     this.sts = undefined;
@@ -134,8 +176,8 @@ export class AwsClients {
 
   private get<T>(service: string, account: string, region: string, build: (config: ClientConfig) => T): T {
     const key = `${service}/${account}/${region}`;
-    const cached = this.cache.get(key) as T | undefined;
-    if (cached) return cached;
+    const cached = this.cache.get(key);
+    if (cached) return cached.client as T;
     const credentials = this.credentialsFor(account);
     const client = build({
       region,
@@ -143,7 +185,20 @@ export class AwsClients {
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     });
-    this.cache.set(key, client);
+    const entry: CacheEntry = { client: client as CountableClient, inFlight: 0, lastUsedAt: Date.now() };
+    (client as unknown as CountableClient).middlewareStack.add(
+      (next) => async (args) => {
+        entry.inFlight += 1;
+        try {
+          return await next(args);
+        } finally {
+          entry.inFlight -= 1;
+          entry.lastUsedAt = Date.now();
+        }
+      },
+      { step: 'initialize', name: 'remediatorCallsInFlight' },
+    );
+    this.cache.set(key, entry);
     return client;
   }
 }
