@@ -1,5 +1,5 @@
 /**
- * One signal for a call that either of two signals should cut short, detached again once the call is over.
+ * One signal for a call that any of several signals should cut short, detached again once the call is over.
  *
  * Not `AbortSignal.any([a, b])` in a loop: on Node 20 every composite stays registered with its sources, so a loop
  * that combines a long-lived stop signal with a fresh one per call grows the heap by about 1.2 KiB a call, full

@@ -13,8 +13,8 @@ export function activityAbortSignal(): AbortSignal {
   const ctx = Context.current();
   let signal = signals.get(ctx);
   if (!signal) {
-    // One per attempt (each attempt has its own context), timed from its first AWS call, so it fires no earlier
-    // than the server's start-to-close timer. It is late by the time before that call plus any event-loop delay; a
+    // One per attempt (each attempt has its own context), timed from the attempt's first call here (the start of
+    // the activity method), so it fires no earlier than the server's start-to-close timer. It is late by the time before that call plus any event-loop delay; a
     // retry's backoff is the slack that keeps the abandoned request ahead of the retry.
     const timeoutMs = ctx.info.startToCloseTimeoutMs;
     signal = timeoutMs > 0 ? withDeadline(ctx.cancellationSignal, timeoutMs) : ctx.cancellationSignal;

@@ -22,6 +22,18 @@ export interface StepRequest extends PlaybookRequest {
   readonly prior: PriorState;
 }
 
+/** The playbook's state from an observation, or `undefined` (read it afresh) when it has none or cannot tell. */
+function stateFrom(
+  handler: PlaybookHandler,
+  observed: Readonly<Record<string, unknown>>,
+): PriorState | undefined {
+  try {
+    return handler.stateFromObserved?.(observed);
+  } catch {
+    return undefined;
+  }
+}
+
 function callContext(request?: PlaybookRequest): CallContext {
   return { abortSignal: activityAbortSignal(), options: request?.options ?? {} };
 }
@@ -66,7 +78,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
       observed?: Readonly<Record<string, unknown>>,
     ): Promise<PriorState> {
       const handler = handlerFor(request.playbook);
-      const reused = observed ? handler.stateFromObserved?.(observed) : undefined;
+      const reused = observed ? stateFrom(handler, observed) : undefined;
       const prior = reused ?? (await handler.capturePriorState(request.finding, callContext(request)));
       logged('Prior state recorded', request, { fromAnalysis: reused !== undefined });
       return prior;
@@ -103,7 +115,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
       // refuse when someone changed the resource since.
       try {
         const stateAfter =
-          handler.stateFromObserved?.(verification.observed) ??
+          stateFrom(handler, verification.observed) ??
           (await handler.capturePriorState(request.finding, callContext(request)));
         return { ...verification, stateAfter };
       } catch (err) {

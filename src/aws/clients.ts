@@ -29,9 +29,10 @@ export interface AwsClientOptions {
   readonly crossAccount?: CrossAccountOptions;
 }
 
-/** A cached client, with what eviction needs to know: calls in flight and when the last one ended. */
+/** A cached client, with what eviction needs to know: calls in flight and when it was last looked up or used. */
 interface CacheEntry {
   readonly client: { destroy(): void };
+  readonly account: string;
   inFlight: number;
   lastUsedAt: number;
 }
@@ -42,7 +43,7 @@ interface CountableClient {
   middlewareStack: {
     add(
       middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
+      options: { step: 'initialize'; name: string; priority: 'high' },
     ): void;
   };
 }
@@ -121,17 +122,22 @@ export class AwsClients {
   }
 
   /**
-   * Closes and forgets the clients with no call in flight whose last call ended `idleMs` or more ago; returns how many.
+   * Closes and forgets the clients of finding accounts with no call in flight that nobody has looked up or used for
+   * `idleMs` or more, and the assumed-role credentials of accounts left with no client; returns how many clients.
    * A caller still holding one can go on using it (the SDK opens new sockets); the next lookup builds a fresh one.
+   * The worker's own clients (`self`: its topics, queue and audit bucket) are a fixed few and some are held for the
+   * worker's life (the SNS ticket sink), so they stay.
    */
   evictIdle(idleMs: number, now = Date.now()): number {
     let closed = 0;
     for (const [key, entry] of this.cache) {
-      if (entry.inFlight > 0 || now - entry.lastUsedAt < idleMs) continue;
+      if (entry.account === 'self' || entry.inFlight > 0 || now - entry.lastUsedAt < idleMs) continue;
       this.cache.delete(key);
       entry.client.destroy();
       closed += 1;
     }
+    const accounts = new Set([...this.cache.values()].map((e) => e.account));
+    for (const account of this.roles.keys()) if (!accounts.has(account)) this.roles.delete(account);
     return closed;
   }
 
@@ -177,7 +183,11 @@ export class AwsClients {
   private get<T>(service: string, account: string, region: string, build: (config: ClientConfig) => T): T {
     const key = `${service}/${account}/${region}`;
     const cached = this.cache.get(key);
-    if (cached) return cached.client as T;
+    if (cached) {
+      // A lookup counts as use: the caller is about to send, so the client must not be closed in between.
+      cached.lastUsedAt = Date.now();
+      return cached.client as T;
+    }
     const credentials = this.credentialsFor(account);
     const client = build({
       region,
@@ -185,7 +195,12 @@ export class AwsClients {
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     });
-    const entry: CacheEntry = { client: client as CountableClient, inFlight: 0, lastUsedAt: Date.now() };
+    const entry: CacheEntry = {
+      client: client as CountableClient,
+      account,
+      inFlight: 0,
+      lastUsedAt: Date.now(),
+    };
     (client as unknown as CountableClient).middlewareStack.add(
       (next) => async (args) => {
         entry.inFlight += 1;
@@ -196,7 +211,7 @@ export class AwsClients {
           entry.lastUsedAt = Date.now();
         }
       },
-      { step: 'initialize', name: 'remediatorCallsInFlight' },
+      { step: 'initialize', name: 'remediatorCallsInFlight', priority: 'high' },
     );
     this.cache.set(key, entry);
     return client;

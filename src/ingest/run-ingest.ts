@@ -60,16 +60,23 @@ export async function runIngest(logger: Logger): Promise<void> {
       stop.abort();
       return;
     }
-    logger.warn('Second shutdown signal; cutting the long poll short', { signal });
+    logger.warn('Second shutdown signal; cutting the long poll short (a third one exits at once)', {
+      signal,
+    });
     force.abort();
+    // Node's default action (exit) again for a third signal, should settling hang.
+    removeSignalHandlers();
+  };
+  const removeSignalHandlers = (): void => {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
     await bridge.run(stop.signal, force.signal);
   } finally {
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    removeSignalHandlers();
     clients.destroy();
     await client.connection.close().catch(() => undefined);
   }

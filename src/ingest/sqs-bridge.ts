@@ -134,7 +134,8 @@ export class SqsBridge {
    *
    * A stop starts no new receive but lets the long polls in flight return (within `waitTimeSeconds`) and settles what
    * they bring: SQS counts a message as received when it answers, so a poll cut short by the client would leave the
-   * messages of that answer invisible until their visibility timeout ran out. `force` cuts the polls short anyway.
+   * messages of that answer invisible until their visibility timeout ran out. `force` cuts the polls short anyway and
+   * ends the loops as a stop does; messages already received are still settled.
    */
   async run(signal: AbortSignal, force?: AbortSignal): Promise<void> {
     this.force = force;
@@ -179,7 +180,13 @@ export class SqsBridge {
         backoffMs = this.backoffInitialMs;
       } catch (err) {
         this.release(this.maxMessages);
-        if (signal.aborted || this.force?.aborted) break;
+        if (signal.aborted || this.force?.aborted) {
+          // A poll a forced stop cut short ends here quietly; any other failure while stopping is worth a line.
+          if (!receiveSignal.signal.aborted) {
+            this.options.logger.warn('ReceiveMessage failed while stopping', { error: asError(err).message });
+          }
+          break;
+        }
         if (reachable.signal.aborted) continue; // an outage cut the long poll short: wait for the probe
         this.options.logger.error('ReceiveMessage failed; backing off', {
           error: asError(err).message,

@@ -259,11 +259,11 @@ function countCommands(sqs: SQSClient): Map<string, number> {
 }
 
 it('a stop lets the long poll in flight return and settles what it brings; a second, forced stop cuts it short', async () => {
-  // Prepare: an empty queue and a bridge whose 3 s long poll is open at moto.
+  // Prepare: an empty queue and a bridge whose 10 s long poll is open at moto (it returns when the message lands).
   const { queueUrl, dlqUrl } = await queues();
   const sqs = rawClients(moto.endpoint).sqs;
   const receives = countCommands(sqs);
-  const bridge = bridgeFor(env.client, queueUrl, dlqUrl, undefined, { sqs, waitTimeSeconds: 3 });
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl, undefined, { sqs, waitTimeSeconds: 10 });
   const stop = new AbortController();
   const run = bridge.run(stop.signal);
   await until(async () => (receives.get('ReceiveMessageCommand') ?? 0) >= 1);

@@ -33,30 +33,22 @@ it('no longer follows its sources once released', () => {
   expect(linked.signal.aborted).toBe(false);
 });
 
-it('keeps the heap flat over 100,000 released links to one long-lived signal (AbortSignal.any grows it)', async () => {
+it('keeps the heap flat over 100,000 released links to one long-lived signal', async () => {
+  // AbortSignal.any([stop, fresh]) with a listener grew it by 118.7 MiB on Node 20.20.2 in the same loop (measured
+  // when this was written; not repeated here, to keep that much garbage out of the test process).
   const stop = new AbortController();
-  const heapAfter = async (link: () => void): Promise<number> => {
-    collectGarbage();
-    const before = process.memoryUsage().heapUsed;
-    for (let batch = 0; batch < 10; batch += 1) {
-      for (let i = 0; i < 10_000; i += 1) link();
-      await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  for (let batch = 0; batch < 10; batch += 1) {
+    for (let i = 0; i < 10_000; i += 1) {
+      const linked = linkedSignal(stop.signal, new AbortController().signal);
+      linked.signal.addEventListener('abort', () => undefined);
+      linked.release();
     }
-    collectGarbage();
-    return (process.memoryUsage().heapUsed - before) / 2 ** 20;
-  };
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  collectGarbage();
+  const grownMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20;
 
-  const released = await heapAfter(() => {
-    const linked = linkedSignal(stop.signal, new AbortController().signal);
-    linked.signal.addEventListener('abort', () => undefined);
-    linked.release();
-  });
-  const composite = await heapAfter(() => {
-    AbortSignal.any([stop.signal, new AbortController().signal]).addEventListener('abort', () => undefined);
-  });
-
-  console.log(
-    `heap growth over 100,000 calls: linkedSignal ${released.toFixed(1)} MiB, AbortSignal.any ${composite.toFixed(1)} MiB`,
-  );
-  expect(released).toBeLessThan(5);
+  expect(grownMiB).toBeLessThan(5);
 });

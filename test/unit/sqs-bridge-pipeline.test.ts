@@ -29,7 +29,10 @@ async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-/** An SQS queue in memory: long polls until a message arrives or the call is aborted; each call takes ~1 ms. */
+/**
+ * An SQS queue in memory: a receive long-polls until a message arrives, its wait time ends (empty answer) or the call
+ * is aborted; each call takes ~1 ms.
+ */
 class FakeSqs {
   readonly calls = new Map<string, number>();
   readonly deleteBatchSizes: number[] = [];
@@ -77,15 +80,20 @@ class FakeSqs {
   private async receive(input: ReceiveMessageRequest, signal?: AbortSignal): Promise<unknown> {
     this.maxReceivesInFlight = Math.max(this.maxReceivesInFlight, (this.receivesInFlight += 1));
     try {
+      const waitEndsAt = Date.now() + (input.WaitTimeSeconds ?? 0) * 1000;
       while (this.visible.length === 0) {
+        if (Date.now() >= waitEndsAt) return { Messages: [] };
         await new Promise<void>((resolve, reject) => {
           const aborted = () => reject(new Error('aborted'));
           if (signal?.aborted) return aborted();
+          const waitEnds = setTimeout(wake, waitEndsAt - Date.now());
           signal?.addEventListener('abort', aborted, { once: true });
-          this.arrivals.push(() => {
+          this.arrivals.push(wake);
+          function wake(): void {
+            clearTimeout(waitEnds);
             signal?.removeEventListener('abort', aborted);
             resolve();
-          });
+          }
         });
       }
       const messages = this.visible.splice(0, input.MaxNumberOfMessages ?? 1).map((m) => {
@@ -133,6 +141,8 @@ function bridgeOn(sqs: FakeSqs, options: Partial<BridgeOptions>): SqsBridge {
     handleMessage: async (body) => delivered(body),
     checkTemporal: async () => undefined,
     logger: silentLogger,
+    // A short long poll (fractions of a second are the fake's, SQS takes whole seconds): a stop waits for it to end.
+    waitTimeSeconds: 0.2,
     backoffInitialMs: 10,
     backoffMaxMs: 20,
     ...options,
