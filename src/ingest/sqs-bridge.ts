@@ -114,8 +114,6 @@ export class SqsBridge {
   private waitingForRoom: (() => void)[] = [];
   /** Batches still settling, for the stop to wait on. */
   private readonly settling = new Set<Promise<void>>();
-  /** Cuts the long polls in flight short (a second shutdown signal); a plain stop lets them return. */
-  private force: AbortSignal | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     this.waitTimeSeconds = options.waitTimeSeconds ?? 20;
@@ -138,7 +136,6 @@ export class SqsBridge {
    * ends the loops as a stop does; messages already received are still settled.
    */
   async run(signal: AbortSignal, force?: AbortSignal): Promise<void> {
-    this.force = force;
     const { logger } = this.options;
     logger.info('Ingest bridge started', {
       queueUrl: this.options.queueUrl,
@@ -148,14 +145,15 @@ export class SqsBridge {
     });
     const wake = (): void => this.wakeReceivers();
     signal.addEventListener('abort', wake, { once: true });
-    await Promise.all(Array.from({ length: this.receivers }, () => this.receiveLoop(signal)));
+    await Promise.all(Array.from({ length: this.receivers }, () => this.receiveLoop(signal, force)));
     signal.removeEventListener('abort', wake);
     // In-flight messages are always finished, even when a stop arrives meanwhile.
     while (this.settling.size > 0) await Promise.all(this.settling);
     logger.info('Ingest bridge stopped', { ...this.stats });
   }
 
-  private async receiveLoop(signal: AbortSignal): Promise<void> {
+  /** One receiver: receives until `signal` (stop) aborts; `force` also cuts its long poll in flight short. */
+  private async receiveLoop(signal: AbortSignal, force?: AbortSignal): Promise<void> {
     let backoffMs = this.backoffInitialMs;
     while (await this.reserveBatch(signal)) {
       const reachable = await this.whenReachable(signal);
@@ -165,7 +163,7 @@ export class SqsBridge {
       }
       let messages: Message[];
       // Not the stop signal: a poll in flight finishes and its messages are settled (see `run`).
-      const receiveSignal = linkedSignal(reachable.signal, ...(this.force ? [this.force] : []));
+      const receiveSignal = linkedSignal(force ? [reachable.signal, force] : [reachable.signal]);
       try {
         const out = await this.options.sqs.send(
           new ReceiveMessageCommand({
@@ -180,7 +178,7 @@ export class SqsBridge {
         backoffMs = this.backoffInitialMs;
       } catch (err) {
         this.release(this.maxMessages);
-        if (signal.aborted || this.force?.aborted) {
+        if (signal.aborted || force?.aborted) {
           // A poll a forced stop cut short ends here quietly; any other failure while stopping is worth a line.
           if (!receiveSignal.signal.aborted) {
             this.options.logger.warn('ReceiveMessage failed while stopping', { error: asError(err).message });
