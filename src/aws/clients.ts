@@ -195,13 +195,10 @@ export class AwsClients {
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     });
-    const entry: CacheEntry = {
-      client: client as CountableClient,
-      account,
-      inFlight: 0,
-      lastUsedAt: Date.now(),
-    };
-    (client as unknown as CountableClient).middlewareStack.add(
+    // Every SDK v3 client has these; its own middleware typings are generic over its commands.
+    const countable = client as unknown as CountableClient;
+    const entry: CacheEntry = { client: countable, account, inFlight: 0, lastUsedAt: Date.now() };
+    countable.middlewareStack.add(
       (next) => async (args) => {
         entry.inFlight += 1;
         try {
