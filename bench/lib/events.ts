@@ -1,6 +1,6 @@
 /**
- * The events of the benchmark: AWS Config NON_COMPLIANT compliance changes for S3 buckets, built from the shared
- * fixture (`../shared/fixtures/events/config-s3-bucket-public-read-noncompliant.json`) with the bucket replaced, and
+ * The events of the benchmark: AWS Config NON_COMPLIANT compliance changes for S3 buckets, built from the repo's
+ * fixture (`examples/events/config-s3-bucket-public-read-noncompliant.json`) with the bucket replaced, and
  * the ways they are sent: PutEvents on EventBridge (the rule delivers them to the ingest queue) or straight onto the
  * queue as EventBridge's SQS target would deliver them.
  */
@@ -15,14 +15,11 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
 
-/** Account and region of the shared fixtures. */
+/** Account and region of the event fixtures. */
 export const ACCOUNT = '123456789012';
 export const REGION = 'ap-northeast-1';
 
-const FIXTURE = join(
-  __dirname,
-  '../../../shared/fixtures/events/config-s3-bucket-public-read-noncompliant.json',
-);
+const FIXTURE = join(__dirname, '../../examples/events/config-s3-bucket-public-read-noncompliant.json');
 
 type Json = Record<string, unknown>;
 let template: Json | undefined;

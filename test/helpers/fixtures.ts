@@ -1,5 +1,6 @@
 /**
- * The shared EventBridge fixtures (`../shared/fixtures/events/`) and record factories for tests.
+ * The repo's EventBridge event fixtures (`examples/events/`: one copy, used by tests, the demo and the docs) and record
+ * factories for tests.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -7,8 +8,8 @@ import type { Finding } from '../../src/domain/finding';
 import { PLAYBOOKS } from '../../src/domain/playbooks';
 import type { ExecutionSettings, PlaybookSettings } from '../../src/domain/policy';
 
-/** Where the shared fixtures live, from the project root. */
-export const FIXTURES_DIR = resolve(__dirname, '../../../shared/fixtures/events');
+/** Where the event fixtures live: the repo's `examples/events/`. */
+export const FIXTURES_DIR = resolve(__dirname, '../../examples/events');
 
 /** Names of every fixture file. */
 export function fixtureNames(): string[] {

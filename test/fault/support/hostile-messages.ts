@@ -1,12 +1,13 @@
 /**
  * Hostile ingest messages for `test/fault/hostile-input.test.ts`. Every message starts from a real EventBridge
- * fixture (`../shared/fixtures/events`), given fresh legal ids, and is then varied, decorated with noise or mutated:
+ * fixture (`examples/events/`), given fresh legal ids, and is then varied, decorated with noise or mutated:
  * truncated JSON, flipped types, deleted fields, huge strings, deep nesting, unknown detail-types, spoofed sources,
  * unicode, control characters and injection strings in ids, broken SNS wrappers.
  *
  * What a message is *by construction* is decided here, from AWS's own id shapes and the fixture's meaning, never by
  * asking the product, so the suite can hold the product to it:
- * - **invalid**: it breaks the envelope or detail shape the ingest contract requires (DESIGN §3 and the normalisers),
+ * - **invalid**: it breaks the envelope or detail shape the ingest contract requires (docs/architecture.md,
+ *   Contracts, and the normalisers),
  *   puts an identifier AWS would never issue into a field that names the execution (account, region, resource type,
  *   resource id), spoofs the source or detail-type, or is not an event at all. It must never start an execution.
  * - **valid**: AWS could send it. `expect` says what the product must do: `start` (an untouched NON_COMPLIANT /
