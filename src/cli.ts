@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `remediator`: the command-line entry point (DESIGN §3). Each command has `--help`.
+ * `remediator`: the command-line entry point (docs/architecture.md, CLI). Each command has `--help`.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';

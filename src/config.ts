@@ -1,7 +1,8 @@
 /**
- * The only place our own code reads `process.env` (DESIGN §2). Each loader validates what it reads and fails with
- * the variable's name; the Temporal connection settings are read by `@temporalio/envconfig`, AWS credentials and
- * `AWS_ENDPOINT_URL` by the AWS SDK itself (we only look at the endpoint to switch S3 to path-style addressing).
+ * The only place our own code reads `process.env` (docs/architecture.md, Layers; every variable is listed under
+ * Environment). Each loader validates what it reads and fails with the variable's name; the Temporal connection
+ * settings are read by `@temporalio/envconfig`, AWS credentials and `AWS_ENDPOINT_URL` by the AWS SDK itself (we only
+ * look at the endpoint to switch S3 to path-style addressing).
  */
 
 import { statSync } from 'node:fs';

@@ -45,7 +45,8 @@ export interface ThroughputData {
   readonly rawStart: Rate;
   /**
    * Raw `client.workflow.signalWithStart` with the finding signal, at the same concurrency: what the bridge calls
-   * (DESIGN §3), measured the same way as the raw start, to show what the server's signal costs on top of a start.
+   * (docs/architecture.md, The path of one event), measured the same way as the raw start, to show what the server's
+   * signal costs on top of a start.
    */
   readonly rawSignalWithStart?: Rate;
   readonly sqsOnly: Rate;

@@ -2,7 +2,7 @@
  * The seed's detections, each optional: the six AWS Config managed rules whose findings have playbooks, a high-CPU
  * alarm on an Auto Scaling group with its scale-out policy, and `StatusCheckFailed_System` alarms with the `ec2:recover`
  * action. Deploy it where the resources live (the central account, or members through StackSets). The remediator does
- * not replace these alarm actions: its CloudWatch playbooks verify what they did (DESIGN §4).
+ * not replace these alarm actions: its CloudWatch playbooks verify what they did (docs/playbooks.md).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';

@@ -1,7 +1,7 @@
 /**
- * The one place AWS SDK errors become Temporal failures (DESIGN §5): permanent errors (access denied, validation,
- * missing target) fail the activity at once, typed with the AWS error name; everything else is left to Temporal's
- * retry policy.
+ * The one place AWS SDK errors become Temporal failures (docs/architecture.md, Retries and errors): permanent errors
+ * (access denied, validation, missing target) fail the activity at once, typed with the AWS error name; everything
+ * else is left to Temporal's retry policy.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isNotFoundName } from '../domain/not-found';

@@ -1,6 +1,6 @@
 /**
- * Two activities that each do what three or four separate ones did, for the lean remediation workflow (DESIGN §1
- * unchanged, fewer billable actions): every activity scheduled is a Temporal Cloud action, and the read-only
+ * Two activities that each do what three or four separate ones did (docs/architecture.md, The path of one event;
+ * the same steps, fewer billable actions): every activity scheduled is a Temporal Cloud action, and the read-only
  * preparation and the post-verification reporting do not need a durable step of their own. Each stays idempotent
  * as a whole: preparation only reads (the admission update has an idempotent id), and conclusion re-verifies,
  * re-asks the detector and overwrites its own audit object (its key does not change between attempts).

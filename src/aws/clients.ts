@@ -1,6 +1,6 @@
 /**
- * AWS client factory: one client per (service, account, region), created on first use and reused (DESIGN §7).
- * Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
+ * AWS client factory: one client per (service, account, region), created on first use and reused
+ * (docs/architecture.md, Layers). Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';

@@ -19,7 +19,7 @@ export interface TemporalDevServer {
   kill(): Promise<void>;
 }
 
-/** `--search-attribute` flags for every attribute DESIGN §3 names. */
+/** `--search-attribute` flags for every attribute docs/architecture.md names (Search attributes). */
 export function searchAttributeFlags(): string[] {
   return REQUIRED_SEARCH_ATTRIBUTES.flatMap((key) => [
     '--search-attribute',

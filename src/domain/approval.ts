@@ -1,6 +1,7 @@
 /**
- * Human approval inside the remediation (DESIGN §5): what waits, what a decision carries, and the checks a decision
- * must pass. The checks are pure so the update's validator and the signal's handler share them exactly.
+ * Human approval inside the remediation (docs/architecture.md, Approval): what waits, what a decision carries, and
+ * the checks a decision must pass. The checks are pure so the update's validator and the signal's handler share them
+ * exactly.
  */
 import type { PlannedStep } from './plan';
 

@@ -54,7 +54,7 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const RESOURCE_ID_PATTERN = /^[^\s]{1,768}$/;
 
 /**
- * The id of the one execution that owns a resource (DESIGN §3):
+ * The id of the one execution that owns a resource (docs/architecture.md, Workflow ids):
  * `remediation/<account>/<region>/<resourceType>/<resourceId>`.
  */
 export function remediationWorkflowId(resource: ResourceRef): string {

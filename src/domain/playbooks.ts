@@ -3,8 +3,9 @@
  */
 
 /**
- * How a playbook fails and rolls back (DESIGN §1): configuration fixes compensate completed steps when a later one
- * fails; containment fails closed (keeps what was done); availability playbooks may roll back by themselves.
+ * How a playbook fails and rolls back (docs/architecture.md, Prior state and rollback): configuration fixes
+ * compensate completed steps when a later one fails; containment fails closed (keeps what was done); availability
+ * playbooks may roll back by themselves.
  */
 export type PlaybookKind = 'configuration' | 'containment' | 'availability';
 

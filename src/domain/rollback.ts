@@ -1,6 +1,6 @@
 /**
- * Operator rollback of a completed remediation (DESIGN §5): what it undoes, what it returns, and the state comparison
- * behind its drift refusal and its verification. Pure and workflow-safe.
+ * Operator rollback of a completed remediation (docs/architecture.md, Prior state and rollback): what it undoes, what
+ * it returns, and the state comparison behind its drift refusal and its verification. Pure and workflow-safe.
  */
 import type { Outcome, PriorState, StepResult } from './remediation';
 

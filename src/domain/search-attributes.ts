@@ -1,5 +1,6 @@
 /**
- * The search attributes of DESIGN §3. Defined once; the client, the workflow and the worker's start-up check use them.
+ * The search attributes of docs/architecture.md, Search attributes. Defined once; the client, the workflow and the
+ * worker's start-up check use them.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';

@@ -1,6 +1,6 @@
 /**
  * The built-in policy: reproduces the seed (auto-remediate, retry 30 s ×2 with three retries, 60 s propagation wait)
- * and a 15-minute cool-down (DESIGN §3).
+ * and a 15-minute cool-down (docs/architecture.md, One execution per resource).
  */
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';

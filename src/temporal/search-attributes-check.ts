@@ -1,5 +1,6 @@
 /**
- * Start-up check that the namespace has every search attribute DESIGN §3 names, with the right type.
+ * Start-up check that the namespace has every search attribute docs/architecture.md names (Search attributes), with
+ * the right type.
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';

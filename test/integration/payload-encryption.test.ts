@@ -235,7 +235,8 @@ it('with the codec on, the finding and the failure message are not readable in t
   expect(has(off.db, DENIAL)).toBe(true);
   expect(off.failedActivity.message).toContain(DENIAL);
   // On: none of it. (The key id itself is the IAM finding's resource id, so it is in the workflow id and the
-  // ResourceId search attribute, which the server must read: DESIGN §3. What the finding says about it is not.)
+  // ResourceId search attribute, which the server must read: docs/architecture.md, Search attributes. What the
+  // finding says about it is not.)
   expect(has(on.db, CALLER_IP)).toBe(false);
   expect(has(on.db, PRINCIPAL_ID)).toBe(false);
   expect(has(on.db, `"accessKeyId":"${on.remediated.keyId}"`)).toBe(false);
