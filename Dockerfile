@@ -1,5 +1,6 @@
-# The worker and ingest bridge image, on the current Node.js LTS. The code supports Node >= 20.3 (package.json
-# engines); the image runs the LTS, and scripts/test.sh runs the test suite a second time under that same version.
+# The worker and ingest bridge image, on the current Node.js LTS. The code supports Node >= 22 (package.json
+# engines; scripts/test.sh runs the test suite under .node-floor's 22.x) and the image runs the LTS, the version
+# scripts/test.sh runs the test suite under a second time.
 # NODE_VERSION's default must equal .node-lts, the single source of the LTS version (test/deploy/dockerfile.test.ts
 # checks this file statically: no Docker engine in CI).
 # Debian slim, not Alpine: @temporalio/core-bridge ships native builds for glibc only.

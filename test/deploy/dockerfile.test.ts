@@ -1,6 +1,7 @@
 /**
  * The container image, checked statically (no Docker engine here or in CI): the base is glibc Debian slim on the
- * Node.js LTS of .node-lts (the version scripts/test.sh runs the suite under a second time), the build is
+ * Node.js LTS of .node-lts (the version scripts/test.sh runs the suite under a second time, after .node-floor's, the
+ * oldest version package.json engines allows), the build is
  * multi-stage and ships the prebuilt workflow bundle at WORKFLOW_BUNDLE_PATH, the final stage runs as a non-root
  * user, and everything the Dockerfile copies or runs exists (and is not excluded by .dockerignore).
  */
@@ -93,10 +94,17 @@ const workdir = (stage: Stage): string =>
 
 const pkg = JSON.parse(read('package.json')) as {
   license: string;
+  engines: { node: string };
   bin: Record<string, string>;
   scripts: Record<string, string>;
 };
 const lts = read('.node-lts').trim();
+const floor = read('.node-floor').trim();
+/** The x.y.z of package.json engines.node, which must read `>=x.y.z` (scripts/ensure-node.sh reads it so). */
+const enginesMin = /^>=\s*(\d+\.\d+\.\d+)$/.exec(pkg.engines.node)?.[1];
+const semver = (version: string): number[] => version.split('.').map(Number);
+const compare = (a: string, b: string): number =>
+  semver(a).reduce((diff, part, i) => diff || part - (semver(b)[i] ?? 0), 0);
 
 /** Whether .dockerignore keeps `path` out of the build context (Docker's rules: last matching pattern wins). */
 function ignored(path: string): boolean {
@@ -133,14 +141,35 @@ describe('.node-lts: the one place the LTS version is written', () => {
 
   it('is what the Dockerfile builds on (ARG NODE_VERSION default) and what the second test run installs', () => {
     expect(globalArgs.NODE_VERSION).toBe(lts);
-    expect(read('scripts/ensure-node-lts.sh')).toContain('<.node-lts');
-    expect(read('scripts/test.sh')).toContain('scripts/ensure-node-lts.sh');
+    expect(read('scripts/test.sh')).toContain('scripts/ensure-node.sh .node-lts');
+    expect(read('scripts/ensure-node-lts.sh')).toContain('ensure-node.sh" .node-lts');
   });
 
   it('is a version the code supports (package.json engines)', () => {
-    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
-    const [, minMajor] = /^>=\s*(\d+)/.exec(engines) ?? [];
-    expect(Number(lts.split('.')[0])).toBeGreaterThanOrEqual(Number(minMajor));
+    expect(enginesMin).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(compare(lts, enginesMin!)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('.node-floor: the oldest Node.js major the code supports, pinned for the first test run', () => {
+  it('holds one exact Node.js version', () => {
+    expect(floor).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('is of the major package.json engines starts at, and not below its minimum', () => {
+    expect(floor.split('.')[0]).toBe(enginesMin!.split('.')[0]);
+    expect(compare(floor, enginesMin!)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('is older than the LTS, so the two test runs prove two versions', () => {
+    expect(compare(floor, lts)).toBeLessThan(0);
+  });
+
+  it('is what the first test run installs, and what the scripts fall back to on an older Node.js', () => {
+    const test = read('scripts/test.sh');
+    expect(test).toContain('scripts/ensure-node.sh .node-floor');
+    expect(test).toContain('scripts/ensure-node.sh --path-dir .node-floor');
+    expect(read('scripts/demo.sh')).toContain('scripts/ensure-node.sh --path-dir .node-floor');
   });
 });
 
