@@ -1,9 +1,8 @@
 /**
  * Captures workflow histories from real runs (Temporal dev server + moto) into test/replay/histories/, for the replay
- * test: every playbook's success path and the escalation paths that need no injected failure. Files named
- * `before-*` were captured by earlier workflow code and stay, so versioned (`patched`) changes keep replaying them.
- * Re-run deliberately,
- * and say why in the commit, when a workflow change is meant to break replay:
+ * test: every playbook's success and escalation paths, approval, rejection, a regression fixed again, a cancellation,
+ * a rollback and the control workflow. Until the first release a workflow change that breaks replay re-captures them
+ * deliberately, with the reason in the commit (docs/architecture.md, Versioning workflow changes):
  *   TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh) npx tsx scripts/capture-histories.ts [scenario-name...]
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +15,7 @@ import {
   CreateSecurityGroupCommand,
   DisableEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
+import { DeletePublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
@@ -69,8 +69,8 @@ interface Scenario {
   readonly denied?: readonly string[];
   /** Arranges moto and returns the findings to send, in order. */
   arrange(): Promise<Finding[]>;
-  /** What an operator does while the execution runs (approve, reject). */
-  act?(handle: WorkflowHandle): Promise<void>;
+  /** What an operator (or the world) does while the execution runs: approve, reject, cancel, re-break. */
+  act?(handle: WorkflowHandle, dispatcher: FindingDispatcher): Promise<void>;
   /** After the remediation: more workflows to capture (a rollback, the control plane), by file-name suffix. */
   after?(handle: WorkflowHandle, taskQueue: string): Promise<Record<string, string>>;
 }
@@ -83,6 +83,15 @@ async function waitingRequest(handle: WorkflowHandle): Promise<string> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${handle.workflowId} never asked for approval`);
+}
+
+/** Polls until the execution has recorded `count` outcomes. */
+async function outcomesAtLeast(handle: WorkflowHandle, count: number): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if ((await handle.query(statusQuery)).outcomes.length >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId} never reached ${count} outcomes`);
 }
 
 /** Clients whose named commands fail with AccessDenied, the way IAM refuses a call. */
@@ -190,6 +199,49 @@ async function main(): Promise<void> {
           rollback: rollbackWorkflowId(handle.workflowId, runId),
           control: controlWorkflowId(taskQueue),
         };
+      },
+    },
+    {
+      // Fixed, opened again by someone, reported NON_COMPLIANT again (a newer evaluation): fixed again.
+      name: 's3-remediated-broken-again-remediated',
+      playbook: 's3-block-public-access',
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-broken-again');
+        return [s3Finding('replay-broken-again')];
+      },
+      act: async (handle, dispatcher) => {
+        await outcomesAtLeast(handle, 1);
+        await stack.raw.s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'replay-broken-again' }));
+        const again = s3Finding('replay-broken-again', {
+          eventId: 'evt-broken-again',
+          observedAt: new Date().toISOString(),
+        });
+        await dispatcher.start({ finding: again, playbook: 's3-block-public-access' });
+        await outcomesAtLeast(handle, 2);
+      },
+    },
+    {
+      // Cancelled by an operator while it waits for approval: nothing changed, CANCELLED recorded, then Canceled.
+      name: 's3-cancelled-awaiting-approval',
+      playbook: 's3-block-public-access',
+      settings: { mode: 'approve' },
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-cancelled');
+        return [s3Finding('replay-cancelled')];
+      },
+      act: async (handle) => {
+        await waitingRequest(handle);
+        await handle.cancel();
+      },
+    },
+    {
+      // Under a breaker the admission is counted by an update on the control workflow (the cost section bills it).
+      name: 's3-remediated-under-breaker',
+      playbook: 's3-block-public-access',
+      settings: { breaker: { maxPerWindow: 100, windowMs: 3_600_000 } },
+      arrange: async () => {
+        await createBucket(stack.raw.s3, 'replay-breaker');
+        return [s3Finding('replay-breaker')];
       },
     },
     {
@@ -488,8 +540,11 @@ async function main(): Promise<void> {
         const first = findings[0];
         if (!first) return;
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(first.resource));
-        await scenario.act?.(handle);
-        const result = (await handle.result()) as { status: string };
+        await scenario.act?.(handle, dispatcher);
+        const result = await handle.result().then(
+          (r) => r as { status: string },
+          (err: unknown) => ({ status: `ended: ${String(err)}` }),
+        );
         const extra = (await scenario.after?.(handle, taskQueue)) ?? {};
         const exports: Array<[string, string]> = [
           [scenario.name, handle.workflowId],

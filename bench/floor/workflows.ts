@@ -1,6 +1,6 @@
 /**
  * The latency floor: a workflow of the same shape as the remediation's S3 success path with the propagation wait at
- * 0 — registered under the same type name as what ingest starts (`remediationWorkflowV2`, on its own task queue) so
+ * 0 — registered under the same type name as what ingest starts (`remediationWorkflow`, on its own task queue) so
  * the unchanged ingest bridge starts it by signal-with-start exactly as it starts a remediation. Same signal, the
  * same search-attribute upsert (the outcome), the same three activities in the same order (prepare, apply,
  * conclude) and the same cool-down timer; only the activities do nothing.
@@ -14,8 +14,8 @@ import type { FloorActivities } from './activities';
 
 const a = proxyActivities<FloorActivities>({ startToCloseTimeout: '1 minute' });
 
-/** The no-op twin of `remediationWorkflowV2`. */
-export async function remediationWorkflowV2(
+/** The no-op twin of `remediationWorkflow`. */
+export async function remediationWorkflow(
   input: RemediationInput,
 ): Promise<{ status: string; handled: number }> {
   const queue: RoutedFinding[] = [];

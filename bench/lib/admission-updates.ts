@@ -6,7 +6,7 @@
  */
 import type { HistoryEventJson } from './billable-actions';
 
-/** Activities whose result carries an admission check: alone, or inside the lean preparation. */
+/** Activities whose result carries an admission check: alone, or inside the preparation. */
 const CHECKS: Readonly<Record<string, (result: unknown) => unknown>> = {
   checkControls: (r) => r,
   prepareRemediation: (r) => (r as { check?: unknown } | null)?.check,

@@ -8,7 +8,7 @@ import { ACCOUNT_ID_PATTERN } from '../domain/finding';
 import { PLAYBOOKS } from '../domain/playbooks';
 import type { RemediationSnapshot } from '../domain/remediation';
 import { AwsAccountKey, PlaybookKey, RemediationStatusKey } from '../domain/search-attributes';
-import { statusQuery, REMEDIATION_WORKFLOW_TYPES } from '../workflows/definitions';
+import { statusQuery, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ROLLBACK_WORKFLOW_TYPE } from '../workflows/rollback-definitions';
 import { DecisionRefusedError } from './decide';
 
@@ -54,7 +54,7 @@ const STATUS_VALUE = /^[A-Z_]{2,30}$/;
 
 /** The visibility query for the options; every value is validated first (it is spliced into the query). */
 export function listQuery(options: StatusOptions, now = new Date()): string {
-  const types = [...REMEDIATION_WORKFLOW_TYPES, ROLLBACK_WORKFLOW_TYPE].map((t) => `'${t}'`).join(', ');
+  const types = [REMEDIATION_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE].map((t) => `'${t}'`).join(', ');
   const clauses = [`WorkflowType IN (${types})`];
   clauses.push(
     options.recentMs !== undefined

@@ -1,14 +1,15 @@
 /**
- * The records a remediation produces: analysis, plan, changes, verification and the workflow result (DESIGN §3).
+ * The records a remediation produces: analysis, plan, changes, verification and the workflow result
+ * (docs/architecture.md, Result shape).
  * Everything here travels through Temporal payloads, so it must stay plain JSON and must never hold secrets.
  */
 import type { ApprovalRequest, RecordedApproval } from './approval';
 import type { Finding, ResourceRef } from './finding';
 import type { PlannedStep } from './plan';
 
-/** Final statuses of one handled finding, and of a run (DESIGN §3). */
+/** Final statuses of one handled finding, and of a run (docs/architecture.md, Result shape). */
 export type OutcomeStatus =
-  'REMEDIATED' | 'ESCALATED' | 'ROLLED_BACK' | 'EXEMPT' | 'DRY_RUN' | 'REJECTED' | 'NO_ACTION';
+  'REMEDIATED' | 'ESCALATED' | 'ROLLED_BACK' | 'EXEMPT' | 'DRY_RUN' | 'REJECTED' | 'NO_ACTION' | 'CANCELLED';
 
 /** Phases shown in the `RemediationStatus` search attribute while an execution works. */
 export type PhaseStatus =
@@ -62,7 +63,7 @@ export interface Verification {
   readonly detail: string;
   readonly observed: Readonly<Record<string, unknown>>;
   readonly at: string;
-  /** The state the fix left, read like the prior state (absent when the verification failed, or in older runs). */
+  /** The state the fix left, read like the prior state (absent when the verification failed). */
   readonly stateAfter?: PriorState;
 }
 
@@ -94,7 +95,10 @@ export interface Outcome {
   readonly finishedAt: string;
 }
 
-/** The workflow result (DESIGN §3): `status` is the outcome of the run (see `runStatus`). */
+/**
+ * The workflow result (docs/architecture.md, Result shape): `status` is the outcome of the run (see `runStatus`);
+ * `outcomes` are this run's, after the last ones carried over a continue-as-new.
+ */
 export interface RemediationResult {
   readonly status: OutcomeStatus;
   readonly outcomes: readonly Outcome[];
@@ -109,13 +113,18 @@ export interface RemediationSnapshot {
   readonly awaitingApproval?: ApprovalRequest;
   readonly queued: number;
   readonly repeats: number;
+  /** Findings taken as the resource broken again after its fix (or after the detector said it passed). */
+  readonly regressions: number;
   readonly compliantSignals: number;
+  /** How many times this execution continued as new so far. */
+  readonly continuedAsNew: number;
   readonly outcomes: readonly Outcome[];
 }
 
 /** How much each status says about a run; the run reports its most significant outcome. */
 const SIGNIFICANCE: Readonly<Record<OutcomeStatus, number>> = {
-  ESCALATED: 6,
+  ESCALATED: 7,
+  CANCELLED: 6,
   ROLLED_BACK: 5,
   REJECTED: 4,
   REMEDIATED: 3,

@@ -9,7 +9,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  patched,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -37,11 +36,6 @@ export interface ControlInput {
 const LONGEST_WINDOW_MS = 30 * 24 * 3600 * 1000;
 /** Continue as new well before the server's history limits. */
 const MAX_HISTORY_EVENTS = 10_000;
-/**
- * Marks control runs that publish their exemptions and pauses in the memo, so a remediation whose policy has no
- * breaker or flap limit can be admitted by reading it (DescribeWorkflowExecution: no update, no billable action).
- */
-const CONTROLS_MEMO_PATCH = 'controls-in-memo';
 
 function required(value: unknown, what: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${what} is required`);
@@ -51,9 +45,11 @@ function required(value: unknown, what: string): void {
 export async function remediationControlWorkflow(input?: ControlInput): Promise<void> {
   let state = input?.state ?? EMPTY_CONTROL_STATE;
   const held = new Set(input?.held ?? []);
-  /** Publishes what a read-only admission needs; called after every change to exemptions or pauses. */
+  /**
+   * Publishes exemptions and pauses in the memo after every change, so a remediation whose policy has no breaker or
+   * flap limit is admitted by reading it (DescribeWorkflowExecution: no update, no billable action).
+   */
   const publish = (): void => {
-    if (!patched(CONTROLS_MEMO_PATCH)) return;
     upsertMemo({ [CONTROLS_MEMO_KEY]: { exemptions: state.exemptions, pauses: state.pauses } });
   };
   publish();

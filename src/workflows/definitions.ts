@@ -4,22 +4,31 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalDecision, ApprovalReceipt } from '../domain/approval';
 import type { ResourceRef, RoutedFinding } from '../domain/finding';
+import type { IntakeSummary } from '../domain/finding-intake';
 import type { ExecutionSettings } from '../domain/policy';
-import type { RemediationSnapshot } from '../domain/remediation';
+import type { Outcome, RemediationSnapshot } from '../domain/remediation';
 
-/** Workflow type ingest starts (`remediationWorkflowV2`: the lean shape, see src/workflows/remediation.ts). */
-export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflowV2';
+/** The one remediation workflow type: what ingest starts, one execution per resource (src/workflows/remediation.ts). */
+export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
 
-/**
- * Every remediation workflow type: the first one stays registered for executions started before the lean one, and
- * listings include both. Signal-with-start reaches a running execution of either type by its id.
- */
-export const REMEDIATION_WORKFLOW_TYPES = ['remediationWorkflow', REMEDIATION_WORKFLOW_TYPE] as const;
+/** What a run hands the next when it continues as new: a compact summary, never the whole history. */
+export interface CarriedState {
+  /** Queued findings, fingerprints still absorbing repeats, last fixes and counters. */
+  readonly intake: IntakeSummary;
+  /** The last outcomes (at most `MAX_CARRIED_OUTCOMES`), so the result and the query still show them. */
+  readonly outcomes: readonly Outcome[];
+  /** When the cool-down ends (ISO 8601): continuing as new does not extend it. */
+  readonly cooldownEndsAt: string;
+  /** How many runs came before this one. */
+  readonly continuedAsNew: number;
+}
 
 /** Input of one per-resource execution: the resource and the policy snapshot it keeps for its whole life. */
 export interface RemediationInput {
   readonly resource: ResourceRef;
   readonly settings: ExecutionSettings;
+  /** Set only by continue-as-new: what the previous run left. */
+  readonly carried?: CarriedState;
 }
 
 /** Delivers a finding to the resource's execution (used with signal-with-start). */

@@ -1,10 +1,15 @@
 /**
- * The per-resource remediation workflow (DESIGN §3): one execution owns one resource. Findings arrive by
- * signal(-with-start); new content is handled one finding at a time, repeats are recorded, and after the last outcome
- * the execution stays open for a cool-down that absorbs repeats.
+ * The per-resource remediation workflow (docs/architecture.md, One execution per resource): one execution owns one
+ * resource. Findings arrive by signal(-with-start); new work is handled one finding at a time, repeats are recorded,
+ * a resource broken again after its fix is fixed again, and after the last outcome the execution stays open for a
+ * cool-down that absorbs repeats. It continues as new when Temporal suggests it or after `MAX_FINDINGS_PER_RUN`
+ * findings, carrying a compact summary; a cancellation ends the finding in hand as `CANCELLED`, then the execution.
  */
 import {
+  allHandlersFinished,
+  CancelledFailure,
   condition,
+  continueAsNew,
   log,
   setCurrentDetails,
   setHandler,
@@ -12,87 +17,67 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { findingFingerprint } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
+import { FindingIntake } from '../domain/finding-intake';
 import { settingsFor } from '../domain/policy';
 import { runStatus } from '../domain/remediation';
 import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
 import { findingSignal, statusQuery } from './definitions';
-import type { RemediationInput } from './definitions';
+import type { CarriedState, RemediationInput } from './definitions';
 import { ApprovalGate } from './approval-gate';
-import { handleFinding } from './handle-finding';
+import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
 
 /**
- * Phases the lean type writes to `RemediationStatus` while it works: the ones an operator filters for and must act
- * on. The others show in the query, the UI's current details and the history; each write is a billable action.
+ * Phases written to `RemediationStatus` while the execution works: the ones an operator filters for and must act on.
+ * The others show in the query, the UI's current details and the history; each write is a billable action.
  */
 const LISTED_PHASES: ReadonlySet<string> = new Set(['ANALYZING', 'AWAITING_APPROVAL', 'PAUSED']);
 
+/** Findings one run takes before it continues as new, whatever the server suggests: bounds its history. */
+export const MAX_FINDINGS_PER_RUN = 1_000;
+
+/** Repeats are logged the first time and then once per this many, not one line each. */
+const REPEAT_LOG_EVERY = 100;
+
+/** Outcomes carried to the next run: the newest ones; older ones stay in the earlier runs' results. */
+export const MAX_CARRIED_OUTCOMES = 20;
+
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
-  return remediate(input, false);
-}
-
-/**
- * The same remediation with fewer billable actions (what ingest starts since it exists; `remediationWorkflow` stays
- * registered for executions started before): no patch markers, one activity for analysis + admission + prior state
- * and one for verification + write-back + notification + audit, and `RemediationStatus` written for listed phases
- * and outcomes only, never twice with the same value.
- */
-export async function remediationWorkflowV2(input: RemediationInput): Promise<RemediationResult> {
-  return remediate(input, true);
-}
-
-async function remediate(input: RemediationInput, lean: boolean): Promise<RemediationResult> {
-  const queue: RoutedFinding[] = [];
-  const known = new Set<string>();
-  const outcomes: Outcome[] = [];
+  const { cooldownMs } = input.settings;
+  const intake = new FindingIntake(input.carried?.intake);
+  const outcomes: Outcome[] = [...(input.carried?.outcomes ?? [])];
+  const continuedAsNew = input.carried?.continuedAsNew ?? 0;
+  let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : Date.now() + cooldownMs;
+  let received = 0;
   let current: RoutedFinding | undefined;
   let phase: RemediationSnapshot['phase'] = 'IDLE';
-  let repeats = 0;
-  let compliantSignals = 0;
   const gate = new ApprovalGate();
   const pause = new PauseGate();
 
   setHandler(findingSignal, (routed) => {
-    const { finding } = routed;
-    if (finding.state !== 'FAILED') {
-      // The detector says the resource is fine now: a queued finding for the same control has nothing left to do.
-      compliantSignals += 1;
-      const before = queue.length;
-      // Only a strictly newer evaluation supersedes a queued one: EventBridge does not promise order, and a stale
-      // COMPLIANT must not cancel a fresh NON_COMPLIANT. (A kept finding is re-analysed anyway, so keeping is safe.)
-      for (let i = queue.length - 1; i >= 0; i -= 1) {
-        const queued = queue[i]?.finding;
-        if (
-          queued?.control === finding.control &&
-          Date.parse(finding.observedAt) > Date.parse(queued.observedAt)
-        ) {
-          queue.splice(i, 1);
-        }
+    received += 1;
+    const { disposition, droppedQueued } = intake.receive(routed);
+    const { control, eventId } = routed.finding;
+    if (disposition === 'repeat') {
+      // A storm of repeats must stay cheap to take: each log line crosses out of the workflow sandbox.
+      if (intake.repeats === 1 || intake.repeats % REPEAT_LOG_EVERY === 0) {
+        log.info('Repeat finding recorded, not re-applied', { control, eventId, repeats: intake.repeats });
       }
-      log.info('Compliance signal recorded', {
-        control: finding.control,
-        state: finding.state,
-        droppedQueued: before - queue.length,
-      });
-      return;
+    } else if (disposition === 'compliant') {
+      log.info('Compliance signal recorded', { control, state: routed.finding.state, droppedQueued });
+    } else {
+      log.info(
+        disposition === 'regression' ? 'Resource broken again: queued for a new fix' : 'Finding queued',
+        {
+          control,
+          eventId,
+          queued: intake.queued,
+        },
+      );
     }
-    const fingerprint = findingFingerprint(finding);
-    if (known.has(fingerprint)) {
-      repeats += 1;
-      log.info('Repeat finding recorded, not re-applied', {
-        control: finding.control,
-        eventId: finding.eventId,
-        repeats,
-      });
-      return;
-    }
-    known.add(fingerprint);
-    queue.push(routed);
-    log.info('Finding queued', { control: finding.control, eventId: finding.eventId, queued: queue.length });
   });
 
   setHandler(statusQuery, (): RemediationSnapshot => ({
@@ -100,39 +85,55 @@ async function remediate(input: RemediationInput, lean: boolean): Promise<Remedi
     phase,
     ...(current ? { current: { finding: current.finding, playbook: current.playbook } } : {}),
     ...(gate.waiting ? { awaitingApproval: gate.waiting } : {}),
-    queued: queue.length,
-    repeats,
-    compliantSignals,
+    queued: intake.queued,
+    repeats: intake.repeats,
+    regressions: intake.regressions,
+    compliantSignals: intake.compliantSignals,
+    continuedAsNew,
     outcomes,
   }));
 
-  /** Upserts what differs from the execution's search attributes (lean), or everything (the first type). */
+  /** Upserts only what differs from the execution's search attributes: each upsert is a billable action. */
   const upsert = (pairs: SearchAttributeUpdatePair[]): void => {
-    const changed = lean
-      ? pairs.filter((p) => workflowInfo().typedSearchAttributes.get(p.key) !== p.value)
-      : pairs;
+    const changed = pairs.filter((p) => workflowInfo().typedSearchAttributes.get(p.key) !== p.value);
     if (changed.length > 0) upsertSearchAttributes(changed);
   };
 
   const report = (next: RemediationSnapshot['phase'], details: string, outcome = false): void => {
     phase = next;
-    if (!lean || outcome || LISTED_PHASES.has(next)) upsert([{ key: RemediationStatusKey, value: next }]);
+    if (outcome || LISTED_PHASES.has(next)) upsert([{ key: RemediationStatusKey, value: next }]);
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
+  const continueDue = (): boolean =>
+    workflowInfo().continueAsNewSuggested || received >= MAX_FINDINGS_PER_RUN;
+
   for (;;) {
-    const hasWork = queue.length > 0 || (await condition(() => queue.length > 0, input.settings.cooldownMs));
-    if (!hasWork) break;
-    const routed = queue.shift();
+    if (intake.queued === 0) {
+      const quiet = cooldownEndsAt - Date.now();
+      const woken = quiet > 0 && (await condition(() => intake.queued > 0 || continueDue(), quiet));
+      if (!woken) break;
+    }
+    if (continueDue()) {
+      await condition(allHandlersFinished);
+      const carried: CarriedState = {
+        intake: intake.summary(),
+        outcomes: outcomes.slice(-MAX_CARRIED_OUTCOMES),
+        cooldownEndsAt: new Date(cooldownEndsAt).toISOString(),
+        continuedAsNew: continuedAsNew + 1,
+      };
+      log.info('Continuing as new', { received, queued: intake.queued, repeats: intake.repeats });
+      return continueAsNew<typeof remediationWorkflow>({ ...input, carried });
+    }
+    const routed = intake.next();
     if (!routed) continue;
     current = routed;
     upsert([
-      // The lean type shows a run that works again (a later finding) as ANALYZING; the first type did not.
-      ...(lean ? [{ key: RemediationStatusKey, value: 'ANALYZING' }] : []),
+      { key: RemediationStatusKey, value: 'ANALYZING' },
       { key: PlaybookKey, value: routed.playbook },
       { key: SeverityKey, value: routed.finding.severity },
     ]);
-    if (lean) phase = 'ANALYZING';
+    phase = 'ANALYZING';
     const settings = settingsFor(
       input.settings,
       routed.playbook,
@@ -140,16 +141,22 @@ async function remediate(input: RemediationInput, lean: boolean): Promise<Remedi
       routed.finding.details.managedControl,
     );
     const outcome = settings
-      ? await handleFinding(routed, settings, report, gate, pause, lean)
+      ? await handleFinding(routed, settings, report, gate, pause)
       : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
     report(outcome.status, outcome.reason, true);
-    if (queue.length === 0) {
+    if (outcome.status === 'REMEDIATED' && outcome.verification) {
+      intake.fixed(routed.finding.control, outcome.verification.at);
+    }
+    if (outcome.status === 'CANCELLED') {
+      // Recorded, notified and audited: now the execution ends as Canceled, as it was asked to.
+      throw new CancelledFailure(outcome.reason);
+    }
+    cooldownEndsAt = Date.now() + cooldownMs;
+    if (intake.queued === 0) {
       phase = 'COOLDOWN';
-      setCurrentDetails(
-        `**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${input.settings.cooldownMs} ms.`,
-      );
+      setCurrentDetails(`**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${cooldownMs} ms.`);
     }
   }
 

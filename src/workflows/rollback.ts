@@ -12,7 +12,7 @@ import { stateDifferences } from '../domain/rollback';
 import type { RollbackInput, RollbackResult } from '../domain/rollback';
 import { RemediationStatusKey } from '../domain/search-attributes';
 import { activitiesWith, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
-import { failureMessage } from './handle-finding';
+import { failureMessage } from './finding/failures';
 
 /** Undoes one completed remediation. Never throws for AWS failures: they end in `ESCALATED`. */
 export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackResult> {

@@ -27,9 +27,9 @@ it('has committed histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(2);
 });
 
-it("covers every playbook's success and escalation paths with histories of the current code", () => {
+it("covers every playbook's success and escalation paths, a regression and a cancellation", () => {
   const seen = new Set<string>();
-  for (const file of files.filter((f) => !f.startsWith('before-'))) {
+  for (const file of files) {
     const { events } = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as {
       events: Array<{
         workflowExecutionCompletedEventAttributes?: { result: { payloads: Array<{ data: string }> } };
@@ -45,6 +45,12 @@ it("covers every playbook's success and escalation paths with histories of the c
     ['REMEDIATED', 'ESCALATED'].map((status) => `${id} ${status}`).filter((k) => !seen.has(k)),
   );
   expect(missing).toEqual([]);
+  expect(files).toEqual(
+    expect.arrayContaining([
+      's3-remediated-broken-again-remediated.json',
+      's3-cancelled-awaiting-approval.json',
+    ]),
+  );
 });
 
 it.each(files)('replays %s without non-determinism', async (file) => {
@@ -56,7 +62,7 @@ it.each(files)('replays %s without non-determinism', async (file) => {
 it('detects a history the workflow code cannot produce (tampered activity type)', async () => {
   const first = files[0]!;
   const json = readFileSync(join(DIR, first), 'utf8').replace(
-    /"name":\s*"analyze"/,
+    /"name":\s*"prepareRemediation"/,
     '"name": "notAnActivity"',
   );
   const history = historyFromJSON(JSON.parse(json));
@@ -74,7 +80,10 @@ it('`remediator replay` reports a history the code cannot produce as FAILED', as
   const tampered = join(dir, 'tampered.json');
   writeFileSync(
     tampered,
-    readFileSync(join(DIR, files[0]!), 'utf8').replace(/"name":\s*"analyze"/, '"name": "notAnActivity"'),
+    readFileSync(join(DIR, files[0]!), 'utf8').replace(
+      /"name":\s*"prepareRemediation"/,
+      '"name": "notAnActivity"',
+    ),
   );
   const result = await replayHistories([tampered]);
   expect(result.ok).toBe(false);

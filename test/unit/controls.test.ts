@@ -174,10 +174,10 @@ describe('status list query', () => {
     expect(
       listQuery({ status: 'ESCALATED', playbook: 's3-block-public-access', account: '123456789012' }),
     ).toBe(
-      "WorkflowType IN ('remediationWorkflow', 'remediationWorkflowV2', 'rollbackWorkflow') AND ExecutionStatus = 'Running' AND RemediationStatus = 'ESCALATED' AND Playbook = 's3-block-public-access' AND AwsAccount = '123456789012'",
+      "WorkflowType IN ('remediationWorkflow', 'rollbackWorkflow') AND ExecutionStatus = 'Running' AND RemediationStatus = 'ESCALATED' AND Playbook = 's3-block-public-access' AND AwsAccount = '123456789012'",
     );
     expect(listQuery({ recentMs: 3600_000 }, NOW)).toBe(
-      "WorkflowType IN ('remediationWorkflow', 'remediationWorkflowV2', 'rollbackWorkflow') AND StartTime >= '2026-11-29T09:00:00.000Z'",
+      "WorkflowType IN ('remediationWorkflow', 'rollbackWorkflow') AND StartTime >= '2026-11-29T09:00:00.000Z'",
     );
   });
 

@@ -1,0 +1,118 @@
+/**
+ * How one finding's remediation ends: the outcome record, the escalation (ticket, page, audit) and the notified
+ * outcome. Deliveries are durable (long retries) and best effort: an outcome stands even when a message is lost.
+ */
+import { log } from '@temporalio/workflow';
+import type { AuditRecord } from '../../domain/audit-record';
+import type { Outcome, OutcomeStatus } from '../../domain/remediation';
+import { identity, recorded } from './context';
+import type { FindingContext } from './context';
+import { failureMessage, rethrowCancellation } from './failures';
+
+/** The outcome as the draft stands, with its status and reason. */
+export function finish(ctx: FindingContext, status: OutcomeStatus, reason: string): Outcome {
+  const outcome: Outcome = {
+    finding: ctx.finding,
+    playbook: ctx.playbook,
+    status,
+    reason,
+    ...recorded(ctx.draft),
+    startedAt: ctx.startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  log.info('Finding handled', { resourceId: ctx.resourceId, playbook: ctx.playbook, status, reason });
+  return outcome;
+}
+
+/** Opens a ticket (optionally), pages on-call and writes the audit record; the outcome is `ESCALATED`. */
+export async function escalate(
+  ctx: FindingContext,
+  reason: string,
+  errorType?: string,
+  withTicket = true,
+): Promise<Outcome> {
+  const { finding, playbook, resourceId } = ctx;
+  ctx.report('ESCALATING', `Escalating: ${reason}`);
+  let ticket: string | undefined;
+  if (withTicket) {
+    try {
+      ticket = await ctx.notify.createTicket.executeWithOptions({ summary: `Ticket for ${resourceId}` }, [
+        { ...identity(), finding, playbook, reason },
+      ]);
+    } catch (err) {
+      rethrowCancellation(err);
+      // The page to on-call below still goes out; a ticket system that is down must not lose the escalation.
+      log.error('Could not open a ticket', { resourceId, error: failureMessage(err) });
+    }
+  }
+  ctx.draft.escalation = { reason, ...(ticket ? { ticket } : {}), ...(errorType ? { errorType } : {}) };
+  const outcome = finish(ctx, 'ESCALATED', reason);
+  const record = auditRecord(ctx, 'escalation', outcome);
+  await bestEffort(ctx, 'escalation', () =>
+    Promise.all([
+      ctx.notify.notifyOncall.executeWithOptions({ summary: `Page on-call: ${resourceId}` }, [record]),
+      ctx.notify.recordAudit.executeWithOptions({ summary: 'Dashboard/audit record' }, [record]),
+    ]),
+  );
+  return outcome;
+}
+
+/** Ends with `status`: the audit record always, a notification to people when `notifyPeople`. */
+export async function close(
+  ctx: FindingContext,
+  status: OutcomeStatus,
+  reason: string,
+  notifyPeople: boolean,
+): Promise<Outcome> {
+  ctx.report('NOTIFYING', `${status}: ${reason}`);
+  const outcome = finish(ctx, status, reason);
+  await deliver(ctx, auditRecord(ctx, 'outcome', outcome), notifyPeople, true);
+  return outcome;
+}
+
+/** Notifies people and/or writes the audit record of an outcome, durably (long retries), best effort. */
+export async function deliver(
+  ctx: FindingContext,
+  record: AuditRecord,
+  notifyPeople: boolean,
+  audit: boolean,
+): Promise<void> {
+  await bestEffort(ctx, 'outcome notification', () =>
+    Promise.all([
+      notifyPeople
+        ? ctx.notify.notifyOutcome.executeWithOptions({ summary: `Notify ${record.status}` }, [record])
+        : Promise.resolve(),
+      audit
+        ? ctx.notify.recordAudit.executeWithOptions({ summary: 'Audit record' }, [record])
+        : Promise.resolve(),
+    ]),
+  );
+}
+
+/** The record the audit trail and notifications carry for an outcome of this finding. */
+export function auditRecord(ctx: FindingContext, kind: AuditRecord['kind'], outcome: Outcome): AuditRecord {
+  return {
+    kind,
+    ...identity(),
+    resource: ctx.finding.resource,
+    playbook: ctx.playbook,
+    status: outcome.status,
+    reason: outcome.reason,
+    outcome,
+    at: new Date().toISOString(),
+  };
+}
+
+/** Runs a delivery; a failure is logged (the history keeps its attempts), a cancellation goes on up. */
+export async function bestEffort(
+  ctx: FindingContext,
+  what: string,
+  fn: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    rethrowCancellation(err);
+    log.error(`Could not deliver ${what}`, { resourceId: ctx.resourceId, error: failureMessage(err) });
+  }
+}

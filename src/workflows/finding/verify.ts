@@ -1,0 +1,158 @@
+/**
+ * After the change: a durable wait for it to propagate, then an independent fresh read. Without a health guard, one
+ * activity verifies, tells the detector, notifies and audits; with one, the policy's alarms are watched for the bake
+ * time first. A failed verification escalates, or rolls back where the policy says so.
+ */
+import { log, sleep, workflowInfo } from '@temporalio/workflow';
+import { PLAYBOOKS } from '../../domain/playbooks';
+import type { Outcome, PriorState, Verification } from '../../domain/remediation';
+import type { Conclusion } from '../../activities/composite';
+import { identity, recorded } from './context';
+import type { FindingContext } from './context';
+import { failureMessage, failureType, rethrowCancellation } from './failures';
+import { auditRecord, close, deliver, escalate } from './outcome';
+import { compensate } from './apply';
+
+/** Waits for propagation, verifies with a fresh read and ends the finding. */
+export async function verifyAndConclude(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
+  const { settings, resourceId } = ctx;
+  if (settings.propagationWaitMs > 0) {
+    ctx.report('WAITING_PROPAGATION', `Waiting ${settings.propagationWaitMs} ms for the change to propagate`);
+    await sleep(settings.propagationWaitMs, { summary: 'Propagation wait before verification' });
+  }
+  ctx.report('VERIFYING', `Verifying ${resourceId} with a fresh read`);
+  return settings.healthGuard ? verifyThenBake(ctx, prior) : conclude(ctx, prior);
+}
+
+/** Verify, tell the detector, notify and audit in one activity; only a failed verification goes on here. */
+async function conclude(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
+  const { finding, playbook, resourceId } = ctx;
+  let conclusion: Conclusion;
+  try {
+    conclusion = await ctx.aws.concludeRemediation.executeWithOptions(
+      { summary: `Verify and report ${resourceId}` },
+      [
+        {
+          request: ctx.request,
+          writeBack: { finding, ...identity() },
+          outcome: { finding, playbook, ...recorded(ctx.draft), startedAt: ctx.startedAt },
+        },
+      ],
+    );
+  } catch (err) {
+    rethrowCancellation(err);
+    return escalate(ctx, `verification could not run: ${failureMessage(err)}`, failureType(err));
+  }
+  ctx.draft.verification = conclusion.verification;
+  if (!conclusion.outcome) return verificationFailed(ctx, prior, conclusion.verification);
+  const outcome = conclusion.outcome;
+  log.info('Finding handled', { resourceId, playbook, status: outcome.status, reason: outcome.reason });
+  if (!conclusion.notified || !conclusion.audited) {
+    ctx.report('NOTIFYING', `${outcome.status}: ${outcome.reason}`);
+    await deliver(ctx, auditRecord(ctx, 'outcome', outcome), !conclusion.notified, !conclusion.audited);
+  }
+  return outcome;
+}
+
+/** Verify, watch the health guard's alarms for the bake time, tell the detector, then notify. */
+async function verifyThenBake(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
+  const { finding, playbook, settings, resourceId } = ctx;
+  let verification: Verification;
+  try {
+    verification = await ctx.aws.verify.executeWithOptions({ summary: `Verify ${resourceId}` }, [
+      ctx.request,
+    ]);
+    ctx.draft.verification = verification;
+  } catch (err) {
+    rethrowCancellation(err);
+    return escalate(ctx, `verification could not run: ${failureMessage(err)}`, failureType(err));
+  }
+  if (!verification.passed) return verificationFailed(ctx, prior, verification);
+  // A change that hurts is undone (availability) or handed to a person (a security fix stays until someone decides).
+  const guard = settings.healthGuard;
+  if (guard) {
+    ctx.report('BAKING', `Watching ${guard.alarms.join(', ')} for ${Math.round(guard.bakeTimeMs / 1000)} s`);
+    let tripped: { alarm: string; reason: string } | undefined;
+    try {
+      const watch = await ctx.aws.watchAlarms.executeWithOptions(
+        {
+          startToCloseTimeout: guard.bakeTimeMs + 5 * 60_000,
+          heartbeatTimeout: 2 * 60_000,
+          retry: { maximumAttempts: 5 },
+          summary: `Health guard: ${guard.alarms.join(', ')}`,
+        },
+        [
+          {
+            account: finding.resource.account,
+            region: finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region,
+            alarms: guard.alarms,
+            bakeTimeMs: guard.bakeTimeMs,
+          },
+        ],
+      );
+      tripped = watch.tripped;
+      if (watch.missing.length > 0) log.warn('Health-guard alarms not found', { missing: watch.missing });
+    } catch (err) {
+      rethrowCancellation(err);
+      return escalate(
+        ctx,
+        `the health guard could not watch its alarms: ${failureMessage(err)}`,
+        failureType(err),
+      );
+    }
+    if (tripped) {
+      const why = `health guard: ${tripped.alarm} went to ALARM within the bake time (${tripped.reason})`;
+      const kind = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind;
+      if (kind === 'availability' || settings.allowSecurityRollback === true)
+        return rollBack(ctx, prior, why);
+      return escalate(
+        ctx,
+        `${why}; the security fix stays until a person decides (remediator rollback ${workflowInfo().workflowId})`,
+        'HealthGuardTripped',
+      );
+    }
+  }
+  // Tell the detector (Config re-evaluation, Security Hub workflow status).
+  try {
+    ctx.draft.reportedToSource = await ctx.source.reportToSource.executeWithOptions(
+      { summary: `Report the fix to ${finding.source}` },
+      [{ finding, ...identity() }],
+    );
+  } catch (err) {
+    rethrowCancellation(err);
+    // The fix is verified; a detector that cannot be told will find it on its next evaluation.
+    ctx.draft.reportedToSource = `not reported: ${failureMessage(err)}`;
+    log.warn('Could not report the fix to the detector', { resourceId, error: failureMessage(err) });
+  }
+  return close(ctx, 'REMEDIATED', verification.detail, true);
+}
+
+/** A verification that ran and failed: availability playbooks (or a policy that insists) undo; others escalate. */
+async function verificationFailed(
+  ctx: FindingContext,
+  prior: PriorState,
+  verification: Verification,
+): Promise<Outcome> {
+  if (ctx.settings.onVerifyFailure === 'rollback') {
+    return rollBack(ctx, prior, `verification failed: ${verification.detail}`);
+  }
+  return escalate(ctx, `verification failed: ${verification.detail}`, 'VerificationFailed');
+}
+
+/** Undoes every change of this finding from the recorded prior state, newest first; `ROLLED_BACK` or escalated. */
+async function rollBack(ctx: FindingContext, prior: PriorState, why: string): Promise<Outcome> {
+  const changed = ctx.draft.changes
+    .filter((c) => c.changed)
+    .map((c) => c.step)
+    .reverse();
+  const errors = await compensate(ctx, changed, prior);
+  if (errors.length > 0) {
+    return escalate(ctx, `${why}; rollback incomplete: ${errors.join('; ')}`, 'RollbackFailed');
+  }
+  return close(
+    ctx,
+    'ROLLED_BACK',
+    `${why}; rolled back ${changed.join(', ') || 'nothing (no change was made)'}`,
+    true,
+  );
+}

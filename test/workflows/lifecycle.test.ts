@@ -1,0 +1,345 @@
+/**
+ * The per-resource execution's life on the real Temporal dev server, with real activities against moto: a resource
+ * broken again after its fix is fixed again (and counted by the flapping rule), a cancellation mid-apply compensates
+ * (configuration) or keeps (containment) what changed and records `CANCELLED`, and an execution flooded with
+ * repeats continues as new and completes normally. The in-flight AWS call during a cancellation is held by a wrapper
+ * around the real activity: a timing the real server cannot be made to produce on demand.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeletePublicAccessBlockCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { remediationWorkflowId } from '../../src/domain/finding';
+import type { Finding } from '../../src/domain/finding';
+import type { RemediationResult } from '../../src/domain/remediation';
+import { RemediationStatusKey } from '../../src/domain/search-attributes';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { findingSignal, statusQuery } from '../../src/workflows/definitions';
+import { MAX_FINDINGS_PER_RUN } from '../../src/workflows/remediation';
+import { createBucket, drainQueue, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
+import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
+import { startWorkflowStack } from '../helpers/workflow-stack';
+import type { WorkflowStack } from '../helpers/workflow-stack';
+
+let stack: WorkflowStack;
+beforeAll(async () => {
+  stack = await startWorkflowStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const S3 = 's3-block-public-access';
+const newBucket = (): string => `lc-${randomUUID().slice(0, 12)}`;
+
+async function dispatch(
+  taskQueue: string,
+  finding: Finding,
+  playbook = S3,
+  settings = fastSettings(),
+): Promise<WorkflowHandle> {
+  await new FindingDispatcher(stack.env.client, taskQueue, settings).start({ finding, playbook });
+  return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const outcomesAtLeast = (handle: WorkflowHandle, n: number) =>
+  until(`${n} outcomes`, async () => {
+    const snapshot = await handle.query(statusQuery);
+    return snapshot.outcomes.length >= n ? snapshot : undefined;
+  });
+
+/** A promise with its resolver, for holding an activity until the test lets it go. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const wait = new Promise<void>((r) => {
+    open = r;
+  });
+  return { wait, open };
+}
+
+describe('a resource broken again after its fix', () => {
+  it('is fixed again in the same execution, without and with a COMPLIANT in between; a stale re-send stays a repeat', async () => {
+    // Prepare
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const real = stack.activities();
+    let applies = 0;
+    const worker = await stack.worker(taskQueue, {
+      ...real,
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        applies += 1;
+        return real.applyStep(req);
+      },
+    });
+    const settings = fastSettings({}, 5000);
+    const reopen = () => stack.raw.s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+    const now = () => new Date().toISOString();
+
+    // Act
+    const result: RemediationResult = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket), S3, settings);
+      await outcomesAtLeast(handle, 1);
+      // Someone re-opens it; Config evaluates it again: NON_COMPLIANT, newer than the fix, no COMPLIANT between.
+      await reopen();
+      await dispatch(taskQueue, s3Finding(bucket, { eventId: 'evt-2', observedAt: now() }), S3, settings);
+      await outcomesAtLeast(handle, 2);
+      // The same evaluation redelivered (SQS) is a repeat; then COMPLIANT, re-opened, NON_COMPLIANT again.
+      await dispatch(taskQueue, s3Finding(bucket, { eventId: 'evt-1-again' }), S3, settings);
+      const compliant = s3Finding(bucket, {
+        eventId: 'evt-3',
+        state: 'PASSED',
+        observedAt: now(),
+        details: { complianceType: 'COMPLIANT' },
+      });
+      await new FindingDispatcher(stack.env.client, taskQueue, settings).signalOnly({
+        finding: compliant,
+        playbook: S3,
+      });
+      await reopen();
+      await dispatch(taskQueue, s3Finding(bucket, { eventId: 'evt-4', observedAt: now() }), S3, settings);
+      const snapshot = await outcomesAtLeast(handle, 3);
+      expect(snapshot).toMatchObject({ repeats: 1, regressions: 2, compliantSignals: 1 });
+      return handle.result();
+    });
+
+    // Assess: three verified fixes of one bucket in one run, one change each.
+    expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED', 'REMEDIATED', 'REMEDIATED']);
+    expect(applies).toBe(3);
+    expect((await publicAccessBlockOf(stack.raw.s3, bucket))?.BlockPublicAcls).toBe(true);
+  });
+
+  it('is escalated as flapping when it is broken again more often than the policy allows', async () => {
+    // Prepare: one remediation per hour at most.
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const worker = await stack.worker(taskQueue, stack.activities());
+    const settings = fastSettings({ flapping: { maxPerWindow: 1, windowMs: 3_600_000 } }, 3000);
+
+    // Act
+    const result: RemediationResult = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket), S3, settings);
+      await outcomesAtLeast(handle, 1);
+      await stack.raw.s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+      const again = s3Finding(bucket, { eventId: 'evt-again', observedAt: new Date().toISOString() });
+      await dispatch(taskQueue, again, S3, settings);
+      return handle.result();
+    });
+
+    // Assess
+    expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED', 'ESCALATED']);
+    expect(result.outcomes[1]?.escalation).toMatchObject({ errorType: 'Flapping' });
+    expect(result.outcomes[1]?.reason).toMatch(/something keeps undoing the fix/);
+  });
+});
+
+describe('cancellation', () => {
+  it('mid-apply of a configuration fix: restores the prior state, records CANCELLED, notifies, audits, ends Canceled', async () => {
+    // Prepare: the real PutPublicAccessBlock lands, then the activity is held (the call "still in flight").
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const real = stack.activities();
+    const applied = gate();
+    const release = gate();
+    const worker = await stack.worker(taskQueue, {
+      ...real,
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        const result = await real.applyStep(req);
+        applied.open();
+        await release.wait;
+        return result;
+      },
+    });
+
+    // Act
+    const [ended, description] = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket));
+      await applied.wait;
+      await handle.cancel();
+      release.open();
+      const error = await handle.result().catch((err: unknown) => err);
+      return [error, await handle.describe()] as const;
+    });
+
+    // Assess
+    expect(ended).toBeInstanceOf(WorkflowFailedError);
+    expect((ended as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(RemediationStatusKey)).toBe('CANCELLED');
+    expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
+    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
+    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
+    expect(note?.Subject).toBe(`[CANCELLED] ${S3} on ${bucket} (123456789012/ap-northeast-1)`);
+    expect(note?.Message).toContain('restored put-public-access-block from the recorded prior state');
+    const audit = await stack.raw.s3.send(
+      new ListObjectsV2Command({ Bucket: stack.resources.auditBucket, Prefix: 'audit/' }),
+    );
+    expect(audit.Contents?.map((o) => o.Key).filter((k) => k?.includes(bucket))).toEqual([
+      expect.stringMatching(/\/outcome-.*\.json$/),
+    ]);
+  });
+
+  it('mid-apply of containment: keeps the deactivated key (fail closed) and records CANCELLED', async () => {
+    // Prepare
+    const iam = new IAMClient({
+      endpoint: stack.moto.endpoint,
+      region: 'us-east-1',
+      credentials: TEST_CREDENTIALS,
+    });
+    const user = `lc-${randomUUID().slice(0, 8)}`;
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    const keyId =
+      (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey?.AccessKeyId ?? '';
+    const finding = guardDutyFinding('AWS::IAM::AccessKey', keyId, {
+      control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+      details: {
+        guardDutyFindingId: 'gd-lc',
+        resourceRole: 'TARGET',
+        accessKeyId: keyId,
+        userName: user,
+        userType: 'IAMUser',
+      },
+    });
+    const taskQueue = `q-${randomUUID()}`;
+    const real = stack.activities();
+    const applied = gate();
+    const release = gate();
+    const worker = await stack.worker(taskQueue, {
+      ...real,
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        const result = await real.applyStep(req);
+        applied.open();
+        await release.wait;
+        return result;
+      },
+    });
+
+    // Act
+    const snapshot = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, finding, 'iam-contain-access-key');
+      await applied.wait;
+      await handle.cancel();
+      release.open();
+      await handle.result().catch(() => undefined);
+      return (await stack.env.client.workflow.getHandle(handle.workflowId).describe()).status.name;
+    });
+
+    // Assess
+    expect(snapshot).toBe('CANCELLED');
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
+    expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
+    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
+    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(keyId));
+    expect(note?.Subject).toMatch(/^\[CANCELLED\] iam-contain-access-key/);
+    expect(note?.Message).toMatch(/kept \(fail closed\): deactivate-access-key/);
+    iam.destroy();
+  });
+
+  it('while waiting for approval: nothing changes, CANCELLED is recorded', async () => {
+    // Prepare
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const worker = await stack.worker(taskQueue, stack.activities());
+
+    // Act
+    const status = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket), S3, fastSettings({ mode: 'approve' }));
+      await until('the approval request', async () => (await handle.query(statusQuery)).awaitingApproval);
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      return (await handle.describe()).typedSearchAttributes.get(RemediationStatusKey);
+    });
+
+    // Assess
+    expect(status).toBe('CANCELLED');
+    expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
+  });
+});
+
+describe('continue-as-new', () => {
+  it('absorbs 20,000 repeats in one cool-down across runs and completes normally, fixed once', async () => {
+    // Prepare
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const real = stack.activities();
+    let applies = 0;
+    const worker = await stack.worker(taskQueue, {
+      ...real,
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        applies += 1;
+        return real.applyStep(req);
+      },
+    });
+    const repeats = 20_000;
+    const settings = fastSettings({}, 90_000);
+
+    // Act: the repeats go straight to the execution by signal, eight at a time as the ingest bridge's batches would
+    // (a flood with no pause at all never lets a run's continue-as-new complete: see docs/architecture.md).
+    const { result, runs } = await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket), S3, settings);
+      await outcomesAtLeast(handle, 1);
+      const target = stack.env.client.workflow.getHandle(handle.workflowId);
+      const routed = { finding: s3Finding(bucket, { eventId: 'evt-repeat' }), playbook: S3 };
+      const sendStarted = Date.now();
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (sent < repeats) {
+            sent += 1;
+            await target.signal(findingSignal, routed);
+          }
+        }),
+      );
+      process.stdout.write(
+        `continue-as-new: ${repeats} repeats signalled in ${Date.now() - sendStarted} ms\n`,
+      );
+      const last = await until(
+        'every repeat counted',
+        async () => {
+          const snapshot = await target.query(statusQuery);
+          return snapshot.repeats === repeats ? snapshot : undefined;
+        },
+        60_000,
+      );
+      expect(last.continuedAsNew).toBeGreaterThanOrEqual(Math.floor(repeats / MAX_FINDINGS_PER_RUN) - 1);
+      const done = (await target.result()) as RemediationResult;
+      const listed = [];
+      for await (const run of stack.env.client.workflow.list({
+        query: `WorkflowId = '${handle.workflowId}'`,
+      })) {
+        listed.push(run.status.name);
+      }
+      return { result: done, runs: listed };
+    });
+
+    // Assess: one fix, carried to the last run's result; every run but the last continued as new.
+    expect(applies).toBe(1);
+    expect(result.status).toBe('REMEDIATED');
+    expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED']);
+    expect(runs.filter((s) => s === 'COMPLETED')).toHaveLength(1);
+    expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(
+      Math.floor(repeats / MAX_FINDINGS_PER_RUN) - 1,
+    );
+  }, 300_000);
+});
