@@ -20,6 +20,7 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
 import type { AwsClients } from '../src/aws/clients';
+import { cancelRemediation } from '../src/commands/cancel';
 import { rollback } from '../src/commands/rollback';
 import { loadDevStackConfig } from '../src/config';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
@@ -231,7 +232,10 @@ async function main(): Promise<void> {
       },
       act: async (handle) => {
         await waitingRequest(handle);
-        await handle.cancel();
+        await cancelRemediation(stack.env.client, handle.workflowId, {
+          by: 'capture@replay',
+          reason: 'capture: cancellation path',
+        });
       },
     },
     {

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';
 import { durationFromNow, exempt, pause, resume, showControls } from './commands/controls';
+import { cancelRemediation } from './commands/cancel';
 import { decide, DecisionRefusedError, operatorIdentity } from './commands/decide';
 import { formatRollback, rollback } from './commands/rollback';
 import { runSweep, scheduleSweep, unscheduleSweep } from './commands/sweep';
@@ -329,6 +330,20 @@ export function buildProgram(): Command {
     .option('--account <id>', 'the paused account')
     .action(async (opts: { playbook?: string; account?: string }) =>
       asOperator((client, taskQueue, by) => resume(client, taskQueue, { ...opts, by })),
+    );
+
+  program
+    .command('cancel')
+    .description(
+      'Cancel a running remediation, recording who asks and why: what it changed is restored from the recorded ' +
+        'prior state (containment is kept, failing closed), and the outcome CANCELLED is notified and audited.',
+    )
+    .argument('<workflowId>', 'remediation/<account>/<region>/<resourceType>/<resourceId>')
+    .requiredOption('--reason <text>', 'why (recorded with your identity)')
+    .action(async (workflowId: string, opts: { reason: string }) =>
+      asOperator((client, _taskQueue, by) =>
+        cancelRemediation(client, workflowId, { by, reason: opts.reason }),
+      ),
     );
 
   program

@@ -2,7 +2,7 @@
  * Admission updates a remediation caused on the control workflow (`remediation-control/<taskQueue>`): billed there,
  * not in the remediation's own history, so they are read from the remediation's admission results. A check that
  * says it read the published controls (`asked: 'published'`) or stopped at the exemption tag cost no update; one
- * that says `update`, or predates the field (every admission was an update then), cost one.
+ * that says `update` cost one.
  */
 import type { HistoryEventJson } from './billable-actions';
 
@@ -29,7 +29,7 @@ export function admissionUpdates(events: readonly HistoryEventJson[]): number {
     if (!extract || !data) continue;
     const check = extract(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))) as
       { asked?: string } | undefined;
-    if (check && check.asked !== 'published' && check.asked !== 'tag') updates += 1;
+    if (check?.asked === 'update') updates += 1;
   }
   return updates;
 }

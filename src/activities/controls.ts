@@ -53,9 +53,9 @@ export interface ControlCheck {
   readonly managedBy?: string;
   /**
    * How the control plane was asked: `published` read its memo (no update), `update` asked it by update (counted,
-   * billable), `tag` never reached it (the exemption tag decided). Absent in histories from before it existed.
+   * billable), `tag` never reached it (the exemption tag decided).
    */
-  readonly asked?: 'published' | 'update' | 'tag';
+  readonly asked: 'published' | 'update' | 'tag';
 }
 
 /**

@@ -12,7 +12,7 @@ import { activityAbortSignal } from './abort-signal';
 export interface PlaybookRequest {
   readonly finding: Finding;
   readonly playbook: string;
-  /** The playbook's policy options (absent in histories recorded before options existed). */
+  /** The playbook's policy options, when the policy sets any. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
 

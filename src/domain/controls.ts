@@ -67,7 +67,7 @@ export type AdmissionDecision =
       readonly decision: 'approve';
       readonly reason: string;
       /** The first admission over the limit in this window: on-call is paged once per trip, not once per hold. */
-      readonly firstOverLimit?: boolean;
+      readonly firstOverLimit: boolean;
     };
 
 /** The key a resource is exempted and counted by: `<account>/<region>/<resourceType>/<resourceId>`. */

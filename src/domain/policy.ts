@@ -58,7 +58,7 @@ export interface PlaybookSettings {
   readonly retry: RetrySettings;
   /**
    * How long a remediation waits for approval before escalating (`approve` mode, or when the analysis asks for
-   * approval). Optional so executions started before it existed keep their input; the workflow defaults it.
+   * approval). Unset, the workflow waits `DEFAULT_APPROVAL_TIMEOUT_MS`.
    */
   readonly approvalTimeoutMs?: number;
   /** Findings below this severity (0–10) are acknowledged, not remediated. */

@@ -34,6 +34,18 @@ export interface RemediationInput {
 /** Delivers a finding to the resource's execution (used with signal-with-start). */
 export const findingSignal = defineSignal<[RoutedFinding]>('finding');
 
+/** Who asks for a cancellation and why: recorded in the `CANCELLED` outcome (a note, never a reason to cancel). */
+export interface CancellationNote {
+  readonly by: string;
+  readonly reason: string;
+}
+
+/**
+ * Tells the execution who is about to cancel it and why (`remediator cancel` sends it just before the cancellation
+ * request). Only annotates: the cancellation itself is Temporal's request, and nothing changes without one.
+ */
+export const cancellationNoteSignal = defineSignal<[CancellationNote]>('cancellationNote');
+
 /** Returns where the execution stands: phase, current finding, queue, repeats and outcomes so far. */
 export const statusQuery = defineQuery<RemediationSnapshot>('status');
 

@@ -23,8 +23,8 @@ import { settingsFor } from '../domain/policy';
 import { runStatus } from '../domain/remediation';
 import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
-import { findingSignal, statusQuery } from './definitions';
-import type { CarriedState, RemediationInput } from './definitions';
+import { cancellationNoteSignal, findingSignal, statusQuery } from './definitions';
+import type { CancellationNote, CarriedState, RemediationInput } from './definitions';
 import { ApprovalGate } from './approval-gate';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
@@ -41,6 +41,9 @@ export const MAX_FINDINGS_PER_RUN = 1_000;
 /** Repeats are logged the first time and then once per this many, not one line each. */
 const REPEAT_LOG_EVERY = 100;
 
+/** Longest `by` or `reason` a cancellation note keeps. */
+const NOTE_MAX_CHARS = 256;
+
 /** Outcomes carried to the next run: the newest ones; older ones stay in the earlier runs' results. */
 export const MAX_CARRIED_OUTCOMES = 20;
 
@@ -54,8 +57,22 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   let received = 0;
   let current: RoutedFinding | undefined;
   let phase: RemediationSnapshot['phase'] = 'IDLE';
+  let cancellationNote: CancellationNote | undefined;
   const gate = new ApprovalGate();
   const pause = new PauseGate();
+
+  setHandler(cancellationNoteSignal, (note) => {
+    // A note only names who asks; free text from a client, so bounded and never acted on.
+    const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, NOTE_MAX_CHARS) : '');
+    const by = text(note?.by);
+    const reason = text(note?.reason);
+    if (!by || !reason) {
+      log.warn('Cancellation note ignored: it needs who and why');
+      return;
+    }
+    cancellationNote = { by, reason };
+    log.info('Cancellation note recorded', { by });
+  });
 
   setHandler(findingSignal, (routed) => {
     received += 1;
@@ -141,7 +158,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       routed.finding.details.managedControl,
     );
     const outcome = settings
-      ? await handleFinding(routed, settings, report, gate, pause)
+      ? await handleFinding(routed, settings, report, gate, pause, () => cancellationNote)
       : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;

@@ -16,6 +16,7 @@ import {
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import { cancelRemediation } from '../../src/commands/cancel';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
@@ -254,7 +255,7 @@ describe('cancellation', () => {
     iam.destroy();
   });
 
-  it('while waiting for approval: nothing changes, CANCELLED is recorded', async () => {
+  it('by `remediator cancel` while waiting for approval: nothing changes, CANCELLED names who asked and why', async () => {
     // Prepare
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
@@ -262,17 +263,44 @@ describe('cancellation', () => {
     const worker = await stack.worker(taskQueue, stack.activities());
 
     // Act
-    const status = await worker.runUntil(async () => {
+    const [line, status] = await worker.runUntil(async () => {
       const handle = await dispatch(taskQueue, s3Finding(bucket), S3, fastSettings({ mode: 'approve' }));
       await until('the approval request', async () => (await handle.query(statusQuery)).awaitingApproval);
-      await handle.cancel();
+      const said = await cancelRemediation(stack.env.client, handle.workflowId, {
+        by: 'alice@ops',
+        reason: 'bucket is being retired',
+      });
       await handle.result().catch(() => undefined);
-      return (await handle.describe()).typedSearchAttributes.get(RemediationStatusKey);
+      return [said, (await handle.describe()).typedSearchAttributes.get(RemediationStatusKey)] as const;
     });
 
     // Assess
+    expect(line).toMatch(/^cancellation of remediation\/.* requested by alice@ops: bucket is being retired/);
     expect(status).toBe('CANCELLED');
     expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
+    // The approval request went to the same topic first.
+    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 2);
+    const note = notes
+      .map((m) => JSON.parse(m.Body ?? '{}'))
+      .find((n) => String(n.Subject).startsWith('[CANCELLED]') && String(n.Subject).includes(bucket));
+    expect(note?.Subject).toBe(`[CANCELLED] ${S3} on ${bucket} (123456789012/ap-northeast-1)`);
+    expect(note?.Message).toContain('cancelled by alice@ops (bucket is being retired): before any change');
+  });
+
+  it('`remediator cancel` refuses what is not a running remediation', async () => {
+    await expect(
+      cancelRemediation(stack.env.client, 'rollback/x', { by: 'alice@ops', reason: 'why' }),
+    ).rejects.toThrow(/is not a remediation/);
+    await expect(
+      cancelRemediation(
+        stack.env.client,
+        `remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/${newBucket()}`,
+        {
+          by: 'alice@ops',
+          reason: 'why',
+        },
+      ),
+    ).rejects.toThrow(/^no remediation /);
   });
 });
 

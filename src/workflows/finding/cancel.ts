@@ -1,21 +1,22 @@
 /**
- * A remediation cancelled while it works (the Web UI's "Request Cancellation", `temporal workflow cancel`): what it
- * changed is compensated (configuration fixes) or kept (containment fails closed), and the outcome `CANCELLED` is
- * recorded, notified and audited, so no resource is left half-changed without a record. Runs outside the cancelled
- * scope: these activities must not be cancelled in turn.
+ * A remediation cancelled while it works (the Web UI's "Request Cancellation", `temporal workflow cancel`,
+ * `remediator cancel`): what it changed is compensated (configuration fixes) or kept (containment fails closed), and
+ * the outcome `CANCELLED` is recorded, notified and audited, so no resource is left half-changed without a record.
+ * Runs outside the cancelled scope: these activities must not be cancelled in turn.
  */
 import { CancellationScope, log } from '@temporalio/workflow';
 import type { Outcome } from '../../domain/remediation';
+import type { CancellationNote } from '../definitions';
 import { undoChanges } from './apply';
 import type { FindingContext } from './context';
 import { close } from './outcome';
 
-/** Who asked, as far as the execution can know: Temporal does not hand the requester's identity to workflow code. */
-const REQUESTER =
+/** Who asked when no note came: Temporal does not hand the requester's identity to workflow code. */
+const UNNAMED_REQUESTER =
   'a cancellation request to Temporal (its identity is in the history: WorkflowExecutionCancelRequested)';
 
 /** Ends a cancelled finding: undo or keep what changed, then record, notify and audit `CANCELLED`. */
-export async function cancelled(ctx: FindingContext): Promise<Outcome> {
+export async function cancelled(ctx: FindingContext, note: CancellationNote | undefined): Promise<Outcome> {
   return CancellationScope.nonCancellable(async () => {
     const inFlight = ctx.draft.applying;
     ctx.draft.applying = undefined;
@@ -28,7 +29,13 @@ export async function cancelled(ctx: FindingContext): Promise<Outcome> {
           ...(restored.length ? [`restored ${restored.join(', ')} from the recorded prior state`] : []),
           ...(undo?.notes ?? []),
         ].join('; ') || 'nothing needed restoring';
-    log.warn('Remediation cancelled', { resourceId: ctx.resourceId, playbook: ctx.playbook, what });
-    return close(ctx, 'CANCELLED', `cancelled by ${REQUESTER}: ${what}`, true);
+    const who = note ? `${note.by} (${note.reason})` : UNNAMED_REQUESTER;
+    log.warn('Remediation cancelled', {
+      resourceId: ctx.resourceId,
+      playbook: ctx.playbook,
+      what,
+      by: note?.by,
+    });
+    return close(ctx, 'CANCELLED', `cancelled by ${who}: ${what}`, true);
   });
 }

@@ -9,6 +9,7 @@ import type { RoutedFinding } from '../../domain/finding';
 import type { PlaybookSettings } from '../../domain/policy';
 import type { Outcome } from '../../domain/remediation';
 import type { ApprovalGate } from '../approval-gate';
+import type { CancellationNote } from '../definitions';
 import type { PauseGate } from '../pause-gate';
 import { admit } from './admit';
 import { applyPlan, capture } from './apply';
@@ -22,19 +23,23 @@ import { verifyAndConclude } from './verify';
 
 export type { PhaseReporter } from './context';
 
-/** Handles one finding to its outcome; `CANCELLED` when the execution is cancelled while it works. */
+/**
+ * Handles one finding to its outcome; `CANCELLED` when the execution is cancelled while it works, naming who asked
+ * when `cancellationNote` has a note.
+ */
 export async function handleFinding(
   routed: RoutedFinding,
   settings: PlaybookSettings,
   report: PhaseReporter,
   gate: ApprovalGate,
   pause: PauseGate,
+  cancellationNote: () => CancellationNote | undefined,
 ): Promise<Outcome> {
   const ctx = findingContext(routed, settings, report, gate, pause);
   try {
     return await remediate(ctx);
   } catch (err) {
-    if (isCancellation(err)) return cancelled(ctx);
+    if (isCancellation(err)) return cancelled(ctx, cancellationNote());
     throw err;
   }
 }
