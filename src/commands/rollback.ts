@@ -26,7 +26,10 @@ export interface RollbackRequest {
   readonly exemptFor: string;
 }
 
-/** The remediated outcomes of one run: from its result when it completed, from its query while it cools down. */
+/**
+ * The remediated outcomes of one run: from its result when it completed, from its query while it cools down. A run
+ * that continued as new handed its last outcomes to the next one: they are read from the execution's current run.
+ */
 async function outcomesOf(
   client: Client,
   workflowId: string,
@@ -47,6 +50,9 @@ async function outcomesOf(
   const run = description.runId;
   if (description.status.name === 'RUNNING') {
     return { runId: run, outcomes: (await handle.query(statusQuery)).outcomes };
+  }
+  if (description.status.name === 'CONTINUED_AS_NEW' && runId !== undefined) {
+    return outcomesOf(client, workflowId);
   }
   if (description.status.name !== 'COMPLETED') {
     throw new DecisionRefusedError(

@@ -17,11 +17,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { cancelRemediation } from '../../src/commands/cancel';
+import { rollback } from '../../src/commands/rollback';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { findingSignal, statusQuery } from '../../src/workflows/definitions';
 import { MAX_FINDINGS_PER_RUN } from '../../src/workflows/remediation';
 import { createBucket, drainQueue, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
@@ -38,6 +40,8 @@ afterAll(async () => {
 });
 
 const S3 = 's3-block-public-access';
+/** The policy a rollback reads its activity settings from: no propagation wait. */
+const ROLLBACK_POLICY = { ...DEFAULT_POLICY, defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 } };
 const newBucket = (): string => `lc-${randomUUID().slice(0, 12)}`;
 
 async function dispatch(
@@ -305,7 +309,7 @@ describe('cancellation', () => {
 });
 
 describe('continue-as-new', () => {
-  it('absorbs 20,000 repeats in one cool-down across runs and completes normally, fixed once', async () => {
+  it('absorbs 20,000 repeats in one cool-down across runs, completes, fixed once; a continued run rolls back', async () => {
     // Prepare
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
@@ -320,11 +324,13 @@ describe('continue-as-new', () => {
       },
     });
     const repeats = 20_000;
+    // A run continues as new after MAX_FINDINGS_PER_RUN signals, or a few more that arrive while it does.
+    const MIN_RUNS = Math.floor(repeats / (2 * MAX_FINDINGS_PER_RUN));
     const settings = fastSettings({}, 90_000);
 
     // Act: the repeats go straight to the execution by signal, eight at a time as the ingest bridge's batches would
     // (a flood with no pause at all never lets a run's continue-as-new complete: see docs/architecture.md).
-    const { result, runs } = await worker.runUntil(async () => {
+    const { result, runs, undone } = await worker.runUntil(async () => {
       const handle = await dispatch(taskQueue, s3Finding(bucket), S3, settings);
       await outcomesAtLeast(handle, 1);
       const target = stack.env.client.workflow.getHandle(handle.workflowId);
@@ -350,24 +356,40 @@ describe('continue-as-new', () => {
         },
         60_000,
       );
-      expect(last.continuedAsNew).toBeGreaterThanOrEqual(Math.floor(repeats / MAX_FINDINGS_PER_RUN) - 1);
+      expect(last.continuedAsNew).toBeGreaterThanOrEqual(MIN_RUNS - 1);
       const done = (await target.result()) as RemediationResult;
       const listed = [];
       for await (const run of stack.env.client.workflow.list({
         query: `WorkflowId = '${handle.workflowId}'`,
       })) {
-        listed.push(run.status.name);
+        listed.push(run);
       }
-      return { result: done, runs: listed };
+      process.stdout.write(
+        `continue-as-new: ${listed.length} runs, history lengths ${listed.map((r) => r.historyLength).join(', ')}\n`,
+      );
+      // An operator names the run they saw remediate: it continued as new, and the rollback follows its outcomes.
+      const first = listed.find((r) => r.status.name === 'CONTINUED_AS_NEW');
+      const undone = await rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+        workflowId: handle.workflowId,
+        ...(first ? { runId: first.runId } : {}),
+        reason: 'lifecycle test',
+        by: 'alice@ops',
+        force: false,
+        exemptFor: '1h',
+      });
+      return { result: done, runs: listed, undone };
     });
 
-    // Assess: one fix, carried to the last run's result; every run but the last continued as new.
+    // Assess: one fix, carried to the last run's result; every run but the last continued as new, each far below
+    // the server's per-run signal limit (10,000 on the dev server); the rollback undid the fix.
     expect(applies).toBe(1);
     expect(result.status).toBe('REMEDIATED');
     expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED']);
-    expect(runs.filter((s) => s === 'COMPLETED')).toHaveLength(1);
-    expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(
-      Math.floor(repeats / MAX_FINDINGS_PER_RUN) - 1,
-    );
+    const statuses = runs.map((r) => r.status.name);
+    expect(statuses.filter((s) => s === 'COMPLETED')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(MIN_RUNS - 1);
+    expect(Math.max(...runs.map((r) => r.historyLength))).toBeLessThan(5 * MAX_FINDINGS_PER_RUN);
+    expect(undone.status).toBe('ROLLED_BACK');
+    expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
   }, 300_000);
 });
