@@ -5,23 +5,17 @@
  * execution's cool-down (the same run fixes it again) and after it (a new run does).
  */
 import { DeletePublicAccessBlockCommand } from '@aws-sdk/client-s3';
-import type { Worker } from '@temporalio/worker';
 import { putEvent } from '../../src/commands/send-event';
 import { remediationWorkflowId } from '../../src/domain/finding';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { parseMessageBody } from '../../src/ingest/envelope';
-import { createMessageHandler } from '../../src/ingest/message-handler';
-import { SqsBridge } from '../../src/ingest/sqs-bridge';
-import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { checkReachable } from '../../src/temporal/connection';
 import { statusQuery } from '../../src/workflows/definitions';
 import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, publicAccessBlockOf } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
+import { startPipeline } from '../helpers/e2e-pipeline';
+import type { E2ePipeline } from '../helpers/e2e-pipeline';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -34,36 +28,14 @@ const POLICY: RemediationPolicy = {
 const TASK_QUEUE = 'e2e-broken-again';
 
 let stack: WorkflowStack;
-let worker: Worker;
-let workerRun: Promise<void>;
-let stopBridge: AbortController;
-let bridgeRun: Promise<void>;
+let pipeline: E2ePipeline;
 
 beforeAll(async () => {
   stack = await startWorkflowStack();
-  worker = await stack.worker(TASK_QUEUE, stack.activities());
-  workerRun = worker.run();
-  const settings = resolveExecutionSettings(POLICY, Object.keys(PLAYBOOKS));
-  const bridge = new SqsBridge({
-    sqs: stack.raw.sqs,
-    queueUrl: stack.resources.ingestQueueUrl,
-    deadLetterQueueUrl: stack.resources.deadLetterQueueUrl,
-    handleMessage: createMessageHandler(
-      POLICY,
-      new FindingDispatcher(stack.env.client, TASK_QUEUE, settings),
-    ),
-    checkTemporal: () => checkReachable(stack.env.client),
-    logger: silentLogger,
-    waitTimeSeconds: 1,
-  });
-  stopBridge = new AbortController();
-  bridgeRun = bridge.run(stopBridge.signal);
+  pipeline = await startPipeline(stack, POLICY, TASK_QUEUE);
 });
 afterAll(async () => {
-  stopBridge?.abort();
-  await bridgeRun;
-  worker?.shutdown();
-  await workerRun;
+  await pipeline?.stop();
   await stack?.stop();
 });
 

@@ -4,12 +4,9 @@
  * SQS subscription).
  */
 import { GetPublicAccessBlockCommand, PutBucketAclCommand } from '@aws-sdk/client-s3';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { putEvent } from '../../src/commands/send-event';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
 import { remediationWorkflowId } from '../../src/domain/finding';
@@ -23,7 +20,6 @@ import {
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
-import type { Worker } from '@temporalio/worker';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AutoScalingClient,
@@ -39,15 +35,13 @@ import {
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
 import { ConfigServiceClient, PutConfigRuleCommand } from '@aws-sdk/client-config-service';
-import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
-import { createMessageHandler } from '../../src/ingest/message-handler';
-import { SqsBridge } from '../../src/ingest/sqs-bridge';
-import { jsonLogger, silentLogger } from '../../src/logger';
+import type { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { checkReachable } from '../../src/temporal/connection';
-import { createBucket, drainQueue, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
+import { createBucket, drainQueue, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
+import { startPipeline } from '../helpers/e2e-pipeline';
+import type { E2ePipeline } from '../helpers/e2e-pipeline';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -65,39 +59,16 @@ const POLICY: RemediationPolicy = {
   playbooks: { 'asg-scale-out': { propagationWaitMs: 4000 } },
 };
 
-let bridge: SqsBridge;
-let stopBridge: AbortController;
-let bridgeRun: Promise<void>;
-let worker: Worker;
-let workerRun: Promise<void>;
 const TASK_QUEUE = 'e2e';
+let pipeline: E2ePipeline;
+let bridge: SqsBridge;
 
 beforeAll(async () => {
-  worker = await stack.worker(TASK_QUEUE, stack.activities());
-  workerRun = worker.run();
-  const settings = resolveExecutionSettings(POLICY, Object.keys(PLAYBOOKS));
-  bridge = new SqsBridge({
-    sqs: stack.raw.sqs,
-    queueUrl: stack.resources.ingestQueueUrl,
-    deadLetterQueueUrl: stack.resources.deadLetterQueueUrl,
-    handleMessage: createMessageHandler(
-      POLICY,
-      new FindingDispatcher(stack.env.client, TASK_QUEUE, settings),
-      configFindingEnricher(new ConfigRuleResolver(motoClients(stack.moto.endpoint), silentLogger)),
-    ),
-    checkTemporal: () => checkReachable(stack.env.client),
-    logger: process.env.E2E_DEBUG ? jsonLogger('e2e') : silentLogger,
-    waitTimeSeconds: 1,
-  });
-  stopBridge = new AbortController();
-  bridgeRun = bridge.run(stopBridge.signal);
+  pipeline = await startPipeline(stack, POLICY, TASK_QUEUE);
+  bridge = pipeline.bridge;
 });
 afterAll(async () => {
-  // Bridge and worker first: the servers must outlive them.
-  stopBridge?.abort();
-  await bridgeRun;
-  worker?.shutdown();
-  await workerRun;
+  await pipeline?.stop();
   await stack?.stop();
 });
 

@@ -79,21 +79,48 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/** Real activities whose apply steps are counted. */
+function countingApplies() {
+  const real = stack.activities();
+  let applies = 0;
+  const activities = {
+    ...real,
+    applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+      applies += 1;
+      return real.applyStep(req);
+    },
+  };
+  return { activities, applies: () => applies };
+}
+
+/**
+ * Real activities whose apply step, once its AWS call has landed, is held until the test releases it: the call still
+ * "in flight" when the cancellation comes.
+ */
+function heldApplies() {
+  const real = stack.activities();
+  const applied = gate();
+  const release = gate();
+  const activities = {
+    ...real,
+    applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+      const result = await real.applyStep(req);
+      applied.open();
+      await release.wait;
+      return result;
+    },
+  };
+  return { activities, applied, release };
+}
+
 describe('a resource broken again after its fix', () => {
   it('is fixed again in the same execution, without and with a COMPLIANT in between; a stale re-send stays a repeat', async () => {
     // Prepare
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
     await createBucket(stack.raw.s3, bucket);
-    const real = stack.activities();
-    let applies = 0;
-    const worker = await stack.worker(taskQueue, {
-      ...real,
-      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
-        applies += 1;
-        return real.applyStep(req);
-      },
-    });
+    const counted = countingApplies();
+    const worker = await stack.worker(taskQueue, counted.activities);
     const settings = fastSettings({}, 5000);
     const reopen = () => stack.raw.s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
     const now = () => new Date().toISOString();
@@ -127,7 +154,7 @@ describe('a resource broken again after its fix', () => {
 
     // Assess: three verified fixes of one bucket in one run, one change each.
     expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED', 'REMEDIATED', 'REMEDIATED']);
-    expect(applies).toBe(3);
+    expect(counted.applies()).toBe(3);
     expect((await publicAccessBlockOf(stack.raw.s3, bucket))?.BlockPublicAcls).toBe(true);
   });
 
@@ -162,18 +189,8 @@ describe('cancellation', () => {
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
     await createBucket(stack.raw.s3, bucket);
-    const real = stack.activities();
-    const applied = gate();
-    const release = gate();
-    const worker = await stack.worker(taskQueue, {
-      ...real,
-      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
-        const result = await real.applyStep(req);
-        applied.open();
-        await release.wait;
-        return result;
-      },
-    });
+    const { activities, applied, release } = heldApplies();
+    const worker = await stack.worker(taskQueue, activities);
 
     // Act
     const [ended, description] = await worker.runUntil(async () => {
@@ -225,18 +242,8 @@ describe('cancellation', () => {
       },
     });
     const taskQueue = `q-${randomUUID()}`;
-    const real = stack.activities();
-    const applied = gate();
-    const release = gate();
-    const worker = await stack.worker(taskQueue, {
-      ...real,
-      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
-        const result = await real.applyStep(req);
-        applied.open();
-        await release.wait;
-        return result;
-      },
-    });
+    const { activities, applied, release } = heldApplies();
+    const worker = await stack.worker(taskQueue, activities);
 
     // Act
     const snapshot = await worker.runUntil(async () => {
@@ -314,15 +321,8 @@ describe('continue-as-new', () => {
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
     await createBucket(stack.raw.s3, bucket);
-    const real = stack.activities();
-    let applies = 0;
-    const worker = await stack.worker(taskQueue, {
-      ...real,
-      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
-        applies += 1;
-        return real.applyStep(req);
-      },
-    });
+    const counted = countingApplies();
+    const worker = await stack.worker(taskQueue, counted.activities);
     const repeats = 20_000;
     // A run continues as new after MAX_FINDINGS_PER_RUN signals, or a few more that arrive while it does.
     const MIN_RUNS = Math.floor(repeats / (2 * MAX_FINDINGS_PER_RUN));
@@ -382,7 +382,7 @@ describe('continue-as-new', () => {
 
     // Assess: one fix, carried to the last run's result; every run but the last continued as new, each far below
     // the server's per-run signal limit (10,000 on the dev server); the rollback undid the fix.
-    expect(applies).toBe(1);
+    expect(counted.applies()).toBe(1);
     expect(result.status).toBe('REMEDIATED');
     expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED']);
     const statuses = runs.map((r) => r.status.name);
