@@ -76,7 +76,7 @@ it('counts a captured S3 remediation history (the figure the benchmark reports f
   expect(result.total).toBeGreaterThan(result.byKind.activity ?? 0);
 });
 
-it('costs the S3 success path of the lean workflow at no more than the seed (7 state transitions)', () => {
+it('costs the S3 success path at no more than the seed (7 state transitions)', () => {
   // Signal-with-start, prepare, apply, propagation timer, conclude, the outcome upsert, the cool-down timer; the
   // admission read the published controls (no update) and no patch marker was written.
   const cost = costOf(history('s3-remediated-rolled-back.json'));
