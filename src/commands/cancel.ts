@@ -40,7 +40,7 @@ export async function cancelRemediation(
   await handle.cancel();
   return (
     `cancellation of ${workflowId} (run ${runId}) requested by ${note.by}: ${note.reason}\n` +
-    '  what it changed is restored from the recorded prior state (containment is kept); `remediator status` shows ' +
-    'the CANCELLED outcome'
+    '  mid-remediation, what it changed is restored from the recorded prior state (containment is kept) and the ' +
+    'outcome CANCELLED is notified; in its cool-down the execution just ends, its outcomes as they were'
   );
 }

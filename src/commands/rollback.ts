@@ -26,10 +26,7 @@ export interface RollbackRequest {
   readonly exemptFor: string;
 }
 
-/**
- * The remediated outcomes of one run: from its result when it completed, from its query while it cools down. A run
- * that continued as new handed its last outcomes to the next one: they are read from the execution's current run.
- */
+/** The remediated outcomes of one run: from its result when it completed, from its query while it cools down. */
 async function outcomesOf(
   client: Client,
   workflowId: string,
@@ -51,8 +48,12 @@ async function outcomesOf(
   if (description.status.name === 'RUNNING') {
     return { runId: run, outcomes: (await handle.query(statusQuery)).outcomes };
   }
-  if (description.status.name === 'CONTINUED_AS_NEW' && runId !== undefined) {
-    return outcomesOf(client, workflowId);
+  if (description.status.name === 'CONTINUED_AS_NEW') {
+    // Which of the carried outcomes came from this run is not recorded: the operator names the current run instead.
+    throw new DecisionRefusedError(
+      `run ${run} of ${workflowId} continued as new: its last outcomes moved to the execution's current run; ` +
+        `roll back from that run (omit --run), which undoes its newest remediated outcome`,
+    );
   }
   if (description.status.name !== 'COMPLETED') {
     throw new DecisionRefusedError(

@@ -22,8 +22,11 @@ export type IntakeDisposition =
 export interface IntakeSummary {
   /** Findings waiting for the execution, oldest first. */
   readonly queue: readonly RoutedFinding[];
-  /** Fingerprints whose repeats are absorbed, by control. */
-  readonly absorbing: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Fingerprints whose repeats are absorbed, by control, each with the evaluation time of the failure last taken as
+   * work for it (ISO 8601).
+   */
+  readonly absorbing: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** When each control's last verified fix read back, by control (ISO 8601). */
   readonly lastFixAt: Readonly<Record<string, string>>;
   /** The newest evaluation in which the detector said the control passed, by control (ISO 8601). */
@@ -47,7 +50,8 @@ export const EMPTY_INTAKE: IntakeSummary = {
 /** The per-resource intake: one per execution, fed by the finding signal. */
 export class FindingIntake {
   private readonly pending: RoutedFinding[];
-  private readonly absorbing: Map<string, Set<string>>;
+  /** control → fingerprint → evaluation time of the failure last taken as work. */
+  private readonly absorbing: Map<string, Map<string, number>>;
   private readonly lastFixAt: Map<string, number>;
   private readonly lastPassAt: Map<string, number>;
   private repeatCount: number;
@@ -56,7 +60,7 @@ export class FindingIntake {
 
   constructor(summary: IntakeSummary = EMPTY_INTAKE) {
     this.pending = [...summary.queue];
-    this.absorbing = new Map(Object.entries(summary.absorbing).map(([c, fps]) => [c, new Set(fps)]));
+    this.absorbing = new Map(Object.entries(summary.absorbing).map(([c, fps]) => [c, times(fps)]));
     this.lastFixAt = times(summary.lastFixAt);
     this.lastPassAt = times(summary.lastPassAt);
     this.repeatCount = summary.repeats;
@@ -87,12 +91,13 @@ export class FindingIntake {
   }
 
   /**
-   * Decides what one finding is. A FAILED finding whose fingerprint is absorbing is a repeat unless its evaluation
-   * is newer than the control's last verified fix or than the newest evaluation that said the control passed: then
-   * the resource is broken again, and that is work. Evaluation times, not arrival order, decide, because
-   * EventBridge does not promise order: a stale COMPLIANT must not cancel a fresh NON_COMPLIANT, and a redelivered
-   * NON_COMPLIANT from before the fix must not start a second one. A compliant finding drops queued findings of its
-   * control that it is strictly newer than.
+   * Decides what one finding is. A FAILED finding whose fingerprint is absorbing is a repeat unless the resource was
+   * seen good after the failure last taken for it (a verified fix of the control, or an evaluation that said the
+   * control passed) and this failure was evaluated after that: then the resource is broken again, and that is work.
+   * Evaluation times, not arrival order, decide, because EventBridge does not promise order: a stale COMPLIANT must
+   * not cancel a fresh NON_COMPLIANT, and a redelivered NON_COMPLIANT from before the fix (or from before a pass that
+   * came before it) must not start a second remediation. A compliant finding drops queued findings of its control
+   * that it is strictly newer than.
    */
   receive(routed: RoutedFinding): { disposition: IntakeDisposition; droppedQueued?: number } {
     const { finding } = routed;
@@ -111,16 +116,19 @@ export class FindingIntake {
     }
     const fingerprint = findingFingerprint(finding);
     const queuedAlready = this.pending.some((q) => findingFingerprint(q.finding) === fingerprint);
-    const absorbed = this.absorbing.get(control)?.has(fingerprint) === true;
-    const brokenAgain =
-      observedAt > (this.lastFixAt.get(control) ?? Infinity) ||
-      observedAt > (this.lastPassAt.get(control) ?? Infinity);
+    const takenAt = this.absorbing.get(control)?.get(fingerprint);
+    const absorbed = takenAt !== undefined;
+    const seenGood = Math.max(
+      this.lastFixAt.get(control) ?? -Infinity,
+      this.lastPassAt.get(control) ?? -Infinity,
+    );
+    const brokenAgain = absorbed && seenGood > takenAt && observedAt > seenGood;
     if (queuedAlready || (absorbed && !brokenAgain)) {
       this.repeatCount += 1;
       return { disposition: 'repeat' };
     }
-    const forControl = this.absorbing.get(control) ?? new Set<string>();
-    forControl.add(fingerprint);
+    const forControl = this.absorbing.get(control) ?? new Map<string, number>();
+    forControl.set(fingerprint, observedAt);
     this.absorbing.set(control, forControl);
     this.pending.push(routed);
     if (!absorbed) return { disposition: 'queued' };
@@ -140,7 +148,7 @@ export class FindingIntake {
   summary(): IntakeSummary {
     return {
       queue: [...this.pending],
-      absorbing: Object.fromEntries([...this.absorbing].map(([c, fps]) => [c, [...fps]])),
+      absorbing: Object.fromEntries([...this.absorbing].map(([c, fps]) => [c, isoTimes(fps)])),
       lastFixAt: isoTimes(this.lastFixAt),
       lastPassAt: isoTimes(this.lastPassAt),
       repeats: this.repeatCount,
@@ -154,8 +162,11 @@ function times(record: Readonly<Record<string, string>>): Map<string, number> {
   return new Map(Object.entries(record).map(([control, at]) => [control, Date.parse(at)]));
 }
 
+/** An unparseable evaluation time is carried as the epoch: older than anything, as it compared before. */
 function isoTimes(map: ReadonlyMap<string, number>): Record<string, string> {
-  return Object.fromEntries([...map].map(([control, at]) => [control, new Date(at).toISOString()]));
+  return Object.fromEntries(
+    [...map].map(([key, at]) => [key, new Date(Number.isFinite(at) ? at : 0).toISOString()]),
+  );
 }
 
 /** Keeps the later of the known time and `at` (an unparseable time changes nothing). */

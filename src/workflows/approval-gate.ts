@@ -49,6 +49,12 @@ export class ApprovalGate {
     this.decided = undefined;
   }
 
+  /** Stops taking decisions on the open request (the finding ended without waiting for one, e.g. cancelled). */
+  close(): void {
+    this.pending = undefined;
+    this.decided = undefined;
+  }
+
   /** Waits for a decision on `request` (kept if it came after `open`); `undefined` when none came within `timeoutMs`. */
   async decide(request: ApprovalRequest, timeoutMs: number): Promise<RecordedApproval | undefined> {
     if (this.pending?.requestId !== request.requestId) this.open(request);

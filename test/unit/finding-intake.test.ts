@@ -127,3 +127,48 @@ it('carries everything through its summary (continue-as-new)', () => {
   expect(copy.receive(failed(LATER)).disposition).toBe('regression');
   expect(copy.next()?.finding.control).toBe('other-control');
 });
+
+it('keeps a redelivered failure a repeat when the only pass it is newer than came before that failure was taken', () => {
+  // Prepare: COMPLIANT at 08:00, then the failure of 08:14 is taken (and, say, escalated: no fix recorded).
+  const intake = new FindingIntake();
+  intake.receive(compliant('2026-11-20T08:00:00.000Z'));
+  expect(intake.receive(failed(FIRST)).disposition).toBe('queued');
+  intake.next();
+
+  // Act: EventBridge redelivers the 08:14 failure; a stale COMPLIANT from before it arrives late.
+  const redelivered = intake.receive(failed(FIRST, 'evt-redelivered'));
+  intake.receive(compliant('2026-11-20T08:10:00.000Z'));
+  const again = intake.receive(failed(FIRST, 'evt-redelivered-twice'));
+
+  // Assess: neither starts a second remediation.
+  expect([redelivered.disposition, again.disposition]).toEqual(['repeat', 'repeat']);
+});
+
+it('keeps redeliveries of a regression in hand repeats', () => {
+  // Prepare: fixed, broken again, and the regression taken (being handled, not queued).
+  const intake = fixedOnce();
+  expect(intake.receive(failed(LATER)).disposition).toBe('regression');
+  intake.next();
+
+  // Act
+  const redelivered = intake.receive(failed(LATER, 'evt-later-again'));
+
+  // Assess
+  expect(redelivered.disposition).toBe('repeat');
+  expect(intake.queued).toBe(0);
+});
+
+it('carries an unparseable evaluation time through the summary without failing', () => {
+  // Prepare
+  const intake = new FindingIntake();
+  intake.receive(failed('not a time'));
+
+  // Act
+  const copy = new FindingIntake(
+    JSON.parse(JSON.stringify(intake.summary())) as ReturnType<typeof intake.summary>,
+  );
+
+  // Assess: a repeat of it stays a repeat on both sides of the carry.
+  expect(intake.receive(failed('not a time', 'evt-b')).disposition).toBe('repeat');
+  expect(copy.receive(failed('not a time', 'evt-c')).disposition).toBe('repeat');
+});

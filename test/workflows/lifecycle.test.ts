@@ -220,6 +220,53 @@ describe('cancellation', () => {
     ]);
   });
 
+  it('during the analysis: nothing is applied or "restored", CANCELLED before any change', async () => {
+    // Prepare: the preparation (read-only) is held after its reads; the cancellation comes meanwhile. (A cancellation
+    // delivered in the same activation as the preparation's result would reach the apply loop with the scope already
+    // cancelled; the loop's guard for that case cannot be forced from here.)
+    const taskQueue = `q-${randomUUID()}`;
+    const bucket = newBucket();
+    await createBucket(stack.raw.s3, bucket);
+    const real = stack.activities();
+    const prepared = gate();
+    const release = gate();
+    let applies = 0;
+    let compensations = 0;
+    const worker = await stack.worker(taskQueue, {
+      ...real,
+      prepareRemediation: async (req: Parameters<typeof real.prepareRemediation>[0]) => {
+        const result = await real.prepareRemediation(req);
+        prepared.open();
+        await release.wait;
+        return result;
+      },
+      applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
+        applies += 1;
+        return real.applyStep(req);
+      },
+      compensateStep: async (req: Parameters<typeof real.compensateStep>[0]) => {
+        compensations += 1;
+        return real.compensateStep(req);
+      },
+    });
+
+    // Act
+    await worker.runUntil(async () => {
+      const handle = await dispatch(taskQueue, s3Finding(bucket));
+      await prepared.wait;
+      await handle.cancel();
+      release.open();
+      await handle.result().catch(() => undefined);
+    });
+
+    // Assess
+    expect([applies, compensations]).toEqual([0, 0]);
+    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
+    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
+    expect(note?.Subject).toMatch(/^\[CANCELLED\]/);
+    expect(note?.Message).toMatch(/: before any change/);
+  });
+
   it('mid-apply of containment: keeps the deactivated key (fail closed) and records CANCELLED', async () => {
     // Prepare
     const iam = new IAMClient({
@@ -316,7 +363,7 @@ describe('cancellation', () => {
 });
 
 describe('continue-as-new', () => {
-  it('absorbs 20,000 repeats in one cool-down across runs, completes, fixed once; a continued run rolls back', async () => {
+  it('absorbs 20,000 repeats in one cool-down across runs, completes, fixed once; rolls back from the current run', async () => {
     // Prepare
     const taskQueue = `q-${randomUUID()}`;
     const bucket = newBucket();
@@ -367,14 +414,23 @@ describe('continue-as-new', () => {
       process.stdout.write(
         `continue-as-new: ${listed.length} runs, history lengths ${listed.map((r) => r.historyLength).join(', ')}\n`,
       );
-      // An operator names the run they saw remediate: it continued as new, and the rollback follows its outcomes.
-      const first = listed.find((r) => r.status.name === 'CONTINUED_AS_NEW');
-      const undone = await rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+      // A continued run's outcomes moved on: naming it is refused with the way out; the current run rolls back.
+      const continued = listed.find((r) => r.status.name === 'CONTINUED_AS_NEW');
+      const request = {
         workflowId: handle.workflowId,
-        ...(first ? { runId: first.runId } : {}),
         reason: 'lifecycle test',
         by: 'alice@ops',
         force: false,
+      };
+      await expect(
+        rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+          ...request,
+          runId: continued?.runId ?? 'none',
+          exemptFor: '1h',
+        }),
+      ).rejects.toThrow(/continued as new: .* roll back from that run \(omit --run\)/);
+      const undone = await rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+        ...request,
         exemptFor: '1h',
       });
       return { result: done, runs: listed, undone };

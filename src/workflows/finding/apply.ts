@@ -3,7 +3,7 @@
  * the new state as prior), each step is applied in order, and a step that fails for good is compensated from the
  * recorded prior state, newest first, or kept where the playbook fails closed (containment).
  */
-import { log } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
 import { isNotFoundName } from '../../domain/not-found';
 import { stepFailureMode } from '../../domain/playbooks';
 import type { PlannedStep, PriorState } from '../../domain/remediation';
@@ -47,6 +47,9 @@ export async function applyPlan(
   prior: PriorState,
 ): Promise<PhaseResult<{ applied: true }>> {
   for (const planned of plan) {
+    // A cancelled scope schedules nothing: the step must not be recorded as in flight (it would be "undone").
+    if (CancellationScope.current().consideredCancelled)
+      throw new CancelledFailure('cancelled before applying');
     ctx.report('APPLYING', `Applying ${planned.step}: ${planned.description}`);
     ctx.draft.applying = planned.step;
     try {
@@ -57,8 +60,8 @@ export async function applyPlan(
       ctx.draft.changes.push({ ...result, prior, at: new Date().toISOString() });
       ctx.draft.applying = undefined;
     } catch (err) {
+      // Cancelled while the step ran: it stays marked in flight, for the cancellation to undo.
       rethrowCancellation(err);
-      ctx.draft.applying = undefined;
       const reason = `step ${planned.step} failed: ${failureMessage(err)}`;
       log.warn('Apply step failed; compensating', {
         resourceId: ctx.resourceId,
@@ -66,7 +69,9 @@ export async function applyPlan(
         error: failureMessage(err),
       });
       // The failed step may have reached AWS before failing, so it is restored too; restores are idempotent.
+      // The step stays marked in flight until it is undone: a cancellation meanwhile undoes it too.
       const undo = await undoChanges(ctx, prior, planned.step);
+      ctx.draft.applying = undefined;
       return { done: await escalate(ctx, [reason, ...undo.notes].join('; '), failureType(err)) };
     }
   }

@@ -4,7 +4,7 @@
  */
 import { log } from '@temporalio/workflow';
 import { samePlan } from '../../domain/approval';
-import type { ApprovalRequest } from '../../domain/approval';
+import type { ApprovalRequest, RecordedApproval } from '../../domain/approval';
 import type { PlannedStep } from '../../domain/remediation';
 import { identity } from './context';
 import type { FindingContext, PhaseResult } from './context';
@@ -29,21 +29,27 @@ export async function approve(
     // Decisions are taken from the moment the execution shows AWAITING_APPROVAL, even while the request is sent.
     ctx.gate.open(ask);
     ctx.report('AWAITING_APPROVAL', `Waiting for approval (${ask.requestId}): ${ask.why}`);
-    await bestEffort(ctx, 'approval request', () =>
-      ctx.notify.notifyOutcome.executeWithOptions({ summary: `Ask for approval: ${resourceId}` }, [
-        {
-          kind: 'approval-request',
-          ...identity(),
-          resource: finding.resource,
-          playbook,
-          status: 'AWAITING_APPROVAL',
-          reason: ask.why,
-          approvalRequest: ask,
-          at: ask.requestedAt,
-        },
-      ]),
-    );
-    const decision = await ctx.gate.decide(ask, ctx.approvalTimeoutMs);
+    let decision: RecordedApproval | undefined;
+    try {
+      await bestEffort(ctx, 'approval request', () =>
+        ctx.notify.notifyOutcome.executeWithOptions({ summary: `Ask for approval: ${resourceId}` }, [
+          {
+            kind: 'approval-request',
+            ...identity(),
+            resource: finding.resource,
+            playbook,
+            status: 'AWAITING_APPROVAL',
+            reason: ask.why,
+            approvalRequest: ask,
+            at: ask.requestedAt,
+          },
+        ]),
+      );
+      decision = await ctx.gate.decide(ask, ctx.approvalTimeoutMs);
+    } finally {
+      // A cancellation while the request goes out must not leave the gate taking decisions for a finding that ended.
+      ctx.gate.close();
+    }
     if (!decision) {
       const waited = `${Math.round(ctx.approvalTimeoutMs / 1000)} s`;
       return {

@@ -22,7 +22,8 @@ export async function cancelled(ctx: FindingContext, note: CancellationNote | un
     ctx.draft.applying = undefined;
     const touched = inFlight !== undefined || ctx.draft.changes.some((c) => c.changed);
     const undo = touched && ctx.draft.prior ? await undoChanges(ctx, ctx.draft.prior, inFlight) : undefined;
-    const restored = ctx.draft.compensations.map((c) => c.step);
+    // A cancellation during an apply failure's compensation restores those steps again (restores are idempotent).
+    const restored = [...new Set(ctx.draft.compensations.map((c) => c.step))];
     const what = !touched
       ? 'before any change'
       : [

@@ -1,13 +1,15 @@
 /**
  * How one finding's remediation ends: the outcome record, the escalation (ticket, page, audit) and the notified
  * outcome. Deliveries are durable (long retries) and best effort: an outcome stands even when a message is lost.
+ * Once an outcome is decided its messages go out even if the execution is cancelled meanwhile (a page or an audit
+ * record must not be lost to a cancellation); the cancellation then ends the execution after it.
  */
-import { log } from '@temporalio/workflow';
+import { CancellationScope, log } from '@temporalio/workflow';
 import type { AuditRecord } from '../../domain/audit-record';
 import type { Outcome, OutcomeStatus } from '../../domain/remediation';
 import { identity, recorded } from './context';
 import type { FindingContext } from './context';
-import { failureMessage, rethrowCancellation } from './failures';
+import { failureMessage } from './failures';
 
 /** The outcome as the draft stands, with its status and reason. */
 export function finish(ctx: FindingContext, status: OutcomeStatus, reason: string): Outcome {
@@ -36,11 +38,12 @@ export async function escalate(
   let ticket: string | undefined;
   if (withTicket) {
     try {
-      ticket = await ctx.notify.createTicket.executeWithOptions({ summary: `Ticket for ${resourceId}` }, [
-        { ...identity(), finding, playbook, reason },
-      ]);
+      ticket = await CancellationScope.nonCancellable(() =>
+        ctx.notify.createTicket.executeWithOptions({ summary: `Ticket for ${resourceId}` }, [
+          { ...identity(), finding, playbook, reason },
+        ]),
+      );
     } catch (err) {
-      rethrowCancellation(err);
       // The page to on-call below still goes out; a ticket system that is down must not lose the escalation.
       log.error('Could not open a ticket', { resourceId, error: failureMessage(err) });
     }
@@ -103,16 +106,15 @@ export function auditRecord(ctx: FindingContext, kind: AuditRecord['kind'], outc
   };
 }
 
-/** Runs a delivery; a failure is logged (the history keeps its attempts), a cancellation goes on up. */
+/** Runs a delivery to its end, cancellation or not; a failure is logged (the history keeps its attempts). */
 export async function bestEffort(
   ctx: FindingContext,
   what: string,
   fn: () => Promise<unknown>,
 ): Promise<void> {
   try {
-    await fn();
+    await CancellationScope.nonCancellable(fn);
   } catch (err) {
-    rethrowCancellation(err);
     log.error(`Could not deliver ${what}`, { resourceId: ctx.resourceId, error: failureMessage(err) });
   }
 }

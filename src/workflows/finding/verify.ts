@@ -3,7 +3,7 @@
  * activity verifies, tells the detector, notifies and audits; with one, the policy's alarms are watched for the bake
  * time first. A failed verification escalates, or rolls back where the policy says so.
  */
-import { log, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, sleep, workflowInfo } from '@temporalio/workflow';
 import { PLAYBOOKS } from '../../domain/playbooks';
 import type { Outcome, PriorState, Verification } from '../../domain/remediation';
 import type { Conclusion } from '../../activities/composite';
@@ -112,14 +112,15 @@ async function verifyThenBake(ctx: FindingContext, prior: PriorState): Promise<O
       );
     }
   }
-  // Tell the detector (Config re-evaluation, Security Hub workflow status).
+  // Tell the detector (Config re-evaluation, Security Hub workflow status). The fix is verified and stays: this goes
+  // out even if a cancellation arrives now (a detector told "resolved" about a fix then undone would never re-send).
   try {
-    ctx.draft.reportedToSource = await ctx.source.reportToSource.executeWithOptions(
-      { summary: `Report the fix to ${finding.source}` },
-      [{ finding, ...identity() }],
+    ctx.draft.reportedToSource = await CancellationScope.nonCancellable(() =>
+      ctx.source.reportToSource.executeWithOptions({ summary: `Report the fix to ${finding.source}` }, [
+        { finding, ...identity() },
+      ]),
     );
   } catch (err) {
-    rethrowCancellation(err);
     // The fix is verified; a detector that cannot be told will find it on its next evaluation.
     ctx.draft.reportedToSource = `not reported: ${failureMessage(err)}`;
     log.warn('Could not report the fix to the detector', { resourceId, error: failureMessage(err) });
