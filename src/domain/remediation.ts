@@ -67,6 +67,14 @@ export interface Verification {
   readonly stateAfter?: PriorState;
 }
 
+/** The steps that changed something, newest first: the order they are undone in (compensation and rollback). */
+export function changedStepsNewestFirst(changes: readonly AppliedChange[]): string[] {
+  return changes
+    .filter((c) => c.changed)
+    .map((c) => c.step)
+    .reverse();
+}
+
 /** An escalation: why a human is needed, and the ticket created for it, if any. */
 export interface Escalation {
   readonly reason: string;

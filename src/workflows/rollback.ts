@@ -6,6 +6,7 @@
  */
 import { log, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AuditRecord } from '../domain/audit-record';
+import { changedStepsNewestFirst } from '../domain/remediation';
 import type { StepResult } from '../domain/remediation';
 import { resourceKey } from '../domain/controls';
 import { stateDifferences } from '../domain/rollback';
@@ -85,10 +86,7 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
   };
 
   const prior = outcome.prior;
-  const steps = outcome.changes
-    .filter((c) => c.changed)
-    .map((c) => c.step)
-    .reverse();
+  const steps = changedStepsNewestFirst(outcome.changes);
   if (!prior || steps.length === 0) {
     return finish('REFUSED', 'the remediation recorded no change to undo');
   }

@@ -6,6 +6,7 @@
 import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
 import { isNotFoundName } from '../../domain/not-found';
 import { stepFailureMode } from '../../domain/playbooks';
+import { changedStepsNewestFirst } from '../../domain/remediation';
 import type { PlannedStep, PriorState } from '../../domain/remediation';
 import type { FindingContext, PhaseResult } from './context';
 import { failureMessage, failureType, rethrowCancellation } from './failures';
@@ -92,10 +93,7 @@ export interface Undo {
  * (containment) keep what they did.
  */
 export async function undoChanges(ctx: FindingContext, prior: PriorState, also?: string): Promise<Undo> {
-  const changed = ctx.draft.changes
-    .filter((c) => c.changed)
-    .map((c) => c.step)
-    .reverse();
+  const changed = changedStepsNewestFirst(ctx.draft.changes);
   const touched = also && !changed.includes(also) ? [also, ...changed] : changed;
   const toRestore = touched.filter((step) => stepFailureMode(ctx.playbook, step) === 'compensate');
   const kept = touched.filter((step) => stepFailureMode(ctx.playbook, step) === 'fail-closed');

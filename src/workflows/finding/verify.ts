@@ -5,6 +5,7 @@
  */
 import { CancellationScope, log, sleep, workflowInfo } from '@temporalio/workflow';
 import { PLAYBOOKS } from '../../domain/playbooks';
+import { changedStepsNewestFirst } from '../../domain/remediation';
 import type { Outcome, PriorState, Verification } from '../../domain/remediation';
 import type { Conclusion } from '../../activities/composite';
 import { identity, recorded } from './context';
@@ -142,10 +143,7 @@ async function verificationFailed(
 
 /** Undoes every change of this finding from the recorded prior state, newest first; `ROLLED_BACK` or escalated. */
 async function rollBack(ctx: FindingContext, prior: PriorState, why: string): Promise<Outcome> {
-  const changed = ctx.draft.changes
-    .filter((c) => c.changed)
-    .map((c) => c.step)
-    .reverse();
+  const changed = changedStepsNewestFirst(ctx.draft.changes);
   const errors = await compensate(ctx, changed, prior);
   if (errors.length > 0) {
     return escalate(ctx, `${why}; rollback incomplete: ${errors.join('; ')}`, 'RollbackFailed');
