@@ -8,16 +8,10 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { AwsClients } from '../aws/clients';
-import { PLAYBOOKS } from '../domain/playbooks';
-import { resolveExecutionSettings } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
-import { FindingDispatcher } from '../ingest/dispatcher';
-import { ConfigRuleResolver, configFindingEnricher } from '../ingest/config-rule-resolver';
-import { createMessageHandler } from '../ingest/message-handler';
-import { SqsBridge } from '../ingest/sqs-bridge';
 import type { Logger } from '../logger';
-import { checkReachable } from '../temporal/connection';
 import { createRemediationWorker } from '../worker';
+import { startLocalBridge } from './local-bridge';
 import { createLocalResources } from './local-resources';
 import type { LocalResources } from './local-resources';
 import { startMoto } from './moto-server';
@@ -103,22 +97,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }),
   });
   const workerRun = worker.run();
-  const settings = resolveExecutionSettings(options.policy, Object.keys(PLAYBOOKS));
-  const bridge = new SqsBridge({
+  const bridge = startLocalBridge({
     sqs: clients.sqs(region),
-    queueUrl: resources.ingestQueueUrl,
-    deadLetterQueueUrl: resources.deadLetterQueueUrl,
-    handleMessage: createMessageHandler(
-      options.policy,
-      new FindingDispatcher(client, taskQueue, settings),
-      configFindingEnricher(new ConfigRuleResolver(clients, logger)),
-    ),
-    checkTemporal: () => checkReachable(client),
+    resources,
+    clients,
+    client,
+    taskQueue,
+    policy: options.policy,
     logger,
-    waitTimeSeconds: 1,
   });
-  const stopBridge = new AbortController();
-  const bridgeRun = bridge.run(stopBridge.signal);
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
@@ -145,8 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     taskQueue,
     env,
     async stop() {
-      stopBridge.abort();
-      await bridgeRun;
+      await bridge.stop();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();
