@@ -70,6 +70,17 @@ const outcomesAtLeast = (handle: WorkflowHandle, n: number) =>
     return snapshot.outcomes.length >= n ? snapshot : undefined;
   });
 
+/** The CANCELLED notification about `resource` among at least `messages` on the notify inbox. */
+async function cancelledNotification(
+  resource: string,
+  messages = 1,
+): Promise<{ Subject?: string; Message?: string } | undefined> {
+  const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, messages);
+  return notes
+    .map((m) => JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string })
+    .find((n) => String(n.Subject).startsWith('[CANCELLED]') && String(n.Subject).includes(resource));
+}
+
 /** A promise with its resolver, for holding an activity until the test lets it go. */
 function gate(): { wait: Promise<void>; open: () => void } {
   let open: () => void = () => undefined;
@@ -208,8 +219,7 @@ describe('cancellation', () => {
     expect(description.status.name).toBe('CANCELLED');
     expect(description.typedSearchAttributes.get(RemediationStatusKey)).toBe('CANCELLED');
     expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
-    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
-    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
+    const note = await cancelledNotification(bucket);
     expect(note?.Subject).toBe(`[CANCELLED] ${S3} on ${bucket} (123456789012/ap-northeast-1)`);
     expect(note?.Message).toContain('restored put-public-access-block from the recorded prior state');
     const audit = await stack.raw.s3.send(
@@ -261,8 +271,7 @@ describe('cancellation', () => {
 
     // Assess
     expect([applies, compensations]).toEqual([0, 0]);
-    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
-    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(bucket));
+    const note = await cancelledNotification(bucket);
     expect(note?.Subject).toMatch(/^\[CANCELLED\]/);
     expect(note?.Message).toMatch(/: before any change/);
   });
@@ -306,8 +315,7 @@ describe('cancellation', () => {
     expect(snapshot).toBe('CANCELLED');
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
     expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
-    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
-    const note = notes.map((m) => JSON.parse(m.Body ?? '{}')).find((n) => String(n.Subject).includes(keyId));
+    const note = await cancelledNotification(keyId);
     expect(note?.Subject).toMatch(/^\[CANCELLED\] iam-contain-access-key/);
     expect(note?.Message).toMatch(/kept \(fail closed\): deactivate-access-key/);
     iam.destroy();
@@ -337,10 +345,7 @@ describe('cancellation', () => {
     expect(status).toBe('CANCELLED');
     expect(await publicAccessBlockOf(stack.raw.s3, bucket)).toBeNull();
     // The approval request went to the same topic first.
-    const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 2);
-    const note = notes
-      .map((m) => JSON.parse(m.Body ?? '{}'))
-      .find((n) => String(n.Subject).startsWith('[CANCELLED]') && String(n.Subject).includes(bucket));
+    const note = await cancelledNotification(bucket, 2);
     expect(note?.Subject).toBe(`[CANCELLED] ${S3} on ${bucket} (123456789012/ap-northeast-1)`);
     expect(note?.Message).toContain('cancelled by alice@ops (bucket is being retired): before any change');
   });
