@@ -1,6 +1,7 @@
 /**
- * Policy types shared by the loader, the router and the workflow. The workflow receives a resolved snapshot in its
- * input, so an execution keeps the policy it started with even when the file changes underneath it.
+ * Policy types shared by the loader, the router, the activities and the workflow. The worker loads the policy itself;
+ * a workflow asks the worker for the settings it needs (an activity, recorded in its history), never takes them from
+ * its input (docs/architecture.md, Trust model).
  */
 import type { FindingSource } from './finding';
 
@@ -73,6 +74,11 @@ export interface PlaybookSettings {
   readonly breaker?: WindowLimit;
   /** A resource remediated this often within the window is escalated instead (something keeps undoing the fix). */
   readonly flapping?: WindowLimit;
+  /**
+   * Whether the resource's exemption tag exempts it. Default: yes for configuration and availability playbooks, no
+   * for containment (a compromised principal can write tags).
+   */
+  readonly allowTagExemption?: boolean;
   /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -112,9 +118,11 @@ export interface RemediationPolicy {
   readonly controls?: Readonly<Record<string, Partial<PlaybookSettings>>>;
   /** How to reach accounts other than the worker's own. */
   readonly crossAccount?: CrossAccountSettings;
+  /** Whom and what the worker trusts; defaults in `DEFAULT_TRUST`. */
+  readonly trust?: Partial<TrustSettings>;
 }
 
-/** The part of the policy one execution needs, resolved per playbook. Travels in the workflow input. */
+/** The part of the policy one execution needs, resolved per playbook. The worker hands it to the workflow. */
 export interface ExecutionSettings {
   readonly cooldownMs: number;
   readonly playbooks: Readonly<Record<string, PlaybookSettings>>;
@@ -152,4 +160,101 @@ export function resolveExecutionSettings(
     playbooks,
     ...(policy.controls && Object.keys(policy.controls).length > 0 ? { controls: policy.controls } : {}),
   };
+}
+
+/**
+ * What the worker trusts and whom it serves (docs/architecture.md, Trust model). Read only from the worker's own
+ * policy file, never from a workflow input: a queue message, an input, a signal or an update is a request.
+ */
+export interface TrustSettings {
+  /**
+   * Accounts the worker acts in. `self` stands for the worker's own account (from STS at start). Default `['self']`.
+   */
+  readonly accounts: readonly string[];
+  /** Regions the worker acts in (`global` is IAM's); absent ⇒ any region. */
+  readonly regions?: readonly string[];
+  /**
+   * Delegated administrator accounts whose EventBridge bus carries GuardDuty and Security Hub findings of member
+   * accounts: the only envelopes whose account may differ from the finding's.
+   */
+  readonly delegatedAdminAccounts: readonly string[];
+  /** Events older than this are acknowledged with a reason, not remediated. Default 7 days. */
+  readonly maxEventAgeMs: number;
+  /** Ask the detector whether the finding is real before any change (default on). */
+  readonly confirmAtSource: boolean;
+  /**
+   * Principals (role or user names, `*` globs) a remediation never changes automatically: a finding naming one is
+   * escalated with a ticket and a page. Matched against the IAM user or role name the finding's resource belongs to.
+   */
+  readonly protectedPrincipals: readonly string[];
+  /** A resource carrying this tag is never changed automatically. Default `remediator:protected`. */
+  readonly protectedTagKey: string;
+  /**
+   * Who may decide (approve, reject, roll back, exempt, pause, resume): ARN globs of AWS-verified identities, per
+   * playbook id or `*` for the rest. `self` in an ARN stands for the worker's own account.
+   */
+  readonly approvers: Readonly<Record<string, readonly string[]>>;
+  /** Accept decisions without an AWS-verified identity (the Web UI's signal, the local stack). Default off. */
+  readonly allowUnsignedDecisions: boolean;
+}
+
+/** The protected principals every deployment starts from (the remediator's own roles are added at start). */
+export const DEFAULT_PROTECTED_PRINCIPALS: readonly string[] = [
+  'OrganizationAccountAccessRole',
+  'AWSReservedSSO_*',
+  'AWSControlTower*',
+  'stacksets-exec-*',
+  'remediator-*',
+];
+
+/** The tag that keeps a resource out of automatic changes. */
+export const DEFAULT_PROTECTED_TAG = 'remediator:protected';
+
+/** Trust settings when the policy says nothing: fail closed (own account only, confirmed findings, signed decisions). */
+export const DEFAULT_TRUST: TrustSettings = {
+  accounts: ['self'],
+  delegatedAdminAccounts: [],
+  maxEventAgeMs: 7 * 24 * 3600 * 1000,
+  confirmAtSource: true,
+  protectedPrincipals: DEFAULT_PROTECTED_PRINCIPALS,
+  protectedTagKey: DEFAULT_PROTECTED_TAG,
+  approvers: { '*': ['arn:aws:iam::self:*', 'arn:aws:sts::self:assumed-role/*'] },
+  allowUnsignedDecisions: false,
+};
+
+/** The trust settings with `self` replaced by the worker's account: what checks compare against. */
+export interface ResolvedTrust extends TrustSettings {
+  /** The worker's own account (STS GetCallerIdentity at start). */
+  readonly selfAccount: string;
+}
+
+/** Replaces `self` in the account list and approver ARNs with the worker's account. */
+export function resolveTrust(trust: TrustSettings, selfAccount: string): ResolvedTrust {
+  const self = (s: string) => (s === 'self' ? selfAccount : s);
+  const approvers: Record<string, readonly string[]> = {};
+  for (const [key, patterns] of Object.entries(trust.approvers)) {
+    approvers[key] = patterns.map((p) => p.replace(/::self:/, `::${selfAccount}:`));
+  }
+  return { ...trust, accounts: trust.accounts.map(self), approvers, selfAccount };
+}
+
+/** Why the account or region is outside what the worker serves, or `undefined` when it is inside. */
+export function scopeProblem(
+  trust: Pick<ResolvedTrust, 'accounts' | 'regions'>,
+  resource: { readonly account: string; readonly region: string },
+): string | undefined {
+  if (!trust.accounts.includes('*') && !trust.accounts.includes(resource.account)) {
+    return `account ${resource.account} is not one the remediator serves (policy trust.accounts)`;
+  }
+  if (trust.regions && resource.region !== 'global' && !trust.regions.includes(resource.region)) {
+    return `region ${resource.region} is not one the remediator serves (policy trust.regions)`;
+  }
+  return undefined;
+}
+
+/** The policy as one worker holds it: its version (a digest of its content), settings and trust. */
+export interface WorkerPolicy {
+  readonly version: string;
+  readonly settings: ExecutionSettings;
+  readonly trust: ResolvedTrust;
 }

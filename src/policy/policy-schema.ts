@@ -48,8 +48,34 @@ const settingsShape = {
     .optional(),
   breaker: windowLimit.optional(),
   flapping: windowLimit.optional(),
+  allowTagExemption: z.boolean().optional(),
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
+
+const accountOrSelf = z.string().regex(/^(\d{12}|self|\*)$/, "an account id is 12 digits (or 'self', or '*')");
+const arnPattern = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^(\*|arn:[^\s]+)$/, "an approver is an ARN pattern ('arn:aws:sts::self:assumed-role/Security*/*') or '*'");
+
+/** Whom and what the worker trusts (docs/architecture.md, Trust model); every field has a fail-closed default. */
+const trustSchema = z
+  .object({
+    accounts: z.array(accountOrSelf).min(1).optional(),
+    regions: z
+      .array(z.string().regex(/^([a-z]{2}(-[a-z]+)+-\d|global)$/, 'a region name'))
+      .min(1)
+      .optional(),
+    delegatedAdminAccounts: z.array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits')).optional(),
+    maxEventAgeMs: duration(60_000, 90 * DAY).optional(),
+    confirmAtSource: z.boolean().optional(),
+    protectedPrincipals: z.array(z.string().min(1).max(128)).optional(),
+    protectedTagKey: z.string().min(1).max(128).optional(),
+    approvers: z.record(z.union([z.literal('*'), z.enum(playbookIds)]), z.array(arnPattern)).optional(),
+    allowUnsignedDecisions: z.boolean().optional(),
+  })
+  .strict();
 
 const partialSettings = z.object(settingsShape).partial().strict();
 
@@ -80,6 +106,7 @@ export const policySchema = z
       })
       .strict()
       .optional(),
+    trust: trustSchema.optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
