@@ -366,11 +366,9 @@ export function buildProgram(): Command {
         workflowId: string,
         opts: { run?: string; reason: string; force: boolean; exemptFor: string },
       ) => {
-        const { policyPath } = loadClientConfig();
-        const policy = loadPolicy(policyPath);
         let status = 'ROLLED_BACK';
         await asOperator(async (client, taskQueue, by) => {
-          const result = await rollback(client, taskQueue, policy, {
+          const result = await rollback(client, taskQueue, {
             workflowId,
             ...(opts.run ? { runId: opts.run } : {}),
             reason: opts.reason,

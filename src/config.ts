@@ -7,6 +7,7 @@
 
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { defaultStsEndpoint } from './auth/sts-query';
 import { REGION_PATTERN } from './domain/finding';
 import { SecretKey } from './temporal/codec/secret-key';
 
@@ -51,6 +52,11 @@ function topicArnEnv(env: Env, name: string): string {
     );
   }
   return value;
+}
+
+/** An optional topic ARN: unset ⇒ `undefined`; set ⇒ validated like a required one. */
+function optionalTopicArnEnv(env: Env, name: string): string | undefined {
+  return read(env, name) === undefined ? undefined : topicArnEnv(env, name);
 }
 
 function intEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -157,6 +163,11 @@ export interface IngestConfig extends AwsSettings {
   readonly policyPath?: string;
   readonly waitTimeSeconds: number;
   readonly concurrency: number;
+  /**
+   * `ONCALL_TOPIC_ARN`, optional for the ingest: where a refused finding raises a security alert (docs/architecture.md,
+   * Trust model). Without it, refusals are only dead-lettered and logged.
+   */
+  readonly oncallTopicArn?: string;
 }
 
 /** Settings of the CLI commands that only need the client side. */
@@ -164,6 +175,23 @@ export interface ClientConfig {
   readonly taskQueue: string;
   readonly policyPath?: string;
   readonly temporalUiUrl: string;
+}
+
+/**
+ * The STS endpoint the worker replays signed operator decisions to (docs/architecture.md, Trust model and
+ * Environment): `STS_VERIFY_ENDPOINT`, else the SDK-standard `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else
+ * `https://sts.<region>.amazonaws.com`. It comes from the worker's own configuration and never from a decision: a
+ * presigned request proves only what the server that checks it says. SigV4 signs the host, so the CLI must sign for
+ * this same endpoint.
+ */
+export function stsVerifyEndpoint(env: Env, region: string): string {
+  if (!REGION_PATTERN.test(region)) throw new ConfigError(`AWS_REGION is not a region name: '${region}'`);
+  return (
+    urlEnv(env, 'STS_VERIFY_ENDPOINT', false) ??
+    urlEnv(env, 'AWS_ENDPOINT_URL_STS', false) ??
+    urlEnv(env, 'AWS_ENDPOINT_URL', false) ??
+    defaultStsEndpoint(region)
+  );
 }
 
 /** Reads the AWS region and endpoint override. */
@@ -226,6 +254,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const deadLetterQueueUrl = urlEnv(env, 'INGEST_DLQ_URL', false);
   const policyPath = read(env, 'REMEDIATION_POLICY');
+  const oncallTopicArn = optionalTopicArnEnv(env, 'ONCALL_TOPIC_ARN');
   return {
     ...loadAwsSettings(env),
     taskQueue: taskQueueEnv(env),
@@ -234,6 +263,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     ...(policyPath ? { policyPath } : {}),
     waitTimeSeconds: intEnv(env, 'INGEST_WAIT_TIME_SECONDS', 20, 0, 20),
     concurrency: intEnv(env, 'INGEST_CONCURRENCY', 10, 1, 10),
+    ...(oncallTopicArn ? { oncallTopicArn } : {}),
   };
 }
 

@@ -11,8 +11,10 @@ import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
 import { loadWorkerConfig } from './config';
-import type { CrossAccountSettings } from './domain/policy';
+import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
 import { loadPolicy } from './policy/load-policy';
+import { workerPolicy } from './policy/worker-policy';
+import { callerIdentity, roleNameOf } from './aws/caller-identity';
 import type { TicketSinkConfig, WorkerConfig } from './config';
 import { topicRegion } from './activities/notify';
 import { jiraSink } from './activities/tickets/jira-sink';
@@ -61,6 +63,7 @@ export function activityDepsFromConfig(
   config: WorkerConfig,
   namespace: string,
   temporal: Client,
+  policy: WorkerPolicy,
   crossAccount?: CrossAccountSettings,
 ): ActivityDeps {
   const clients = new AwsClients({
@@ -80,6 +83,8 @@ export function activityDepsFromConfig(
     ...(config.auditBucket ? { auditBucket: config.auditBucket } : {}),
     region: config.region,
     ui: { temporalUiUrl: config.temporalUiUrl, namespace },
+    // The worker's own policy, the same for every task queue it serves.
+    policyFor: () => policy,
   };
 }
 
@@ -114,7 +119,11 @@ export async function runWorker(logger: Logger): Promise<void> {
   }
   const policy = loadPolicy(config.policyPath);
   const { crossAccount } = policy;
-  const deps = activityDepsFromConfig(config, target.namespace, client, crossAccount);
+  // `self` in the policy is this account; the worker's own role and the member role are always protected.
+  const me = await callerIdentity({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const ownRoles = [roleNameOf(me.arn), crossAccount?.roleName].filter((r): r is string => r !== undefined);
+  const held = workerPolicy(policy, me.account, ownRoles);
+  const deps = activityDepsFromConfig(config, target.namespace, client, held, crossAccount);
   const connection = await connectWorker(target);
   // A prebuilt bundle carries the failure converter it was built with (none): with payload encryption on, failures
   // raised in workflow code would leave in clear. Bundle at start instead, with the encoding failure converter.
@@ -151,6 +160,11 @@ export async function runWorker(logger: Logger): Promise<void> {
     auditBucket: config.auditBucket ?? '(log only)',
     ticketSink: config.ticketSink?.kind ?? 'audit',
     crossAccountRole: crossAccount?.roleName ?? '(none)',
+    policyVersion: held.version,
+    account: me.account,
+    servesAccounts: held.trust.accounts.join(','),
+    confirmAtSource: held.trust.confirmAtSource,
+    unsignedDecisions: held.trust.allowUnsignedDecisions ? 'accepted' : 'refused',
     workflowBundle: bundlePath ?? '(bundled at start)',
     payloadEncryption: target.dataConverter ? 'on' : 'off',
   });

@@ -114,8 +114,14 @@ export const REMEDIATION_PERMISSIONS: readonly PermissionGroup[] = [
   },
   {
     sid: 'CloudWatchRead',
-    why: 'IMDSv1 use (MetadataNoToken), the alarms of the CloudWatch playbooks and the health guard',
+    why: 'IMDSv1 use (MetadataNoToken), the alarms of the CloudWatch playbooks and the health guard; an alarm finding is confirmed by its alarm state',
     actions: ['cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms'],
+    resources: 'any',
+  },
+  {
+    sid: 'ConfirmFinding',
+    why: 'before any change, read the finding back from its detector: the GuardDuty finding, the Security Hub control finding, the Config compliance of the resource (one read each)',
+    actions: ['guardduty:GetFindings', 'securityhub:GetFindings', 'config:GetComplianceDetailsByResource'],
     resources: 'any',
   },
   {

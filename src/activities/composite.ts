@@ -11,10 +11,15 @@ import type { AuditRecord } from '../domain/audit-record';
 import type { Analysis, Outcome, PriorState, Verification } from '../domain/remediation';
 import type { ControlCheck, ControlCheckRequest } from './controls';
 import type { PlaybookRequest } from './remediation-activities';
+import type { Vetting } from './vet-finding';
 import type { WriteBackRequest } from './write-back';
+
+/** A finding the worker refuses before any analysis. */
+export type Refusal = Extract<Vetting, { trusted: false }>;
 
 /** The single-purpose activities the composites are made of. */
 export interface CompositeParts {
+  vetFinding(request: PlaybookRequest): Promise<Vetting>;
   analyze(request: PlaybookRequest): Promise<Analysis>;
   checkControls(request: ControlCheckRequest): Promise<ControlCheck>;
   capturePriorState(
@@ -28,7 +33,7 @@ export interface CompositeParts {
 }
 
 /** Which part of a preparation failed: the workflow words its escalation by it. */
-export type PreparationStage = 'analysis' | 'admission' | 'capture';
+export type PreparationStage = 'vetting' | 'analysis' | 'admission' | 'capture';
 
 /** Analyse, then (when the plan can go ahead) ask admission, then (when nothing waits) record the prior state. */
 export interface PrepareRequest {
@@ -41,6 +46,8 @@ export interface PrepareRequest {
 
 /** What a preparation found; it stops at the first part that leaves the workflow something to decide. */
 export interface Preparation {
+  /** Why the worker will not act on this finding at all (the analysis is then only a placeholder). */
+  readonly refusal?: Refusal;
   readonly analysis: Analysis;
   readonly check?: ControlCheck;
   readonly prior?: PriorState;
@@ -93,8 +100,13 @@ async function stage<T>(name: PreparationStage, fn: () => Promise<T>): Promise<T
 /** Builds `prepareRemediation` and `concludeRemediation` over the single-purpose activities. */
 export function createCompositeActivities(parts: CompositeParts) {
   return {
-    /** Read-only: analysis, admission and prior state in one activity, stopping at the first open question. */
+    /** Read-only: vetting, analysis, admission and prior state in one activity, stopping at the first open question. */
     async prepareRemediation(req: PrepareRequest): Promise<Preparation> {
+      // The finding is a claim: the worker checks scope, age, protected principals and the detector first.
+      const vetting = await stage('vetting', () => parts.vetFinding(req.request));
+      if (!vetting.trusted) {
+        return { refusal: vetting, analysis: { verdict: 'no_action', reason: vetting.reason, plan: [], observed: {} } };
+      }
       const analysis = await stage('analysis', () => parts.analyze(req.request));
       if (analysis.verdict === 'no_action' || analysis.verdict === 'cannot_fix') return { analysis };
       let check: ControlCheck | undefined;

@@ -26,12 +26,15 @@ import { classified } from './aws-errors';
 import { resourceTags } from './resource-tags';
 import { withUpdateBackpressure } from './update-backpressure';
 import { activityAbortSignal } from './abort-signal';
+import type { PolicySource } from './worker-settings';
 
 /** What the admission check needs. */
 export interface ControlDeps {
   readonly clients: AwsClients;
   /** Client of the worker's own namespace: the control workflow runs on the worker's task queue. */
   readonly temporal: Client;
+  /** The worker's own policy (its protected tag). */
+  readonly policyFor: PolicySource;
 }
 
 /** One remediation's request to make its first change. */
@@ -105,6 +108,18 @@ export function createControlActivities(deps: ControlDeps) {
         resourceTags(deps.clients, request.finding, activityAbortSignal()),
       );
       const managed = managedBy(tags);
+      // The protected tag is the worker's own setting; it wins over everything, exemptions included.
+      const { protectedTagKey } = deps.policyFor(ctx.info.taskQueue).trust;
+      if (protectedTagKey in tags) {
+        return {
+          decision: {
+            decision: 'protected',
+            reason: `the resource carries the protected tag ${protectedTagKey}: never changed automatically`,
+          },
+          ...(managed ? { managedBy: managed } : {}),
+          asked: 'tag',
+        };
+      }
       const tagKey = request.exemptionTagKey;
       if (tagKey !== undefined && tagKey in tags) {
         const value = tags[tagKey] ? `=${tags[tagKey]}` : '';

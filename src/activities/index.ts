@@ -19,9 +19,15 @@ import { iamContainAccessKey } from './playbooks/iam-contain-access-key';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
 import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
 import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
+import { createRecordedOutcomeActivities } from './recorded-outcome';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
 import type { TicketSink } from './tickets/ticket-sink';
+import { createFindingConfirmation } from './confirm-finding';
+import { createVettingActivities } from './vet-finding';
+import type { ConfirmFinding } from './vet-finding';
+import { createWorkerSettingsActivities } from './worker-settings';
+import type { PolicySource } from './worker-settings';
 import { createWriteBackActivities } from './write-back';
 
 /** Everything the activities depend on. */
@@ -37,6 +43,10 @@ export interface ActivityDeps {
   readonly temporal: Client;
   /** Where tickets go besides the audit trail (SNS, signed webhook, Jira Cloud). */
   readonly ticketSink?: TicketSink;
+  /** The worker's own policy (settings and trust), per task queue: never taken from a workflow's input. */
+  readonly policyFor: PolicySource;
+  /** Asks a finding's detector whether it is real; default: the detectors' own APIs through `clients`. */
+  readonly confirmFinding?: ConfirmFinding;
 }
 
 /** The playbook registry: id → AWS implementation. */
@@ -64,6 +74,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createWriteBackActivities(deps),
     ...createControlActivities(deps),
     ...createHealthGuardActivities(deps),
+    ...createWorkerSettingsActivities(deps.policyFor),
+    ...createRecordedOutcomeActivities(deps),
+    ...createVettingActivities(deps.policyFor, deps.confirmFinding ?? createFindingConfirmation(deps.clients)),
   };
   return { ...single, ...createCompositeActivities(single) };
 }

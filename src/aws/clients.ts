@@ -7,6 +7,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -99,6 +100,11 @@ export class AwsClients {
   /** Security Hub client for an account and region (finding workflow updates). */
   securityhub(account: string, region: string): SecurityHubClient {
     return this.get('securityhub', account, region, (c) => new SecurityHubClient(c));
+  }
+
+  /** GuardDuty client for an account and region (reading a finding back before acting on it). */
+  guardduty(account: string, region: string): GuardDutyClient {
+    return this.get('guardduty', account, region, (c) => new GuardDutyClient(c));
   }
 
   /** IAM client (global service; region only picks the endpoint). */

@@ -11,7 +11,10 @@ import { AwsClients } from '../aws/clients';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Logger } from '../logger';
 import { createRemediationWorker } from '../worker';
+import { callerIdentity } from '../aws/caller-identity';
+import { workerPolicy } from '../policy/worker-policy';
 import { startLocalBridge } from './local-bridge';
+import { localStackPolicy } from './local-policy';
 import { createLocalResources } from './local-resources';
 import type { LocalResources } from './local-resources';
 import { startMoto } from './moto-server';
@@ -70,6 +73,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   ]);
   logger.info('Servers ready', { temporal: temporal.address, ui: temporal.uiUrl, moto: moto.endpoint });
   const clients = new AwsClients({ endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const me = await callerIdentity({ region, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const held = workerPolicy(localStackPolicy(options.policy), me.account);
+  logger.info('Local policy', {
+    version: held.version,
+    confirmAtSource: held.trust.confirmAtSource,
+    unsignedDecisions: held.trust.allowUnsignedDecisions ? 'accepted' : 'refused',
+  });
   const events = new EventBridgeClient({
     region,
     endpoint: moto.endpoint,
@@ -94,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region,
       ui: { temporalUiUrl: temporal.uiUrl ?? 'http://localhost:8233', namespace: temporal.namespace },
       temporal: client,
+      policyFor: () => held,
     }),
   });
   const workerRun = worker.run();

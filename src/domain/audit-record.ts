@@ -9,7 +9,8 @@ import type { RollbackResult } from './rollback';
 
 /** A record sent to the audit trail and notifications: the machine-readable part of every message. */
 export interface AuditRecord {
-  readonly kind: 'outcome' | 'escalation' | 'ticket' | 'approval-request' | 'rollback';
+  /** `security`: a request the worker refused (forged or unconfirmed finding, refused decision): on-call hears of it. */
+  readonly kind: 'outcome' | 'escalation' | 'ticket' | 'approval-request' | 'rollback' | 'security';
   readonly workflowId: string;
   readonly runId: string;
   readonly resource: ResourceRef;

@@ -63,6 +63,8 @@ export type AdmissionDecision =
   | { readonly decision: 'exempt'; readonly reason: string }
   | { readonly decision: 'paused'; readonly reason: string }
   | { readonly decision: 'flapping'; readonly reason: string }
+  /** The resource carries the protected tag: never changed automatically (decided by the worker, not the plane). */
+  | { readonly decision: 'protected'; readonly reason: string }
   | {
       readonly decision: 'approve';
       readonly reason: string;

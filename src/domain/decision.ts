@@ -44,12 +44,19 @@ export type IdentityCheck =
   | { readonly ok: true; readonly arn: string; readonly account: string }
   | { readonly ok: false; readonly reason: string };
 
-/** The text the digest is taken of: one line per field, terms sorted, so signer and verifier agree byte for byte. */
+/**
+ * The text the digest is taken of: one line per field, terms sorted, so signer and verifier agree byte for byte. Each
+ * field is a JSON string literal, so a reason holding a newline or a term key holding `=` cannot pass for other
+ * fields: two different claims never share a text, and so never a digest (JSON also escapes lone surrogates, which
+ * UTF-8 would otherwise turn into U+FFFD).
+ */
 export function claimText(claim: DecisionClaim): string {
+  const literal = (value: string): string => JSON.stringify(value);
   const terms = Object.entries(claim.terms ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`);
-  return ['remediator-decision/1', claim.kind, claim.target, claim.requestId, claim.reason, ...terms].join('\n');
+    .map(([k, v]) => `${literal(k)}=${literal(v)}`);
+  const fields = [claim.kind, claim.target, claim.requestId, claim.reason].map(literal);
+  return ['remediator-decision/1', ...fields, ...terms].join('\n');
 }
 
 /** Glob match over an ARN, `*` for any run of characters. */
@@ -68,6 +75,9 @@ export function isApprover(
   playbook: string | undefined,
   arn: string,
 ): boolean {
-  const patterns = (playbook !== undefined ? approvers[playbook] : undefined) ?? approvers['*'] ?? [];
+  // Own keys only: a playbook named like an Object.prototype member (`constructor`) must not find its function.
+  const own = (key: string): readonly string[] | undefined =>
+    Object.hasOwn(approvers, key) ? approvers[key] : undefined;
+  const patterns = (playbook !== undefined ? own(playbook) : undefined) ?? own('*') ?? [];
   return patterns.some((p) => arnMatches(p, arn));
 }

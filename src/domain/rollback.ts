@@ -2,14 +2,23 @@
  * Operator rollback of a completed remediation (docs/architecture.md, Prior state and rollback): what it undoes, what
  * it returns, and the state comparison behind its drift refusal and its verification. Pure and workflow-safe.
  */
+import type { SignedIdentity } from './decision';
 import type { Outcome, PriorState, StepResult } from './remediation';
 
-/** What `remediator rollback` asks for. */
+/** The remediation run a rollback undoes, by Temporal's ids. */
+export interface RollbackTarget {
+  readonly workflowId: string;
+  readonly runId: string;
+}
+
+/**
+ * What `remediator rollback` asks for: a request, never authority (docs/architecture.md, Trust model). It names the
+ * remediation run and says who and why; what is restored, and with which settings, the worker reads itself (the
+ * run's recorded outcome from Temporal, the playbook's settings from its own policy).
+ */
 export interface RollbackInput {
   /** The remediation execution (and run) whose changes are undone. */
-  readonly target: { readonly workflowId: string; readonly runId: string };
-  /** The remediated outcome of that run: finding, playbook, prior state, changes and the state after the fix. */
-  readonly outcome: Outcome;
+  readonly target: RollbackTarget;
   readonly reason: string;
   /** Who asked, from the caller's OS identity. */
   readonly by: string;
@@ -17,24 +26,84 @@ export interface RollbackInput {
   readonly force: boolean;
   /** How long the resource is exempt from remediation afterwards, so it is not fixed again at once. */
   readonly exemptForMs: number;
-  /** Activity timeout and retries (the playbook's policy settings). */
-  readonly activityTimeoutMs: number;
-  readonly retry: {
-    readonly initialIntervalMs: number;
-    readonly backoffCoefficient: number;
-    readonly maximumAttempts: number;
-    readonly maximumIntervalMs: number;
+  /** The operator's signed identity, when the CLI signed the decision (verified by the worker, not by this type). */
+  readonly signature?: SignedIdentity;
+  /** The decision's unique id, bound into the signature. */
+  readonly requestId?: string;
+}
+
+/** Longest `reason` a rollback records; longer text is cut (it ends up in audit records and SNS messages). */
+export const MAX_ROLLBACK_REASON_LENGTH = 1000;
+/** Longest `by` a rollback records. */
+export const MAX_ROLLBACK_BY_LENGTH = 200;
+/** Longest workflow or run id a target may have (Temporal's own limit on ids is 1000 bytes by default). */
+const MAX_TARGET_ID_LENGTH = 1000;
+/** Longest exemption a rollback grants: long enough for an investigation, short enough not to be forgotten. */
+export const MAX_ROLLBACK_EXEMPTION_MS = 30 * 24 * 3600 * 1000;
+/** The exemption of a request that names none (the CLI's `--exempt-for` default). */
+export const DEFAULT_ROLLBACK_EXEMPTION_MS = 24 * 3600 * 1000;
+
+const text = (value: unknown, max: number): string => (typeof value === 'string' ? value.slice(0, max) : '');
+const id = (value: unknown): string =>
+  typeof value === 'string' && value.length <= MAX_TARGET_ID_LENGTH ? value : '';
+
+/**
+ * The request as the rollback workflow uses it: only the known fields, free text bounded, the exemption clamped to
+ * 0..`MAX_ROLLBACK_EXEMPTION_MS`. Anything else a caller adds (an `outcome`, settings) is dropped: whoever can start
+ * a workflow could have written it (docs/architecture.md, Trust model). A malformed target becomes empty ids, which
+ * name no remediation and are refused.
+ */
+export function rollbackRequest(raw: unknown): RollbackInput {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const target = (
+    input['target'] && typeof input['target'] === 'object' ? input['target'] : {}
+  ) as Record<string, unknown>;
+  const exempt = input['exemptForMs'];
+  const signature = input['signature'] as Record<string, unknown> | undefined;
+  return {
+    target: { workflowId: id(target['workflowId']), runId: id(target['runId']) },
+    reason: text(input['reason'], MAX_ROLLBACK_REASON_LENGTH),
+    by: text(input['by'], MAX_ROLLBACK_BY_LENGTH),
+    force: input['force'] === true,
+    exemptForMs:
+      typeof exempt === 'number' && Number.isFinite(exempt)
+        ? Math.min(Math.max(Math.floor(exempt), 0), MAX_ROLLBACK_EXEMPTION_MS)
+        : DEFAULT_ROLLBACK_EXEMPTION_MS,
+    // Carried as given, for the signature check: only their shape is checked here.
+    ...(signature &&
+    typeof signature === 'object' &&
+    typeof signature['query'] === 'string' &&
+    typeof signature['digest'] === 'string'
+      ? { signature: { query: signature['query'], digest: signature['digest'] } }
+      : {}),
+    ...(typeof input['requestId'] === 'string' ? { requestId: input['requestId'] } : {}),
   };
-  /** Wait before reading the restored state back (AWS is eventually consistent). */
-  readonly propagationWaitMs: number;
+}
+
+/**
+ * What the worker found recorded for a remediation run (the `recordedOutcome` activity): the outcome a rollback
+ * undoes, or why there is none. A refusal is an answer, not a failure.
+ */
+export type RecordedOutcome =
+  | { readonly found: true; readonly outcome: Outcome }
+  | { readonly found: false; readonly reason: string };
+
+/** The outcome a rollback undoes: the run's newest `REMEDIATED` outcome that changed something. */
+export function outcomeToRollBack(outcomes: readonly Outcome[]): Outcome | undefined {
+  return [...outcomes]
+    .reverse()
+    .find((o) => o.status === 'REMEDIATED' && o.changes.some((c) => c.changed));
 }
 
 /** How a rollback ended. */
 export interface RollbackResult {
-  /** `ROLLED_BACK`: restored and verified; `REFUSED`: the resource drifted and `--force` was not given; `ESCALATED`: a restore failed or did not verify. */
+  /**
+   * `ROLLED_BACK`: restored and verified; `REFUSED`: nothing recorded to roll back, or the resource drifted and
+   * `--force` was not given; `ESCALATED`: the record could not be read, or a restore failed or did not verify.
+   */
   readonly status: 'ROLLED_BACK' | 'REFUSED' | 'ESCALATED';
   readonly reason: string;
-  readonly target: RollbackInput['target'];
+  readonly target: RollbackTarget;
   readonly by: string;
   readonly requestedReason: string;
   /** What changed since the remediation (the drift), when checked. */

@@ -6,7 +6,6 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RoutedFinding } from '../domain/finding';
-import type { ExecutionSettings } from '../domain/policy';
 import { findingSearchAttributes } from '../domain/search-attributes';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
 import type { RemediationInput } from '../workflows/definitions';
@@ -16,17 +15,21 @@ export type DispatchResult =
   { kind: 'delivered'; workflowId: string; runId?: string } | { kind: 'not-running'; workflowId: string };
 
 /**
- * The start options of a routed finding's execution: its id, the policy snapshot as input, the search attributes and
- * the UI summary. What signal-with-start sends (with the finding as the signal), and what the benchmark's raw starts
- * send, so the two are compared on the same payload.
+ * The start options of a routed finding's execution: its id, the input (the resource and the policy version the
+ * ingest holds), the search attributes and the UI summary. The input carries no settings: it is a request, and the
+ * worker runs with its own policy (docs/architecture.md, Trust model). What signal-with-start sends (with the finding
+ * as the signal), and what the benchmark's raw starts send, so the two are compared on the same payload.
  */
 export function remediationStartOptions(
   routed: RoutedFinding,
   taskQueue: string,
-  settings: ExecutionSettings,
+  policyVersion?: string,
 ): WorkflowStartOptions & { workflowId: string } {
   const { finding } = routed;
-  const input: RemediationInput = { resource: finding.resource, settings };
+  const input: RemediationInput = {
+    resource: finding.resource,
+    ...(policyVersion !== undefined ? { policyVersion } : {}),
+  };
   return {
     workflowId: remediationWorkflowId(finding.resource),
     taskQueue,
@@ -37,17 +40,20 @@ export function remediationStartOptions(
   };
 }
 
-/** Delivers findings to Temporal. */
+/**
+ * Delivers findings to Temporal. `policyVersion` (`policyVersion(policy)` of the policy the ingest routed with) goes
+ * into each start's input so the worker can log a requester that saw another policy; the worker's own policy applies.
+ */
 export class FindingDispatcher {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly settings: ExecutionSettings,
+    private readonly policyVersion?: string,
   ) {}
 
   /** Signal-with-start: starts the resource's execution if none runs, then delivers the finding to it. */
   async start(routed: RoutedFinding): Promise<DispatchResult> {
-    const options = remediationStartOptions(routed, this.taskQueue, this.settings);
+    const options = remediationStartOptions(routed, this.taskQueue, this.policyVersion);
     const handle = await this.client.workflow.signalWithStart(REMEDIATION_WORKFLOW_TYPE, {
       ...options,
       signal: findingSignal,

@@ -13,7 +13,10 @@ export const eventBridgeEnvelopeSchema = z.object({
   id: z.string().min(1).max(256),
   'detail-type': z.string().min(1).max(256),
   source: z.string().min(1).max(256),
-  // The bus's account. Findings take their account from the detail; moto's EventBridge omits this field.
+  // The account the event comes from: the finding's own, or a delegated administrator's for the GuardDuty and Security
+  // Hub findings of its members (the trust gate, src/ingest/trust-gate.ts, holds it to that). EventBridge always sets
+  // it, bus-to-bus forwarding keeps the origin's, and moto's EventBridge sets it too (its account). Optional here only
+  // so that a message without one is refused by the gate with its own reason.
   account: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id').optional(),
   time: z.string().min(1),
   region: z.string().min(1).max(64),

@@ -1,19 +1,23 @@
 /**
- * What the bridge does with one message body: parse, normalise, route, check the resources, dispatch. Returns a
- * disposition (reasons bounded and escaped); throws only when Temporal is unavailable (the bridge then keeps the
- * message and backs off).
+ * What the bridge does with one message body: parse, normalise, check what it claims against the trust settings,
+ * enrich, route, check the resources, dispatch. Returns a disposition (reasons bounded and escaped); throws only when
+ * Temporal is unavailable (the bridge then keeps the message and backs off).
  */
 import type { Finding } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { FindingDispatcher } from './dispatcher';
 import { parseMessageBody } from './envelope';
+import type { EventBridgeEnvelope } from './envelope';
 import { normaliseEvent } from './normalise';
 import { boundedReason } from './reason';
 import { IngestRejection } from './rejection';
 import { resourceProblem } from './resource-guard';
 import { routeFinding } from './router';
 import type { RouteDecision } from './router';
+import type { TrustRefusal } from './security-alert';
 import { isRequestRejected } from './temporal-errors';
+import { trustProblem } from './trust-gate';
+import type { GateTrust } from './trust-gate';
 
 /** What to do with the SQS message. */
 export type Disposition =
@@ -26,12 +30,68 @@ export class TemporalUnavailableError extends Error {
   override readonly name = 'TemporalUnavailableError';
 }
 
+/** What the handler works with. */
+export interface MessageHandlerOptions {
+  readonly policy: RemediationPolicy;
+  readonly dispatcher: FindingDispatcher;
+  /**
+   * The ingest's trust settings with `self` resolved (`resolveTrust(trustSettings(policy), selfAccount)`): what a
+   * message's claims are checked against (docs/architecture.md, Trust model).
+   */
+  readonly trust: GateTrust;
+  /** Adds what the event lacks (the Config rule's managed identifier); called only for findings the gate passed. */
+  readonly enrich?: (finding: Finding) => Promise<Finding>;
+  /** Told of every refusal that calls for a security alert (`SecurityAlerter.refused`); must not throw. */
+  readonly alert?: (refusal: TrustRefusal) => void;
+  /** The ingest's clock (epoch milliseconds), against which event age is measured. */
+  readonly now?: () => number;
+}
+
 /** Builds the per-message handler. */
-export function createMessageHandler(
-  policy: RemediationPolicy,
-  dispatcher: FindingDispatcher,
-  enrich: (finding: Finding) => Promise<Finding> = async (f) => f,
-) {
+export function createMessageHandler(options: MessageHandlerOptions) {
+  const { policy, dispatcher, trust } = options;
+  const enrich = options.enrich ?? (async (f: Finding) => f);
+  const now = options.now ?? (() => Date.now());
+
+  /**
+   * The trust gate over every finding of the message, before any is enriched (an AWS call in the finding's account),
+   * routed or delivered: one refused claim dead-letters the whole message. An event too old to act on is
+   * acknowledged, but only once no finding of it is refused, so a forged claim is never hidden behind an old time.
+   */
+  function gate(envelope: EventBridgeEnvelope, findings: readonly Finding[]): Disposition | undefined {
+    const at = now();
+    let stale: { reason: string; finding: Finding } | undefined;
+    for (const finding of findings) {
+      const verdict = trustProblem(envelope, finding, trust, at);
+      if (!verdict) continue;
+      if (verdict.action === 'acknowledge') {
+        stale ??= { reason: verdict.reason, finding };
+        continue;
+      }
+      if (verdict.alert) {
+        options.alert?.({
+          eventId: finding.eventId,
+          source: finding.source,
+          ...(envelope.account !== undefined ? { envelopeAccount: envelope.account } : {}),
+          account: finding.resource.account,
+          region: finding.resource.region,
+          resourceType: finding.resource.resourceType,
+          resourceId: finding.resource.resourceId,
+          reason: verdict.reason,
+        });
+      }
+      return { kind: 'dead-letter', reason: `${finding.source} finding in event ${finding.eventId}: ${verdict.reason}` };
+    }
+    return stale
+      ? {
+          kind: 'acknowledged',
+          reason: stale.reason,
+          eventId: stale.finding.eventId,
+          resourceId: stale.finding.resource.resourceId,
+        }
+      : undefined;
+  }
+
   async function handleFinding(finding: Finding, decision: RouteDecision): Promise<Disposition> {
     const ids = { eventId: finding.eventId, resourceId: finding.resource.resourceId };
     if (decision.action === 'acknowledge') return { kind: 'acknowledged', reason: decision.reason, ...ids };
@@ -58,14 +118,18 @@ export function createMessageHandler(
   }
 
   async function handle(body: string): Promise<Disposition> {
+    let envelope;
     let normalised;
     try {
-      normalised = normaliseEvent(parseMessageBody(body));
+      envelope = parseMessageBody(body);
+      normalised = normaliseEvent(envelope);
     } catch (err) {
       if (err instanceof IngestRejection) return { kind: 'dead-letter', reason: err.message };
       throw err;
     }
     if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
+    const refused = gate(envelope, normalised.findings);
+    if (refused) return refused;
     // Every finding is routed and its resource checked before any is delivered: a message with one finding that
     // cannot name an execution is dead-lettered whole, and nothing of it starts.
     const routed: { finding: Finding; decision: RouteDecision }[] = [];

@@ -36,6 +36,14 @@ export const guardDutyDetailSchema = z.object({
       .optional(),
   }),
   service: z.object({
+    // Which detector holds the finding: the worker reads the finding back from it before any change (GetFindings
+    // needs it). A malformed one is dropped, not rejected: the finding then cannot be confirmed, and nothing else
+    // depends on it.
+    detectorId: z
+      .string()
+      .regex(/^[a-z0-9]{1,300}$/)
+      .optional()
+      .catch(undefined),
     resourceRole: z.enum(['ACTOR', 'TARGET']).optional(),
     archived: z.boolean().optional(),
   }),
@@ -103,6 +111,9 @@ export function normaliseGuardDuty(envelope: EventBridgeEnvelope): Finding {
     eventId: envelope.id,
     details: {
       guardDutyFindingId: detail.id,
+      ...(detail.service.detectorId ? { guardDutyDetectorId: detail.service.detectorId } : {}),
+      // The region GuardDuty holds the finding in: an access key's resource says `global`, the finding does not.
+      guardDutyRegion: detail.region,
       resourceRole: detail.service.resourceRole ?? 'UNKNOWN',
       ...details,
     },

@@ -2,16 +2,18 @@
  * `remediator ingest`: wires the SQS bridge to Temporal and runs it until SIGTERM/SIGINT, letting the long poll in
  * flight return and finishing in-flight messages before exiting 0 (a second signal cuts the poll short).
  */
-import { PLAYBOOKS } from '../domain/playbooks';
-import { resolveExecutionSettings } from '../domain/policy';
+import { resolveTrust } from '../domain/policy';
 import { AwsClients } from '../aws/clients';
+import { callerIdentity } from '../aws/caller-identity';
 import { ConfigError, loadIngestConfig } from '../config';
 import type { Logger } from '../logger';
 import { loadPolicy } from '../policy/load-policy';
+import { policyVersion, trustSettings } from '../policy/worker-policy';
 import { checkReachable, lazyClient, temporalTarget } from '../temporal/connection';
 import { FindingDispatcher } from './dispatcher';
 import { ConfigRuleResolver, configFindingEnricher } from './config-rule-resolver';
 import { createMessageHandler } from './message-handler';
+import { SecurityAlerter, topicRegionOf } from './security-alert';
 import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
 
 /** Runs the bridge until a shutdown signal. */
@@ -27,18 +29,42 @@ export async function runIngest(logger: Logger): Promise<void> {
       'INGEST_DLQ_URL is not set and INGEST_QUEUE_URL has no redrive policy: invalid messages need a dead-letter queue',
     );
   }
+  // `self` in the policy's trust settings is the ingest's own account (docs/architecture.md, Trust model).
+  const me = await callerIdentity({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  });
+  const trust = resolveTrust(trustSettings(policy), me.account);
+  const version = policyVersion(policy);
+  const alerter = config.oncallTopicArn
+    ? new SecurityAlerter({
+        sns: clients.sns(topicRegionOf(config.oncallTopicArn)),
+        topicArn: config.oncallTopicArn,
+        logger,
+      })
+    : undefined;
+  logger.info('Ingest trust', {
+    policyVersion: version,
+    selfAccount: trust.selfAccount,
+    accounts: trust.accounts,
+    regions: trust.regions ?? 'any',
+    delegatedAdminAccounts: trust.delegatedAdminAccounts,
+    maxEventAgeMs: trust.maxEventAgeMs,
+    securityAlerts: config.oncallTopicArn ?? 'off (ONCALL_TOPIC_ARN is not set)',
+  });
   const target = temporalTarget();
   const client = lazyClient(target);
-  const settings = resolveExecutionSettings(policy, Object.keys(PLAYBOOKS));
   const bridge = new SqsBridge({
     sqs,
     queueUrl: config.queueUrl,
     deadLetterQueueUrl,
-    handleMessage: createMessageHandler(
+    handleMessage: createMessageHandler({
       policy,
-      new FindingDispatcher(client, config.taskQueue, settings),
-      configFindingEnricher(new ConfigRuleResolver(clients, logger)),
-    ),
+      dispatcher: new FindingDispatcher(client, config.taskQueue, version),
+      trust,
+      enrich: configFindingEnricher(new ConfigRuleResolver(clients, logger)),
+      ...(alerter ? { alert: (refusal) => alerter.refused(refusal) } : {}),
+    }),
     checkTemporal: () => checkReachable(client),
     logger,
     waitTimeSeconds: config.waitTimeSeconds,
@@ -77,6 +103,8 @@ export async function runIngest(logger: Logger): Promise<void> {
     await bridge.run(stop.signal, force.signal);
   } finally {
     removeSignalHandlers();
+    // Alerts already decided go out before the clients close (each publish is bounded by its timeout).
+    await alerter?.flush();
     clients.destroy();
     await client.connection.close().catch(() => undefined);
   }

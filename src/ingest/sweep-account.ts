@@ -5,10 +5,9 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
-import { PLAYBOOKS } from '../domain/playbooks';
-import { resolveExecutionSettings } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Logger } from '../logger';
+import { policyVersion } from '../policy/worker-policy';
 import { ConfigRuleResolver, configFindingEnricher } from './config-rule-resolver';
 import { FindingDispatcher } from './dispatcher';
 import { sweep } from './sweep';
@@ -55,11 +54,8 @@ export async function sweepAccount(
     }
   }
   if (!account) throw new Error('could not tell which account to sweep (GetCallerIdentity returned none)');
-  const dispatcher = new FindingDispatcher(
-    target.temporal,
-    target.taskQueue,
-    resolveExecutionSettings(target.policy, Object.keys(PLAYBOOKS)),
-  );
+  // The input names only the resource and the policy version: the worker runs with its own settings.
+  const dispatcher = new FindingDispatcher(target.temporal, target.taskQueue, policyVersion(target.policy));
   const report = await sweep({
     config: target.clients.config(account, target.region),
     account,

@@ -1,5 +1,5 @@
 /**
- * Activity stubs for one playbook's settings. Retry and timeouts come from the policy snapshot in the input.
+ * Activity stubs for one playbook's settings. Retry and timeouts come from the worker's policy (`workerSettings`).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { ActivityInterfaceFor, ActivityOptions } from '@temporalio/workflow';
@@ -32,6 +32,12 @@ export const NOTIFY_ACTIVITY_OPTIONS: ActivityOptions = {
 export const WRITE_BACK_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+};
+
+/** Asking the worker for its policy settings: local work, quick tries. */
+export const SETTINGS_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
 };
 
 /** Stubs bound to the given options. */

@@ -5,7 +5,6 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalDecision, ApprovalReceipt } from '../domain/approval';
 import type { ResourceRef, RoutedFinding } from '../domain/finding';
 import type { IntakeSummary } from '../domain/finding-intake';
-import type { ExecutionSettings } from '../domain/policy';
 import type { Outcome, RemediationSnapshot } from '../domain/remediation';
 
 /** The one remediation workflow type: what ingest starts, one execution per resource (src/workflows/remediation.ts). */
@@ -23,10 +22,13 @@ export interface CarriedState {
   readonly continuedAsNew: number;
 }
 
-/** Input of one per-resource execution: the resource and the policy snapshot it keeps for its whole life. */
+/**
+ * Input of one per-resource execution: which resource, and the policy version the requester saw. It is a request:
+ * the settings come from the worker's own policy (`workerSettings`), and a version that differs is only logged.
+ */
 export interface RemediationInput {
   readonly resource: ResourceRef;
-  readonly settings: ExecutionSettings;
+  readonly policyVersion?: string;
   /** Set only by continue-as-new: what the previous run left. */
   readonly carried?: CarriedState;
 }

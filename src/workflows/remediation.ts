@@ -28,6 +28,18 @@ import type { CancellationNote, CarriedState, RemediationInput } from './definit
 import { ApprovalGate } from './approval-gate';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
+import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+
+/** Asks the worker for its settings; logs an input that still carries settings of its own (ignored). */
+async function workerSettingsFor(input: RemediationInput) {
+  if ('settings' in (input as object)) {
+    log.warn('The workflow input carries settings: ignored, the worker policy applies');
+  }
+  return activitiesWith(SETTINGS_ACTIVITY_OPTIONS).workerSettings.executeWithOptions(
+    { ...SETTINGS_ACTIVITY_OPTIONS, summary: 'Worker policy' },
+    [input.policyVersion !== undefined ? { requestedVersion: input.policyVersion } : {}],
+  );
+}
 
 /**
  * Phases written to `RemediationStatus` while the execution works: the ones an operator filters for and must act on.
@@ -49,11 +61,9 @@ export const MAX_CARRIED_OUTCOMES = 20;
 
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
-  const { cooldownMs } = input.settings;
   const intake = new FindingIntake(input.carried?.intake);
   const outcomes: Outcome[] = [...(input.carried?.outcomes ?? [])];
   const continuedAsNew = input.carried?.continuedAsNew ?? 0;
-  let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : Date.now() + cooldownMs;
   let received = 0;
   let current: RoutedFinding | undefined;
   let phase: RemediationSnapshot['phase'] = 'IDLE';
@@ -122,6 +132,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
+  // The worker's policy, never the input's (docs/architecture.md, Trust model): asked once per run, after the
+  // handlers are in place so no signal of the first task is missed.
+  const { settings } = await workerSettingsFor(input);
+  const { cooldownMs } = settings;
+  let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : Date.now() + cooldownMs;
+
   const continueDue = (): boolean =>
     workflowInfo().continueAsNewSuggested || received >= MAX_FINDINGS_PER_RUN;
 
@@ -151,14 +167,14 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       { key: SeverityKey, value: routed.finding.severity },
     ]);
     phase = 'ANALYZING';
-    const settings = settingsFor(
-      input.settings,
+    const playbookSettings = settingsFor(
+      settings,
       routed.playbook,
       routed.finding.control,
       routed.finding.details.managedControl,
     );
-    const outcome = settings
-      ? await handleFinding(routed, settings, report, gate, pause, () => cancellationNote)
+    const outcome = playbookSettings
+      ? await handleFinding(routed, playbookSettings, report, gate, pause, () => cancellationNote)
       : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
@@ -180,9 +196,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   return { status: runStatus(outcomes), outcomes };
 
   function unknownPlaybook(routed: RoutedFinding): Outcome {
-    // A newer ingest may route to a playbook this execution's policy snapshot predates; a new run will pick it up.
+    // The worker's policy has no settings for a playbook the request names: nothing is changed.
     const at = new Date().toISOString();
-    const reason = `this execution's policy has no settings for playbook '${routed.playbook}'`;
+    const reason = `the worker's policy has no settings for playbook '${routed.playbook}'`;
     log.error('Finding cannot be handled by this execution', { playbook: routed.playbook });
     return {
       ...routed,

@@ -1,39 +1,75 @@
 /**
- * Operator rollback as its own durable workflow: refuse when the resource changed since the remediation (unless
+ * Operator rollback as its own durable workflow: read the remediation's recorded outcome from Temporal and the
+ * playbook's settings from the worker's policy, refuse when the resource changed since the remediation (unless
  * forced), restore every changed step from the recorded prior state in reverse, wait, read the state back and compare
  * it with the prior state, grant a time-boxed exemption so the resource is not fixed again at once, and record who
- * and why (audit, notification).
+ * and why (audit, notification). The input only names the run and says who and why (docs/architecture.md, Trust
+ * model): what is restored comes from the remediation's own history, never from the request.
  */
-import { log, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { AuditRecord } from '../domain/audit-record';
+import type { ResourceRef } from '../domain/finding';
+import { settingsFor } from '../domain/policy';
+import type { PlaybookSettings } from '../domain/policy';
 import { changedStepsNewestFirst } from '../domain/remediation';
-import type { StepResult } from '../domain/remediation';
+import type { Outcome, StepResult } from '../domain/remediation';
 import { resourceKey } from '../domain/controls';
-import { stateDifferences } from '../domain/rollback';
-import type { RollbackInput, RollbackResult } from '../domain/rollback';
-import { RemediationStatusKey } from '../domain/search-attributes';
-import { activitiesWith, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
+import { rollbackRequest, stateDifferences } from '../domain/rollback';
+import type { RecordedOutcome, RollbackInput, RollbackResult } from '../domain/rollback';
+import { findingSearchAttributes, RemediationStatusKey } from '../domain/search-attributes';
+import type { SearchAttributePair } from '@temporalio/common';
+import { activitiesWith, awsActivityOptions, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
 import { failureMessage } from './finding/failures';
 
-/** Undoes one completed remediation. Never throws for AWS failures: they end in `ESCALATED`. */
-export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackResult> {
-  const { outcome } = input;
-  const request = { finding: outcome.finding, playbook: outcome.playbook };
-  const resourceId = outcome.finding.resource.resourceId;
-  const aws = activitiesWith({
-    startToCloseTimeout: input.activityTimeoutMs,
-    retry: {
-      initialInterval: input.retry.initialIntervalMs,
-      backoffCoefficient: input.retry.backoffCoefficient,
-      maximumAttempts: input.retry.maximumAttempts,
-      maximumInterval: input.retry.maximumIntervalMs,
-    },
-  });
+/**
+ * Reading the record and the worker's settings: fixed and conservative, because the playbook's own settings are
+ * what the second of these reads.
+ */
+const RECORD_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+};
+
+/**
+ * What audit records and notifications name before the record is read (or when there is none): the resource a
+ * remediation id spells out, else the id itself. Only a label; nothing acts on it.
+ */
+function labelOf(workflowId: string): ResourceRef {
+  const parts = workflowId.split('/');
+  if (parts[0] === 'remediation' && parts.length >= 5 && parts.slice(1).every((p) => p !== '')) {
+    return {
+      account: parts[1] ?? '',
+      region: parts[2] ?? '',
+      resourceType: parts[3] ?? '',
+      resourceId: parts.slice(4).join('/'),
+    };
+  }
+  return { account: 'unknown', region: 'unknown', resourceType: 'unknown', resourceId: workflowId || 'unknown' };
+}
+
+/** The finding's search attributes that differ from the execution's (the client set them from its own read). */
+function attributesToCorrect(outcome: Outcome): SearchAttributePair[] {
+  const current = workflowInfo().typedSearchAttributes;
+  return findingSearchAttributes(outcome.finding, outcome.playbook, 'ROLLING_BACK').filter(
+    (pair) => pair.key.name !== RemediationStatusKey.name && current.get(pair.key) !== pair.value,
+  );
+}
+
+/**
+ * Undoes one completed remediation. Never throws for AWS failures: they end in `ESCALATED`. Of its input only the
+ * fields of `RollbackInput` are read, bounded (`rollbackRequest`).
+ */
+export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResult> {
+  const input = rollbackRequest(raw);
+  const { target } = input;
+  const worker = activitiesWith(RECORD_ACTIVITY_OPTIONS);
   const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
   const restored: StepResult[] = [];
   let drift: string[] = [];
   let unrestored: string[] = [];
   let exemptUntil: string | undefined;
+  let outcome: Outcome | undefined;
 
   const phase = (status: string, details: string): void => {
     upsertSearchAttributes([{ key: RemediationStatusKey, value: status }]);
@@ -45,7 +81,7 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
     const result: RollbackResult = {
       status,
       reason,
-      target: input.target,
+      target,
       by: input.by,
       requestedReason: input.reason,
       drift,
@@ -56,10 +92,10 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
     };
     const record: AuditRecord = {
       kind: 'rollback',
-      workflowId: input.target.workflowId,
-      runId: input.target.runId,
-      resource: outcome.finding.resource,
-      playbook: outcome.playbook,
+      workflowId: target.workflowId,
+      runId: target.runId,
+      resource: outcome?.finding.resource ?? labelOf(target.workflowId),
+      playbook: outcome?.playbook ?? 'unknown',
       status: status === 'REFUSED' ? 'REJECTED' : status,
       reason: `rollback ${status.toLowerCase().replace('_', ' ')} (asked by ${input.by}: ${input.reason}): ${reason}`,
       rollback: result,
@@ -80,11 +116,52 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
         ]),
       ]);
     } catch (err) {
-      log.error('Could not deliver the rollback record', { resourceId, error: failureMessage(err) });
+      log.error('Could not deliver the rollback record', {
+        workflowId: target.workflowId,
+        error: failureMessage(err),
+      });
     }
     return result;
   };
 
+  // 0. What to undo, from the remediation's own record, and how, from the worker's own policy: never from the input.
+  if (!target.workflowId || !target.runId) {
+    return finish('REFUSED', 'the request names no remediation run (workflow id and run id)');
+  }
+  phase('ROLLING_BACK', `Reading the record of run ${target.runId} of ${target.workflowId}`);
+  let record: RecordedOutcome;
+  try {
+    record = await worker.recordedOutcome.executeWithOptions(
+      { summary: `Read the record of ${target.workflowId}` },
+      [target],
+    );
+  } catch (err) {
+    return finish('ESCALATED', `could not read the remediation's record: ${failureMessage(err)}`);
+  }
+  if (!record.found) return finish('REFUSED', record.reason);
+  outcome = record.outcome;
+  const corrections = attributesToCorrect(outcome);
+  if (corrections.length > 0) upsertSearchAttributes(corrections);
+
+  let settings: PlaybookSettings | undefined;
+  try {
+    const own = await worker.workerSettings.executeWithOptions({ summary: "The worker's policy settings" }, [
+      {},
+    ]);
+    settings = settingsFor(
+      own.settings,
+      outcome.playbook,
+      outcome.finding.control,
+      outcome.finding.details.managedControl,
+    );
+  } catch (err) {
+    return finish('ESCALATED', `could not read the worker's policy: ${failureMessage(err)}`);
+  }
+  if (!settings) return finish('REFUSED', `the policy has no playbook '${outcome.playbook}'`);
+
+  const request = { finding: outcome.finding, playbook: outcome.playbook };
+  const resourceId = outcome.finding.resource.resourceId;
+  const aws = activitiesWith(awsActivityOptions(settings));
   const prior = outcome.prior;
   const steps = changedStepsNewestFirst(outcome.changes);
   if (!prior || steps.length === 0) {
@@ -95,7 +172,7 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
   phase('ROLLING_BACK', `Checking ${resourceId} for changes since the remediation`);
   try {
     const now = await aws.capturePriorState.executeWithOptions(
-      { startToCloseTimeout: input.activityTimeoutMs, summary: `Read ${resourceId} now` },
+      { summary: `Read ${resourceId} now` },
       [request],
     );
     const after = outcome.verification?.stateAfter;
@@ -116,7 +193,7 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
     try {
       restored.push(
         await aws.compensateStep.executeWithOptions(
-          { startToCloseTimeout: input.activityTimeoutMs, summary: `Restore ${step} on ${resourceId}` },
+          { summary: `Restore ${step} on ${resourceId}` },
           [{ ...request, step, prior }],
         ),
       );
@@ -126,11 +203,11 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackRe
   }
 
   // 3. Read the restored state back after it settles.
-  if (input.propagationWaitMs > 0)
-    await sleep(input.propagationWaitMs, { summary: 'Wait before reading back' });
+  if (settings.propagationWaitMs > 0)
+    await sleep(settings.propagationWaitMs, { summary: 'Wait before reading back' });
   try {
     const back = await aws.capturePriorState.executeWithOptions(
-      { startToCloseTimeout: input.activityTimeoutMs, summary: `Read ${resourceId} back` },
+      { summary: `Read ${resourceId} back` },
       [request],
     );
     unrestored = stateDifferences(prior, back);

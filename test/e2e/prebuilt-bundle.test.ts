@@ -16,6 +16,7 @@ import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { remediator } from '../helpers/cli-process';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 const dir = mkdtempSync(join(tmpdir(), 'workflow-bundle-'));
 
@@ -58,7 +59,7 @@ it('a worker loads the bundle written by `remediator bundle-workflows` and remed
   // Act
   await worker.waitFor('"message":"Worker started"', 60_000);
   const finding = s3Finding(bucket);
-  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings()).start({
     finding,
     playbook: 's3-block-public-access',
   });

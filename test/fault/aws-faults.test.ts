@@ -51,6 +51,7 @@ import { configFinding, fastSettings, s3Finding } from '../helpers/fixtures';
 import { standInForMissingApis } from '../helpers/crash-stack';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 /** What the client factory uses when the worker does not say (src/aws/clients.ts): the SDK's attempts per call. */
 const SDK_ATTEMPTS = 2;
@@ -104,7 +105,7 @@ async function remediate(
   const worker: Worker = await stack.worker(taskQueue, activities);
   const workflowId = remediationWorkflowId(finding.resource);
   const result = await worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+    await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
       finding,
       playbook,
     });

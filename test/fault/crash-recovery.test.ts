@@ -32,6 +32,7 @@ import {
 } from '../helpers/crash-stack';
 import type { CrashStack } from '../helpers/crash-stack';
 import { s3Finding } from '../helpers/fixtures';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 const KILLS = 3;
 const APPLY_ACTIONS = new Set(['PutPublicAccessBlock', 'RevokeSecurityGroupIngress']);
@@ -53,7 +54,7 @@ it('survives SIGKILL of the worker during 100 remediations: each change once in 
     ...buckets.map((b) => ({ finding: s3Finding(b), playbook: 's3-block-public-access' })),
     ...groups.map((g) => ({ finding: sshFinding(g), playbook: 'sg-close-admin-ports' })),
   ];
-  const dispatcher = new FindingDispatcher(stack.client, stack.taskQueue, CRASH_SETTINGS);
+  const dispatcher = dispatcherWith(stack.client, stack.taskQueue, CRASH_SETTINGS);
   const started = Date.now();
   for (let i = 0; i < findings.length; i += 20) {
     await Promise.all(findings.slice(i, i + 20).map((f) => dispatcher.start(f)));

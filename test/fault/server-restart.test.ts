@@ -22,6 +22,7 @@ import {
 } from '../helpers/crash-stack';
 import type { CrashStack } from '../helpers/crash-stack';
 import { s3Finding } from '../helpers/fixtures';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: CrashStack;
 beforeAll(async () => {
@@ -35,7 +36,7 @@ it('completes every execution when the dev server is killed mid-flight and start
   // Prepare
   const random = seeded(SEED);
   const buckets = await publicBuckets(stack, 'srv', 30);
-  const dispatcher = new FindingDispatcher(stack.client, stack.taskQueue, CRASH_SETTINGS);
+  const dispatcher = dispatcherWith(stack.client, stack.taskQueue, CRASH_SETTINGS);
   const started = Date.now();
   await Promise.all(
     buckets.map((b) => dispatcher.start({ finding: s3Finding(b), playbook: 's3-block-public-access' })),

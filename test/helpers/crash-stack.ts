@@ -19,6 +19,9 @@ import {
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
+import type { RemediationPolicy } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { LOCAL_TRUST } from './worker-policies';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadDevStackConfig } from '../../src/config';
 import { createLocalResources } from '../../src/devstack/local-resources';
@@ -56,6 +59,13 @@ export const CRASH_SETTINGS = fastSettings(
   },
   1500,
 );
+
+/** The seed policy with `CRASH_SETTINGS` for every playbook and the local stack's trust. */
+function crashPolicy(): RemediationPolicy {
+  const settings = Object.values(CRASH_SETTINGS.playbooks)[0];
+  if (!settings) throw new Error('CRASH_SETTINGS has no playbook settings');
+  return { ...DEFAULT_POLICY, cooldownMs: CRASH_SETTINGS.cooldownMs, defaults: settings, trust: LOCAL_TRUST };
+}
 
 /** A seeded PRNG (mulberry32). */
 export function seeded(seed: number): { next(): number; between(min: number, max: number): number } {
@@ -225,6 +235,10 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
   });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  // The worker's own policy: the crash settings, with the local stack's trust (the worker takes no settings from
+  // its input).
+  const policyPath = join(dir, 'policy.json');
+  writeFileSync(policyPath, JSON.stringify(crashPolicy()));
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
@@ -237,6 +251,7 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
     ONCALL_TOPIC_ARN: resources.oncallTopicArn,
     AUDIT_BUCKET: resources.auditBucket,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    REMEDIATION_POLICY: policyPath,
     ...extra,
   });
   const worker = new Remediator('worker', env(), '"Worker started"');

@@ -14,6 +14,7 @@ import type { MotoServer } from '../../src/devstack/moto-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { motoClients, rawClients } from './aws';
 import { startSuiteMoto, startSuiteTemporal } from './servers';
+import { testPolicyFor } from './worker-policies';
 
 let runtimeInstalled = false;
 
@@ -66,6 +67,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
         region: 'ap-northeast-1',
         ui: { temporalUiUrl: 'http://localhost:8233', namespace: env.namespace ?? 'default' },
         temporal: env.client,
+        policyFor: testPolicyFor,
       });
     },
     worker(taskQueue: string, activities: object) {

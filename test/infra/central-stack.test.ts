@@ -186,6 +186,7 @@ it('covers every AWS call the activities make (read from the source), and nothin
     DeletePublicAccessBlock: 's3:PutBucketPublicAccessBlock',
     GetBucketTagging: 's3:GetBucketTagging',
     DescribeAsgTags: 'autoscaling:DescribeTags',
+    GetGuardDutyFindings: 'guardduty:GetFindings',
     DescribeTargetGroups: 'elasticloadbalancing:DescribeTargetGroups',
     DescribeTargetHealth: 'elasticloadbalancing:DescribeTargetHealth',
     DeregisterTargets: 'elasticloadbalancing:DeregisterTargets',
@@ -198,6 +199,7 @@ it('covers every AWS call the activities make (read from the source), and nothin
     'client-cloudwatch': 'cloudwatch',
     'client-config-service': 'config',
     'client-securityhub': 'securityhub',
+    'client-guardduty': 'guardduty',
   };
   // The worker runs the activities, and through the sweep activity the ingest's Config calls.
   const files = ['src/activities', 'src/ingest'].flatMap((d) =>

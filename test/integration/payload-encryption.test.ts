@@ -44,6 +44,7 @@ import { createRemediationWorker } from '../../src/worker';
 import { motoClients, rawClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { fastSettings, fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto } from '../helpers/servers';
+import { dispatcherWith, testPolicyFor } from '../helpers/worker-policies';
 
 const run = promisify(execFile);
 const KEY = randomBytes(32).toString('base64');
@@ -160,9 +161,10 @@ async function scenario(
         region: 'ap-northeast-1',
         ui: { temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
         temporal: client,
+        policyFor: testPolicyFor,
       }),
     });
-    const dispatcher = new FindingDispatcher(client, taskQueue, fastSettings({}, 500));
+    const dispatcher = dispatcherWith(client, taskQueue, fastSettings({}, 500));
     const s = await worker.runUntil(async () => {
       const done = async ({ routed, keyId }: Awaited<ReturnType<typeof leakedKey>>) => {
         await dispatcher.start(routed);

@@ -28,6 +28,7 @@ import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding, fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 let ec2: EC2Client;
@@ -49,7 +50,7 @@ async function dispatch(
   playbook: string,
   overrides: Partial<PlaybookSettings> = {},
 ): Promise<Handle> {
-  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 500)).start({
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 500)).start({
     finding,
     playbook,
   });

@@ -20,6 +20,7 @@ import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -38,7 +39,7 @@ async function dispatch(
   overrides: Partial<PlaybookSettings> = {},
   playbook = S3,
 ): Promise<Handle> {
-  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
     finding,
     playbook,
   });

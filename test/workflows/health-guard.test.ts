@@ -17,6 +17,7 @@ import { createBucket, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 let cloudwatch: CloudWatchClient;
@@ -64,7 +65,7 @@ async function run(
   const taskQueue = `q-${randomUUID()}`;
   const worker = await stack.worker(taskQueue, stack.activities());
   return worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+    await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
       finding,
       playbook,
     });

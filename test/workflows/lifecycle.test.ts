@@ -30,6 +30,7 @@ import { createBucket, drainQueue, publicAccessBlockOf, TEST_CREDENTIALS } from 
 import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ async function dispatch(
   playbook = S3,
   settings = fastSettings(),
 ): Promise<WorkflowHandle> {
-  await new FindingDispatcher(stack.env.client, taskQueue, settings).start({ finding, playbook });
+  await dispatcherWith(stack.env.client, taskQueue, settings).start({ finding, playbook });
   return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
 }
 
@@ -152,7 +153,7 @@ describe('a resource broken again after its fix', () => {
         observedAt: now(),
         details: { complianceType: 'COMPLIANT' },
       });
-      await new FindingDispatcher(stack.env.client, taskQueue, settings).signalOnly({
+      await dispatcherWith(stack.env.client, taskQueue, settings).signalOnly({
         finding: compliant,
         playbook: S3,
       });

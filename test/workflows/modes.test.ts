@@ -12,6 +12,7 @@ import { createBucket, drainQueue, publicAccessBlockOf } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ async function run(finding: Finding, settings: ExecutionSettings): Promise<Remed
   const taskQueue = `q-${randomUUID()}`;
   const worker = await stack.worker(taskQueue, stack.activities());
   return worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, settings).start({
+    await dispatcherWith(stack.env.client, taskQueue, settings).start({
       finding,
       playbook: 's3-block-public-access',
     });

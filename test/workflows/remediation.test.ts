@@ -34,6 +34,7 @@ import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 
@@ -57,7 +58,7 @@ async function dispatch(
   finding: Finding,
   settings = fastSettings(),
 ): Promise<WorkflowHandle<typeof remediationWorkflow>> {
-  const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, settings);
+  const dispatcher = dispatcherWith(stack.env.client, taskQueue, settings);
   await dispatcher.start({ finding, playbook: PLAYBOOK });
   return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource));
 }
@@ -165,7 +166,7 @@ it('records a COMPLIANT event for a running execution and never starts one for i
   const quiet = newBucket();
   await createBucket(stack.raw.s3, bucket);
   const worker = await stack.worker(taskQueue, stack.activities());
-  const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 3000));
+  const dispatcher = dispatcherWith(stack.env.client, taskQueue, fastSettings({}, 3000));
   const compliant = (b: string) => ({
     finding: s3Finding(b, { state: 'PASSED', details: { complianceType: 'COMPLIANT' } }),
     playbook: PLAYBOOK,
@@ -404,7 +405,7 @@ it('compensates the completed step in reverse when a later step fails (security 
 
   // Act
   const result: RemediationResult = await worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
+    await dispatcherWith(stack.env.client, taskQueue, fastSettings()).start({
       finding,
       playbook: 'sg-close-admin-ports',
     });
@@ -458,7 +459,7 @@ it('fails closed: a containment step that fails for good keeps what was done and
 
   // Act
   const result: RemediationResult = await worker.runUntil(async () => {
-    await new FindingDispatcher(stack.env.client, taskQueue, fastSettings()).start({
+    await dispatcherWith(stack.env.client, taskQueue, fastSettings()).start({
       finding,
       playbook: 'ec2-isolate-instance',
     });

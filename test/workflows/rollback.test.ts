@@ -1,31 +1,43 @@
 /**
  * Operator rollback on the real dev server with real activities against moto, for each playbook family:
  * configuration (S3), containment (isolation, access key) and availability (scale-out); refusal after drift and
- * `--force`; one rollback per run; the exemption it grants.
+ * `--force`; one rollback per run; the exemption it grants. And the trust model (docs/architecture.md, Trust model):
+ * a rollback's input is a request, so a forged outcome in it is ignored, and only this worker's remediations count.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import {
   CreateAccessKeyCommand,
+  CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { Worker } from '@temporalio/worker';
 import { rollback } from '../../src/commands/rollback';
 import type { RollbackRequest } from '../../src/commands/rollback';
+import { DENY_POLICY_NAME } from '../../src/activities/playbooks/iam-contain-access-key';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import type { RollbackResult } from '../../src/domain/rollback';
+import { MAX_ROLLBACK_EXEMPTION_MS } from '../../src/domain/rollback';
 import { statusQuery } from '../../src/workflows/definitions';
+import { ROLLBACK_WORKFLOW_TYPE } from '../../src/workflows/rollback-definitions';
 import { cpuAlarmGroup } from '../helpers/asg';
-import { createBucket, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
+import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
-import { fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
+import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
+import { dispatcherWith } from '../helpers/worker-policies';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
@@ -37,12 +49,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The policy the rollback reads activity settings from: quick retries, no wait. */
-const POLICY = {
-  ...DEFAULT_POLICY,
-  defaults: { ...DEFAULT_POLICY.defaults, ...fastSettings().playbooks['s3-block-public-access'] },
-} as typeof DEFAULT_POLICY;
-
 async function remediate(
   taskQueue: string,
   finding: Finding,
@@ -50,7 +56,8 @@ async function remediate(
   overrides: Partial<PlaybookSettings> = {},
   meanwhile?: () => Promise<void>,
 ): Promise<RemediationResult> {
-  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+  // The worker of the queue runs with these settings: the remediation and the rollback both read them from it.
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
     finding,
     playbook,
   });
@@ -60,7 +67,7 @@ async function remediate(
 }
 
 function undo(taskQueue: string, finding: Finding, extra: Partial<RollbackRequest> = {}) {
-  return rollback(stack.env.client, taskQueue, POLICY, {
+  return rollback(stack.env.client, taskQueue, {
     workflowId: remediationWorkflowId(finding.resource),
     reason: 'broke the nightly export',
     by: 'alice@host',

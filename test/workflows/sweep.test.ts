@@ -21,6 +21,7 @@ import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from 
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 let server: Server;
@@ -140,7 +141,7 @@ it('remediates resources that were non-compliant before any event, through the i
   const { clients, config, enrich } = sweepParts();
   const taskQueue = `q-${randomUUID()}`;
   const worker = await stack.worker(taskQueue, stack.activities());
-  const dispatcher = new FindingDispatcher(stack.env.client, taskQueue, fastSettings({}, 300));
+  const dispatcher = dispatcherWith(stack.env.client, taskQueue, fastSettings({}, 300));
 
   const statuses = await worker.runUntil(async () => {
     const report = await sweep({

@@ -13,6 +13,7 @@ import { createBucket } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { dispatcherWith } from '../helpers/worker-policies';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -67,7 +68,7 @@ it('keeps the original prior state when the worker dies between the change and t
   );
   const applied = waitForLine(child, 'APPLIED', 60_000);
   const finding = s3Finding(bucket);
-  await new FindingDispatcher(stack.env.client, taskQueue, fastSettings({ activityTimeoutMs: 4000 })).start({
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings({ activityTimeoutMs: 4000 })).start({
     finding,
     playbook: 's3-block-public-access',
   });

@@ -17,6 +17,7 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, PlannedStep, StepResult, Verification } from '../../domain/remediation';
@@ -60,6 +61,84 @@ export function denyOlderSessionsPolicy(before: string): string {
       },
     ],
   });
+}
+
+/** Longest document `safeDenyDocument` looks at (IAM's inline role policies are at most 10,240 characters). */
+const MAX_DENY_DOCUMENT_LENGTH = 10_240;
+/** How far in the future a deny's issue time may be: clock skew, not a deny that outlives every new session. */
+const MAX_ISSUE_TIME_SKEW_MS = 5 * 60_000;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const SID = /^[A-Za-z0-9]{1,128}$/;
+
+/**
+ * Checks a deny document before it is written back (docs/architecture.md, Prior state and rollback) and returns it
+ * re-serialised from what was checked, or why it is refused. Accepted is exactly the shape `denyOlderSessionsPolicy`
+ * writes, one or more statements: `Effect: Deny`, `Action: *`, `Resource: *`, and only a `DateLessThan` on
+ * `aws:TokenIssueTime` at an instant not in the future. No Allow, no NotAction/NotResource/Principal, no other key:
+ * a compensation puts back only what this playbook could have put there. Re-serialising means the text IAM parses
+ * is the one checked here (a duplicate key cannot hide an `Allow` from this parser and show it to IAM's).
+ */
+export function safeDenyDocument(
+  text: string,
+  now = Date.now(),
+): { readonly ok: true; readonly document: string } | { readonly ok: false; readonly why: string } {
+  const refuse = (why: string) => ({ ok: false as const, why });
+  if (text.length > MAX_DENY_DOCUMENT_LENGTH) return refuse('longer than an inline policy can be');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return refuse('not JSON');
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const onlyKeys = (o: Record<string, unknown>, allowed: readonly string[]) =>
+    Object.keys(o).every((k) => allowed.includes(k));
+  if (!isObject(parsed) || !onlyKeys(parsed, ['Version', 'Statement'])) {
+    return refuse('not a policy document of Version and Statement only');
+  }
+  if (parsed['Version'] !== '2012-10-17') return refuse("its Version is not '2012-10-17'");
+  const statements = parsed['Statement'];
+  if (!Array.isArray(statements) || statements.length === 0) return refuse('it has no Statement list');
+  const checked: Record<string, unknown>[] = [];
+  for (const [i, st] of statements.entries()) {
+    const where = `statement ${i + 1}`;
+    if (!isObject(st) || !onlyKeys(st, ['Sid', 'Effect', 'Action', 'Resource', 'Condition'])) {
+      return refuse(`${where} has keys other than Sid, Effect, Action, Resource and Condition`);
+    }
+    if (st['Sid'] !== undefined && (typeof st['Sid'] !== 'string' || !SID.test(st['Sid']))) {
+      return refuse(`${where} has a malformed Sid`);
+    }
+    if (st['Effect'] !== 'Deny') return refuse(`${where} is not a Deny`);
+    if (st['Action'] !== '*' || st['Resource'] !== '*') {
+      return refuse(`${where} is not on Action '*' and Resource '*'`);
+    }
+    const condition = st['Condition'];
+    const dateLessThan = isObject(condition) ? condition['DateLessThan'] : undefined;
+    if (
+      !isObject(condition) ||
+      !onlyKeys(condition, ['DateLessThan']) ||
+      !isObject(dateLessThan) ||
+      !onlyKeys(dateLessThan, ['aws:TokenIssueTime'])
+    ) {
+      return refuse(`${where} has a condition other than DateLessThan on aws:TokenIssueTime`);
+    }
+    const before = dateLessThan['aws:TokenIssueTime'];
+    if (typeof before !== 'string' || !ISO_INSTANT.test(before) || Number.isNaN(Date.parse(before))) {
+      return refuse(`${where} has no ISO 8601 instant for aws:TokenIssueTime`);
+    }
+    if (Date.parse(before) > now + MAX_ISSUE_TIME_SKEW_MS) {
+      return refuse(`${where} denies sessions issued up to ${before}, in the future`);
+    }
+    checked.push({
+      ...(st['Sid'] !== undefined ? { Sid: st['Sid'] } : {}),
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': before } },
+    });
+  }
+  return { ok: true, document: JSON.stringify({ Version: '2012-10-17', Statement: checked }) };
 }
 
 /** Which kind of credential the finding is about, and whose. */
@@ -347,7 +426,16 @@ export function iamContainAccessKey(clients: AwsClients): PlaybookHandler {
           // Put back exactly what was there: an earlier containment's deny stays, ours goes.
           const before = recorded.denyPolicyBefore ?? null;
           if (before !== null) {
-            await putDeny(iam, on, before, ctx);
+            // Only a deny of our own shape goes back: PutRolePolicy/PutUserPolicy would write any document.
+            const safe = typeof before === 'string' ? safeDenyDocument(before) : undefined;
+            if (!safe?.ok) {
+              throw ApplicationFailure.nonRetryable(
+                `refusing to restore ${DENY_POLICY_NAME}: the recorded document is not a deny of the remediator's ` +
+                  `own shape (${safe ? safe.why : 'not text'}); nothing restored`,
+                'UnsafePriorState',
+              );
+            }
+            await putDeny(iam, on, safe.document, ctx);
             return { step, changed: true, detail: `${DENY_POLICY_NAME} restored to its earlier document` };
           }
           return (await deleteDeny(iam, on, ctx))

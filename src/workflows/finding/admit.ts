@@ -41,6 +41,7 @@ export async function admit(
     }
     const d = check.decision;
     if (d.decision === 'exempt') return { done: await close(ctx, 'EXEMPT', d.reason, true) };
+    if (d.decision === 'protected') return { done: await escalate(ctx, d.reason, 'Protected') };
     if (d.decision === 'flapping') {
       const where = check.managedBy ? `; it is managed by ${check.managedBy}: fix it there` : '';
       return { done: await escalate(ctx, `${d.reason}${where}`, 'Flapping') };

@@ -7,6 +7,7 @@
 import { CancellationScope, log } from '@temporalio/workflow';
 import type { AuditRecord } from '../../domain/audit-record';
 import type { Outcome, OutcomeStatus } from '../../domain/remediation';
+import type { Refusal } from '../../activities/composite';
 import { identity, recorded } from './context';
 import type { FindingContext } from './context';
 import { failureMessage } from './failures';
@@ -55,6 +56,28 @@ export async function escalate(
     Promise.all([
       ctx.notify.notifyOncall.executeWithOptions({ summary: `Page on-call: ${resourceId}` }, [record]),
       ctx.notify.recordAudit.executeWithOptions({ summary: 'Dashboard/audit record' }, [record]),
+    ]),
+  );
+  return outcome;
+}
+
+/**
+ * A finding the worker refuses before any analysis (docs/architecture.md, Trust model). A protected principal is
+ * escalated (ticket and page: someone must look at it by hand); a finding outside the accounts served or not
+ * confirmed by its detector is `NO_ACTION`, and because a forged or stale finding is itself an incident, on-call gets
+ * a security notification; a stale one is only recorded.
+ */
+export async function refused(ctx: FindingContext, refusal: Refusal): Promise<Outcome> {
+  if (refusal.kind === 'protected') return escalate(ctx, refusal.reason, 'Protected');
+  ctx.report('NOTIFYING', `NO_ACTION: ${refusal.reason}`);
+  const outcome = finish(ctx, 'NO_ACTION', `refused: ${refusal.reason}`);
+  const record = auditRecord(ctx, 'security', outcome);
+  await bestEffort(ctx, 'security notification', () =>
+    Promise.all([
+      refusal.kind === 'stale'
+        ? Promise.resolve()
+        : ctx.notify.notifyOncall.executeWithOptions({ summary: `Security: refused ${ctx.resourceId}` }, [record]),
+      ctx.notify.recordAudit.executeWithOptions({ summary: 'Audit record' }, [record]),
     ]),
   );
   return outcome;

@@ -11,7 +11,7 @@ import type { Preparation, PreparationStage } from '../../activities/composite';
 import { workflowInfo } from '@temporalio/workflow';
 import type { FindingContext, PhaseResult } from './context';
 import { failureMessage, failureStage, failureType, rethrowCancellation } from './failures';
-import { close, escalate } from './outcome';
+import { close, escalate, refused } from './outcome';
 
 /** What an analysis leaves to do: its verdict, why, and the plan in catalogue order. */
 export interface Assessment {
@@ -48,11 +48,12 @@ export async function prepare(ctx: FindingContext): Promise<PhaseResult<Prepared
         },
       ],
     );
-    ctx.draft.analysis = preparation.analysis;
+    if (!preparation.refusal) ctx.draft.analysis = preparation.analysis;
   } catch (err) {
     rethrowCancellation(err);
     return { done: await escalate(ctx, preparationFailure(failureStage(err), err), failureType(err)) };
   }
+  if (preparation.refusal) return { done: await refused(ctx, preparation.refusal) };
   const judged = await judge(ctx, preparation.analysis);
   if ('done' in judged) return judged;
   return { ...judged, preparation, ...(allowListed ? { allowListed } : {}) };
@@ -94,13 +95,14 @@ async function judge(ctx: FindingContext, analysis: Analysis): Promise<PhaseResu
 export function admissionRequest(ctx: FindingContext, attempt: number): ControlCheckRequest {
   const { settings, playbook } = ctx;
   const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
+  // By default tags are ignored for containment (a compromised principal can write them); the policy decides.
+  const tagExempts = settings.allowTagExemption ?? !containment;
   return {
     workflowId: workflowInfo().workflowId,
     finding: ctx.finding,
     playbook,
     attempt,
-    // Tags are ignored for containment: a compromised principal can write them.
-    ...(containment ? {} : { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG }),
+    ...(tagExempts ? { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG } : {}),
     ...(settings.breaker ? { breaker: settings.breaker } : {}),
     ...(settings.flapping ? { flapping: settings.flapping } : {}),
   };
@@ -109,6 +111,7 @@ export function admissionRequest(ctx: FindingContext, attempt: number): ControlC
 /** The escalation reason for a failed analysis, admission check or prior-state read. */
 export function preparationFailure(stage: PreparationStage | undefined, err: unknown): string {
   const message = failureMessage(err);
+  if (stage === 'vetting') return `could not confirm the finding before any change: ${message}`;
   if (stage === 'admission') return `the admission check failed before any change: ${message}`;
   if (stage === 'capture') return `could not record the prior state: ${message}`;
   return `analysis failed: ${message}`;

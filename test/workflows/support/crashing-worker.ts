@@ -7,6 +7,8 @@ import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/wo
 import { createActivities } from '../../../src/activities';
 import { WORKFLOWS_PATH } from '../../../src/worker';
 import { motoClients } from '../../helpers/aws';
+import { fastSettings } from '../../helpers/fixtures';
+import { testPolicy } from '../../helpers/worker-policies';
 
 interface Args {
   address: string;
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     oncallTopicArn: args.oncallTopicArn,
     region: 'ap-northeast-1',
     ui: { temporalUiUrl: 'http://localhost:8233', namespace: args.namespace },
+    policyFor: () => testPolicy(fastSettings({ activityTimeoutMs: 4000 })),
   });
   const connection = await NativeConnection.connect({ address: args.address });
   const worker = await Worker.create({

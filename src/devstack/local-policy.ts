@@ -1,0 +1,15 @@
+/**
+ * The policy as the local stack holds it (docs/architecture.md, Trust model): the emulator has no detectors to ask
+ * (moto lacks GuardDuty findings and Config's compliance details) and no identities to verify decisions against, so
+ * unless the policy says otherwise, the local stack neither confirms findings at the source nor requires signed
+ * decisions. A deployment's default is the opposite; `remediator worker` never applies this.
+ */
+import type { RemediationPolicy } from '../domain/policy';
+
+/** The policy with the local stack's trust defaults under whatever the policy sets itself. */
+export function localStackPolicy(policy: RemediationPolicy): RemediationPolicy {
+  return {
+    ...policy,
+    trust: { confirmAtSource: false, allowUnsignedDecisions: true, ...(policy.trust ?? {}) },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The worker's own policy in tests (docs/architecture.md, Trust model): a workflow takes its settings from the
+ * worker, never from its input, so a test that wants other settings gives them to the worker of its task queue. One
+ * test process runs many workers, one per task queue; each finds its policy here.
+ */
+import type { Client } from '@temporalio/client';
+import type { PolicySource } from '../../src/activities/worker-settings';
+import { DEFAULT_TRUST, resolveTrust } from '../../src/domain/policy';
+import type { ExecutionSettings, TrustSettings, WorkerPolicy } from '../../src/domain/policy';
+import { FindingDispatcher } from '../../src/ingest/dispatcher';
+import { FIXTURE_ACCOUNT } from './aws';
+import { fastSettings } from './fixtures';
+
+/**
+ * The trust of the local stack: findings not confirmed at the source (moto has no GuardDuty findings or Config
+ * compliance details) and unsigned decisions accepted. Suites that test trust set their own.
+ */
+export const LOCAL_TRUST: Partial<TrustSettings> = { confirmAtSource: false, allowUnsignedDecisions: true };
+
+const byQueue = new Map<string, WorkerPolicy>();
+
+/** The worker policy of a test: its settings and trust (over the local stack's) with `self` = the fixtures' account. */
+export function testPolicy(
+  settings: ExecutionSettings = fastSettings(),
+  trust: Partial<TrustSettings> = {},
+): WorkerPolicy {
+  return {
+    version: 'test',
+    settings,
+    trust: resolveTrust({ ...DEFAULT_TRUST, ...LOCAL_TRUST, ...trust }, FIXTURE_ACCOUNT),
+  };
+}
+
+/** Gives the worker of `taskQueue` these settings (and trust). */
+export function useWorkerPolicy(
+  taskQueue: string,
+  settings: ExecutionSettings,
+  trust: Partial<TrustSettings> = {},
+): void {
+  byQueue.set(taskQueue, testPolicy(settings, trust));
+}
+
+/** What test workers answer `workerSettings` with: the task queue's policy, or fast settings. */
+export const testPolicyFor: PolicySource = (taskQueue) => byQueue.get(taskQueue) ?? testPolicy();
+
+/** A dispatcher for a task queue whose worker runs with `settings`. */
+export function dispatcherWith(
+  client: Client,
+  taskQueue: string,
+  settings: ExecutionSettings,
+  trust: Partial<TrustSettings> = {},
+): FindingDispatcher {
+  useWorkerPolicy(taskQueue, settings, trust);
+  return new FindingDispatcher(client, taskQueue, 'test');
+}
