@@ -23,14 +23,13 @@ import type { AwsClients } from '../src/aws/clients';
 import { cancelRemediation } from '../src/commands/cancel';
 import { rollback } from '../src/commands/rollback';
 import { loadDevStackConfig } from '../src/config';
-import { DEFAULT_POLICY } from '../src/policy/default-policy';
 import { controlWorkflowId } from '../src/workflows/control-definitions';
 import { rollbackWorkflowId } from '../src/workflows/rollback-definitions';
 import type { PlaybookSettings } from '../src/domain/policy';
 import { approvalSignal, approvalUpdate, statusQuery } from '../src/workflows/definitions';
 import { remediationWorkflowId } from '../src/domain/finding';
 import type { Finding } from '../src/domain/finding';
-import { FindingDispatcher } from '../src/ingest/dispatcher';
+import type { FindingDispatcher } from '../src/ingest/dispatcher';
 import {
   createBucket,
   FIXTURE_ACCOUNT,
@@ -48,18 +47,10 @@ import {
 } from '../test/helpers/fixtures';
 import { cpuAlarmGroup } from '../test/helpers/asg';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
+import { dispatcherWith } from '../test/helpers/worker-policies';
 
 const OUT = join(__dirname, '../test/replay/histories');
 
-/** The policy rollbacks read their activity settings from: quick retries, no wait. */
-const CAPTURE_POLICY = {
-  ...DEFAULT_POLICY,
-  defaults: {
-    ...DEFAULT_POLICY.defaults,
-    propagationWaitMs: 0,
-    retry: { ...DEFAULT_POLICY.defaults.retry, initialIntervalMs: 200 },
-  },
-};
 
 interface Scenario {
   readonly name: string;
@@ -187,7 +178,7 @@ async function main(): Promise<void> {
         return [s3Finding('replay-controls')];
       },
       after: async (handle, taskQueue) => {
-        const result = await rollback(stack.env.client, taskQueue, CAPTURE_POLICY, {
+        const result = await rollback(stack.env.client, taskQueue, {
           workflowId: handle.workflowId,
           reason: 'capture: rollback path',
           by: 'capture@replay',
@@ -533,11 +524,7 @@ async function main(): Promise<void> {
       const taskQueue = `capture-${randomUUID()}`;
       const clients = scenario.denied ? denyingClients(endpoint, scenario.denied) : undefined;
       const worker = await stack.worker(taskQueue, stack.activities(clients));
-      const dispatcher = new FindingDispatcher(
-        stack.env.client,
-        taskQueue,
-        fastSettings(scenario.settings ?? {}, 2000),
-      );
+      const dispatcher = dispatcherWith(stack.env.client, taskQueue, fastSettings(scenario.settings ?? {}, 2000));
       await worker.runUntil(async () => {
         const findings = await scenario.arrange();
         for (const finding of findings) await dispatcher.start({ finding, playbook: scenario.playbook });

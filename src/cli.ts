@@ -257,22 +257,29 @@ export function buildProgram(): Command {
         '--request <requestId>',
         'the request you mean (from `remediator status`); refused if another waits',
       )
+      .option(
+        '--unsigned',
+        'send the decision without an AWS signature (refused unless the policy allows unsigned decisions)',
+        false,
+      )
       .addHelpText(
         'after',
-        '\nYour identity is recorded as <OS user>@<host> of this machine; it is not a flag. The Temporal caller\n' +
-          'identity of the update is set to the same value, so the history shows it too.',
+        '\nThe decision is signed with your AWS identity (the SDK default chain: aws sso login, a profile, the\n' +
+          'environment): a presigned sts:GetCallerIdentity request bound to this workflow, request, decision and\n' +
+          'reason, valid 5 minutes. The worker asks STS who signed and records that ARN as the decider; it must be\n' +
+          "one of the policy's approvers. <OS user>@<host> is only the Temporal caller identity of the update.",
       )
-      .action(async (workflowId: string, opts: { reason: string; request?: string }) => {
+      .action(async (workflowId: string, opts: { reason: string; request?: string; unsigned: boolean }) => {
         loadClientConfig();
         const by = operatorIdentity();
         const client = await connectClient(undefined, by);
         try {
-          const { line } = await decide(client, workflowId, {
-            decision,
-            reason: opts.reason,
-            by,
-            ...(opts.request ? { requestId: opts.request } : {}),
-          });
+          const { line } = await decide(
+            client,
+            workflowId,
+            { decision, reason: opts.reason, by, ...(opts.request ? { requestId: opts.request } : {}) },
+            opts.unsigned,
+          );
           print(line);
         } finally {
           await client.connection.close();

@@ -16,7 +16,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment a loader reads (`process.env` unless a test passes its own). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 function read(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();

@@ -10,10 +10,13 @@ import { createActivities } from './activities';
 import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
-import { loadWorkerConfig } from './config';
+import { stsVerifyEndpoint, loadWorkerConfig } from './config';
 import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
 import { loadPolicy } from './policy/load-policy';
 import { workerPolicy } from './policy/worker-policy';
+import { createIdentityVerifier } from './auth/verify-decision';
+import type { IdentityVerifier } from './auth/verify-decision';
+import { motoStsFetch } from './devstack/moto-sts-fetch';
 import { callerIdentity, roleNameOf } from './aws/caller-identity';
 import type { TicketSinkConfig, WorkerConfig } from './config';
 import { topicRegion } from './activities/notify';
@@ -85,7 +88,19 @@ export function activityDepsFromConfig(
     ui: { temporalUiUrl: config.temporalUiUrl, namespace },
     // The worker's own policy, the same for every task queue it serves.
     policyFor: () => policy,
+    // Signed decisions are checked at the STS endpoint of the worker's own configuration, never one a request names.
+    verifyIdentity: identityVerifier(config),
   };
+}
+
+/**
+ * The verifier of signed decisions: the STS endpoint of the worker's configuration. Against an emulator named only by
+ * `AWS_ENDPOINT_URL` (moto), the request goes with the header moto needs to route it to STS (see moto-sts-fetch).
+ */
+function identityVerifier(config: WorkerConfig): IdentityVerifier {
+  const stsEndpoint = stsVerifyEndpoint(process.env, config.region);
+  const emulated = config.endpoint !== undefined && stsEndpoint === config.endpoint;
+  return createIdentityVerifier({ stsEndpoint, ...(emulated ? { fetch: motoStsFetch } : {}) });
 }
 
 /** The ticket system the configuration names. */

@@ -1,8 +1,13 @@
 /**
  * The floor's worker process (`node --import tsx bench/floor/worker.ts`): the no-op workflow bundle and activities on
- * TEMPORAL_TASK_QUEUE, with the SDK's default worker options like `remediator worker`. Stops on SIGINT/SIGTERM.
+ * TEMPORAL_TASK_QUEUE, with the SDK's default worker options like `remediator worker`, and the settings of the policy
+ * at REMEDIATION_POLICY (the cool-down and propagation wait the floor keeps). Stops on SIGINT/SIGTERM.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { resolveExecutionSettings } from '../../src/domain/policy';
+import { loadPolicy } from '../../src/policy/load-policy';
+import { policyVersion } from '../../src/policy/worker-policy';
 import { createFloorActivities } from './activities';
 
 function env(name: string): string {
@@ -12,6 +17,11 @@ function env(name: string): string {
 }
 
 async function main(): Promise<void> {
+  const policy = loadPolicy(env('REMEDIATION_POLICY'));
+  const held = {
+    version: policyVersion(policy),
+    settings: resolveExecutionSettings(policy, Object.keys(PLAYBOOKS)),
+  };
   const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
   try {
     const worker = await Worker.create({
@@ -19,7 +29,7 @@ async function main(): Promise<void> {
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: env('TEMPORAL_TASK_QUEUE'),
       workflowBundle: { codePath: env('WORKFLOW_BUNDLE_PATH') },
-      activities: createFloorActivities(),
+      activities: createFloorActivities(held),
     });
     await worker.run();
   } finally {

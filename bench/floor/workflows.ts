@@ -2,8 +2,9 @@
  * The latency floor: a workflow of the same shape as the remediation's S3 success path with the propagation wait at
  * 0 — registered under the same type name as what ingest starts (`remediationWorkflow`, on its own task queue) so
  * the unchanged ingest bridge starts it by signal-with-start exactly as it starts a remediation. Same signal, the
- * same search-attribute upsert (the outcome), the same three activities in the same order (prepare, apply,
- * conclude) and the same cool-down timer; only the activities do nothing.
+ * settings asked of the worker first (the input carries none), the same search-attribute upsert (the outcome), the
+ * same three activities in the same order (prepare, apply, conclude) and the same cool-down timer; only the
+ * activities do nothing.
  */
 import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RoutedFinding } from '../../src/domain/finding';
@@ -23,14 +24,17 @@ export async function remediationWorkflow(
   setHandler(findingSignal, (routed) => {
     queue.push(routed);
   });
+  const { settings } = await a.workerSettings(
+    input.policyVersion !== undefined ? { requestedVersion: input.policyVersion } : {},
+  );
   for (;;) {
-    const hasWork = queue.length > 0 || (await condition(() => queue.length > 0, input.settings.cooldownMs));
+    const hasWork = queue.length > 0 || (await condition(() => queue.length > 0, settings.cooldownMs));
     if (!hasWork) break;
     const routed = queue.shift();
     if (!routed) continue;
     await a.prepareRemediation(routed);
     await a.applyStep(routed);
-    const waitMs = input.settings.playbooks[routed.playbook]?.propagationWaitMs ?? 0;
+    const waitMs = settings.playbooks[routed.playbook]?.propagationWaitMs ?? 0;
     if (waitMs > 0) await sleep(waitMs);
     await a.concludeRemediation(routed);
     upsertSearchAttributes([{ key: RemediationStatusKey, value: 'REMEDIATED' }]);

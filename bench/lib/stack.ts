@@ -11,8 +11,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AwsClients } from '../../src/aws/clients';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
+import { resolveTrust } from '../../src/domain/policy';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
@@ -27,13 +26,14 @@ import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import type { BridgeStats } from '../../src/ingest/sqs-bridge';
 import type { Logger } from '../../src/logger';
 import { parsePolicy } from '../../src/policy/load-policy';
+import { policyVersion, trustSettings } from '../../src/policy/worker-policy';
 import { checkReachable } from '../../src/temporal/connection';
 import { onCleanup, spawnChild } from './children';
 import type { Child } from './children';
 import { startAwsProxy } from './aws-proxy';
 import { fastMotoCommand } from './moto-fast';
 import type { AwsProxy } from './aws-proxy';
-import { REGION } from './events';
+import { ACCOUNT, REGION } from './events';
 import { progress } from './progress';
 import { hasPollers, waitUntil } from './temporal';
 
@@ -105,7 +105,8 @@ export interface BenchStack {
     waitTimeSeconds?: number;
   }): BenchBridge;
   startWorker(options: { taskQueue: string; policyPath: string; name?: string }): Promise<WorkerProcess>;
-  startFloorWorker(options: { taskQueue: string }): Promise<WorkerProcess>;
+  /** The floor's worker, holding the policy at `policyPath` as `remediator worker` would (its cool-down and wait). */
+  startFloorWorker(options: { taskQueue: string; policyPath: string }): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -279,16 +280,19 @@ export async function startStack(
     startBridge({ taskQueue, policy, name = 'ingest', waitTimeSeconds = 20 }) {
       const logger = fileLogger(join(ctx.logDir, `${section}-${name}.log`), 'ingest');
       const sqs = aws.sqs(REGION);
-      const settings = resolveExecutionSettings(policy, Object.keys(PLAYBOOKS));
       const bridge = new SqsBridge({
         sqs,
         queueUrl: resources.ingestQueueUrl,
         deadLetterQueueUrl: resources.deadLetterQueueUrl,
-        handleMessage: createMessageHandler(
+        handleMessage: createMessageHandler({
           policy,
-          new FindingDispatcher(client, taskQueue, settings),
-          configFindingEnricher(new ConfigRuleResolver(aws, logger)),
-        ),
+          dispatcher: new FindingDispatcher(client, taskQueue, policyVersion(policy)),
+          // `self` is moto's account, as its STS would answer `remediator ingest`; the events are that account's.
+          trust: resolveTrust(trustSettings(policy), ACCOUNT),
+          // moto's EventBridge delivers events to SQS without `account` (src/devstack/local-bridge.ts does the same).
+          emulatorEnvelopeAccount: ACCOUNT,
+          enrich: configFindingEnricher(new ConfigRuleResolver(aws, logger)),
+        }),
         checkTemporal: () => checkReachable(client),
         logger,
         // `remediator ingest` defaults: a 20 s long poll, 10 messages per receive.
@@ -326,13 +330,13 @@ export async function startStack(
       stops.push(() => child.stop());
       return { child, taskQueue, stop: () => child.stop() };
     },
-    async startFloorWorker({ taskQueue }) {
+    async startFloorWorker({ taskQueue, policyPath }) {
       const bundle = await workflowBundle(ctx, 'floor');
       const child = spawnChild(
         `${section} floor-worker`,
         process.execPath,
         ['--import', 'tsx', join(ctx.root, 'bench/floor/worker.ts')],
-        { ...workerEnv(taskQueue), WORKFLOW_BUNDLE_PATH: bundle },
+        { ...workerEnv(taskQueue), REMEDIATION_POLICY: policyPath, WORKFLOW_BUNDLE_PATH: bundle },
         join(ctx.logDir, `${section}-floor-worker.log`),
       );
       await waitForWorker(child, taskQueue);

@@ -7,14 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { RoutedFinding } from '../../src/domain/finding';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
 import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
 import { remediationStartOptions } from '../../src/ingest/dispatcher';
 import { routeFinding } from '../../src/ingest/router';
 import { DEFAULT_BATCHES_IN_FLIGHT } from '../../src/ingest/sqs-bridge';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { policyVersion } from '../../src/policy/worker-policy';
 import { findingSignal, REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import { bucketNames, configEvent, pool, preloadQueue, REGION } from '../lib/events';
 import { cpuPerEvent, cpuSample, cpuTable, cpuTotal } from '../lib/cpu';
@@ -80,10 +79,11 @@ async function rawStarts(
   taskQueue: string,
   withSignal = false,
 ): Promise<number> {
-  const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
+  // The input the bridge sends: the resource and the policy version, no settings.
+  const version = policyVersion(DEFAULT_POLICY);
   const calls = buckets.map((b) => {
     const routed = routedFor(b);
-    return { options: remediationStartOptions(routed, taskQueue, settings), routed };
+    return { options: remediationStartOptions(routed, taskQueue, version), routed };
   });
   const t0 = performance.now();
   await pool(calls, CONCURRENCY, async ({ options, routed }) => {

@@ -315,7 +315,7 @@ export function createFindingConfirmation(
         return alarm(finding, abortSignal);
       default:
         // Workflow input is a request: a source outside the type is possible at run time.
-        return no(`findings of ${String(finding.source as unknown)} cannot be confirmed`);
+        return no(`findings of ${String(finding.source)} cannot be confirmed`);
     }
   };
 }

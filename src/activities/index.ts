@@ -23,7 +23,9 @@ import { createRecordedOutcomeActivities } from './recorded-outcome';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
 import type { TicketSink } from './tickets/ticket-sink';
+import type { IdentityVerifier } from '../auth/verify-decision';
 import { createFindingConfirmation } from './confirm-finding';
+import { createDecisionActivities } from './decisions';
 import { createVettingActivities } from './vet-finding';
 import type { ConfirmFinding } from './vet-finding';
 import { createWorkerSettingsActivities } from './worker-settings';
@@ -47,6 +49,8 @@ export interface ActivityDeps {
   readonly policyFor: PolicySource;
   /** Asks a finding's detector whether it is real; default: the detectors' own APIs through `clients`. */
   readonly confirmFinding?: ConfirmFinding;
+  /** Verifies signed operator decisions at the worker's STS endpoint; absent, signed decisions are refused. */
+  readonly verifyIdentity?: IdentityVerifier;
 }
 
 /** The playbook registry: id → AWS implementation. */
@@ -76,7 +80,16 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthGuardActivities(deps),
     ...createWorkerSettingsActivities(deps.policyFor),
     ...createRecordedOutcomeActivities(deps),
-    ...createVettingActivities(deps.policyFor, deps.confirmFinding ?? createFindingConfirmation(deps.clients)),
+    ...createVettingActivities(
+      deps.policyFor,
+      deps.confirmFinding ?? createFindingConfirmation(deps.clients),
+    ),
   };
-  return { ...single, ...createCompositeActivities(single) };
+  const decisions = createDecisionActivities({
+    policyFor: deps.policyFor,
+    ...(deps.verifyIdentity ? { verifyIdentity: deps.verifyIdentity } : {}),
+    recordAudit: single.recordAudit,
+    notifyOncall: single.notifyOncall,
+  });
+  return { ...single, ...decisions, ...createCompositeActivities(single) };
 }

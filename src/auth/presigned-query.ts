@@ -101,7 +101,8 @@ export function checkPresignedQuery(query: string, now: Date): QueryCheck {
   if (!params) return refuse("the signed request's query does not parse (name=value pairs, percent-encoded)");
   const byName = new Map<string, string>();
   for (const [name, value] of params) {
-    if (!ALLOWED.has(name)) return refuse(`the signed request has a parameter a GetCallerIdentity presign does not: '${name}'`);
+    if (!ALLOWED.has(name))
+      return refuse(`the signed request has a parameter a GetCallerIdentity presign does not: '${name}'`);
     if (byName.has(name)) return refuse(`the signed request names ${name} twice`);
     byName.set(name, value);
   }
@@ -115,9 +116,12 @@ export function checkPresignedQuery(query: string, now: Date): QueryCheck {
   if (get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
     return refuse(`X-Amz-Algorithm must be AWS4-HMAC-SHA256, got '${get('X-Amz-Algorithm')}'`);
   }
-  const scope = /^[A-Za-z0-9]{1,128}\/(\d{8})\/[a-z0-9-]{1,32}\/sts\/aws4_request$/.exec(get('X-Amz-Credential'));
+  const scope = /^[A-Za-z0-9]{1,128}\/(\d{8})\/[a-z0-9-]{1,32}\/sts\/aws4_request$/.exec(
+    get('X-Amz-Credential'),
+  );
   if (!scope) return refuse('X-Amz-Credential is not <access key>/<date>/<region>/sts/aws4_request');
-  if (scope[1] !== get('X-Amz-Date').slice(0, 8)) return refuse("X-Amz-Credential's date is not X-Amz-Date's");
+  if (scope[1] !== get('X-Amz-Date').slice(0, 8))
+    return refuse("X-Amz-Credential's date is not X-Amz-Date's");
   const headerProblem = checkSignedHeaders(get('X-Amz-SignedHeaders'));
   if (headerProblem) return refuse(headerProblem);
   const timeProblem = checkTime(get('X-Amz-Date'), get('X-Amz-Expires'), now);

@@ -40,7 +40,10 @@ export interface SignDecisionOptions {
  * after `?`) with the digest. Throws a `RangeError` for a lifetime outside 1..300 s or an endpoint that is not an
  * http(s) URL.
  */
-export async function signDecision(claim: DecisionClaim, options: SignDecisionOptions): Promise<SignedIdentity> {
+export async function signDecision(
+  claim: DecisionClaim,
+  options: SignDecisionOptions,
+): Promise<SignedIdentity> {
   const expiresIn = options.expiresInSeconds ?? MAX_SIGNATURE_TTL_SECONDS;
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_SIGNATURE_TTL_SECONDS) {
     throw new RangeError(
@@ -74,7 +77,8 @@ export async function signDecision(claim: DecisionClaim, options: SignDecisionOp
   const params: [string, string][] = [];
   for (const [name, value] of Object.entries(presigned.query ?? {})) {
     // The presigner writes one string per parameter; anything else would be a change in the library.
-    if (typeof value !== 'string') throw new Error(`presigned query parameter ${name} is not a single string`);
+    if (typeof value !== 'string')
+      throw new Error(`presigned query parameter ${name} is not a single string`);
     params.push([name, value]);
   }
   return { query: formatQuery(params), digest };

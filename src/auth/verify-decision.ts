@@ -33,7 +33,10 @@ export interface IdentityVerifierOptions {
  * be asked (network failure, timeout, throttling, a 5xx, an answer that is not STS's): that is not the signer's fault,
  * so the activity retries.
  */
-export type IdentityVerifier = (claim: DecisionClaim, signed: SignedIdentity | undefined) => Promise<IdentityCheck>;
+export type IdentityVerifier = (
+  claim: DecisionClaim,
+  signed: SignedIdentity | undefined,
+) => Promise<IdentityCheck>;
 
 /** STS error codes that say "try again", not "no". */
 const RETRYABLE = new Set([
@@ -56,7 +59,9 @@ function refused(reason: string): IdentityCheck {
 export function createIdentityVerifier(options: IdentityVerifierOptions): IdentityVerifier {
   const endpoint = new URL(options.stsEndpoint);
   if ((endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') || endpoint.search || endpoint.hash) {
-    throw new Error(`the STS endpoint must be an http(s) URL without query or fragment, got '${options.stsEndpoint}'`);
+    throw new Error(
+      `the STS endpoint must be an http(s) URL without query or fragment, got '${options.stsEndpoint}'`,
+    );
   }
   const base = `${endpoint.origin}${endpoint.pathname}`;
   const doFetch = options.fetch ?? fetch;
@@ -89,7 +94,8 @@ export function createIdentityVerifier(options: IdentityVerifierOptions): Identi
     } catch (err) {
       throw new Error(`STS at ${base} could not be asked: ${(err as Error).message}`, { cause: err });
     }
-    if (body.length > MAX_RESPONSE_LENGTH) throw new Error(`STS at ${base} answered ${body.length} characters`);
+    if (body.length > MAX_RESPONSE_LENGTH)
+      throw new Error(`STS at ${base} answered ${body.length} characters`);
     if (status === 200) {
       const identity = parseCallerIdentity(body);
       if (!identity) throw new Error(`STS at ${base} answered 200 without a well-formed caller identity`);
@@ -97,7 +103,9 @@ export function createIdentityVerifier(options: IdentityVerifierOptions): Identi
     }
     const error = parseStsError(body);
     if (!error || status >= 500 || RETRYABLE.has(error.code)) {
-      throw new Error(`STS at ${base} answered HTTP ${status}${error ? ` ${error.code}: ${error.message}` : ''}`);
+      throw new Error(
+        `STS at ${base} answered HTTP ${status}${error ? ` ${error.code}: ${error.message}` : ''}`,
+      );
     }
     return refused(`STS refused the signature: ${error.code}${error.message ? `: ${error.message}` : ''}`);
   };

@@ -6,12 +6,11 @@ import { hostname, userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApprovalDecision, ApprovalReceipt } from '../domain/approval';
-import { approvalUpdate } from '../workflows/definitions';
+import { approvalUpdate, pendingApprovalQuery } from '../workflows/definitions';
+import { DecisionRefusedError } from './decide-errors';
+import { signatureFor } from './signing';
 
-/** A decision the server or the workflow refused; the CLI prints the message without a stack trace. */
-export class DecisionRefusedError extends Error {
-  override readonly name = 'DecisionRefusedError';
-}
+export { DecisionRefusedError } from './decide-errors';
 
 /**
  * Who is deciding: the operating-system user and host running the CLI. Taken from the environment the caller is
@@ -28,16 +27,33 @@ export function operatorIdentity(): string {
   return `${user}@${hostname()}`;
 }
 
-/** Sends the decision and returns a line that says what was recorded. */
+/**
+ * Signs the decision for the request that waits (unless `unsigned`), sends it, and returns a line that says what was
+ * recorded. The decider recorded is the identity the worker verified, not `by`.
+ */
 export async function decide(
   client: Client,
   workflowId: string,
-  decision: ApprovalDecision,
+  decision: Omit<ApprovalDecision, 'signature'>,
+  unsigned = false,
 ): Promise<{ receipt: ApprovalReceipt; line: string }> {
   try {
-    const receipt = await client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(approvalUpdate, { args: [decision] });
+    const handle = client.workflow.getHandle(workflowId);
+    // The signature names the request it answers, so the CLI asks which one waits first.
+    const waiting = await handle.query(pendingApprovalQuery);
+    if (!waiting) throw new DecisionRefusedError(`${workflowId} is not waiting for a decision`);
+    if (decision.requestId !== undefined && decision.requestId !== waiting.requestId) {
+      throw new DecisionRefusedError(
+        `${workflowId} waits for request ${waiting.requestId}, not ${decision.requestId}`,
+      );
+    }
+    const signature = await signatureFor(
+      { kind: decision.decision, target: workflowId, requestId: waiting.requestId, reason: decision.reason },
+      unsigned,
+    );
+    const receipt = await handle.executeUpdate(approvalUpdate, {
+      args: [{ ...decision, requestId: waiting.requestId, ...(signature ? { signature } : {}) }],
+    });
     const verb = receipt.decision === 'approve' ? 'Approved' : 'Rejected';
     return {
       receipt,

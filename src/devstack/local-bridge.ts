@@ -39,7 +39,10 @@ export interface LocalBridgeOptions {
   readonly logger: Logger;
 }
 
-/** The account moto's STS answers GetCallerIdentity with (its default), and the account of the event fixtures. */
+/**
+ * The account moto's STS answers GetCallerIdentity with (its default), the account of the event fixtures, and the one
+ * its EventBridge's events come from (it delivers them to SQS without `account`).
+ */
 export const MOTO_ACCOUNT = '123456789012';
 
 /** A running in-process bridge; `stop` lets its poll in flight return and settles what it brought. */
@@ -66,6 +69,8 @@ export function startLocalBridge(options: LocalBridgeOptions): LocalBridge {
       policy,
       dispatcher: new FindingDispatcher(client, taskQueue, policyVersion(local)),
       trust,
+      // moto's EventBridge leaves `account` out of what it delivers to SQS; its events are its own account's.
+      emulatorEnvelopeAccount: MOTO_ACCOUNT,
       enrich: configFindingEnricher(new ConfigRuleResolver(options.clients, logger)),
       ...(alerter ? { alert: (refusal) => alerter.refused(refusal) } : {}),
     }),

@@ -2,7 +2,7 @@
  * The policy as the local stack holds it (docs/architecture.md, Trust model): the emulator has no detectors to ask
  * (moto lacks GuardDuty findings and Config's compliance details) and no identities to verify decisions against, so
  * unless the policy says otherwise, the local stack neither confirms findings at the source nor requires signed
- * decisions. A deployment's default is the opposite; `remediator worker` never applies this.
+ * decisions, and any identity moto reports may decide. A deployment's default is the opposite; `remediator worker` never applies this.
  */
 import type { RemediationPolicy } from '../domain/policy';
 
@@ -10,6 +10,7 @@ import type { RemediationPolicy } from '../domain/policy';
 export function localStackPolicy(policy: RemediationPolicy): RemediationPolicy {
   return {
     ...policy,
-    trust: { confirmAtSource: false, allowUnsignedDecisions: true, ...(policy.trust ?? {}) },
+    // moto's STS vouches for any signature, so on the local stack any signed identity may decide.
+    trust: { confirmAtSource: false, allowUnsignedDecisions: true, approvers: { '*': ['*'] }, ...(policy.trust ?? {}) },
   };
 }

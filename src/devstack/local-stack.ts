@@ -15,6 +15,8 @@ import { callerIdentity } from '../aws/caller-identity';
 import { workerPolicy } from '../policy/worker-policy';
 import { startLocalBridge } from './local-bridge';
 import { localStackPolicy } from './local-policy';
+import { motoStsFetch } from './moto-sts-fetch';
+import { createIdentityVerifier } from '../auth/verify-decision';
 import { createLocalResources } from './local-resources';
 import type { LocalResources } from './local-resources';
 import { startMoto } from './moto-server';
@@ -105,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ui: { temporalUiUrl: temporal.uiUrl ?? 'http://localhost:8233', namespace: temporal.namespace },
       temporal: client,
       policyFor: () => held,
+      verifyIdentity: createIdentityVerifier({ stsEndpoint: moto.endpoint, fetch: motoStsFetch }),
     }),
   });
   const workerRun = worker.run();

@@ -3,6 +3,7 @@
  * the checks a decision must pass. The checks are pure so the update's validator and the signal's handler share them
  * exactly.
  */
+import type { SignedIdentity } from './decision';
 import type { PlannedStep } from './plan';
 
 /** What an operator decides about a waiting remediation. */
@@ -11,12 +12,14 @@ export interface ApprovalDecision {
   /** Why; recorded in the outcome, the audit record and the notification. */
   readonly reason: string;
   /**
-   * Who decided. The CLI fills it from the caller's OS user and host, never from a flag; a signal sent from the Web
-   * UI must name its sender.
+   * Who says they decided: only a label. The decider recorded is the ARN the worker verified from `signature`; an
+   * unsigned decision (the Web UI's signal) is taken only where the policy allows, recorded as `<by> (unverified)`.
    */
   readonly by: string;
   /** The request this decision answers; when given it must match, so a stale decision cannot approve a newer plan. */
   readonly requestId?: string;
+  /** A presigned `sts:GetCallerIdentity` request bound to this decision (see `src/domain/decision.ts`). */
+  readonly signature?: SignedIdentity;
 }
 
 /** A remediation waiting for a decision. Shown by the `status` query and `remediator status`. */
@@ -72,6 +75,13 @@ export function approvalProblem(
   if (typeof d.by !== 'string' || d.by.trim() === '') return 'the decision must name who made it (by)';
   if (d.by.length > MAX_IDENTITY) return `'by' is longer than ${MAX_IDENTITY} characters`;
   if (d.requestId !== undefined && typeof d.requestId !== 'string') return 'requestId must be a string';
+  if (d.signature !== undefined) {
+    const sig = d.signature as Record<string, unknown> | null;
+    if (typeof sig !== 'object' || sig === null || typeof sig.query !== 'string' || typeof sig.digest !== 'string') {
+      return 'signature must be {query, digest}';
+    }
+    if (sig.query.length > 8192 || sig.digest.length > 128) return 'the signature is too long';
+  }
   if (!pending) return 'nothing in this execution is waiting for approval';
   if (alreadyDecided) return `request ${pending.requestId} has already been decided`;
   if (d.requestId !== undefined && d.requestId !== pending.requestId) {

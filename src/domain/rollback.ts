@@ -55,9 +55,10 @@ const id = (value: unknown): string =>
  */
 export function rollbackRequest(raw: unknown): RollbackInput {
   const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const target = (
-    input['target'] && typeof input['target'] === 'object' ? input['target'] : {}
-  ) as Record<string, unknown>;
+  const target = (input['target'] && typeof input['target'] === 'object' ? input['target'] : {}) as Record<
+    string,
+    unknown
+  >;
   const exempt = input['exemptForMs'];
   const signature = input['signature'] as Record<string, unknown> | undefined;
   return {
@@ -85,14 +86,11 @@ export function rollbackRequest(raw: unknown): RollbackInput {
  * undoes, or why there is none. A refusal is an answer, not a failure.
  */
 export type RecordedOutcome =
-  | { readonly found: true; readonly outcome: Outcome }
-  | { readonly found: false; readonly reason: string };
+  { readonly found: true; readonly outcome: Outcome } | { readonly found: false; readonly reason: string };
 
 /** The outcome a rollback undoes: the run's newest `REMEDIATED` outcome that changed something. */
 export function outcomeToRollBack(outcomes: readonly Outcome[]): Outcome | undefined {
-  return [...outcomes]
-    .reverse()
-    .find((o) => o.status === 'REMEDIATED' && o.changes.some((c) => c.changed));
+  return [...outcomes].reverse().find((o) => o.status === 'REMEDIATED' && o.changes.some((c) => c.changed));
 }
 
 /** How a rollback ended. */

@@ -14,9 +14,10 @@ export const eventBridgeEnvelopeSchema = z.object({
   'detail-type': z.string().min(1).max(256),
   source: z.string().min(1).max(256),
   // The account the event comes from: the finding's own, or a delegated administrator's for the GuardDuty and Security
-  // Hub findings of its members (the trust gate, src/ingest/trust-gate.ts, holds it to that). EventBridge always sets
-  // it, bus-to-bus forwarding keeps the origin's, and moto's EventBridge sets it too (its account). Optional here only
-  // so that a message without one is refused by the gate with its own reason.
+  // Hub findings of its members (the trust gate, src/ingest/trust-gate.ts, holds it to that). AWS always sets it, and
+  // bus-to-bus forwarding keeps the origin's. moto 5.2.1's EventBridge does not: the default input template of its SQS
+  // targets leaves it out (the local stack supplies moto's account instead). Optional here so that a message without
+  // one is refused by the gate with its own reason rather than a schema error.
   account: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id').optional(),
   time: z.string().min(1),
   region: z.string().min(1).max(64),

@@ -45,6 +45,13 @@ export interface MessageHandlerOptions {
   readonly alert?: (refusal: TrustRefusal) => void;
   /** The ingest's clock (epoch milliseconds), against which event age is measured. */
   readonly now?: () => number;
+  /**
+   * Only for an emulator whose EventBridge delivers events without `account` (moto 5.2.1: the default input template
+   * of its SQS targets leaves the field out): the account such an envelope is taken to come from. The local stack and
+   * the benchmarks set it to moto's account; `remediator ingest` never does, so there an envelope without an account is
+   * dead-lettered, as AWS always names one.
+   */
+  readonly emulatorEnvelopeAccount?: string;
 }
 
 /** Builds the per-message handler. */
@@ -69,18 +76,26 @@ export function createMessageHandler(options: MessageHandlerOptions) {
         continue;
       }
       if (verdict.alert) {
-        options.alert?.({
-          eventId: finding.eventId,
-          source: finding.source,
-          ...(envelope.account !== undefined ? { envelopeAccount: envelope.account } : {}),
-          account: finding.resource.account,
-          region: finding.resource.region,
-          resourceType: finding.resource.resourceType,
-          resourceId: finding.resource.resourceId,
-          reason: verdict.reason,
-        });
+        // The alert is a side note: whatever happens to it, the message is dead-lettered.
+        try {
+          options.alert?.({
+            eventId: finding.eventId,
+            source: finding.source,
+            ...(envelope.account !== undefined ? { envelopeAccount: envelope.account } : {}),
+            account: finding.resource.account,
+            region: finding.resource.region,
+            resourceType: finding.resource.resourceType,
+            resourceId: finding.resource.resourceId,
+            reason: verdict.reason,
+          });
+        } catch {
+          // `SecurityAlerter.refused` does not throw; another alert hook must not change the disposition either.
+        }
       }
-      return { kind: 'dead-letter', reason: `${finding.source} finding in event ${finding.eventId}: ${verdict.reason}` };
+      return {
+        kind: 'dead-letter',
+        reason: `${finding.source} finding in event ${finding.eventId}: ${verdict.reason}`,
+      };
     }
     return stale
       ? {
@@ -128,7 +143,11 @@ export function createMessageHandler(options: MessageHandlerOptions) {
       throw err;
     }
     if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
-    const refused = gate(envelope, normalised.findings);
+    const claimed =
+      envelope.account === undefined && options.emulatorEnvelopeAccount !== undefined
+        ? { ...envelope, account: options.emulatorEnvelopeAccount }
+        : envelope;
+    const refused = gate(claimed, normalised.findings);
     if (refused) return refused;
     // Every finding is routed and its resource checked before any is delivered: a message with one finding that
     // cannot name an execution is dead-lettered whole, and nothing of it starts.

@@ -1,6 +1,6 @@
 /**
  * "Config Rules Compliance Change" → `Finding`. Account and region come from the detail (where the resource lives),
- * never from the envelope, which names the account and region of the bus that delivered it.
+ * never from the envelope; the trust gate then holds the envelope's account to the detail's (src/ingest/trust-gate.ts).
  */
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, RESOURCE_ID_PATTERN } from '../domain/finding';

@@ -127,14 +127,22 @@ export class SecurityAlerter {
     }
   }
 
-  private async publish(refusal: TrustRefusal, suppressedAlike: number, suppressedOther: number): Promise<void> {
+  private async publish(
+    refusal: TrustRefusal,
+    suppressedAlike: number,
+    suppressedOther: number,
+  ): Promise<void> {
     const { topicArn, logger } = this.options;
     const held = [
       ...(suppressedAlike > 0
-        ? [`${suppressedAlike} more refusal(s) for the same reason and account were not alerted since the last alert.`]
+        ? [
+            `${suppressedAlike} more refusal(s) for the same reason and account were not alerted since the last alert.`,
+          ]
         : []),
       ...(suppressedOther > 0
-        ? [`${suppressedOther} other refusal(s) were not alerted: more than ${this.maxPerWindow} alerts in a window.`]
+        ? [
+            `${suppressedOther} other refusal(s) were not alerted: more than ${this.maxPerWindow} alerts in a window.`,
+          ]
         : []),
     ];
     const body = [

@@ -12,7 +12,10 @@ import type { ResolvedTrust } from '../domain/policy';
 import type { EventBridgeEnvelope } from './envelope';
 
 /** What the gate reads of the trust settings. */
-export type GateTrust = Pick<ResolvedTrust, 'accounts' | 'regions' | 'delegatedAdminAccounts' | 'maxEventAgeMs'>;
+export type GateTrust = Pick<
+  ResolvedTrust,
+  'accounts' | 'regions' | 'delegatedAdminAccounts' | 'maxEventAgeMs'
+>;
 
 /**
  * Why a finding does not pass: `dead-letter` keeps the message for inspection (a claim the policy refuses),
@@ -29,18 +32,28 @@ export interface TrustVerdict {
  * names the administrator and the finding names the member (GuardDuty and Security Hub delegated administration).
  * Config, CloudWatch and bus-to-bus forwarding keep the account of the event's origin in the envelope.
  */
-const FORWARDED_BY_DELEGATED_ADMIN: ReadonlySet<FindingSource> = new Set(['aws.guardduty', 'aws.securityhub']);
+const FORWARDED_BY_DELEGATED_ADMIN: ReadonlySet<FindingSource> = new Set([
+  'aws.guardduty',
+  'aws.securityhub',
+]);
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** A duration as a person reads it in a reason: days, hours, minutes or seconds, one decimal at most. */
 function duration(ms: number): string {
-  if (ms >= DAY_MS) return `${Math.round((ms / DAY_MS) * 10) / 10} days`;
-  if (ms >= 3600_000) return `${Math.round((ms / 3600_000) * 10) / 10} hours`;
-  return `${Math.round(ms / 1000)} s`;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  if (ms >= DAY_MS) return `${round(ms / DAY_MS)} days`;
+  if (ms >= 3600_000) return `${round(ms / 3600_000)} hours`;
+  if (ms >= 60_000) return `${round(ms / 60_000)} min`;
+  return `${round(ms / 1000)} s`;
 }
 
 /** Whether the envelope may name another account than the finding: a delegated administrator's forwarding. */
-function forwardedByDelegatedAdmin(envelope: EventBridgeEnvelope, finding: Finding, trust: GateTrust): boolean {
+function forwardedByDelegatedAdmin(
+  envelope: EventBridgeEnvelope,
+  finding: Finding,
+  trust: GateTrust,
+): boolean {
   return (
     envelope.account !== undefined &&
     trust.delegatedAdminAccounts.includes(envelope.account) &&
@@ -78,7 +91,11 @@ export function trustProblem(
   if (scope) return { action: 'dead-letter', reason: scope, alert: true };
   const at = Date.parse(envelope.time);
   if (Number.isNaN(at)) {
-    return { action: 'dead-letter', reason: `the envelope time ${JSON.stringify(envelope.time)} is not a time`, alert: false };
+    return {
+      action: 'dead-letter',
+      reason: `the envelope time ${JSON.stringify(envelope.time)} is not a time`,
+      alert: false,
+    };
   }
   const age = now - at;
   if (age > trust.maxEventAgeMs) {

@@ -1,8 +1,11 @@
 /**
  * The execution's approval gate: holds the one request that waits, takes decisions by update or signal, and lets the
- * finding handler wait for a decision durably (a timer in history), with a timeout.
+ * finding handler wait for a decision durably (a timer in history), with a timeout. Who decided is what the worker
+ * verified (docs/architecture.md, Trust model): each decision goes through the `checkDecision` activity before it is
+ * taken, and a refused one changes nothing.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+import type { DecisionCheck } from '../activities/decisions';
 import { approvalProblem } from '../domain/approval';
 import type {
   ApprovalDecision,
@@ -10,29 +13,67 @@ import type {
   ApprovalRequest,
   RecordedApproval,
 } from '../domain/approval';
-import { approvalSignal, approvalUpdate } from './definitions';
+import { approvalSignal, approvalUpdate, pendingApprovalQuery } from './definitions';
+
+/** Asks the worker who made a decision on `request` and whether they may (the `checkDecision` activity). */
+export type DecisionChecker = (decision: ApprovalDecision, request: ApprovalRequest) => Promise<DecisionCheck>;
 
 /** Waits for approvals; one request at a time (the execution handles one finding at a time). */
 export class ApprovalGate {
   private pending: ApprovalRequest | undefined;
   private decided: RecordedApproval | undefined;
+  /** A decision whose identity is being checked: others wait their turn (refused meanwhile). */
+  private checking = false;
 
-  /** Registers the update and signal handlers; call once, at the start of the workflow. */
-  constructor() {
-    setHandler(approvalUpdate, (decision) => this.take(decision), {
-      validator: (decision) => {
-        const problem = approvalProblem(this.pending, this.decided !== undefined, decision);
-        if (problem) throw new Error(problem);
+  /** Registers the update, signal and query handlers; call once, at the start of the workflow. */
+  constructor(private readonly check: DecisionChecker) {
+    setHandler(
+      approvalUpdate,
+      async (decision) => {
+        const taken = await this.verifyAndTake(decision);
+        if ('refused' in taken) throw ApplicationFailure.create({ message: taken.refused, type: 'DecisionRefused' });
+        return taken;
       },
-    });
-    setHandler(approvalSignal, (decision) => {
-      const problem = approvalProblem(this.pending, this.decided !== undefined, decision);
+      { validator: (decision) => this.validate(decision) },
+    );
+    setHandler(approvalSignal, async (decision) => {
+      const problem = this.problem(decision);
       if (problem) {
         log.warn('Approval signal ignored', { problem, requestId: this.pending?.requestId });
         return;
       }
-      this.take(decision);
+      const taken = await this.verifyAndTake(decision);
+      if ('refused' in taken) log.warn('Approval signal refused', { problem: taken.refused });
     });
+    setHandler(pendingApprovalQuery, () => this.pending);
+  }
+
+  private problem(decision: unknown): string | undefined {
+    if (this.checking) return 'another decision on this request is being verified; try again in a moment';
+    return approvalProblem(this.pending, this.decided !== undefined, decision);
+  }
+
+  private validate(decision: unknown): void {
+    const problem = this.problem(decision);
+    if (problem) throw new Error(problem);
+  }
+
+  /** Checks who decided, then takes the decision if the request still waits for one. */
+  private async verifyAndTake(decision: ApprovalDecision): Promise<ApprovalReceipt | { refused: string }> {
+    const pending = this.pending;
+    if (!pending) return { refused: 'nothing in this execution is waiting for approval' };
+    this.checking = true;
+    let check: DecisionCheck;
+    try {
+      check = await this.check(decision, pending);
+    } finally {
+      this.checking = false;
+    }
+    if (!check.accepted) return { refused: check.reason };
+    if (this.pending?.requestId !== pending.requestId || this.decided) {
+      return { refused: `request ${pending.requestId} is no longer waiting for a decision` };
+    }
+    return this.take(decision, check.decider);
   }
 
   /** The request that waits, if any (for the status query). */
@@ -67,14 +108,14 @@ export class ApprovalGate {
     }
   }
 
-  private take(decision: ApprovalDecision): ApprovalReceipt {
+  private take(decision: ApprovalDecision, decider: string): ApprovalReceipt {
     const pending = this.pending;
     if (!pending) throw new Error('nothing in this execution is waiting for approval'); // unreachable after checks
     const decidedAt = new Date().toISOString();
     this.decided = {
       decision: decision.decision,
       reason: decision.reason.trim(),
-      by: decision.by.trim(),
+      by: decider,
       requestId: pending.requestId,
       requestedAt: pending.requestedAt,
       decidedAt,

@@ -2,7 +2,7 @@
  * The remediation workflow's public surface: input, signal and query. Clients (ingest, CLI, tests) import these.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, ApprovalReceipt } from '../domain/approval';
+import type { ApprovalDecision, ApprovalReceipt, ApprovalRequest } from '../domain/approval';
 import type { ResourceRef, RoutedFinding } from '../domain/finding';
 import type { IntakeSummary } from '../domain/finding-intake';
 import type { Outcome, RemediationSnapshot } from '../domain/remediation';
@@ -56,6 +56,9 @@ export const statusQuery = defineQuery<RemediationSnapshot>('status');
  * answers no waiting request, or one for another request, before anything is written to history.
  */
 export const approvalUpdate = defineUpdate<ApprovalReceipt, [ApprovalDecision]>('decideApproval');
+
+/** The approval request waiting for a decision, if any: what a signed decision must name (its `requestId`). */
+export const pendingApprovalQuery = defineQuery<ApprovalRequest | undefined>('pendingApproval');
 
 /**
  * The same decision as a signal, for the Temporal Web UI (which sends signals). Signals cannot be refused, so the

@@ -26,6 +26,7 @@ import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search
 import { cancellationNoteSignal, findingSignal, statusQuery } from './definitions';
 import type { CancellationNote, CarriedState, RemediationInput } from './definitions';
 import { ApprovalGate } from './approval-gate';
+import { approvalChecker } from './decision-check';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
 import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
@@ -68,7 +69,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   let current: RoutedFinding | undefined;
   let phase: RemediationSnapshot['phase'] = 'IDLE';
   let cancellationNote: CancellationNote | undefined;
-  const gate = new ApprovalGate();
+  const gate = new ApprovalGate(
+    approvalChecker(
+      () => workflowInfo().workflowId,
+      () => input.resource,
+    ),
+  );
   const pause = new PauseGate();
 
   setHandler(cancellationNoteSignal, (note) => {

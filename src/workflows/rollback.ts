@@ -45,7 +45,12 @@ function labelOf(workflowId: string): ResourceRef {
       resourceId: parts.slice(4).join('/'),
     };
   }
-  return { account: 'unknown', region: 'unknown', resourceType: 'unknown', resourceId: workflowId || 'unknown' };
+  return {
+    account: 'unknown',
+    region: 'unknown',
+    resourceType: 'unknown',
+    resourceId: workflowId || 'unknown',
+  };
 }
 
 /** The finding's search attributes that differ from the execution's (the client set them from its own read). */
@@ -69,7 +74,11 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   let drift: string[] = [];
   let unrestored: string[] = [];
   let exemptUntil: string | undefined;
-  let outcome: Outcome | undefined;
+  // What audit records and notifications name: the request's label until the record is read.
+  let subject: { resource: ResourceRef; playbook: string } = {
+    resource: labelOf(target.workflowId),
+    playbook: 'unknown',
+  };
 
   const phase = (status: string, details: string): void => {
     upsertSearchAttributes([{ key: RemediationStatusKey, value: status }]);
@@ -94,8 +103,8 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
       kind: 'rollback',
       workflowId: target.workflowId,
       runId: target.runId,
-      resource: outcome?.finding.resource ?? labelOf(target.workflowId),
-      playbook: outcome?.playbook ?? 'unknown',
+      resource: subject.resource,
+      playbook: subject.playbook,
       status: status === 'REFUSED' ? 'REJECTED' : status,
       reason: `rollback ${status.toLowerCase().replace('_', ' ')} (asked by ${input.by}: ${input.reason}): ${reason}`,
       rollback: result,
@@ -139,7 +148,8 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     return finish('ESCALATED', `could not read the remediation's record: ${failureMessage(err)}`);
   }
   if (!record.found) return finish('REFUSED', record.reason);
-  outcome = record.outcome;
+  const { outcome } = record;
+  subject = { resource: outcome.finding.resource, playbook: outcome.playbook };
   const corrections = attributesToCorrect(outcome);
   if (corrections.length > 0) upsertSearchAttributes(corrections);
 
@@ -171,10 +181,9 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   // 1. Drift: the resource as it is now against the state the fix left.
   phase('ROLLING_BACK', `Checking ${resourceId} for changes since the remediation`);
   try {
-    const now = await aws.capturePriorState.executeWithOptions(
-      { summary: `Read ${resourceId} now` },
-      [request],
-    );
+    const now = await aws.capturePriorState.executeWithOptions({ summary: `Read ${resourceId} now` }, [
+      request,
+    ]);
     const after = outcome.verification?.stateAfter;
     drift = after ? stateDifferences(after, now) : [];
   } catch (err) {
@@ -192,10 +201,9 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     phase('ROLLING_BACK', `Restoring ${step} from the recorded prior state`);
     try {
       restored.push(
-        await aws.compensateStep.executeWithOptions(
-          { summary: `Restore ${step} on ${resourceId}` },
-          [{ ...request, step, prior }],
-        ),
+        await aws.compensateStep.executeWithOptions({ summary: `Restore ${step} on ${resourceId}` }, [
+          { ...request, step, prior },
+        ]),
       );
     } catch (err) {
       return finish('ESCALATED', `restoring ${step} failed: ${failureMessage(err)}`);
@@ -206,10 +214,9 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   if (settings.propagationWaitMs > 0)
     await sleep(settings.propagationWaitMs, { summary: 'Wait before reading back' });
   try {
-    const back = await aws.capturePriorState.executeWithOptions(
-      { summary: `Read ${resourceId} back` },
-      [request],
-    );
+    const back = await aws.capturePriorState.executeWithOptions({ summary: `Read ${resourceId} back` }, [
+      request,
+    ]);
     unrestored = stateDifferences(prior, back);
   } catch (err) {
     return finish('ESCALATED', `could not read the restored state: ${failureMessage(err)}`);

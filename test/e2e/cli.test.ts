@@ -2,7 +2,10 @@
  * The `remediator` processes as operators run them: `ingest` and `worker` against the real dev server and moto,
  * stopped with SIGTERM (exit 0), and refusing to start with a message naming what is wrong (exit 2).
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -11,7 +14,10 @@ import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { hostname, userInfo } from 'node:os';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
-import type { RemediationResult } from '../../src/domain/remediation';
+import type { Outcome, RemediationResult } from '../../src/domain/remediation';
+import type { PlaybookSettings } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { LOCAL_TRUST } from '../helpers/worker-policies';
 import { createBucket, drainQueue } from '../helpers/aws';
 import { fastSettings, fixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
@@ -25,6 +31,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+
+/** The identity moto's STS reports for any signature: the decider of a signed decision on the emulator. */
+const MOTO_ARN = 'arn:aws:sts::123456789012:user/moto';
+
+/** A policy file for the spawned worker: the seed's routes, fast settings with `overrides`, the local stack's trust. */
+function policyFile(overrides: Partial<PlaybookSettings> = {}): string {
+  const defaults = Object.values(fastSettings(overrides).playbooks)[0];
+  const path = join(mkdtempSync(join(tmpdir(), 'cli-policy-')), 'policy.json');
+  writeFileSync(path, JSON.stringify({ ...DEFAULT_POLICY, cooldownMs: 500, defaults, trust: LOCAL_TRUST }));
+  return path;
+}
 
 function stackEnv(): Record<string, string> {
   return {
@@ -115,13 +132,14 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
 
 it('approve/reject: status lists what waits, reject records the OS identity, refusals exit 2 with the reason', async () => {
   // Prepare: the CLI worker on its queue, and a remediation in 'approve' mode waiting for a decision.
-  const env = stackEnv();
+  // The worker's own policy asks for approval (a workflow takes no settings from its input).
+  const env = { ...stackEnv(), REMEDIATION_POLICY: policyFile({ mode: 'approve' }) };
   const bucket = `cli-approval-${Date.now()}`;
   await createBucket(stack.raw.s3, bucket);
   const worker = remediator(['worker'], env);
   const finding = s3Finding(bucket);
   const workflowId = remediationWorkflowId(finding.resource);
-  await new FindingDispatcher(stack.env.client, 'cli-test', fastSettings({ mode: 'approve' }, 500)).start({
+  await new FindingDispatcher(stack.env.client, 'cli-test').start({
     finding,
     playbook: 's3-block-public-access',
   });
@@ -165,14 +183,15 @@ it('approve/reject: status lists what waits, reject records the OS identity, ref
   expect(one.output()).toContain('plan: put-public-access-block: PutPublicAccessBlock on');
   expect(noReason.output()).toContain("required option '--reason <text>' not specified");
   expect(stale.output()).toContain(`refused the decision: request evt-other#1 is not the one waiting`);
+  // The decider is the identity STS vouched for (moto's), not the OS label, which is only the caller identity.
   expect(reject.output()).toContain(
-    `Rejected ${workflowId} (request ${awaitingApproval?.requestId}) as ${me}`,
+    `Rejected ${workflowId} (request ${awaitingApproval?.requestId}) as ${MOTO_ARN}`,
   );
   expect(afterwards.output()).toContain('no running remediation with id');
   expect(result.status).toBe('REJECTED');
   expect(result.outcomes[0]?.approval).toMatchObject({
     decision: 'reject',
-    by: me,
+    by: MOTO_ARN,
     reason: 'bucket hosts the public website',
   });
   // The caller identity of the update in the history is the operator's too.
@@ -238,12 +257,19 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
   const worker = remediator(['worker'], env);
   const finding = s3Finding(bucket);
   const workflowId = remediationWorkflowId(finding.resource);
-  await new FindingDispatcher(stack.env.client, 'cli-test', fastSettings({}, 300)).start({
+  await new FindingDispatcher(stack.env.client, 'cli-test').start({
     finding,
     playbook: 's3-block-public-access',
   });
   const handle = stack.env.client.workflow.getHandle(workflowId);
-  const remediated: RemediationResult = await handle.result();
+  // The worker runs with its own policy (policy-fast.yaml: a minute's cool-down): roll back while the execution
+  // cools down, from its status query, as an operator would.
+  let remediated: Outcome | undefined;
+  for (let i = 0; i < 300 && !remediated; i += 1) {
+    const snapshot = await handle.query(statusQuery).catch(() => undefined);
+    remediated = snapshot?.outcomes.find((o) => o.status === 'REMEDIATED');
+    if (!remediated) await new Promise((r) => setTimeout(r, 100));
+  }
   const { runId } = await handle.describe();
 
   const first = remediator(['rollback', workflowId, '--reason', 'site went dark', '--exempt-for', '2h'], env);
@@ -261,9 +287,15 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
   const codes = [await again.exited, await listed.exited];
   worker.kill('SIGTERM');
   expect(await worker.exited).toBe(0);
+  // The CLI asks; it sends no outcome, prior state or settings (docs/architecture.md, Trust model).
+  const history = await stack.env.client.workflow.getHandle(`rollback/${workflowId}/${runId}`).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const sent = started ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(started) : {};
 
   const me = `${userInfo().username}@${hostname()}`;
-  expect(remediated.status).toBe('REMEDIATED');
+  expect(remediated?.status).toBe('REMEDIATED');
+  expect(Object.keys(sent).sort()).toEqual(['by', 'exemptForMs', 'force', 'reason', 'target']);
+  expect(sent['target']).toEqual({ workflowId, runId });
   expect(firstCode).toBe(0);
   expect(first.output()).toMatch(
     new RegExp(

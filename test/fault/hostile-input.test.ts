@@ -16,9 +16,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AwsClients } from '../../src/aws/clients';
 import type { RoutedFinding } from '../../src/domain/finding';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
-import type { ExecutionSettings } from '../../src/domain/policy';
+import { resolveTrust } from '../../src/domain/policy';
 import { ResourceIdKey } from '../../src/domain/search-attributes';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
@@ -30,11 +28,17 @@ import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
 import type { Logger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { policyVersion, trustSettings } from '../../src/policy/worker-policy';
 import { checkReachable } from '../../src/temporal/connection';
 import { drainQueue, motoClients, rawClients, visibleAndInFlight } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
-import { describeMessage, generateHostileMessages, SQS_TEXT } from './support/hostile-messages';
+import {
+  describeMessage,
+  generateHostileMessages,
+  HOSTILE_ACCOUNTS,
+  SQS_TEXT,
+} from './support/hostile-messages';
 import type { HostileMessage } from './support/hostile-messages';
 
 /** Fixed so a failure reproduces; override with HOSTILE_SEED to explore. */
@@ -50,13 +54,21 @@ let env: TestWorkflowEnvironment;
 let moto: MotoServer;
 let raw: ReturnType<typeof rawClients>;
 let clients: AwsClients;
-let settings: ExecutionSettings;
+
+/**
+ * The policy's trust as a deployment serving the generator's accounts holds it. The fixtures keep the times they were
+ * captured at, so the ingest's clock is pinned a day after the newest of them: no generated event is stale.
+ */
+const TRUST = resolveTrust(
+  { ...trustSettings(DEFAULT_POLICY), accounts: ['self', ...HOSTILE_ACCOUNTS] },
+  HOSTILE_ACCOUNTS[0],
+);
+const FIXTURES_CLOCK = Date.parse('2026-11-25T00:00:00Z');
 
 beforeAll(async () => {
   [env, moto] = await Promise.all([startSuiteTemporal(), startSuiteMoto()]);
   raw = rawClients(moto.endpoint);
   clients = motoClients(moto.endpoint);
-  settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
 });
 afterAll(async () => {
   clients?.destroy();
@@ -76,7 +88,7 @@ class RecordingDispatcher extends FindingDispatcher {
     readonly queue: string,
     private readonly current: AsyncLocalStorage<number>,
   ) {
-    super(client, queue, settings);
+    super(client, queue, policyVersion(DEFAULT_POLICY));
   }
 
   override async start(routed: RoutedFinding): Promise<DispatchResult> {
@@ -107,11 +119,13 @@ class RecordingDispatcher extends FindingDispatcher {
 
 /** The handler exactly as `remediator ingest` builds it, on this suite's servers. */
 function realHandler(dispatcher: FindingDispatcher): (body: string) => Promise<Disposition> {
-  return createMessageHandler(
-    DEFAULT_POLICY,
+  return createMessageHandler({
+    policy: DEFAULT_POLICY,
     dispatcher,
-    configFindingEnricher(new ConfigRuleResolver(clients, silentLogger)),
-  );
+    trust: TRUST,
+    enrich: configFindingEnricher(new ConfigRuleResolver(clients, silentLogger)),
+    now: () => FIXTURES_CLOCK,
+  });
 }
 
 type Fate = 'started' | 'signalled' | 'acknowledged' | 'dead-lettered' | 'crashed';

@@ -49,19 +49,23 @@ function xml(text: string): string {
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'text/xml' }).end(
-    `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
-      `<Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
+  res
+    .writeHead(status, { 'content-type': 'text/xml' })
+    .end(
+      `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
+        `<Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    );
 }
 
 function sendIdentity(res: ServerResponse, identity: StandInIdentity, accessKeyId: string): void {
-  res.writeHead(200, { 'content-type': 'text/xml' }).end(
-    `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
-      `<Arn>${xml(identity.arn)}</Arn><UserId>${xml(identity.userId ?? accessKeyId)}</UserId>` +
-      `<Account>${identity.account}</Account></GetCallerIdentityResult>` +
-      `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
-  );
+  res
+    .writeHead(200, { 'content-type': 'text/xml' })
+    .end(
+      `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+        `<Arn>${xml(identity.arn)}</Arn><UserId>${xml(identity.userId ?? accessKeyId)}</UserId>` +
+        `<Account>${identity.account}</Account></GetCallerIdentityResult>` +
+        `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
 }
 
 function amzDate(value: string): Date | undefined {
@@ -95,7 +99,14 @@ async function expectedSignature(
   });
   try {
     const presigned = await signer.presign(
-      { method: req.method ?? 'GET', protocol: 'http:', hostname: url.hostname, path: url.pathname, query, headers },
+      {
+        method: req.method ?? 'GET',
+        protocol: 'http:',
+        hostname: url.hostname,
+        path: url.pathname,
+        query,
+        headers,
+      },
       { signingDate: signedAt, expiresIn: Number(params.get('X-Amz-Expires')) },
     );
     const recomputedHeaders = presigned.query?.['X-Amz-SignedHeaders'];
@@ -118,18 +129,37 @@ async function answer(
   if (params.get('Action') !== 'GetCallerIdentity') {
     return sendError(res, 400, 'InvalidAction', `Could not find operation ${params.get('Action')}`);
   }
-  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(params.get('X-Amz-Credential') ?? '');
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(
+    params.get('X-Amz-Credential') ?? '',
+  );
   const signedAt = amzDate(params.get('X-Amz-Date') ?? '');
   const given = params.get('X-Amz-Signature') ?? '';
   if (!credential || !signedAt || params.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !given) {
-    return sendError(res, 400, 'IncompleteSignature', 'The request signature does not conform to AWS standards.');
+    return sendError(
+      res,
+      400,
+      'IncompleteSignature',
+      'The request signature does not conform to AWS standards.',
+    );
   }
   const [, accessKeyId = '', , region = '', service = ''] = credential;
   const identity = identities[accessKeyId];
   if (!identity) {
-    return sendError(res, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    return sendError(
+      res,
+      403,
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+    );
   }
-  const signature = await expectedSignature(req, url, identity.secret, accessKeyId, { region, service }, signedAt);
+  const signature = await expectedSignature(
+    req,
+    url,
+    identity.secret,
+    accessKeyId,
+    { region, service },
+    signedAt,
+  );
   const matches =
     signature !== undefined &&
     signature.length === given.length &&
@@ -184,12 +214,16 @@ export async function startStsStandIn(
 }
 
 /** A route to moto's STS for presigned requests: copies the query's credential into an `Authorization` header. */
-export async function startMotoStsRoute(motoEndpoint: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+export async function startMotoStsRoute(
+  motoEndpoint: string,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://route');
     const credential = url.searchParams.get('X-Amz-Credential') ?? '';
     fetch(`${motoEndpoint}${url.pathname}${url.search}`, {
-      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host, Signature=0` },
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host, Signature=0`,
+      },
     })
       .then(async (moto) => {
         res.writeHead(moto.status, { 'content-type': moto.headers.get('content-type') ?? 'text/xml' });

@@ -13,9 +13,14 @@ import { fastSettings } from './fixtures';
 
 /**
  * The trust of the local stack: findings not confirmed at the source (moto has no GuardDuty findings or Config
- * compliance details) and unsigned decisions accepted. Suites that test trust set their own.
+ * compliance details), unsigned decisions accepted, any identity moto's STS reports may decide. Suites that test
+ * trust set their own.
  */
-export const LOCAL_TRUST: Partial<TrustSettings> = { confirmAtSource: false, allowUnsignedDecisions: true };
+export const LOCAL_TRUST: Partial<TrustSettings> = {
+  confirmAtSource: false,
+  allowUnsignedDecisions: true,
+  approvers: { '*': ['*'] },
+};
 
 const byQueue = new Map<string, WorkerPolicy>();
 

@@ -15,6 +15,8 @@ import { WORKFLOWS_PATH } from '../../src/worker';
 import { motoClients, rawClients } from './aws';
 import { startSuiteMoto, startSuiteTemporal } from './servers';
 import { testPolicyFor } from './worker-policies';
+import { createIdentityVerifier } from '../../src/auth/verify-decision';
+import { motoStsFetch } from '../../src/devstack/moto-sts-fetch';
 
 let runtimeInstalled = false;
 
@@ -68,6 +70,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
         ui: { temporalUiUrl: 'http://localhost:8233', namespace: env.namespace ?? 'default' },
         temporal: env.client,
         policyFor: testPolicyFor,
+        verifyIdentity: createIdentityVerifier({ stsEndpoint: moto.endpoint, fetch: motoStsFetch }),
       });
     },
     worker(taskQueue: string, activities: object) {

@@ -176,8 +176,9 @@ describe('GuardDuty, against a local GuardDuty stand-in (moto lacks GetFindings)
   it('does not confirm a finding that names no detector, and reads nothing', async () => {
     seed(EC2);
     const event = fixtureEvent(EC2) as { detail: { service: Record<string, unknown> } };
-    const { detectorId: _dropped, ...rest } = event.detail.service;
-    const finding = findingOf(fixtureEvent(EC2, { service: rest }));
+    const withoutDetector = { ...event.detail.service };
+    delete withoutDetector.detectorId;
+    const finding = findingOf(fixtureEvent(EC2, { service: withoutDetector }));
     expect(await confirmOnStandIn(finding)).toEqual(
       notConfirmed(/^the finding names no GuardDuty detector$/),
     );
@@ -259,7 +260,6 @@ describe('AWS Config, against a local AWS Config stand-in (moto lacks GetComplia
 
 describe('Security Hub, against moto', () => {
   const FIXTURE = 'securityhub-ec2.8-failed.json';
-  const SECURITY_HUB = `arn:aws:securityhub:${FIXTURE_REGION}::product/aws/securityhub`;
   const THIRD_PARTY = `arn:aws:securityhub:${FIXTURE_REGION}:${FIXTURE_ACCOUNT}:product/${FIXTURE_ACCOUNT}/default`;
   const record = (): AwsSecurityFinding =>
     (JSON.parse(fixtureText(FIXTURE)) as { detail: { findings: AwsSecurityFinding[] } }).detail.findings[0]!;

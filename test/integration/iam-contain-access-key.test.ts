@@ -9,12 +9,15 @@ import {
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { createPlaybooks } from '../../src/activities';
 import {
   DENY_POLICY_NAME,
   denyOlderSessionsPolicy,
+  safeDenyDocument,
 } from '../../src/activities/playbooks/iam-contain-access-key';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
@@ -222,4 +225,119 @@ it('denies sessions issued before the containment when the policy asks (denyOlde
       }),
     ),
   ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+});
+
+it('restores only a deny of its own shape: an allow-all document as the prior state is refused and nothing is written', async () => {
+  // Prepare: the role carries the containment's deny; the recorded "prior" document would allow everything.
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'deploy-role',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  const ours = denyOlderSessionsPolicy('2026-11-21T05:12:00.000Z');
+  await iam.send(
+    new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: DENY_POLICY_NAME, PolicyDocument: ours }),
+  );
+  const req = keyFinding('ASIAEXAMPLETEMPKEY05', 'deploy-role', 'AssumedRole');
+  const allowAll = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  });
+  const prior = {
+    userName: '',
+    roleName: 'deploy-role',
+    accessKeyId: 'ASIAEXAMPLETEMPKEY05',
+    status: 'temporary',
+    denyPolicyBefore: allowAll,
+    capturedAt: '2026-11-21T05:12:00.000Z',
+  };
+
+  // Act
+  const refused = await run(activities.compensateStep, {
+    ...req,
+    step: 'revoke-older-role-sessions',
+    prior,
+  }).catch((err: unknown) => err);
+  const after = await iam.send(
+    new GetRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: DENY_POLICY_NAME }),
+  );
+
+  // Assess: a non-retryable failure, and the role's inline policies exactly as they were.
+  expect(refused).toMatchObject({
+    type: 'UnsafePriorState',
+    nonRetryable: true,
+    message: expect.stringContaining('is not a Deny'),
+  });
+  expect(JSON.parse(decodeURIComponent(after.PolicyDocument ?? '{}'))).toEqual(JSON.parse(ours));
+  expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'deploy-role' }))).PolicyNames).toEqual([
+    DENY_POLICY_NAME,
+  ]);
+});
+
+it('safeDenyDocument accepts exactly the deny shapes the playbook writes, and nothing that could grant', () => {
+  const now = Date.parse('2026-11-21T06:00:00.000Z');
+  const deny = (statement: Record<string, unknown>) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'RemediatorDenyOlderSessions',
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-21T05:12:00.000Z' } },
+          ...statement,
+        },
+      ],
+    });
+  const ours = denyOlderSessionsPolicy('2026-11-21T05:12:00.000Z');
+  const twice = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      ...JSON.parse(ours).Statement,
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-01T00:00:00Z' } },
+      },
+    ],
+  });
+
+  expect(safeDenyDocument(ours, now)).toEqual({ ok: true, document: ours });
+  expect(safeDenyDocument(twice, now)).toMatchObject({ ok: true });
+  const refusals = [
+    'not json',
+    JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+    JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Deny', Action: '*', Resource: '*' } }),
+    JSON.stringify({ Version: '2008-10-17', Statement: JSON.parse(ours).Statement }),
+    JSON.stringify({ ...JSON.parse(ours), Id: 'extra' }),
+    deny({ Effect: 'Allow' }),
+    deny({ Action: ['*'] }),
+    deny({ Action: 's3:GetObject' }),
+    deny({ Resource: 'arn:aws:s3:::bucket/*' }),
+    deny({ NotAction: 'iam:*' }),
+    deny({ NotResource: '*' }),
+    deny({ Principal: '*' }),
+    deny({ Condition: {} }),
+    deny({ Condition: { DateGreaterThan: { 'aws:TokenIssueTime': '2026-11-21T05:12:00.000Z' } } }),
+    deny({ Condition: { DateLessThan: { 'aws:CurrentTime': '2026-11-21T05:12:00.000Z' } } }),
+    deny({ Condition: { DateLessThan: { 'aws:TokenIssueTime': ['2026-11-21T05:12:00.000Z'] } } }),
+    deny({ Condition: { DateLessThan: { 'aws:TokenIssueTime': 'yesterday' } } }),
+    // A deny that outlives every session issued from now on is not one the playbook writes.
+    deny({ Condition: { DateLessThan: { 'aws:TokenIssueTime': '2099-01-01T00:00:00.000Z' } } }),
+    deny({ Sid: 'has spaces' }),
+  ];
+  for (const text of refusals) expect([text, safeDenyDocument(text, now).ok]).toEqual([text, false]);
+  // A duplicate key: JSON.parse keeps the last, another parser may keep the first. What is written is the checked
+  // document re-serialised, so IAM never sees the Allow.
+  const duplicate = ours.replace('"Effect":"Deny"', '"Effect":"Allow","Effect":"Deny"');
+  expect(duplicate).toContain('"Effect":"Allow"');
+  expect(safeDenyDocument(duplicate, now)).toEqual({ ok: true, document: ours });
 });

@@ -1,26 +1,34 @@
 /**
  * The ingest bridge against moto's SQS and the real Temporal dev server: delivery, dead-lettering with the reason,
- * acknowledgements, an outage (a real TCP cut between the bridge and Temporal), a graceful stop, and a backlog
- * drained with several batches in flight and batched deletes.
+ * acknowledgements, the trust gate (a message claiming another account dead-lettered with an alert on the on-call
+ * topic, a stale event acknowledged), an outage (a real TCP cut between the bridge and Temporal), a graceful stop,
+ * and a backlog drained with several batches in flight and batched deletes.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import { resolveExecutionSettings } from '../../src/domain/policy';
+import { resolveTrust } from '../../src/domain/policy';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import { freePort } from '../../src/devstack/processes';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createMessageHandler } from '../../src/ingest/message-handler';
-import type { Disposition } from '../../src/ingest/message-handler';
+import type { Disposition, MessageHandlerOptions } from '../../src/ingest/message-handler';
+import { SECURITY_ALERT_SUBJECT, SecurityAlerter } from '../../src/ingest/security-alert';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import type { BridgeOptions } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { policyVersion, trustSettings } from '../../src/policy/worker-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { drainQueue, rawClients, visibleAndInFlight } from '../helpers/aws';
+import { drainQueue, FIXTURE_ACCOUNT, rawClients, visibleAndInFlight } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
 import { createTcpProxy } from '../helpers/tcp-proxy';
@@ -53,13 +61,16 @@ function bridgeFor(
   dlqUrl: string,
   wrap?: (h: (b: string) => Promise<Disposition>) => (b: string) => Promise<Disposition>,
   overrides: Partial<BridgeOptions> = {},
+  handlerOptions: Partial<MessageHandlerOptions> = {},
 ) {
-  const settings = resolveExecutionSettings(DEFAULT_POLICY, Object.keys(PLAYBOOKS));
-  // No worker polls this task queue: the test checks what reached Temporal, not the remediation.
-  const handler = createMessageHandler(
-    DEFAULT_POLICY,
-    new FindingDispatcher(client, `no-worker-${randomUUID()}`, settings),
-  );
+  // No worker polls this task queue: the test checks what reached Temporal, not the remediation. The trust is the
+  // default policy's, `self` being moto's account (the fixtures'), as `remediator ingest` resolves it from STS.
+  const handler = createMessageHandler({
+    policy: DEFAULT_POLICY,
+    dispatcher: new FindingDispatcher(client, `no-worker-${randomUUID()}`, policyVersion(DEFAULT_POLICY)),
+    trust: resolveTrust(trustSettings(DEFAULT_POLICY), FIXTURE_ACCOUNT),
+    ...handlerOptions,
+  });
   return new SqsBridge({
     sqs: raw.sqs,
     queueUrl,
@@ -83,15 +94,22 @@ async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Pro
   throw new Error('condition not met in time');
 }
 
+/** An event as EventBridge delivers it now: the fixture's, stamped with the current time (it would be stale). */
+function fresh(event: Record<string, unknown>): Record<string, unknown> {
+  return { ...event, time: new Date().toISOString() };
+}
+
 function bucketEvent(bucket: string, complianceType = 'NON_COMPLIANT'): string {
   const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as {
     detail: { newEvaluationResult: object };
   };
   return JSON.stringify(
-    fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
-      resourceId: bucket,
-      newEvaluationResult: { ...base.detail.newEvaluationResult, complianceType },
-    }),
+    fresh(
+      fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
+        resourceId: bucket,
+        newEvaluationResult: { ...base.detail.newEvaluationResult, complianceType },
+      }),
+    ),
   );
 }
 
@@ -169,9 +187,11 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(
-        fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
-          configRuleName: 'cloudtrail-enabled',
-        }),
+        fresh(
+          fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
+            configRuleName: 'cloudtrail-enabled',
+          }),
+        ),
       ),
     }),
   );
@@ -179,7 +199,7 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify({
-        ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json'),
+        ...fresh(fixtureEvent('config-s3-bucket-public-read-noncompliant.json')),
         source: 'aws.s3',
         'detail-type': 'AWS API Call via CloudTrail',
       }),
@@ -196,6 +216,139 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
   expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
   expect(bridge.stats.deadLettered).toBe(0);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+});
+
+/** An SNS topic with an SQS inbox subscribed to it, as the local stack gives the on-call topic (local-resources.ts). */
+async function topicWithInbox(): Promise<{ topicArn: string; inboxUrl: string }> {
+  const id = randomUUID().slice(0, 8);
+  const { TopicArn } = await raw.sns.send(new CreateTopicCommand({ Name: `oncall-${id}` }));
+  const { QueueUrl } = await raw.sqs.send(new CreateQueueCommand({ QueueName: `oncall-inbox-${id}` }));
+  const attrs = await raw.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: QueueUrl!, AttributeNames: ['QueueArn'] }),
+  );
+  await raw.sns.send(
+    new SubscribeCommand({ TopicArn: TopicArn!, Protocol: 'sqs', Endpoint: attrs.Attributes!.QueueArn! }),
+  );
+  return { topicArn: TopicArn!, inboxUrl: QueueUrl! };
+}
+
+it('dead-letters a message claiming another account with its reason, starts nothing, and alerts on-call', async () => {
+  // Prepare: one event about a served account (the fixtures') sent from another account's bus, and one about an
+  // account the default policy does not serve (only `self`); an alerter on a topic with an inbox.
+  const { queueUrl, dlqUrl } = await queues();
+  const { topicArn, inboxUrl } = await topicWithInbox();
+  const alerter = new SecurityAlerter({ sns: raw.sns, topicArn, logger: silentLogger });
+  const forged = `f-${randomUUID().slice(0, 8)}`;
+  const foreign = `x-${randomUUID().slice(0, 8)}`;
+  const other = '210987654321';
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify({ ...(JSON.parse(bucketEvent(forged)) as object), account: other }),
+    }),
+  );
+  const foreignEvent = JSON.parse(bucketEvent(foreign)) as { detail: Record<string, unknown> };
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify({
+        ...foreignEvent,
+        account: other,
+        detail: { ...foreignEvent.detail, awsAccountId: other },
+      }),
+    }),
+  );
+  const bridge = bridgeFor(
+    env.client,
+    queueUrl,
+    dlqUrl,
+    undefined,
+    {},
+    {
+      alert: (refusal) => alerter.refused(refusal),
+    },
+  );
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  // Act
+  await until(async () => bridge.stats.deadLettered === 2);
+  stop.abort();
+  await run;
+  await alerter.flush();
+
+  // Assess: both on the dead-letter queue with their reasons, nothing started in Temporal.
+  const dead = await drainQueue(raw.sqs, dlqUrl, 2);
+  const reasons = dead.map((m) => m.MessageAttributes?.ErrorReason?.StringValue ?? '').sort();
+  expect(reasons).toEqual([
+    expect.stringMatching(
+      new RegExp(`^aws\\.config finding in event .*: account ${other} is not one the remediator serves`),
+    ),
+    expect.stringMatching(
+      new RegExp(
+        `^aws\\.config finding in event .*: the envelope comes from account ${other}, the finding is about account ${FIXTURE_ACCOUNT}`,
+      ),
+    ),
+  ]);
+  expect(bridge.stats).toMatchObject({ delivered: 0, acknowledged: 0, deadLettered: 2 });
+  expect(await runningWorkflow(workflowIdOf(forged))).toBe(false);
+  expect(await runningWorkflow(workflowIdOf(foreign).replace(FIXTURE_ACCOUNT, other))).toBe(false);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+
+  // Assess: one alert each (another reason and account), on the on-call topic's inbox.
+  const alerts = (await drainQueue(raw.sqs, inboxUrl, 2)).map(
+    (m) => JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string },
+  );
+  expect(alerts).toHaveLength(2);
+  for (const alert of alerts) expect(alert.Subject).toBe(SECURITY_ALERT_SUBJECT);
+  const bodies = alerts.map((a) => a.Message ?? '');
+  expect(bodies).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining(`Finding account: ${FIXTURE_ACCOUNT}`),
+      expect.stringContaining(`Finding account: ${other}`),
+    ]),
+  );
+  for (const body of bodies) {
+    expect(body).toContain(`Envelope account: ${other}`);
+    expect(body).toMatch(/Event id: \S+/);
+    // The alert tells, it does not carry the message.
+    expect(body).not.toContain('newEvaluationResult');
+  }
+});
+
+it('acknowledges a stale event with its reason, starting nothing', async () => {
+  const { queueUrl, dlqUrl } = await queues();
+  const bucket = `t-${randomUUID().slice(0, 8)}`;
+  const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
+  await raw.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify({ ...(JSON.parse(bucketEvent(bucket)) as object), time: eightDaysAgo }),
+    }),
+  );
+  const dispositions: Disposition[] = [];
+  const bridge = bridgeFor(env.client, queueUrl, dlqUrl, (handler) => async (body) => {
+    const disposition = await handler(body);
+    dispositions.push(disposition);
+    return disposition;
+  });
+  const stop = new AbortController();
+  const run = bridge.run(stop.signal);
+
+  await until(async () => bridge.stats.acknowledged === 1);
+  stop.abort();
+  await run;
+
+  expect(dispositions).toEqual([
+    expect.objectContaining({
+      kind: 'acknowledged',
+      reason: expect.stringMatching(/^stale: the event is from .*, 8 days ago/) as unknown,
+    }),
+  ]);
+  expect(bridge.stats).toMatchObject({ delivered: 0, deadLettered: 0 });
+  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
+  expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
+  expect(await visibleAndInFlight(raw.sqs, dlqUrl)).toEqual([0, 0]);
 });
 
 it('stops receiving while Temporal is unreachable and delivers once it is back', async () => {

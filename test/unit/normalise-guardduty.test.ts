@@ -33,8 +33,39 @@ describe('GuardDuty findings', () => {
         resourceType: 'AWS::EC2::Instance',
         resourceId: 'i-0f9e8d7c6b5a43210',
       },
-      details: { guardDutyFindingId: 'b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f1', resourceRole: 'ACTOR' },
+      details: {
+        guardDutyFindingId: 'b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f1',
+        guardDutyDetectorId: '5ec4b8f1a2d3e4f5a6b7c8d9e0f1a2b3',
+        guardDutyRegion: 'ap-northeast-1',
+        resourceRole: 'ACTOR',
+      },
     });
+  });
+
+  it("keeps GuardDuty's own region for an access key (its execution is global), to read the finding back there", () => {
+    const finding = parse(fixtureText('guardduty-iam-user-access-key.json'));
+    expect(finding.resource.region).toBe('global');
+    expect(finding.details).toMatchObject({
+      guardDutyDetectorId: '5ec4b8f1a2d3e4f5a6b7c8d9e0f1a2b3',
+      guardDutyRegion: 'ap-northeast-1',
+    });
+  });
+
+  it('drops a malformed detector id instead of rejecting the finding (it then cannot be confirmed)', () => {
+    const event = fixtureEvent('guardduty-ec2-unauthorized-access.json') as {
+      detail: { service: Record<string, unknown> };
+    };
+    for (const detectorId of ['../../admin', 42, { id: 'x' }, '']) {
+      const finding = parse(
+        JSON.stringify(
+          fixtureEvent('guardduty-ec2-unauthorized-access.json', {
+            service: { ...event.detail.service, detectorId },
+          }),
+        ),
+      );
+      expect(finding.state).toBe('FAILED');
+      expect(finding.details.guardDutyDetectorId).toBeUndefined();
+    }
   });
 
   it('puts an IAM access key on a global execution of its own', () => {

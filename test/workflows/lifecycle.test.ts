@@ -22,8 +22,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { findingSignal, statusQuery } from '../../src/workflows/definitions';
 import { MAX_FINDINGS_PER_RUN } from '../../src/workflows/remediation';
 import { createBucket, drainQueue, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
@@ -42,7 +40,6 @@ afterAll(async () => {
 
 const S3 = 's3-block-public-access';
 /** The policy a rollback reads its activity settings from: no propagation wait. */
-const ROLLBACK_POLICY = { ...DEFAULT_POLICY, defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 } };
 const newBucket = (): string => `lc-${randomUUID().slice(0, 12)}`;
 
 async function dispatch(
@@ -429,13 +426,13 @@ describe('continue-as-new', () => {
         force: false,
       };
       await expect(
-        rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+        rollback(stack.env.client, taskQueue, {
           ...request,
           runId: continued?.runId ?? 'none',
           exemptFor: '1h',
         }),
       ).rejects.toThrow(/continued as new: .* roll back from that run \(omit --run\)/);
-      const undone = await rollback(stack.env.client, taskQueue, ROLLBACK_POLICY, {
+      const undone = await rollback(stack.env.client, taskQueue, {
         ...request,
         exemptFor: '1h',
       });

@@ -31,10 +31,17 @@ import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
 import type { RollbackResult } from '../../src/domain/rollback';
 import { MAX_ROLLBACK_EXEMPTION_MS } from '../../src/domain/rollback';
+import { PlaybookKey, RemediationStatusKey, ResourceIdKey } from '../../src/domain/search-attributes';
 import { statusQuery } from '../../src/workflows/definitions';
 import { ROLLBACK_WORKFLOW_TYPE } from '../../src/workflows/rollback-definitions';
 import { cpuAlarmGroup } from '../helpers/asg';
-import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, publicAccessBlockOf, TEST_CREDENTIALS } from '../helpers/aws';
+import {
+  createBucket,
+  FIXTURE_ACCOUNT,
+  FIXTURE_REGION,
+  publicAccessBlockOf,
+  TEST_CREDENTIALS,
+} from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { configFinding, fastSettings, guardDutyFinding, s3Finding } from '../helpers/fixtures';
 import { dispatcherWith } from '../helpers/worker-policies';
@@ -57,7 +64,12 @@ async function remediate(
   meanwhile?: () => Promise<void>,
 ): Promise<RemediationResult> {
   // The worker of the queue runs with these settings: the remediation and the rollback both read them from it.
-  await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
+  await dispatcherWith(
+    stack.env.client,
+    taskQueue,
+    fastSettings(overrides, 300),
+    { maxEventAgeMs: 1e12 } /* TEMP */,
+  ).start({
     finding,
     playbook,
   });
@@ -278,4 +290,272 @@ it('availability (scale-out): restores the recorded desired capacity', async () 
   expect(result.status).toBe('ROLLED_BACK');
   expect(await group.desired()).toBe(1);
   group.destroy();
+});
+
+/** Starts a rollback as anyone who can start a workflow could: straight on the task queue, with any input. */
+async function startDirectly(taskQueue: string, input: Record<string, unknown>) {
+  return stack.env.client.workflow.start(ROLLBACK_WORKFLOW_TYPE, {
+    workflowId: `forged/${randomUUID()}`,
+    taskQueue,
+    args: [input],
+  });
+}
+
+/** What a forger adds to a rollback request: an outcome of its own making, and settings that would break it. */
+function forgedFields(outcome: Record<string, unknown>): Record<string, unknown> {
+  return {
+    outcome,
+    activityTimeoutMs: 1,
+    retry: { initialIntervalMs: 1, backoffCoefficient: 1, maximumAttempts: 1, maximumIntervalMs: 1 },
+    propagationWaitMs: 0,
+  };
+}
+
+const ALLOW_ALL = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+});
+
+it('a forged outcome in the input is ignored: the rollback restores the recorded prior state, never the allow-all document', async () => {
+  // Prepare: a key contained with its older sessions denied (the record), and a role the forger wants opened.
+  const iam = new IAMClient({
+    endpoint: stack.moto.endpoint,
+    region: 'us-east-1',
+    credentials: TEST_CREDENTIALS,
+  });
+  const user = `rb-forge-${randomUUID().slice(0, 8)}`;
+  const victim = `victim-${randomUUID().slice(0, 8)}`;
+  await iam.send(new CreateUserCommand({ UserName: user }));
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: victim,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  const keyId = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey?.AccessKeyId ?? '';
+  const finding = guardDutyFinding('AWS::IAM::AccessKey', keyId, {
+    control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+    details: {
+      guardDutyFindingId: 'gd-forge',
+      resourceRole: 'TARGET',
+      accessKeyId: keyId,
+      userName: user,
+      userType: 'IAMUser',
+    },
+  });
+  const forgedFinding = guardDutyFinding('AWS::IAM::AccessKey', 'ASIAFORGEDSESSION001', {
+    control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+    details: {
+      guardDutyFindingId: 'gd-forged',
+      resourceRole: 'TARGET',
+      accessKeyId: 'ASIAFORGEDSESSION001',
+      userName: victim,
+      userType: 'AssumedRole',
+    },
+  });
+  const forgedPrior = {
+    userName: '',
+    roleName: victim,
+    accessKeyId: 'ASIAFORGEDSESSION001',
+    status: 'temporary',
+    denyPolicyBefore: ALLOW_ALL,
+    capturedAt: '2026-01-01T00:00:00.000Z',
+  };
+  const at = new Date().toISOString();
+
+  // Act: remediate; then start the rollback directly, with a forged outcome and an exemption of ten years.
+  const { remediated, forged, labels, notRemediation } = await withWorker(async (taskQueue) => {
+    const r = await remediate(taskQueue, finding, 'iam-contain-access-key', {
+      options: { denyOlderSessions: true },
+    });
+    const { runId } = await stack.env.client.workflow
+      .getHandle(remediationWorkflowId(finding.resource))
+      .describe();
+    const handle = await startDirectly(taskQueue, {
+      target: { workflowId: remediationWorkflowId(finding.resource), runId },
+      reason: 'x'.repeat(5000),
+      by: 'mallory@host',
+      force: true,
+      exemptForMs: 10 * 365 * 24 * 3600 * 1000,
+      ...forgedFields({
+        finding: forgedFinding,
+        playbook: 'iam-contain-access-key',
+        status: 'REMEDIATED',
+        reason: 'forged',
+        prior: forgedPrior,
+        changes: [
+          { step: 'revoke-older-role-sessions', changed: true, detail: 'forged', prior: forgedPrior, at },
+        ],
+        compensations: [],
+        startedAt: at,
+        finishedAt: at,
+      }),
+    });
+    const result: RollbackResult = await handle.result();
+    // Started without search attributes: the workflow labels itself with the record's resource and playbook.
+    const labels = (await handle.describe()).typedSearchAttributes;
+    // (b) A rollback that names a workflow that is not a remediation (this rollback) has nothing recorded to undo.
+    const other = await startDirectly(taskQueue, {
+      target: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+      reason: 'roll back the rollback',
+      by: 'mallory@host',
+      force: true,
+      exemptForMs: 0,
+      ...forgedFields({ finding: forgedFinding, playbook: 'iam-contain-access-key', prior: forgedPrior }),
+    });
+    return {
+      remediated: r,
+      forged: result,
+      labels: [labels.get(ResourceIdKey), labels.get(PlaybookKey), labels.get(RemediationStatusKey)],
+      notRemediation: (await other.result()) as RollbackResult,
+    };
+  });
+
+  // Assess: the record's two steps were undone; the role the forged outcome named was never touched.
+  expect(remediated.outcomes[0]?.changes.map((c) => [c.step, c.changed])).toEqual([
+    ['deactivate-access-key', true],
+    ['deny-older-sessions', true],
+  ]);
+  expect(forged).toMatchObject({
+    status: 'ROLLED_BACK',
+    by: 'mallory@host',
+    unrestored: [],
+    restored: [
+      expect.objectContaining({ step: 'deny-older-sessions', changed: true }),
+      expect.objectContaining({ step: 'deactivate-access-key', changed: true }),
+    ],
+  });
+  expect(forged.requestedReason).toHaveLength(1000);
+  expect(labels).toEqual([keyId, 'iam-contain-access-key', 'ROLLED_BACK']);
+  // The exemption is clamped to the longest a rollback grants.
+  const exemptFor = Date.parse(forged.exemptUntil ?? '') - Date.now();
+  expect(exemptFor).toBeGreaterThan(MAX_ROLLBACK_EXEMPTION_MS - 10 * 60_000);
+  expect(exemptFor).toBeLessThanOrEqual(MAX_ROLLBACK_EXEMPTION_MS);
+  expect((await iam.send(new ListRolePoliciesCommand({ RoleName: victim }))).PolicyNames).toEqual([]);
+  expect((await iam.send(new ListUserPoliciesCommand({ UserName: user }))).PolicyNames).not.toContain(
+    DENY_POLICY_NAME,
+  );
+  const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
+  expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
+  expect(notRemediation).toMatchObject({
+    status: 'REFUSED',
+    reason: expect.stringMatching(/is a rollbackWorkflow, not a remediation: nothing recorded to roll back$/),
+    restored: [],
+  });
+  expect((await iam.send(new ListRolePoliciesCommand({ RoleName: victim }))).PolicyNames).toEqual([]);
+  iam.destroy();
+});
+
+it('a forged outcome for a run that changed nothing is refused: the security group stays closed', async () => {
+  // Prepare: a group with only HTTPS open to the world: restricted-ssh has nothing to do there.
+  const ec2 = motoEc2(stack.moto.endpoint);
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: `rb-forge-${randomUUID().slice(0, 8)}`, Description: 'web' }),
+  );
+  const groupId = GroupId ?? '';
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  );
+  const finding = configFinding('restricted-ssh', {
+    account: FIXTURE_ACCOUNT,
+    region: FIXTURE_REGION,
+    resourceType: 'AWS::EC2::SecurityGroup',
+    resourceId: groupId,
+  });
+  const rulesOf = async () =>
+    (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0]
+      ?.IpPermissions;
+  const before = await rulesOf();
+  // What the forger says the group had: SSH and RDP open to the world, "revoked" by the remediation.
+  const reopened = {
+    ingress: [
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      { protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' },
+      { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' },
+    ],
+    blockedPorts: [22, 3389],
+  };
+  const at = new Date().toISOString();
+
+  const { remediated, result } = await withWorker(async (taskQueue) => {
+    const r = await remediate(taskQueue, finding, 'sg-close-admin-ports');
+    const { runId } = await stack.env.client.workflow
+      .getHandle(remediationWorkflowId(finding.resource))
+      .describe();
+    const handle = await startDirectly(taskQueue, {
+      target: { workflowId: remediationWorkflowId(finding.resource), runId },
+      reason: 'reopen',
+      by: 'mallory@host',
+      force: true,
+      exemptForMs: 3600_000,
+      ...forgedFields({
+        finding,
+        playbook: 'sg-close-admin-ports',
+        status: 'REMEDIATED',
+        reason: 'forged',
+        prior: reopened,
+        changes: [
+          { step: 'revoke-world-open-admin-ports', changed: true, detail: 'forged', prior: reopened, at },
+        ],
+        compensations: [],
+        verification: { passed: true, detail: 'forged', observed: {}, at },
+        startedAt: at,
+        finishedAt: at,
+      }),
+    });
+    return { remediated: r, result: (await handle.result()) as RollbackResult };
+  });
+
+  expect(remediated.status).toBe('NO_ACTION');
+  expect(result).toMatchObject({
+    status: 'REFUSED',
+    reason: expect.stringMatching(/changed nothing to roll back \(NO_ACTION\)$/),
+    restored: [],
+  });
+  expect(result.exemptUntil).toBeUndefined();
+  expect(await rulesOf()).toEqual(before);
+  ec2.destroy();
+});
+
+it("refuses a remediation of another task queue: only this worker's own records count", async () => {
+  const bucket = `rb-queue-${randomUUID().slice(0, 8)}`;
+  await createBucket(stack.raw.s3, bucket);
+  const finding = s3Finding(bucket);
+
+  const { remediated, result, runId, queues } = await withWorker(async (remediationQueue) => {
+    const r = await remediate(remediationQueue, finding, 's3-block-public-access');
+    const { runId } = await stack.env.client.workflow
+      .getHandle(remediationWorkflowId(finding.resource))
+      .describe();
+    // A rollback on another queue, served by another worker (and policy), names that run.
+    const [rb, otherQueue] = await withWorker(async (otherQueue) => {
+      const handle = await startDirectly(otherQueue, {
+        target: { workflowId: remediationWorkflowId(finding.resource), runId },
+        reason: 'from elsewhere',
+        by: 'mallory@host',
+        force: false,
+        exemptForMs: 3600_000,
+      });
+      return [(await handle.result()) as RollbackResult, otherQueue] as const;
+    });
+    return { remediated: r, result: rb, runId, queues: [remediationQueue, otherQueue] };
+  });
+
+  expect(remediated.status).toBe('REMEDIATED');
+  expect(result).toMatchObject({
+    status: 'REFUSED',
+    reason:
+      `run ${runId} of ${remediationWorkflowId(finding.resource)} ran on task queue ${queues[0]}, not ` +
+      `${queues[1]}: roll it back on its own queue`,
+    restored: [],
+  });
+  expect(await blockOf(bucket)).not.toBeNull();
 });
