@@ -360,7 +360,7 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     await bridge.stop();
 
     // Floor, part 1: the no-op twin on its own worker process, same path and rate, nothing else running.
-    const floorWorker = await stack.startFloorWorker({ taskQueue: 'bench-floor' });
+    const floorWorker = await stack.startFloorWorker({ taskQueue: 'bench-floor', policyPath });
     const floorBridge = stack.startBridge({ taskQueue: 'bench-floor', policy, name: 'ingest-floor' });
     const noop = await measure(stack, 'bench-floor', floorWarm, floor, perSecond, floorWorker.child.pid);
     await floorBridge.stop();

@@ -1,7 +1,6 @@
 /**
  * Before anything else, the worker decides whether a finding is one it may act on at all (docs/architecture.md,
- * Trust model): the account and region are ones it serves, the event is not too old, the finding names no protected
- * principal, and the detector itself confirms it (one read, under the worker's credentials). Everything here comes
+ * Trust model): the account and region are ones it serves, the finding names no protected principal, and the detector itself confirms it (one read, under the worker's credentials). Everything here comes
  * from the worker's own policy; the finding is only the claim being checked.
  */
 import { Context } from '@temporalio/activity';
@@ -22,10 +21,10 @@ export type Confirmation =
 export type ConfirmFinding = (finding: Finding, abortSignal?: AbortSignal) => Promise<Confirmation>;
 
 /**
- * Why a finding is refused: outside the accounts or regions served, older than the policy allows, naming a
- * protected principal, or not confirmed by its detector.
+ * Why a finding is refused: outside the accounts or regions served, naming a protected principal, or not confirmed
+ * by its detector.
  */
-export type RefusalKind = 'out-of-scope' | 'stale' | 'protected' | 'unconfirmed';
+export type RefusalKind = 'out-of-scope' | 'protected' | 'unconfirmed';
 
 /** The worker's verdict on a finding before any analysis. */
 export type Vetting =
@@ -41,18 +40,13 @@ function principalsOf(finding: Finding): string[] {
   return names.filter((n): n is string => typeof n === 'string' && n !== '');
 }
 
-/** The vetting without the detector: scope, age and protected principals (pure, for the ingest's twin check too). */
-export function vetLocally(finding: Finding, trust: ResolvedTrust, now: Date): Vetting | undefined {
+/**
+ * The vetting without the detector: scope and protected principals. (Age is the ingest's check: a finding's
+ * `observedAt` is when the detector last evaluated, which for a swept Config result can be long ago.)
+ */
+export function vetLocally(finding: Finding, trust: ResolvedTrust): Vetting | undefined {
   const scope = scopeProblem(trust, finding.resource);
   if (scope) return { trusted: false, kind: 'out-of-scope', reason: scope };
-  const observed = Date.parse(finding.observedAt);
-  if (!Number.isNaN(observed) && now.getTime() - observed > trust.maxEventAgeMs) {
-    return {
-      trusted: false,
-      kind: 'stale',
-      reason: `the finding was observed at ${finding.observedAt}, longer ago than the policy's maximum event age`,
-    };
-  }
   for (const name of principalsOf(finding)) {
     const pattern = trust.protectedPrincipals.find((p) => globMatches(p, name));
     if (pattern) {
@@ -74,7 +68,7 @@ export function createVettingActivities(policyFor: PolicySource, confirm: Confir
       const ctx = Context.current();
       const { trust } = policyFor(ctx.info.taskQueue);
       const { finding } = request;
-      const local = vetLocally(finding, trust, new Date());
+      const local = vetLocally(finding, trust);
       if (local) {
         ctx.log.warn('Finding refused', { kind: local.trusted ? '' : local.kind, eventId: finding.eventId });
         return local;

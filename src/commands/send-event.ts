@@ -45,7 +45,8 @@ export async function putEvent(
           DetailType: event['detail-type'],
           Detail: JSON.stringify(event.detail),
           Resources: event.resources,
-          Time: new Date(event.time),
+          // No Time: EventBridge stamps the moment it is put, as it does for a detector's event. A fixture's own
+          // time would be older than the policy's maximum event age, and ingest would acknowledge it as stale.
         },
       ],
     }),
@@ -59,6 +60,20 @@ export async function putEvent(
   return entry.EventId;
 }
 
+/**
+ * The event with `time` set to now, as EventBridge would deliver it today (an SNS-wrapped or unreadable body is sent
+ * as it is). Without it, a fixture's time would soon be older than the policy's maximum event age.
+ */
+function restamped(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    if (typeof parsed.time !== 'string' || parsed['detail-type'] === undefined) return text;
+    return JSON.stringify({ ...parsed, time: new Date().toISOString() });
+  } catch {
+    return text;
+  }
+}
+
 /** Runs the command. */
 export async function sendEvent(path: string, options: SendEventOptions): Promise<string> {
   const { text, event } = readEventFile(path);
@@ -67,7 +82,9 @@ export async function sendEvent(path: string, options: SendEventOptions): Promis
   if (options.queueUrl) {
     const sqs = new SQSClient(common);
     try {
-      const out = await sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: text }));
+      const out = await sqs.send(
+        new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: restamped(text) }),
+      );
       return `sent ${event['detail-type']} to ${options.queueUrl} as message ${out.MessageId ?? '?'}`;
     } finally {
       sqs.destroy();

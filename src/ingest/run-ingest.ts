@@ -64,6 +64,8 @@ export async function runIngest(logger: Logger): Promise<void> {
       trust,
       enrich: configFindingEnricher(new ConfigRuleResolver(clients, logger)),
       ...(alerter ? { alert: (refusal) => alerter.refused(refusal) } : {}),
+      // moto's EventBridge leaves the envelope's account out; AWS never does. Only against an emulator endpoint.
+      ...(config.endpoint ? { emulatorEnvelopeAccount: me.account } : {}),
     }),
     checkTemporal: () => checkReachable(client),
     logger,

@@ -23,7 +23,15 @@ export function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES_DIR, name), 'utf8');
 }
 
-/** A fixture parsed, with optional changes to its detail. */
+/** A fixture as EventBridge would deliver it now: its `time` set to the present (the policy refuses old events). */
+export function freshFixtureText(name: string): string {
+  return JSON.stringify({ ...(JSON.parse(fixtureText(name)) as object), time: new Date().toISOString() });
+}
+
+/**
+ * A fixture parsed, with optional changes to its detail, and its `time` set to now: as EventBridge would deliver it
+ * today (the policy refuses events older than its maximum age).
+ */
 export function fixtureEvent(
   name: string,
   detailPatch: Record<string, unknown> = {},
@@ -31,7 +39,7 @@ export function fixtureEvent(
   const event = JSON.parse(fixtureText(name)) as Record<string, unknown> & {
     detail: Record<string, unknown>;
   };
-  return { ...event, detail: { ...event.detail, ...detailPatch } };
+  return { ...event, time: new Date().toISOString(), detail: { ...event.detail, ...detailPatch } };
 }
 
 /** A NON_COMPLIANT S3 public-read finding for `bucket`. */

@@ -65,7 +65,7 @@ export async function escalate(
  * A finding the worker refuses before any analysis (docs/architecture.md, Trust model). A protected principal is
  * escalated (ticket and page: someone must look at it by hand); a finding outside the accounts served or not
  * confirmed by its detector is `NO_ACTION`, and because a forged or stale finding is itself an incident, on-call gets
- * a security notification; a stale one is only recorded.
+ * a security notification.
  */
 export async function refused(ctx: FindingContext, refusal: Refusal): Promise<Outcome> {
   if (refusal.kind === 'protected') return escalate(ctx, refusal.reason, 'Protected');
@@ -74,9 +74,7 @@ export async function refused(ctx: FindingContext, refusal: Refusal): Promise<Ou
   const record = auditRecord(ctx, 'security', outcome);
   await bestEffort(ctx, 'security notification', () =>
     Promise.all([
-      refusal.kind === 'stale'
-        ? Promise.resolve()
-        : ctx.notify.notifyOncall.executeWithOptions({ summary: `Security: refused ${ctx.resourceId}` }, [record]),
+      ctx.notify.notifyOncall.executeWithOptions({ summary: `Security: refused ${ctx.resourceId}` }, [record]),
       ctx.notify.recordAudit.executeWithOptions({ summary: 'Audit record' }, [record]),
     ]),
   );
