@@ -19,7 +19,7 @@ import type { PlaybookSettings } from '../../src/domain/policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { LOCAL_TRUST } from '../helpers/worker-policies';
 import { createBucket, drainQueue } from '../helpers/aws';
-import { fastSettings, freshFixtureText, s3Finding } from '../helpers/fixtures';
+import { fastSettings, fixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { remediator } from '../helpers/cli-process';
@@ -72,7 +72,7 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
   await stack.raw.sqs.send(
     new SendMessageCommand({
       QueueUrl: stack.resources.ingestQueueUrl,
-      MessageBody: freshFixtureText('config-s3-bucket-public-read-noncompliant.json'),
+      MessageBody: fixtureText('config-s3-bucket-public-read-noncompliant.json'),
     }),
   );
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1, 60_000);
@@ -265,8 +265,6 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
   // The worker runs with its own policy (policy-fast.yaml: a minute's cool-down): roll back while the execution
   // cools down, from its status query, as an operator would.
   let remediated: Outcome | undefined;
-  await new Promise((r) => setTimeout(r, 8000));
-  console.log('DBG worker', worker.output());
   for (let i = 0; i < 300 && !remediated; i += 1) {
     const snapshot = await handle.query(statusQuery).catch(() => undefined);
     remediated = snapshot?.outcomes.find((o) => o.status === 'REMEDIATED');

@@ -151,7 +151,12 @@ it('waits for approval when the instance used IMDSv1, refuses malformed or stale
     const receipt = await handle.executeUpdate(approvalUpdate, {
       args: [{ decision: 'approve', reason: 'app team confirmed IMDSv2 support', by: 'alice@host' }],
     });
-    expect(receipt).toMatchObject({ requestId: ask.requestId, decision: 'approve', by: 'alice@host' });
+    // Unsigned (the local stack's policy takes it): recorded as an unverified label, never as an identity.
+    expect(receipt).toMatchObject({
+      requestId: ask.requestId,
+      decision: 'approve',
+      by: 'alice@host (unverified)',
+    });
     // A second decision for the same request is refused (the request is decided, or no longer waiting).
     expect(await refusal(decide({ decision: 'reject', reason: 'too late', by: 'bob@host' }))).toMatch(
       /already been decided|nothing in this execution is waiting/,
@@ -209,8 +214,8 @@ it('takes a rejection sent as a signal from the Web UI, ignoring a signal that f
   expect(result.status).toBe('REJECTED');
   expect(result.outcomes[0]).toMatchObject({
     status: 'REJECTED',
-    reason: 'rejected by carol (web ui): legacy agent still needs IMDSv1',
-    approval: { decision: 'reject', by: 'carol (web ui)' },
+    reason: 'rejected by carol (web ui) (unverified): legacy agent still needs IMDSv1',
+    approval: { decision: 'reject', by: 'carol (web ui) (unverified)' },
     changes: [],
   });
   expect(result.outcomes[0]?.prior).toBeUndefined();
@@ -273,7 +278,7 @@ it("re-reads the resource after approval: a bucket fixed meanwhile ends in NO_AC
 
   // Assess
   expect(result.status).toBe('NO_ACTION');
-  expect(result.outcomes[0]?.approval?.by).toBe('dave@host');
+  expect(result.outcomes[0]?.approval?.by).toBe('dave@host (unverified)');
   expect(result.outcomes[0]?.changes).toEqual([]);
 });
 

@@ -151,7 +151,14 @@ it('sends the outcome through the durable notification activity when the one in 
 
   // Assess: remediated once, verified and audited inside concludeRemediation, the notification sent afterwards.
   expect(result.status).toBe('REMEDIATED');
-  expect(activities).toEqual(['prepareRemediation', 'applyStep', 'concludeRemediation', 'notifyOutcome']);
+  // The worker's settings first: a workflow takes none from its input.
+  expect(activities).toEqual([
+    'workerSettings',
+    'prepareRemediation',
+    'applyStep',
+    'concludeRemediation',
+    'notifyOutcome',
+  ]);
   expect(publishes).toBe(2);
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
   expect(notes.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toContain(
