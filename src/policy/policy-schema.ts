@@ -52,12 +52,17 @@ const settingsShape = {
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
 
-const accountOrSelf = z.string().regex(/^(\d{12}|self|\*)$/, "an account id is 12 digits (or 'self', or '*')");
+const accountOrSelf = z
+  .string()
+  .regex(/^(\d{12}|self|\*)$/, "an account id is 12 digits (or 'self', or '*')");
 const arnPattern = z
   .string()
   .min(1)
   .max(2048)
-  .regex(/^(\*|arn:[^\s]+)$/, "an approver is an ARN pattern ('arn:aws:sts::self:assumed-role/Security*/*') or '*'");
+  .regex(
+    /^(\*|arn:[^\s]+)$/,
+    "an approver is an ARN pattern ('arn:aws:sts::self:assumed-role/Security*/*') or '*'",
+  );
 
 /** Whom and what the worker trusts (docs/architecture.md, Trust model); every field has a fail-closed default. */
 const trustSchema = z
@@ -72,7 +77,9 @@ const trustSchema = z
     confirmAtSource: z.boolean().optional(),
     protectedPrincipals: z.array(z.string().min(1).max(128)).optional(),
     protectedTagKey: z.string().min(1).max(128).optional(),
-    approvers: z.record(z.union([z.literal('*'), z.enum(playbookIds)]), z.array(arnPattern)).optional(),
+    approvers: z
+      .partialRecord(z.union([z.literal('*'), z.enum(playbookIds)]), z.array(arnPattern))
+      .optional(),
     allowUnsignedDecisions: z.boolean().optional(),
   })
   .strict();

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import type { ActivityDeps } from '../../src/activities';
 import type { AwsClients } from '../../src/aws/clients';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
@@ -27,8 +28,11 @@ export interface WorkflowStack {
   readonly resources: LocalResources;
   readonly bundle: WorkflowBundleWithSourceMap;
   readonly raw: ReturnType<typeof rawClients>;
-  /** Real activities on a fresh client factory (so failure injection on one test's clients stays local). */
-  activities(clients?: AwsClients): ReturnType<typeof createActivities>;
+  /**
+   * Real activities on a fresh client factory (so failure injection on one test's clients stays local); `extra`
+   * replaces dependencies of the defaults (a detector confirmation, an STS verifier of a stand-in).
+   */
+  activities(clients?: AwsClients, extra?: Partial<ActivityDeps>): ReturnType<typeof createActivities>;
   /** A worker on a new task queue. */
   worker(taskQueue: string, activities: object): Promise<Worker>;
   stop(): Promise<void>;
@@ -58,7 +62,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
     resources,
     bundle,
     raw,
-    activities(clients?: AwsClients) {
+    activities(clients?: AwsClients, extra: Partial<ActivityDeps> = {}) {
       const used = clients ?? motoClients(moto.endpoint);
       factories.push(used);
       return createActivities({
@@ -71,6 +75,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
         temporal: env.client,
         policyFor: testPolicyFor,
         verifyIdentity: createIdentityVerifier({ stsEndpoint: moto.endpoint, fetch: motoStsFetch }),
+        ...extra,
       });
     },
     worker(taskQueue: string, activities: object) {

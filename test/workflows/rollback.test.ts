@@ -64,12 +64,7 @@ async function remediate(
   meanwhile?: () => Promise<void>,
 ): Promise<RemediationResult> {
   // The worker of the queue runs with these settings: the remediation and the rollback both read them from it.
-  await dispatcherWith(
-    stack.env.client,
-    taskQueue,
-    fastSettings(overrides, 300),
-    { maxEventAgeMs: 1e12 } /* TEMP */,
-  ).start({
+  await dispatcherWith(stack.env.client, taskQueue, fastSettings(overrides, 300)).start({
     finding,
     playbook,
   });
