@@ -3,12 +3,15 @@
  * ingest bridge of the local stack (src/devstack/local-bridge.ts) reading the suite's queue, which EventBridge
  * delivers to. `stop` ends bridge and worker first: the servers outlive them.
  */
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { resolveExecutionSettings } from '../../src/domain/policy';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { startLocalBridge } from '../../src/devstack/local-bridge';
 import type { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { jsonLogger, silentLogger } from '../../src/logger';
 import { motoClients } from './aws';
 import type { WorkflowStack } from './workflow-stack';
+import { useWorkerPolicy } from './worker-policies';
 
 /** A running worker and bridge; `stop` ends both (not the servers). */
 export interface E2ePipeline {
@@ -22,6 +25,8 @@ export async function startPipeline(
   policy: RemediationPolicy,
   taskQueue: string,
 ): Promise<E2ePipeline> {
+  // The worker holds the same policy as the bridge, with the local stack's trust (as `remediator dev` runs it).
+  useWorkerPolicy(taskQueue, resolveExecutionSettings(policy, Object.keys(PLAYBOOKS)), policy.trust ?? {});
   const worker = await stack.worker(taskQueue, stack.activities());
   const workerRun = worker.run();
   const local = startLocalBridge({

@@ -169,7 +169,7 @@ it('waits for approval when the instance used IMDSv1, refuses malformed or stale
   const [outcome] = result.outcomes;
   expect(outcome?.approval).toMatchObject({
     decision: 'approve',
-    by: 'alice@host',
+    by: 'alice@host (unverified)',
     reason: 'app team confirmed IMDSv2 support',
     requestId: `${finding.eventId}#1`,
   });
