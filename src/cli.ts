@@ -368,10 +368,21 @@ export function buildProgram(): Command {
       'keep the remediator off the resource afterwards (30m, 12h, 7d)',
       '24h',
     )
+    .option(
+      '--unsigned',
+      'send the request without an AWS signature (refused unless the policy allows unsigned decisions)',
+      false,
+    )
+    .addHelpText(
+      'after',
+      '\nSigned with your AWS identity like approve/reject; the worker records the ARN STS vouches for. A containment\n' +
+        '(isolation, access-key containment) also needs a second approver, someone else:\n' +
+        "  remediator approve 'rollback/<workflowId>/<runId>' --reason '…'",
+    )
     .action(
       async (
         workflowId: string,
-        opts: { run?: string; reason: string; force: boolean; exemptFor: string },
+        opts: { run?: string; reason: string; force: boolean; exemptFor: string; unsigned: boolean },
       ) => {
         let status = 'ROLLED_BACK';
         await asOperator(async (client, taskQueue, by) => {
@@ -382,6 +393,7 @@ export function buildProgram(): Command {
             by,
             force: opts.force,
             exemptFor: opts.exemptFor,
+            unsigned: opts.unsigned,
           });
           status = result.status;
           return formatRollback(result);

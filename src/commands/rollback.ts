@@ -8,12 +8,15 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { readRecordedOutcome } from '../activities/recorded-outcome';
-import { MAX_ROLLBACK_EXEMPTION_MS } from '../domain/rollback';
+import { randomUUID } from 'node:crypto';
+import { PLAYBOOKS } from '../domain/playbooks';
+import { MAX_ROLLBACK_EXEMPTION_MS, rollbackClaim } from '../domain/rollback';
 import type { RollbackInput, RollbackResult } from '../domain/rollback';
 import { findingSearchAttributes } from '../domain/search-attributes';
 import { ROLLBACK_WORKFLOW_TYPE, rollbackWorkflowId } from '../workflows/rollback-definitions';
 import { durationFromNow } from './controls';
 import { DecisionRefusedError } from './decide';
+import { signatureFor } from './signing';
 
 /** What the operator asked. */
 export interface RollbackRequest {
@@ -24,6 +27,8 @@ export interface RollbackRequest {
   readonly force: boolean;
   /** How long the resource stays exempt afterwards, as a duration (`24h`). */
   readonly exemptFor: string;
+  /** Send the request without an AWS signature (refused unless the policy allows unsigned decisions). */
+  readonly unsigned?: boolean;
 }
 
 /** Starts the rollback and waits for its result. */
@@ -45,13 +50,23 @@ export async function rollback(
   });
   if (!read.found) throw new DecisionRefusedError(read.reason);
   const { outcome, runId } = read;
-  const input: RollbackInput = {
+  const unsignedInput: RollbackInput = {
     target: { workflowId: request.workflowId, runId },
     reason: request.reason,
     by: request.by,
     force: request.force,
     exemptForMs,
+    requestId: randomUUID(),
   };
+  // Signed with the operator's AWS identity, bound to this run, reason and flags (docs/architecture.md, Trust model).
+  const signature = await signatureFor(rollbackClaim(unsignedInput), request.unsigned === true);
+  const input: RollbackInput = { ...unsignedInput, ...(signature ? { signature } : {}) };
+  if (PLAYBOOKS[outcome.playbook as keyof typeof PLAYBOOKS]?.kind === 'containment') {
+    process.stderr.write(
+      `Rolling back a containment needs a second approver: someone else runs\n` +
+        `  remediator approve '${rollbackWorkflowId(request.workflowId, runId)}' --reason '…'\n`,
+    );
+  }
   const { resource } = outcome.finding;
   const id = rollbackWorkflowId(request.workflowId, runId);
   try {
@@ -81,6 +96,9 @@ export function formatRollback(result: RollbackResult): string {
     `${result.status}: ${result.reason}`,
     `  remediation: ${result.target.workflowId} (run ${result.target.runId})`,
     `  asked by:    ${result.by}: ${result.requestedReason}`,
+    ...(result.approvedBy && result.approvedBy.length > 1
+      ? [`  approved by: ${result.approvedBy.slice(1).join(', ')}`]
+      : []),
     ...result.restored.map((r) => `  restored:    ${r.step}: ${r.detail}`),
     ...result.drift.map((d) => `  drift:       ${d}`),
     ...(result.exemptUntil ? [`  exempt until ${result.exemptUntil} (remediator exempt can change it)`] : []),

@@ -71,7 +71,7 @@ function arnMatches(pattern: string, arn: string): boolean {
  * under `*`.
  */
 export function isApprover(
-  approvers: Readonly<Record<string, readonly string[]>>,
+  approvers: Readonly<Partial<Record<string, readonly string[]>>>,
   playbook: string | undefined,
   arn: string,
 ): boolean {

@@ -193,7 +193,7 @@ export interface TrustSettings {
    * Who may decide (approve, reject, roll back, exempt, pause, resume): ARN globs of AWS-verified identities, per
    * playbook id or `*` for the rest. `self` in an ARN stands for the worker's own account.
    */
-  readonly approvers: Readonly<Record<string, readonly string[]>>;
+  readonly approvers: Readonly<Partial<Record<string, readonly string[]>>>;
   /** Accept decisions without an AWS-verified identity (the Web UI's signal, the local stack). Default off. */
   readonly allowUnsignedDecisions: boolean;
 }
@@ -233,7 +233,7 @@ export function resolveTrust(trust: TrustSettings, selfAccount: string): Resolve
   const self = (s: string) => (s === 'self' ? selfAccount : s);
   const approvers: Record<string, readonly string[]> = {};
   for (const [key, patterns] of Object.entries(trust.approvers)) {
-    approvers[key] = patterns.map((p) => p.replace(/::self:/, `::${selfAccount}:`));
+    if (patterns) approvers[key] = patterns.map((p) => p.replace(/::self:/, `::${selfAccount}:`));
   }
   return { ...trust, accounts: trust.accounts.map(self), approvers, selfAccount };
 }

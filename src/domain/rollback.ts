@@ -2,7 +2,7 @@
  * Operator rollback of a completed remediation (docs/architecture.md, Prior state and rollback): what it undoes, what
  * it returns, and the state comparison behind its drift refusal and its verification. Pure and workflow-safe.
  */
-import type { SignedIdentity } from './decision';
+import type { DecisionClaim, SignedIdentity } from './decision';
 import type { Outcome, PriorState, StepResult } from './remediation';
 
 /** The remediation run a rollback undoes, by Temporal's ids. */
@@ -110,6 +110,8 @@ export interface RollbackResult {
   /** Differences between the restored state and the recorded prior state (empty when verified). */
   readonly unrestored: readonly string[];
   readonly exemptUntil?: string;
+  /** Who decided, as the worker verified them: the requester, and for a containment the second approver. */
+  readonly approvedBy?: readonly string[];
   readonly at: string;
 }
 
@@ -143,4 +145,18 @@ export function stateDifferences(expected: PriorState, actual: PriorState): stri
       (k) =>
         `${k}: expected ${JSON.stringify(a[k]) ?? 'nothing'}, found ${JSON.stringify(b[k]) ?? 'nothing'}`,
     );
+}
+
+/**
+ * The claim a rollback's signature is bound to: which run, why, whether forced and how long the exemption lasts.
+ * The CLI signs it and the worker checks it with the same function, so they agree byte for byte.
+ */
+export function rollbackClaim(input: RollbackInput): DecisionClaim {
+  return {
+    kind: 'rollback',
+    target: input.target.workflowId,
+    requestId: input.requestId ?? '',
+    reason: input.reason,
+    terms: { runId: input.target.runId, force: String(input.force), exemptForMs: String(input.exemptForMs) },
+  };
 }

@@ -31,6 +31,15 @@ import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
 import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
 
+/** The input with `carried` dropped (and logged) unless this run really continues a previous one. */
+function honouredInput(input: RemediationInput): RemediationInput {
+  if (!input.carried || workflowInfo().continuedFromExecutionRunId) return input;
+  log.warn('The input carries state of a previous run, but this run continues none: ignored');
+  const { carried, ...request } = input;
+  void carried;
+  return request;
+}
+
 /** Asks the worker for its settings; logs an input that still carries settings of its own (ignored). */
 async function workerSettingsFor(input: RemediationInput) {
   if ('settings' in (input as object)) {
@@ -61,7 +70,10 @@ const NOTE_MAX_CHARS = 256;
 export const MAX_CARRIED_OUTCOMES = 20;
 
 /** Remediates one resource: every finding routed to it, one at a time, until a quiet cool-down ends the run. */
-export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
+export async function remediationWorkflow(request: RemediationInput): Promise<RemediationResult> {
+  // What a previous run carried is only believed from a real continue-as-new: a client cannot start a run that
+  // claims to continue another, but it can put anything in an input (docs/architecture.md, Trust model).
+  const input = honouredInput(request);
   const intake = new FindingIntake(input.carried?.intake);
   const outcomes: Outcome[] = [...(input.carried?.outcomes ?? [])];
   const continuedAsNew = input.carried?.continuedAsNew ?? 0;

@@ -15,12 +15,46 @@ import type { PlaybookSettings } from '../domain/policy';
 import { changedStepsNewestFirst } from '../domain/remediation';
 import type { Outcome, StepResult } from '../domain/remediation';
 import { resourceKey } from '../domain/controls';
-import { rollbackRequest, stateDifferences } from '../domain/rollback';
+import { rollbackClaim, rollbackRequest, stateDifferences } from '../domain/rollback';
 import type { RecordedOutcome, RollbackInput, RollbackResult } from '../domain/rollback';
 import { findingSearchAttributes, RemediationStatusKey } from '../domain/search-attributes';
 import type { SearchAttributePair } from '@temporalio/common';
 import { activitiesWith, awsActivityOptions, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
 import { failureMessage } from './finding/failures';
+import { ApprovalGate } from './approval-gate';
+import { approvalChecker, checkDecision } from './decision-check';
+import { PLAYBOOKS } from '../domain/playbooks';
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
+import type { ApprovalRequest } from '../domain/approval';
+
+/**
+ * Waits for a second approver of a containment rollback (`remediator approve rollback/…`): someone other than the
+ * requester, verified like any decision. No decision within the playbook's approval timeout refuses the rollback.
+ */
+async function secondApproval(
+  gate: ApprovalGate,
+  playbook: string,
+  settings: PlaybookSettings,
+  phase: (status: string, details: string) => void,
+): Promise<{ by: string } | { refused: string }> {
+  const timeoutMs = settings.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+  const requestedAt = new Date();
+  const request: ApprovalRequest = {
+    requestId: 'rollback#1',
+    playbook,
+    control: 'rollback',
+    why: `rolling back a containment needs a second approver besides the requester`,
+    plan: [],
+    requestedAt: requestedAt.toISOString(),
+    expiresAt: new Date(requestedAt.getTime() + timeoutMs).toISOString(),
+  };
+  gate.open(request);
+  phase('AWAITING_APPROVAL', `Waiting for a second approver (${request.requestId}): ${request.why}`);
+  const decision = await gate.decide(request, timeoutMs);
+  if (!decision) return { refused: `no second approver within ${Math.round(timeoutMs / 1000)} s` };
+  if (decision.decision === 'reject') return { refused: `rejected by ${decision.by}: ${decision.reason}` };
+  return { by: decision.by };
+}
 
 /**
  * Reading the record and the worker's settings: fixed and conservative, because the playbook's own settings are
@@ -68,6 +102,15 @@ function attributesToCorrect(outcome: Outcome): SearchAttributePair[] {
 export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResult> {
   const input = rollbackRequest(raw);
   const { target } = input;
+  // Deciders the worker verified: the requester first, then (for a containment) a second, different approver.
+  const approvedBy: string[] = [];
+  const gate = new ApprovalGate(
+    approvalChecker(
+      () => workflowInfo().workflowId,
+      () => subject.resource,
+      () => approvedBy,
+    ),
+  );
   const worker = activitiesWith(RECORD_ACTIVITY_OPTIONS);
   const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
   const restored: StepResult[] = [];
@@ -91,12 +134,13 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
       status,
       reason,
       target,
-      by: input.by,
+      by: approvedBy[0] ?? input.by,
       requestedReason: input.reason,
       drift,
       restored,
       unrestored,
       ...(exemptUntil ? { exemptUntil } : {}),
+      ...(approvedBy.length > 0 ? { approvedBy: [...approvedBy] } : {}),
       at: new Date().toISOString(),
     };
     const record: AuditRecord = {
@@ -169,6 +213,23 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   }
   if (!settings) return finish('REFUSED', `the policy has no playbook '${outcome.playbook}'`);
 
+  // Who asks, as the worker verified it; a containment needs a second, different approver (docs/architecture.md,
+  // Trust model: signed operator decisions).
+  const asked = await checkDecision({
+    claim: rollbackClaim(input),
+    ...(input.signature ? { signature: input.signature } : {}),
+    playbook: outcome.playbook,
+    unsignedBy: input.by,
+    resource: outcome.finding.resource,
+  });
+  if (!asked.accepted) return finish('REFUSED', `the rollback request is refused: ${asked.reason}`);
+  approvedBy.push(asked.decider);
+  if (PLAYBOOKS[outcome.playbook as keyof typeof PLAYBOOKS]?.kind === 'containment') {
+    const second = await secondApproval(gate, outcome.playbook, settings, phase);
+    if ('refused' in second) return finish('REFUSED', second.refused);
+    approvedBy.push(second.by);
+  }
+
   const request = { finding: outcome.finding, playbook: outcome.playbook };
   const resourceId = outcome.finding.resource.resourceId;
   const aws = activitiesWith(awsActivityOptions(settings));
@@ -225,27 +286,28 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     return finish('ESCALATED', `restored, but not to the recorded prior state: ${unrestored.join('; ')}`);
   }
 
-  // 4. Keep the remediator off the resource for a while: the rollback was deliberate.
-  try {
-    const until = new Date(Date.now() + input.exemptForMs).toISOString();
-    const granted = await aws.grantExemption.executeWithOptions(
-      { startToCloseTimeout: '30s', summary: `Exempt ${resourceId} until ${until}` },
-      [
-        {
-          resource: resourceKey(outcome.finding.resource),
-          until,
-          by: input.by,
-          reason: `rolled back: ${input.reason}`,
-        },
-      ],
-    );
-    exemptUntil = granted.until;
-  } catch (err) {
-    log.warn('Rolled back, but the exemption could not be recorded', {
-      resourceId,
-      error: failureMessage(err),
-    });
-  }
+  // 4. Keep the remediator off the resource for a while: the rollback was deliberate (unless asked for none).
+  if (input.exemptForMs > 0)
+    try {
+      const until = new Date(Date.now() + input.exemptForMs).toISOString();
+      const granted = await aws.grantExemption.executeWithOptions(
+        { startToCloseTimeout: '30s', summary: `Exempt ${resourceId} until ${until}` },
+        [
+          {
+            resource: resourceKey(outcome.finding.resource),
+            until,
+            by: approvedBy.join(' and '),
+            reason: `rolled back: ${input.reason}`,
+          },
+        ],
+      );
+      exemptUntil = granted.until;
+    } catch (err) {
+      log.warn('Rolled back, but the exemption could not be recorded', {
+        resourceId,
+        error: failureMessage(err),
+      });
+    }
   return finish(
     'ROLLED_BACK',
     `restored ${steps.join(', ')} to the recorded prior state and verified${exemptUntil ? `; exempt until ${exemptUntil}` : ''}`,

@@ -262,6 +262,8 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
     playbook: 's3-block-public-access',
   });
   const handle = stack.env.client.workflow.getHandle(workflowId);
+  // Queries need the worker: a worker that did not start fails here with its output, not at the test's timeout.
+  await worker.waitFor('Worker started', 60_000);
   // The worker runs with its own policy (policy-fast.yaml: a minute's cool-down): roll back while the execution
   // cools down, from its status query, as an operator would.
   let remediated: Outcome | undefined;
@@ -270,12 +272,10 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
     remediated = snapshot?.outcomes.find((o) => o.status === 'REMEDIATED');
     if (!remediated) await new Promise((r) => setTimeout(r, 100));
   }
-  console.log('DBG loop done', remediated?.status);
   const { runId } = await handle.describe();
 
   const first = remediator(['rollback', workflowId, '--reason', 'site went dark', '--exempt-for', '2h'], env);
   const firstCode = await first.exited;
-  console.log('DBG first', firstCode, first.output());
   // Visibility follows the rollback's last search-attribute update shortly after: wait for it.
   for (let i = 0; i < 100; i += 1) {
     const query = `WorkflowId = 'rollback/${workflowId}/${runId}' AND RemediationStatus = 'ROLLED_BACK'`;
@@ -287,7 +287,6 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
   const again = remediator(['rollback', workflowId, '--run', runId, '--reason', 'again'], env);
   const listed = remediator(['status', '--recent', '1h', '--status', 'ROLLED_BACK'], env);
   const codes = [await again.exited, await listed.exited];
-  console.log('DBG codes', codes, again.output());
   worker.kill('SIGTERM');
   expect(await worker.exited).toBe(0);
   // The CLI asks; it sends no outcome, prior state or settings (docs/architecture.md, Trust model).
