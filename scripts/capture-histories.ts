@@ -51,7 +51,6 @@ import { dispatcherWith } from '../test/helpers/worker-policies';
 
 const OUT = join(__dirname, '../test/replay/histories');
 
-
 interface Scenario {
   readonly name: string;
   readonly playbook: string;
@@ -524,7 +523,11 @@ async function main(): Promise<void> {
       const taskQueue = `capture-${randomUUID()}`;
       const clients = scenario.denied ? denyingClients(endpoint, scenario.denied) : undefined;
       const worker = await stack.worker(taskQueue, stack.activities(clients));
-      const dispatcher = dispatcherWith(stack.env.client, taskQueue, fastSettings(scenario.settings ?? {}, 2000));
+      const dispatcher = dispatcherWith(
+        stack.env.client,
+        taskQueue,
+        fastSettings(scenario.settings ?? {}, 2000),
+      );
       await worker.runUntil(async () => {
         const findings = await scenario.arrange();
         for (const finding of findings) await dispatcher.start({ finding, playbook: scenario.playbook });

@@ -313,7 +313,18 @@ export function buildProgram(): Command {
       'an ISO time (2026-12-24T00:00:00Z) or a duration from now (30m, 12h, 7d, 2w)',
     )
     .requiredOption('--reason <text>', 'why (shown to whoever wonders why the resource was left alone)')
-    .action(async (resource: string, opts: { until: string; reason: string }) =>
+    .option(
+      '--unsigned',
+      'send it without an AWS signature (refused unless the policy allows unsigned decisions)',
+      false,
+    )
+    .addHelpText(
+      'after',
+      '\nSigned with your AWS identity like approve/reject, recorded as the ARN STS vouches for, and paged to\n' +
+        'on-call. Containment playbooks (isolation, access-key containment) honour an exemption only once two\n' +
+        'different people have exempted the same resource.',
+    )
+    .action(async (resource: string, opts: { until: string; reason: string; unsigned: boolean }) =>
       asOperator((client, taskQueue, by) => exempt(client, taskQueue, { resource, ...opts, by })),
     );
 
@@ -326,7 +337,12 @@ export function buildProgram(): Command {
     .option('--playbook <id>', 'only this playbook')
     .option('--account <id>', 'only this account')
     .requiredOption('--reason <text>', 'why')
-    .action(async (opts: { playbook?: string; account?: string; reason: string }) =>
+    .option(
+      '--unsigned',
+      'send it without an AWS signature (refused unless the policy allows unsigned decisions)',
+      false,
+    )
+    .action(async (opts: { playbook?: string; account?: string; reason: string; unsigned: boolean }) =>
       asOperator((client, taskQueue, by) => pause(client, taskQueue, { ...opts, by })),
     );
 
@@ -335,7 +351,12 @@ export function buildProgram(): Command {
     .description('Lift the pause of exactly this scope and wake the remediations it held.')
     .option('--playbook <id>', 'the paused playbook')
     .option('--account <id>', 'the paused account')
-    .action(async (opts: { playbook?: string; account?: string }) =>
+    .option(
+      '--unsigned',
+      'send it without an AWS signature (refused unless the policy allows unsigned decisions)',
+      false,
+    )
+    .action(async (opts: { playbook?: string; account?: string; unsigned: boolean }) =>
       asOperator((client, taskQueue, by) => resume(client, taskQueue, { ...opts, by })),
     );
 

@@ -135,7 +135,10 @@ export async function runWorker(logger: Logger): Promise<void> {
   const policy = loadPolicy(config.policyPath);
   const { crossAccount } = policy;
   // `self` in the policy is this account; the worker's own role and the member role are always protected.
-  const me = await callerIdentity({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const me = await callerIdentity({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  });
   const ownRoles = [roleNameOf(me.arn), crossAccount?.roleName].filter((r): r is string => r !== undefined);
   const held = workerPolicy(policy, me.account, ownRoles);
   const deps = activityDepsFromConfig(config, target.namespace, client, held, crossAccount);

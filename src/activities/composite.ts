@@ -105,7 +105,10 @@ export function createCompositeActivities(parts: CompositeParts) {
       // The finding is a claim: the worker checks scope, age, protected principals and the detector first.
       const vetting = await stage('vetting', () => parts.vetFinding(req.request));
       if (!vetting.trusted) {
-        return { refusal: vetting, analysis: { verdict: 'no_action', reason: vetting.reason, plan: [], observed: {} } };
+        return {
+          refusal: vetting,
+          analysis: { verdict: 'no_action', reason: vetting.reason, plan: [], observed: {} },
+        };
       }
       const analysis = await stage('analysis', () => parts.analyze(req.request));
       if (analysis.verdict === 'no_action' || analysis.verdict === 'cannot_fix') return { analysis };

@@ -14,6 +14,7 @@ import type { AdmissionDecision } from '../domain/controls';
 import type { Finding } from '../domain/finding';
 import type { WindowLimit } from '../domain/policy';
 import type { Exemption } from '../domain/controls';
+import type { ExemptRequest } from '../domain/control-decisions';
 import { controlWorkflowStart } from '../temporal/control-start';
 import {
   admitUpdate,
@@ -91,7 +92,7 @@ function askControlPlane<Ret, Args extends unknown[]>(
 export function createControlActivities(deps: ControlDeps) {
   return {
     /** Records an exemption (a rollback grants one so the resource is not re-remediated at once). */
-    async grantExemption(exemption: Omit<Exemption, 'at'>): Promise<Exemption> {
+    async grantExemption(exemption: ExemptRequest): Promise<Exemption> {
       const { workflowExecution } = Context.current().info;
       return askControlPlane(
         deps,

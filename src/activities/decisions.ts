@@ -51,7 +51,10 @@ export function createDecisionActivities(deps: DecisionDeps) {
     const { trust } = deps.policyFor(Context.current().info.taskQueue);
     if (!request.signature) {
       if (!trust.allowUnsignedDecisions) {
-        return { accepted: false, reason: 'the decision is not signed, and the policy refuses unsigned decisions' };
+        return {
+          accepted: false,
+          reason: 'the decision is not signed, and the policy refuses unsigned decisions',
+        };
       }
       const label = (request.unsignedBy ?? '').trim().slice(0, MAX_LABEL);
       if (!label) return { accepted: false, reason: 'an unsigned decision must name who made it' };

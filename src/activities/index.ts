@@ -26,6 +26,7 @@ import type { TicketSink } from './tickets/ticket-sink';
 import type { IdentityVerifier } from '../auth/verify-decision';
 import { createFindingConfirmation } from './confirm-finding';
 import { createDecisionActivities } from './decisions';
+import { createRollbackGrantActivities } from './rollback-grant';
 import { createVettingActivities } from './vet-finding';
 import type { ConfirmFinding } from './vet-finding';
 import { createWorkerSettingsActivities } from './worker-settings';
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthGuardActivities(deps),
     ...createWorkerSettingsActivities(deps.policyFor),
     ...createRecordedOutcomeActivities(deps),
+    ...createRollbackGrantActivities(deps),
     ...createVettingActivities(
       deps.policyFor,
       deps.confirmFinding ?? createFindingConfirmation(deps.clients),

@@ -34,7 +34,10 @@ export type Vetting =
 /** The principal names a finding's resource belongs to (IAM user or role of an access key). */
 function principalsOf(finding: Finding): string[] {
   const names = [finding.details.userName, finding.details.roleName];
-  if (finding.resource.resourceType.startsWith('AWS::IAM::') && finding.resource.resourceType !== 'AWS::IAM::AccessKey') {
+  if (
+    finding.resource.resourceType.startsWith('AWS::IAM::') &&
+    finding.resource.resourceType !== 'AWS::IAM::AccessKey'
+  ) {
     names.push(finding.resource.resourceId);
   }
   return names.filter((n): n is string => typeof n === 'string' && n !== '');
@@ -78,7 +81,10 @@ export function createVettingActivities(policyFor: PolicySource, confirm: Confir
       }
       const confirmation = await confirm(finding, activityAbortSignal());
       if (!confirmation.confirmed) {
-        ctx.log.warn('Finding not confirmed at its source', { source: finding.source, eventId: finding.eventId });
+        ctx.log.warn('Finding not confirmed at its source', {
+          source: finding.source,
+          eventId: finding.eventId,
+        });
         return {
           trusted: false,
           kind: 'unconfirmed',

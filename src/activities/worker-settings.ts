@@ -24,7 +24,6 @@ export interface WorkerSettings {
 export function createWorkerSettingsActivities(policyFor: PolicySource) {
   return {
     /** The execution settings of the worker's policy; logs a requester that saw another version. */
-    // eslint-disable-next-line @typescript-eslint/require-await
     async workerSettings(request: SettingsRequest = {}): Promise<WorkerSettings> {
       const ctx = Context.current();
       const policy = policyFor(ctx.info.taskQueue);

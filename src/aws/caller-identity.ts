@@ -34,7 +34,5 @@ export async function callerIdentity(options: {
 
 /** The role name in an assumed-role or role ARN (`arn:aws:sts::1:assumed-role/Name/session` ⇒ `Name`). */
 export function roleNameOf(arn: string): string | undefined {
-  return (
-    /:assumed-role\/([\w+=,.@-]+)\//.exec(arn)?.[1] ?? /:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn)?.[1]
-  );
+  return /:assumed-role\/([\w+=,.@-]+)\//.exec(arn)?.[1] ?? /:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn)?.[1];
 }

@@ -15,6 +15,11 @@ import {
   resumeUpdate,
 } from '../workflows/control-definitions';
 import { DecisionRefusedError } from './decide';
+import { randomUUID } from 'node:crypto';
+import { exemptClaim, pauseClaim, resumeClaim } from '../domain/control-decisions';
+import type { SignedRequest } from '../domain/control-decisions';
+import type { DecisionClaim } from '../domain/decision';
+import { signatureFor } from './signing';
 
 const UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -80,30 +85,54 @@ async function controlUpdate<Ret, Args extends unknown[]>(
   }
 }
 
+/**
+ * A control request with a fresh id and, unless `unsigned`, the operator's AWS signature over `claim` (docs/
+ * architecture.md, Trust model): the control workflow records the identity the worker verified.
+ */
+async function signed<T extends object>(
+  taskQueue: string,
+  request: T,
+  claim: (target: string, r: T & { requestId: string }) => DecisionClaim,
+  unsigned: boolean,
+): Promise<T & SignedRequest> {
+  const withId = { ...request, requestId: randomUUID() };
+  const signature = await signatureFor(claim(controlWorkflowId(taskQueue), withId), unsigned);
+  return { ...withId, ...(signature ? { signature } : {}) };
+}
+
 /** `remediator exempt`. */
 export async function exempt(
   client: Client,
   taskQueue: string,
-  input: { resource: string; until: string; reason: string; by: string },
+  input: { resource: string; until: string; reason: string; by: string; unsigned?: boolean },
 ): Promise<string> {
-  const recorded = await controlUpdate(client, taskQueue, exemptUpdate, [
+  const request = await signed(
+    taskQueue,
     {
       resource: exemptionResource(input.resource),
       until: parseUntil(input.until),
       reason: input.reason,
       by: input.by,
     },
-  ]);
-  return `Exempted ${recorded.resource} until ${recorded.until} (by ${recorded.by}): ${recorded.reason}`;
+    exemptClaim,
+    input.unsigned === true,
+  );
+  const recorded = await controlUpdate(client, taskQueue, exemptUpdate, [request]);
+  const deciders = new Set(recorded.approvedBy ?? [recorded.by]).size;
+  const containment =
+    deciders < 2 ? ' Containment playbooks ignore it until a second person exempts the same resource.' : '';
+  return `Exempted ${recorded.resource} until ${recorded.until} (by ${recorded.by}): ${recorded.reason}.${containment}`;
 }
 
 /** `remediator pause`. */
 export async function pause(
   client: Client,
   taskQueue: string,
-  input: { playbook?: string; account?: string; reason: string; by: string },
+  input: { playbook?: string; account?: string; reason: string; by: string; unsigned?: boolean },
 ): Promise<string> {
-  const recorded = await controlUpdate(client, taskQueue, pauseUpdate, [input]);
+  const { unsigned, ...terms } = input;
+  const request = await signed(taskQueue, terms, pauseClaim, unsigned === true);
+  const recorded = await controlUpdate(client, taskQueue, pauseUpdate, [request]);
   return `Paused ${recorded.playbook ?? 'every playbook'} in ${recorded.account ?? 'every account'} (by ${recorded.by}): new remediations are held before their first change.`;
 }
 
@@ -111,9 +140,11 @@ export async function pause(
 export async function resume(
   client: Client,
   taskQueue: string,
-  input: { playbook?: string; account?: string; by: string },
+  input: { playbook?: string; account?: string; by: string; unsigned?: boolean },
 ): Promise<string> {
-  const { lifted, released } = await controlUpdate(client, taskQueue, resumeUpdate, [input]);
+  const { unsigned, ...terms } = input;
+  const request = await signed(taskQueue, terms, resumeClaim, unsigned === true);
+  const { lifted, released } = await controlUpdate(client, taskQueue, resumeUpdate, [request]);
   const scope = `${input.playbook ?? 'every playbook'} in ${input.account ?? 'every account'}`;
   return lifted === 0
     ? `No pause of exactly ${scope} was in place (see remediator controls).`

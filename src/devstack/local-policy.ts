@@ -11,6 +11,11 @@ export function localStackPolicy(policy: RemediationPolicy): RemediationPolicy {
   return {
     ...policy,
     // moto's STS vouches for any signature, so on the local stack any signed identity may decide.
-    trust: { confirmAtSource: false, allowUnsignedDecisions: true, approvers: { '*': ['*'] }, ...(policy.trust ?? {}) },
+    trust: {
+      confirmAtSource: false,
+      allowUnsignedDecisions: true,
+      approvers: { '*': ['*'] },
+      ...(policy.trust ?? {}),
+    },
   };
 }

@@ -77,7 +77,12 @@ export function approvalProblem(
   if (d.requestId !== undefined && typeof d.requestId !== 'string') return 'requestId must be a string';
   if (d.signature !== undefined) {
     const sig = d.signature as Record<string, unknown> | null;
-    if (typeof sig !== 'object' || sig === null || typeof sig.query !== 'string' || typeof sig.digest !== 'string') {
+    if (
+      typeof sig !== 'object' ||
+      sig === null ||
+      typeof sig.query !== 'string' ||
+      typeof sig.digest !== 'string'
+    ) {
       return 'signature must be {query, digest}';
     }
     if (sig.query.length > 8192 || sig.digest.length > 128) return 'the signature is too long';

@@ -4,6 +4,7 @@
  * so the control workflow stays deterministic and the rules are unit-tested.
  */
 import type { ResourceRef } from './finding';
+import { PLAYBOOKS } from './playbooks';
 import type { ExemptionSettings, WindowLimit } from './policy';
 
 /** An operator's exemption of one resource (or a pattern of them) until a time. */
@@ -14,6 +15,16 @@ export interface Exemption {
   readonly reason: string;
   readonly by: string;
   readonly at: string;
+  /**
+   * The deciders the worker verified (an ARN, or `<label> (unverified)`). A containment playbook honours only an
+   * exemption with two distinct ones (docs/architecture.md, Trust model). Absent in state from before: `[by]`.
+   */
+  readonly approvedBy?: readonly string[];
+}
+
+/** The deciders of an exemption. */
+export function approversOf(exemption: Exemption): readonly string[] {
+  return exemption.approvedBy ?? [exemption.by];
 }
 
 /** A pause of new remediations: every playbook and account unless narrowed. */
@@ -118,7 +129,14 @@ export function admit(
 ): { decision: AdmissionDecision; state: ControlState } {
   const key = resourceKey(request.resource);
   const t = now.getTime();
-  const exemption = state.exemptions.find((e) => globMatches(e.resource, key) && Date.parse(e.until) > t);
+  // Exempting a containment takes two people: a single operator must not be able to keep a compromise running.
+  const containment = PLAYBOOKS[request.playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
+  const exemption = state.exemptions.find(
+    (e) =>
+      globMatches(e.resource, key) &&
+      Date.parse(e.until) > t &&
+      (!containment || new Set(approversOf(e)).size >= 2),
+  );
   if (exemption) {
     return {
       decision: {

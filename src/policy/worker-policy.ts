@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { PLAYBOOKS } from '../domain/playbooks';
-import { DEFAULT_PROTECTED_PRINCIPALS, DEFAULT_TRUST, resolveExecutionSettings, resolveTrust } from '../domain/policy';
+import {
+  DEFAULT_PROTECTED_PRINCIPALS,
+  DEFAULT_TRUST,
+  resolveExecutionSettings,
+  resolveTrust,
+} from '../domain/policy';
 import type { RemediationPolicy, TrustSettings, WorkerPolicy } from '../domain/policy';
 
 /** Canonical JSON: keys sorted, so the same policy always has the same version whatever its file's key order. */
@@ -26,7 +31,10 @@ export function policyVersion(policy: RemediationPolicy): string {
 }
 
 /** The trust settings of a policy with every default filled in (`self` still unresolved). */
-export function trustSettings(policy: RemediationPolicy, extraProtected: readonly string[] = []): TrustSettings {
+export function trustSettings(
+  policy: RemediationPolicy,
+  extraProtected: readonly string[] = [],
+): TrustSettings {
   const own = policy.trust ?? {};
   return {
     ...DEFAULT_TRUST,

@@ -16,7 +16,10 @@ import type {
 import { approvalSignal, approvalUpdate, pendingApprovalQuery } from './definitions';
 
 /** Asks the worker who made a decision on `request` and whether they may (the `checkDecision` activity). */
-export type DecisionChecker = (decision: ApprovalDecision, request: ApprovalRequest) => Promise<DecisionCheck>;
+export type DecisionChecker = (
+  decision: ApprovalDecision,
+  request: ApprovalRequest,
+) => Promise<DecisionCheck>;
 
 /** Waits for approvals; one request at a time (the execution handles one finding at a time). */
 export class ApprovalGate {
@@ -31,7 +34,8 @@ export class ApprovalGate {
       approvalUpdate,
       async (decision) => {
         const taken = await this.verifyAndTake(decision);
-        if ('refused' in taken) throw ApplicationFailure.create({ message: taken.refused, type: 'DecisionRefused' });
+        if ('refused' in taken)
+          throw ApplicationFailure.create({ message: taken.refused, type: 'DecisionRefused' });
         return taken;
       },
       { validator: (decision) => this.validate(decision) },

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AdmissionDecision, AdmissionRequest, ControlState, Exemption, Pause } from '../domain/controls';
+import type { ExemptRequest, PauseRequest, ResumeRequest } from '../domain/control-decisions';
 
 /** Workflow type name of the control plane. */
 export const CONTROL_WORKFLOW_TYPE = 'remediationControlWorkflow';
@@ -25,17 +26,17 @@ export type PublishedControls = Pick<ControlState, 'exemptions' | 'pauses'>;
 /** Decides whether a remediation may make its first change (exemptions, pauses, flapping, breaker). */
 export const admitUpdate = defineUpdate<AdmissionDecision, [AdmissionRequest]>('admit');
 
-/** Exempts a resource (pattern) until a time. */
-export const exemptUpdate = defineUpdate<Exemption, [Omit<Exemption, 'at'>]>('exempt');
+/**
+ * Exempts a resource (pattern) until a time: a signed decision (or a rollback's own exemption, which the control
+ * workflow checks with the rollback). A containment is exempt only once two distinct deciders have exempted it.
+ */
+export const exemptUpdate = defineUpdate<Exemption, [ExemptRequest]>('exempt');
 
-/** Pauses new remediations, for a playbook and/or an account or everything. */
-export const pauseUpdate = defineUpdate<Pause, [Omit<Pause, 'at'>]>('pause');
+/** Pauses new remediations, for a playbook and/or an account or everything: a signed decision. */
+export const pauseUpdate = defineUpdate<Pause, [PauseRequest]>('pause');
 
-/** Lifts the pauses matching exactly this scope; returns how many were lifted. */
-export const resumeUpdate = defineUpdate<
-  { lifted: number; released: number },
-  [{ playbook?: string; account?: string; by: string }]
->('resume');
+/** Lifts the pauses matching exactly this scope (a signed decision); returns how many were lifted. */
+export const resumeUpdate = defineUpdate<{ lifted: number; released: number }, [ResumeRequest]>('resume');
 
 /** The exemptions, pauses and counted admissions. */
 export const controlStateQuery = defineQuery<ControlState>('controlState');

@@ -4,6 +4,7 @@
  * state survives anything the server survives. It continues as new when its history grows, carrying its state.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -13,11 +14,20 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { admit, EMPTY_CONTROL_STATE, pruned } from '../domain/controls';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { AuditRecord } from '../domain/audit-record';
+import { exemptClaim, pauseClaim, resumeClaim } from '../domain/control-decisions';
+import type { ExemptRequest, PauseRequest, ResumeRequest, SignedRequest } from '../domain/control-decisions';
+import { admit, approversOf, EMPTY_CONTROL_STATE, pruned, resourceKey } from '../domain/controls';
 import type { AdmissionRequest, ControlState, Exemption, Pause } from '../domain/controls';
+import type { DecisionClaim } from '../domain/decision';
+import { activitiesWith, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
+import { checkDecision } from './decision-check';
+import { failureMessage } from './finding/failures';
 import {
   CONTROLS_MEMO_KEY,
   admitUpdate,
+  controlWorkflowId,
   controlStateQuery,
   exemptUpdate,
   pauseUpdate,
@@ -30,6 +40,26 @@ export interface ControlInput {
   readonly state: ControlState;
   /** Remediations held by a pause, to wake when it is lifted. */
   readonly held: readonly string[];
+  /** Ids of signed requests already taken: a signed request is good once. */
+  readonly seen?: readonly string[];
+}
+
+/** How many used request ids are remembered. */
+const MAX_SEEN_REQUESTS = 1000;
+
+/** Control activities (asking a rollback who approved it): quick tries. */
+const CONTROL_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 },
+};
+
+/** A refused decision: fails the update with the reason, changes nothing. */
+function refusal(reason: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `refused: ${reason}`,
+    type: 'DecisionRefused',
+    nonRetryable: true,
+  });
 }
 
 /** Admissions are remembered this long at most: the longest breaker or flap window the policy schema allows. */
@@ -45,6 +75,40 @@ function required(value: unknown, what: string): void {
 export async function remediationControlWorkflow(input?: ControlInput): Promise<void> {
   let state = input?.state ?? EMPTY_CONTROL_STATE;
   const held = new Set(input?.held ?? []);
+  // Ids of signed requests already taken (bounded; a signature is good for 5 minutes anyway).
+  const seen = new Set(input?.seen ?? []);
+  const remember = (id: string): void => {
+    seen.add(id);
+    if (seen.size > MAX_SEEN_REQUESTS) seen.delete(seen.values().next().value as string);
+  };
+  /** Every exemption and pause pages on-call and is audited: they switch remediation off. */
+  const page = async (what: string, reason: string, resource?: string): Promise<void> => {
+    const [account = 'n/a', region = 'n/a', resourceType = `remediator::${what}`, ...id] =
+      resource?.split('/') ?? [];
+    const record: AuditRecord = {
+      kind: 'security',
+      workflowId: workflowInfo().workflowId,
+      runId: workflowInfo().runId,
+      resource: { account, region, resourceType, resourceId: id.join('/') || what },
+      playbook: '*',
+      status: 'EXEMPT',
+      reason,
+      at: new Date().toISOString(),
+    };
+    const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
+    try {
+      await Promise.all([
+        notify.notifyOncall.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: `Page: ${what}` }, [
+          record,
+        ]),
+        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
+          record,
+        ]),
+      ]);
+    } catch (err) {
+      log.error(`Could not page on-call about the ${what}`, { error: failureMessage(err) });
+    }
+  };
   /**
    * Publishes exemptions and pauses in the memo after every change, so a remediation whose policy has no breaker or
    * flap limit is admitted by reading it (DescribeWorkflowExecution: no update, no billable action).
@@ -77,24 +141,76 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
     },
   );
 
+  /**
+   * Who decided, as the worker verified it (docs/architecture.md, Trust model); throws the refusal, which fails the
+   * update and changes nothing. A signed request is good once: its id is remembered.
+   */
+  const verified = async (claim: DecisionClaim, request: SignedRequest & { by: string }): Promise<string> => {
+    if (request.requestId && seen.has(request.requestId)) {
+      throw refusal(`request ${request.requestId} was already used: sign a new one`);
+    }
+    const check = await checkDecision({
+      claim,
+      ...(request.signature ? { signature: request.signature } : {}),
+      unsignedBy: request.by,
+    });
+    if (!check.accepted) throw refusal(check.reason);
+    if (request.requestId) remember(request.requestId);
+    return check.decider;
+  };
+
+  /** The deciders of a rollback's own exemption: those the rollback verified, read from the rollback itself. */
+  const grantedByRollback = async (request: ExemptRequest): Promise<readonly string[]> => {
+    const grant = await activitiesWith(CONTROL_ACTIVITY_OPTIONS).rollbackGrant.executeWithOptions(
+      { ...CONTROL_ACTIVITY_OPTIONS, summary: 'Ask the rollback who approved it' },
+      [request.rollback ?? ''],
+    );
+    if (!grant.granted) throw refusal(grant.reason);
+    if (resourceKey(grant.resource) !== request.resource) {
+      throw refusal(
+        `${request.rollback ?? ''} rolled back ${resourceKey(grant.resource)}, not ${request.resource}`,
+      );
+    }
+    return grant.approvedBy;
+  };
+
   setHandler(
     exemptUpdate,
-    (exemption) => {
-      const recorded = { ...exemption, at: new Date().toISOString() };
+    async (request) => {
+      const deciders = request.rollback
+        ? await grantedByRollback(request)
+        : [await verified(exemptClaim(controlWorkflowId(workflowInfo().taskQueue), request), request)];
+      const now = new Date();
+      const earlier = state.exemptions.find(
+        (e) => e.resource === request.resource && Date.parse(e.until) > now.getTime(),
+      );
+      // A second, different decider adds to an exemption in force (a containment needs two); anything else replaces.
+      const approvedBy = [
+        ...new Set([...(earlier && !request.rollback ? approversOf(earlier) : []), ...deciders]),
+      ];
+      const recorded: Exemption = {
+        resource: request.resource,
+        until: request.until,
+        reason: request.reason,
+        by: deciders.join(' and '),
+        at: now.toISOString(),
+        approvedBy,
+      };
       state = {
-        ...pruned(state, new Date(), LONGEST_WINDOW_MS),
-        exemptions: [...state.exemptions.filter((e) => e.resource !== exemption.resource), recorded],
+        ...pruned(state, now, LONGEST_WINDOW_MS),
+        exemptions: [...state.exemptions.filter((e) => e.resource !== request.resource), recorded],
       };
       publish();
-      log.info('Exemption recorded', {
-        resource: exemption.resource,
-        until: exemption.until,
-        by: exemption.by,
-      });
+      log.info('Exemption recorded', { resource: request.resource, until: request.until, approvedBy });
+      await page(
+        'exemption',
+        `exempted ${request.resource} until ${request.until} by ${recorded.by}: ${request.reason}`,
+        request.resource,
+      );
       return recorded;
     },
     {
-      validator: (exemption: Omit<Exemption, 'at'>) => {
+      validator: (exemption: ExemptRequest) => {
         required(exemption?.resource, 'resource');
         required(exemption?.reason, 'reason');
         required(exemption?.by, 'by');
@@ -107,17 +223,33 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
 
   setHandler(
     pauseUpdate,
-    (pause) => {
-      const recorded = { ...pause, at: new Date().toISOString() };
+    async (request) => {
+      const decider = await verified(
+        pauseClaim(controlWorkflowId(workflowInfo().taskQueue), request),
+        request,
+      );
+      const recorded: Pause = {
+        ...(request.playbook !== undefined ? { playbook: request.playbook } : {}),
+        ...(request.account !== undefined ? { account: request.account } : {}),
+        reason: request.reason,
+        by: decider,
+        at: new Date().toISOString(),
+      };
       const same = (p: { playbook?: string; account?: string }) =>
-        p.playbook === pause.playbook && p.account === pause.account;
+        p.playbook === recorded.playbook && p.account === recorded.account;
       state = { ...state, pauses: [...state.pauses.filter((p) => !same(p)), recorded] };
       publish();
-      log.info('Paused', { playbook: pause.playbook ?? '*', account: pause.account ?? '*', by: pause.by });
+      const scope = `${recorded.playbook ?? 'every playbook'} in ${recorded.account ?? 'every account'}`;
+      log.info('Paused', {
+        playbook: recorded.playbook ?? '*',
+        account: recorded.account ?? '*',
+        by: decider,
+      });
+      await page('pause', `paused ${scope} by ${decider}: ${request.reason}`);
       return recorded;
     },
     {
-      validator: (pause: Omit<Pause, 'at'>) => {
+      validator: (pause: PauseRequest) => {
         required(pause?.reason, 'reason');
         required(pause?.by, 'by');
       },
@@ -127,6 +259,7 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
   setHandler(
     resumeUpdate,
     async (scope) => {
+      const decider = await verified(resumeClaim(controlWorkflowId(workflowInfo().taskQueue), scope), scope);
       const before = state.pauses.length;
       state = {
         ...state,
@@ -144,10 +277,10 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
           // It finished (or was terminated) while held: nothing to wake.
         }
       }
-      log.info('Resumed', { lifted: before - state.pauses.length, released, by: scope.by });
+      log.info('Resumed', { lifted: before - state.pauses.length, released, by: decider });
       return { lifted: before - state.pauses.length, released };
     },
-    { validator: (scope: { by: string }) => required(scope?.by, 'by') },
+    { validator: (scope: ResumeRequest) => required(scope?.by, 'by') },
   );
 
   setHandler(controlStateQuery, () => state);
@@ -156,5 +289,5 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
     () => workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested,
   );
   await condition(allHandlersFinished);
-  await continueAsNew<typeof remediationControlWorkflow>({ state, held: [...held] });
+  await continueAsNew<typeof remediationControlWorkflow>({ state, held: [...held], seen: [...seen] });
 }

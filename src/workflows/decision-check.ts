@@ -44,7 +44,12 @@ export function approvalChecker(
   return (decision: ApprovalDecision, request: ApprovalRequest) => {
     const where = resource?.();
     return checkDecision({
-      claim: { kind: decision.decision, target: target(), requestId: request.requestId, reason: decision.reason },
+      claim: {
+        kind: decision.decision,
+        target: target(),
+        requestId: request.requestId,
+        reason: decision.reason,
+      },
       ...(decision.signature ? { signature: decision.signature } : {}),
       playbook: request.playbook,
       unsignedBy: decision.by,

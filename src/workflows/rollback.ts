@@ -6,7 +6,14 @@
  * and why (audit, notification). The input only names the run and says who and why (docs/architecture.md, Trust
  * model): what is restored comes from the remediation's own history, never from the request.
  */
-import { log, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  log,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { AuditRecord } from '../domain/audit-record';
 import type { ResourceRef } from '../domain/finding';
@@ -22,6 +29,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { activitiesWith, awsActivityOptions, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
 import { failureMessage } from './finding/failures';
 import { ApprovalGate } from './approval-gate';
+import { rollbackApprovalsQuery } from './rollback-definitions';
 import { approvalChecker, checkDecision } from './decision-check';
 import { PLAYBOOKS } from '../domain/playbooks';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
@@ -104,6 +112,13 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   const { target } = input;
   // Deciders the worker verified: the requester first, then (for a containment) a second, different approver.
   const approvedBy: string[] = [];
+  let restoredAndVerified = false;
+  const recorded: { resource?: ResourceRef } = {};
+  setHandler(rollbackApprovalsQuery, () => ({
+    ...(recorded.resource ? { resource: recorded.resource } : {}),
+    approvedBy: [...approvedBy],
+    restored: restoredAndVerified,
+  }));
   const gate = new ApprovalGate(
     approvalChecker(
       () => workflowInfo().workflowId,
@@ -194,6 +209,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   if (!record.found) return finish('REFUSED', record.reason);
   const { outcome } = record;
   subject = { resource: outcome.finding.resource, playbook: outcome.playbook };
+  recorded.resource = outcome.finding.resource;
   const corrections = attributesToCorrect(outcome);
   if (corrections.length > 0) upsertSearchAttributes(corrections);
 
@@ -286,6 +302,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     return finish('ESCALATED', `restored, but not to the recorded prior state: ${unrestored.join('; ')}`);
   }
 
+  restoredAndVerified = true;
   // 4. Keep the remediator off the resource for a while: the rollback was deliberate (unless asked for none).
   if (input.exemptForMs > 0)
     try {
@@ -298,6 +315,8 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
             until,
             by: approvedBy.join(' and '),
             reason: `rolled back: ${input.reason}`,
+            // The control workflow asks this rollback who approved it, rather than believing the request.
+            rollback: workflowInfo().workflowId,
           },
         ],
       );

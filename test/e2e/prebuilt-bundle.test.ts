@@ -10,7 +10,6 @@ import { join, relative } from 'node:path';
 import { ConfigError, loadWorkerConfig } from '../../src/config';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createBucket, publicAccessBlockOf } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';

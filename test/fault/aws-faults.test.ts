@@ -36,7 +36,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { startAwsFaultProxy } from '../helpers/aws-fault-proxy';
 import type { AwsCall, AwsFault, AwsFaultProxy } from '../helpers/aws-fault-proxy';
 import {

@@ -11,7 +11,6 @@
  * server). FAULT_SEED replays a kill schedule.
  */
 import { remediationWorkflowId } from '../../src/domain/finding';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { publicAccessBlockOf } from '../helpers/aws';
 import {
   countBy,

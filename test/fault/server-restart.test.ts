@@ -4,7 +4,6 @@
  * every execution completes REMEDIATED with its change applied once in effect.
  */
 import { remediationWorkflowId } from '../../src/domain/finding';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { publicAccessBlockOf } from '../helpers/aws';
 import {
   countBy,

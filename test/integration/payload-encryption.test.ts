@@ -35,7 +35,6 @@ import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { RoutedFinding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
 import { silentLogger } from '../../src/logger';

@@ -20,7 +20,6 @@ import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { approvalSignal, approvalUpdate, statusQuery } from '../../src/workflows/definitions';
 import type { remediationWorkflow } from '../../src/workflows';
 import { createBucket, drainQueue, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';

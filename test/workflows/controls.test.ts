@@ -12,7 +12,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import type { remediationWorkflow } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/definitions';
 import { createBucket, drainQueue, publicAccessBlockOf } from '../helpers/aws';

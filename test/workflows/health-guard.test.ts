@@ -10,7 +10,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
 import { cpuAlarmGroup } from '../helpers/asg';
 import { createBucket, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';

@@ -7,7 +7,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { ExecutionSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createBucket, drainQueue, publicAccessBlockOf } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';

@@ -13,7 +13,6 @@ import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { remediationWorkflow } from '../../src/workflows';
 import {

@@ -11,7 +11,6 @@ import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { AwsClients } from '../../src/aws/clients';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import { ConfigRuleResolver, configFindingEnricher } from '../../src/ingest/config-rule-resolver';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createSweepActivities } from '../../src/activities/sweep';
 import { scheduleSweep, sweepScheduleId, unscheduleSweep } from '../../src/commands/sweep';
 import { formatSweep, sweep } from '../../src/ingest/sweep';

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createBucket } from '../helpers/aws';
 import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';

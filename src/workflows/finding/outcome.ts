@@ -74,7 +74,9 @@ export async function refused(ctx: FindingContext, refusal: Refusal): Promise<Ou
   const record = auditRecord(ctx, 'security', outcome);
   await bestEffort(ctx, 'security notification', () =>
     Promise.all([
-      ctx.notify.notifyOncall.executeWithOptions({ summary: `Security: refused ${ctx.resourceId}` }, [record]),
+      ctx.notify.notifyOncall.executeWithOptions({ summary: `Security: refused ${ctx.resourceId}` }, [
+        record,
+      ]),
       ctx.notify.recordAudit.executeWithOptions({ summary: 'Audit record' }, [record]),
     ]),
   );
