@@ -4,8 +4,6 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -15,11 +13,9 @@ import { hostname, userInfo } from 'node:os';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { Outcome, RemediationResult } from '../../src/domain/remediation';
-import type { PlaybookSettings } from '../../src/domain/policy';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { LOCAL_TRUST } from '../helpers/worker-policies';
+import { policyFile } from '../helpers/worker-policies';
 import { createBucket, drainQueue } from '../helpers/aws';
-import { fastSettings, fixtureText, s3Finding } from '../helpers/fixtures';
+import { freshFixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { remediator } from '../helpers/cli-process';
@@ -34,14 +30,6 @@ afterAll(async () => {
 
 /** The identity moto's STS reports for any signature: the decider of a signed decision on the emulator. */
 const MOTO_ARN = 'arn:aws:sts::123456789012:user/moto';
-
-/** A policy file for the spawned worker: the seed's routes, fast settings with `overrides`, the local stack's trust. */
-function policyFile(overrides: Partial<PlaybookSettings> = {}): string {
-  const defaults = Object.values(fastSettings(overrides).playbooks)[0];
-  const path = join(mkdtempSync(join(tmpdir(), 'cli-policy-')), 'policy.json');
-  writeFileSync(path, JSON.stringify({ ...DEFAULT_POLICY, cooldownMs: 500, defaults, trust: LOCAL_TRUST }));
-  return path;
-}
 
 function stackEnv(): Record<string, string> {
   return {
@@ -72,7 +60,7 @@ it('worker and ingest remediate a queued event, then stop on SIGTERM with exit c
   await stack.raw.sqs.send(
     new SendMessageCommand({
       QueueUrl: stack.resources.ingestQueueUrl,
-      MessageBody: fixtureText('config-s3-bucket-public-read-noncompliant.json'),
+      MessageBody: freshFixtureText('config-s3-bucket-public-read-noncompliant.json'),
     }),
   );
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1, 60_000);
@@ -200,10 +188,12 @@ it('approve/reject: status lists what waits, reject records the OS identity, ref
   expect(accepted?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.identity).toBe(me);
 });
 
-it('pause, controls, exempt and resume record the operator and say what they did; bad input exits 2', async () => {
-  const env = stackEnv();
+it('pause, controls, exempt and resume are signed, record the verified operator and say what they did; bad input exits 2', async () => {
+  const env = { ...stackEnv(), REMEDIATION_POLICY: policyFile() };
   const worker = remediator(['worker'], env);
-  const me = `${userInfo().username}@${hostname()}`;
+  await worker.waitFor('"message":"Worker started"', 60_000);
+  // The decider is the identity STS vouched for (moto's on the emulator), not the OS label.
+  const me = MOTO_ARN;
   const run = async (args: string[]) => {
     const p = remediator(args, env);
     return { code: await p.exited, out: p.output() };
@@ -237,7 +227,7 @@ it('pause, controls, exempt and resume record the operator and say what they did
   });
   expect(exempted.out).toMatch(
     new RegExp(
-      `^Exempted 123456789012/ap-northeast-1/AWS::S3::Bucket/public-site until \\S+ \\(by ${me}\\): public website`,
+      `^Exempted 123456789012/ap-northeast-1/AWS::S3::Bucket/public-site until \\S+ \\(by ${me.replace(/[/:]/g, '.')}\\): public website`,
     ),
   );
   expect(controls.out).toContain(`Pauses (1):\n  s3-block-public-access in * since `);
@@ -294,16 +284,25 @@ it('rollback: undoes a remediation, prints what it restored, refuses a second on
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   const sent = started ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(started) : {};
 
-  const me = `${userInfo().username}@${hostname()}`;
+  // The requester is the identity STS vouched for (moto's), the signature bound to this run, reason and flags.
+  const me = MOTO_ARN;
   expect(remediated?.status).toBe('REMEDIATED');
-  expect(Object.keys(sent).sort()).toEqual(['by', 'exemptForMs', 'force', 'reason', 'target']);
+  expect(Object.keys(sent).sort()).toEqual([
+    'by',
+    'exemptForMs',
+    'force',
+    'reason',
+    'requestId',
+    'signature',
+    'target',
+  ]);
   expect(sent['target']).toEqual({ workflowId, runId });
   expect(firstCode).toBe(0);
   expect(first.output()).toMatch(
     new RegExp(
       `^ROLLED_BACK: restored put-public-access-block to the recorded prior state and verified; exempt until \\S+\n` +
         `  remediation: ${workflowId.replace(/[/:]/g, '.')} \\(run ${runId}\\)\n` +
-        `  asked by:    ${me}: site went dark\n` +
+        `  asked by:    ${me.replace(/[/:]/g, '.')}: site went dark\n` +
         `  restored:    put-public-access-block: `,
     ),
   );

@@ -15,7 +15,7 @@ import { fastSettings, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { remediator } from '../helpers/cli-process';
-import { dispatcherWith } from '../helpers/worker-policies';
+import { dispatcherWith, policyFile } from '../helpers/worker-policies';
 
 const dir = mkdtempSync(join(tmpdir(), 'workflow-bundle-'));
 
@@ -40,6 +40,8 @@ function workerEnv(taskQueue: string, workflowBundlePath: string): Record<string
     ONCALL_TOPIC_ARN: stack.resources.oncallTopicArn,
     AUDIT_BUCKET: stack.resources.auditBucket,
     WORKFLOW_BUNDLE_PATH: workflowBundlePath,
+    // The worker's own policy: fast settings, the local stack's trust (a workflow takes no settings from its input).
+    REMEDIATION_POLICY: policyFile(),
   };
 }
 

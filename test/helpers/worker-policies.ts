@@ -3,10 +3,19 @@
  * worker, never from its input, so a test that wants other settings gives them to the worker of its task queue. One
  * test process runs many workers, one per task queue; each finds its policy here.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PolicySource } from '../../src/activities/worker-settings';
 import { DEFAULT_TRUST, resolveTrust } from '../../src/domain/policy';
-import type { ExecutionSettings, TrustSettings, WorkerPolicy } from '../../src/domain/policy';
+import type {
+  ExecutionSettings,
+  PlaybookSettings,
+  TrustSettings,
+  WorkerPolicy,
+} from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { FIXTURE_ACCOUNT } from './aws';
 import { fastSettings } from './fixtures';
@@ -47,6 +56,17 @@ export function useWorkerPolicy(
 
 /** What test workers answer `workerSettings` with: the task queue's policy, or fast settings. */
 export const testPolicyFor: PolicySource = (taskQueue) => byQueue.get(taskQueue) ?? testPolicy();
+
+/**
+ * A policy file for a spawned `remediator worker`: the seed's routes, fast settings with `overrides`, the given
+ * cool-down and the local stack's trust.
+ */
+export function policyFile(overrides: Partial<PlaybookSettings> = {}, cooldownMs = 500): string {
+  const defaults = Object.values(fastSettings(overrides).playbooks)[0];
+  const path = join(mkdtempSync(join(tmpdir(), 'worker-policy-')), 'policy.json');
+  writeFileSync(path, JSON.stringify({ ...DEFAULT_POLICY, cooldownMs, defaults, trust: LOCAL_TRUST }));
+  return path;
+}
 
 /** A dispatcher for a task queue whose worker runs with `settings`. */
 export function dispatcherWith(

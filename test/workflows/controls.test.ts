@@ -121,6 +121,7 @@ it('an operator exemption holds until it expires, then the resource is remediate
       until: new Date(Date.now() + 3000).toISOString(),
       reason: 'vendor migration',
       by: 'alice@host',
+      unsigned: true,
     });
     const a = await (await dispatch(taskQueue, s3Finding(bucket))).result();
     await new Promise((r) => setTimeout(r, 3200));
@@ -130,11 +131,13 @@ it('an operator exemption holds until it expires, then the resource is remediate
 
   expect(line).toMatch(
     new RegExp(
-      `^Exempted 123456789012/ap-northeast-1/AWS::S3::Bucket/${bucket} until .* \\(by alice@host\\): vendor migration$`,
+      `^Exempted 123456789012/ap-northeast-1/AWS::S3::Bucket/${bucket} until .* \\(by alice@host \\(unverified\\)\\): vendor migration\\. Containment playbooks ignore it until a second person exempts the same resource\\.$`,
     ),
   );
   expect(first.status).toBe('EXEMPT');
-  expect(first.outcomes[0]?.reason).toMatch(/^exempted by alice@host until .*: vendor migration$/);
+  expect(first.outcomes[0]?.reason).toMatch(
+    /^exempted by alice@host \(unverified\) until .*: vendor migration$/,
+  );
   expect(second.status).toBe('REMEDIATED');
   expect(await blocked(bucket)).toBe(true);
 });
@@ -149,11 +152,16 @@ it('pause holds new remediations before their first change; resume wakes them an
       playbook: S3,
       reason: 'change freeze',
       by: 'bob@host',
+      unsigned: true,
     });
     const handle = await dispatch(taskQueue, s3Finding(bucket));
     await phaseReached(handle, 'PAUSED');
     const whilePaused = await blocked(bucket);
-    const resumedLine = await resume(stack.env.client, taskQueue, { playbook: S3, by: 'bob@host' });
+    const resumedLine = await resume(stack.env.client, taskQueue, {
+      playbook: S3,
+      by: 'bob@host',
+      unsigned: true,
+    });
     return {
       result: await handle.result(),
       paused: pausedLine,
@@ -163,7 +171,7 @@ it('pause holds new remediations before their first change; resume wakes them an
   });
 
   expect(paused).toBe(
-    `Paused ${S3} in every account (by bob@host): new remediations are held before their first change.`,
+    `Paused ${S3} in every account (by bob@host (unverified)): new remediations are held before their first change.`,
   );
   expect(blockedWhilePaused).toBe(false);
   expect(resumed).toBe(`Resumed ${S3} in every account; 1 held remediation(s) woken.`);

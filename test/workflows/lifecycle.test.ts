@@ -424,6 +424,7 @@ describe('continue-as-new', () => {
         reason: 'lifecycle test',
         by: 'alice@ops',
         force: false,
+        unsigned: true,
       };
       await expect(
         rollback(stack.env.client, taskQueue, {

@@ -80,6 +80,8 @@ function undo(taskQueue: string, finding: Finding, extra: Partial<RollbackReques
     by: 'alice@host',
     force: false,
     exemptFor: '1h',
+    // The suite's worker takes unsigned decisions (the local stack's policy); signed ones are test/fault/forgery's.
+    unsigned: true,
     ...extra,
   });
 }
