@@ -183,6 +183,8 @@ async function main(): Promise<void> {
           by: 'capture@replay',
           force: false,
           exemptFor: '1h',
+          // The capture worker holds the local stack's policy, which takes unsigned decisions.
+          unsigned: true,
         });
         process.stdout.write(`rollback: ${result.status}\n`);
         const { runId } = await handle.describe();
@@ -191,6 +193,22 @@ async function main(): Promise<void> {
           control: controlWorkflowId(taskQueue),
         };
       },
+    },
+    {
+      // A finding for an account the worker does not serve: refused before any AWS call, on-call paged.
+      name: 's3-refused-out-of-scope',
+      playbook: 's3-block-public-access',
+      arrange: () =>
+        Promise.resolve([
+          s3Finding('replay-elsewhere', {
+            resource: {
+              account: '999999999999',
+              region: 'ap-northeast-1',
+              resourceType: 'AWS::S3::Bucket',
+              resourceId: 'replay-elsewhere',
+            },
+          }),
+        ]),
     },
     {
       // Fixed, opened again by someone, reported NON_COMPLIANT again (a newer evaluation): fixed again.
