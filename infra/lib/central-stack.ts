@@ -319,6 +319,23 @@ export class CentralStack extends Stack {
         }),
       );
     }
+    // A message that claims an account or region the policy does not serve is itself an incident: on-call hears of it.
+    this.ingestRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SecurityAlerts',
+        actions: ['sns:Publish'],
+        resources: [oncall.topicArn],
+      }),
+    );
+    if (!useKms) {
+      this.ingestRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AlertTopicKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+        }),
+      );
+    }
     Validations.of(this.ingestRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -338,6 +355,7 @@ export class CentralStack extends Stack {
         ingestEnvironment: {
           INGEST_QUEUE_URL: this.queue.queueUrl,
           INGEST_DLQ_URL: this.deadLetterQueue.queueUrl,
+          ONCALL_TOPIC_ARN: oncall.topicArn,
         },
         ...(props.service.vpc ? { vpc: props.service.vpc } : {}),
         ...(props.service.policyPathInImage ? { policyPathInImage: props.service.policyPathInImage } : {}),

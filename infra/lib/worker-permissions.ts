@@ -193,10 +193,17 @@ export const INGEST_PERMISSIONS: readonly PermissionGroup[] = [
   },
   {
     sid: 'QueueKey',
-    why: 'the queues are encrypted with the stack key (absent with SSE-SQS)',
+    why: 'the queues are encrypted with the stack key (with SSE-SQS: `AlertTopicKey`, for the on-call topic only)',
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: 'self',
     scope: "the stack's KMS key",
+  },
+  {
+    sid: 'SecurityAlerts',
+    why: 'page on-call when a message claims an account or region the policy does not serve (a forged finding)',
+    actions: ['sns:Publish'],
+    resources: 'self',
+    scope: 'the on-call topic',
   },
 ];
 

@@ -21,5 +21,5 @@ it('carries the current permissions table (regenerate with `npx tsx infra/bin/pe
     doc,
   )?.[1];
   expect(cells(section ?? '')).toEqual(cells(permissionsTable()));
-  expect(cells(permissionsTable())).toHaveLength(2 + 10 + 4 + 4);
+  expect(cells(permissionsTable())).toHaveLength(2 + 10 + 5 + 4);
 });
