@@ -170,7 +170,7 @@ it('approve/reject: status lists what waits, reject records the OS identity, ref
   expect(one.output()).toContain(`awaiting approval: request ${awaitingApproval?.requestId}`);
   expect(one.output()).toContain('plan: put-public-access-block: PutPublicAccessBlock on');
   expect(noReason.output()).toContain("required option '--reason <text>' not specified");
-  expect(stale.output()).toContain(`refused the decision: request evt-other#1 is not the one waiting`);
+  expect(stale.output()).toContain(`waits for request ${awaitingApproval?.requestId}, not evt-other#1`);
   // The decider is the identity STS vouched for (moto's), not the OS label, which is only the caller identity.
   expect(reject.output()).toContain(
     `Rejected ${workflowId} (request ${awaitingApproval?.requestId}) as ${MOTO_ARN}`,
