@@ -76,12 +76,13 @@ it('counts a captured S3 remediation history (the figure the benchmark reports f
   expect(result.total).toBeGreaterThan(result.byKind.activity ?? 0);
 });
 
-it('costs the S3 success path at no more than the seed (7 state transitions)', () => {
-  // Signal-with-start, prepare, apply, propagation timer, conclude, the outcome upsert, the cool-down timer; the
-  // admission read the published controls (no update) and no patch marker was written.
+it("costs the S3 success path at the seed's 7 state transitions plus the worker's settings (8)", () => {
+  // Signal-with-start, the worker's settings (a workflow takes none from its input: docs/architecture.md, Trust
+  // model), prepare (which also vets the finding), apply, propagation timer, conclude, the outcome upsert, the
+  // cool-down timer; the admission read the published controls (no update) and no patch marker was written.
   const cost = costOf(history('s3-remediated-rolled-back.json'));
-  expect(cost.byKind).toEqual({ start: 1, activity: 3, timer: 2, 'search attribute upsert': 1 });
-  expect(cost.actions).toBeLessThanOrEqual(7);
+  expect(cost.byKind).toEqual({ start: 1, activity: 4, timer: 2, 'search attribute upsert': 1 });
+  expect(cost.actions).toBeLessThanOrEqual(8);
 });
 
 it('counts the admission update under a breaker, and none for a read of the published controls', () => {

@@ -21,10 +21,13 @@ import {
   ListUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { decide } from '../../src/commands/decide';
 import { rollback } from '../../src/commands/rollback';
 import type { RollbackRequest } from '../../src/commands/rollback';
 import { DENY_POLICY_NAME } from '../../src/activities/playbooks/iam-contain-access-key';
+import type { ApprovalDecision, ApprovalReceipt, ApprovalRequest } from '../../src/domain/approval';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import type { PlaybookSettings } from '../../src/domain/policy';
@@ -32,8 +35,8 @@ import type { RemediationResult } from '../../src/domain/remediation';
 import type { RollbackResult } from '../../src/domain/rollback';
 import { MAX_ROLLBACK_EXEMPTION_MS } from '../../src/domain/rollback';
 import { PlaybookKey, RemediationStatusKey, ResourceIdKey } from '../../src/domain/search-attributes';
-import { statusQuery } from '../../src/workflows/definitions';
-import { ROLLBACK_WORKFLOW_TYPE } from '../../src/workflows/rollback-definitions';
+import { approvalUpdate, pendingApprovalQuery, statusQuery } from '../../src/workflows/definitions';
+import { ROLLBACK_WORKFLOW_TYPE, rollbackWorkflowId } from '../../src/workflows/rollback-definitions';
 import { cpuAlarmGroup } from '../helpers/asg';
 import {
   createBucket,
@@ -86,6 +89,64 @@ function undo(taskQueue: string, finding: Finding, extra: Partial<RollbackReques
   });
 }
 
+/** The run `undo` names when given none: the remediation's latest. */
+async function latestRun(finding: Finding): Promise<string> {
+  return (await stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).describe()).runId;
+}
+
+/**
+ * Polls `workflowId` (which may not exist yet) until it waits for a decision: a containment rollback waits for a
+ * second approver after checking its requester.
+ */
+async function pendingRequest(workflowId: string): Promise<ApprovalRequest> {
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ask = await handle.query(pendingApprovalQuery).catch(() => undefined);
+    if (ask) return ask;
+    if (Date.now() > deadline) throw new Error(`${workflowId} never waited for a decision`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Undoes a containment as two people do: alice asks for the rollback (`undo`), and once it waits for a second
+ * approver, bob approves it as `remediator approve rollback/…` does (unsigned, which this suite's worker accepts).
+ */
+async function undoContainment(
+  taskQueue: string,
+  finding: Finding,
+  extra: Partial<RollbackRequest> = {},
+): Promise<{ result: RollbackResult; request: ApprovalRequest; receipt: ApprovalReceipt }> {
+  const runId = await latestRun(finding);
+  const rollbackId = rollbackWorkflowId(remediationWorkflowId(finding.resource), runId);
+  const [result, [request, receipt]] = await Promise.all([
+    undo(taskQueue, finding, { runId, ...extra }),
+    (async () => {
+      const ask = await pendingRequest(rollbackId);
+      const { receipt } = await decide(
+        stack.env.client,
+        rollbackId,
+        { decision: 'approve', reason: 'confirmed with the key owner', by: 'bob@host' },
+        true,
+      );
+      return [ask, receipt] as const;
+    })(),
+  ]);
+  return { result, request, receipt };
+}
+
+/** Sends a decision by update and returns the refusal's message (fails if it was accepted). */
+async function refusalOf(workflowId: string, decision: ApprovalDecision): Promise<string> {
+  try {
+    await stack.env.client.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, { args: [decision] });
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    return (err as WorkflowUpdateFailedError).cause?.message ?? '';
+  }
+  throw new Error(`the decision was accepted: ${JSON.stringify(decision)}`);
+}
+
 async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
   const taskQueue = `q-${randomUUID()}`;
   const worker = await stack.worker(taskQueue, stack.activities());
@@ -121,7 +182,9 @@ it('configuration (S3): restores the recorded prior state, verifies it, exempts 
   });
   expect(result).toMatchObject({
     status: 'ROLLED_BACK',
-    by: 'alice@host',
+    // The decider the worker recorded: an unsigned request is taken (this policy allows it) but marked unverified.
+    by: 'alice@host (unverified)',
+    approvedBy: ['alice@host (unverified)'],
     requestedReason: 'broke the nightly export',
     drift: [],
     unrestored: [],
@@ -132,7 +195,7 @@ it('configuration (S3): restores the recorded prior state, verifies it, exempts 
   // The exemption keeps the remediator off the bucket: the next finding is EXEMPT, not fixed again.
   expect(again.status).toBe('EXEMPT');
   expect(again.outcomes[0]?.reason).toMatch(
-    /^exempted by alice@host until .*: rolled back: broke the nightly export$/,
+    /^exempted by alice@host \(unverified\) until .*: rolled back: broke the nightly export$/,
   );
   // The latest run (the exempt one) changed nothing: nothing to roll back there.
   expect(refusal).toMatch(/changed nothing to roll back \(EXEMPT\)/);
@@ -209,13 +272,17 @@ it('containment (isolation): puts the instance back in its groups and restores i
   ).Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId);
   const finding = guardDutyFinding('AWS::EC2::Instance', instanceId);
 
-  const result = await withWorker(async (taskQueue) => {
+  const { result, request, receipt } = await withWorker(async (taskQueue) => {
     const r = await remediate(taskQueue, finding, 'ec2-isolate-instance');
     expect(r.status).toBe('REMEDIATED');
-    return undo(taskQueue, finding, { reason: 'false positive: pen test' });
+    return undoContainment(taskQueue, finding, { reason: 'false positive: pen test' });
   });
 
+  // A containment waited for a second approver, who is not the requester.
+  expect(request).toMatchObject({ requestId: 'rollback#1', playbook: 'ec2-isolate-instance' });
+  expect(receipt).toMatchObject({ requestId: 'rollback#1', decision: 'approve', by: 'bob@host (unverified)' });
   expect(result.status).toBe('ROLLED_BACK');
+  expect(result.approvedBy).toEqual(['alice@host (unverified)', 'bob@host (unverified)']);
   expect(result.unrestored).toEqual([]);
   const after = (
     await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
@@ -248,12 +315,17 @@ it('containment (access key): reactivates the key', async () => {
     },
   });
 
-  const result = await withWorker(async (taskQueue) => {
+  const { result, request } = await withWorker(async (taskQueue) => {
     await remediate(taskQueue, finding, 'iam-contain-access-key');
-    return undo(taskQueue, finding, { reason: 'the key owner rotated it' });
+    return undoContainment(taskQueue, finding, { reason: 'the key owner rotated it' });
   });
 
-  expect(result.status).toBe('ROLLED_BACK');
+  expect(request).toMatchObject({ requestId: 'rollback#1', playbook: 'iam-contain-access-key' });
+  expect(result).toMatchObject({
+    status: 'ROLLED_BACK',
+    by: 'alice@host (unverified)',
+    approvedBy: ['alice@host (unverified)', 'bob@host (unverified)'],
+  });
   const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
   expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
   iam.destroy();
