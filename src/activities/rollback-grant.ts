@@ -11,7 +11,13 @@ import { ROLLBACK_WORKFLOW_TYPE, rollbackApprovalsQuery } from '../workflows/rol
 
 /** What the rollback's record says, or why it does not vouch for the exemption. */
 export type RollbackGrant =
-  | { readonly granted: true; readonly resource: ResourceRef; readonly approvedBy: readonly string[] }
+  | {
+      readonly granted: true;
+      readonly resource: ResourceRef;
+      readonly approvedBy: readonly string[];
+      /** How long the rollback asked the resource to stay exempt. */
+      readonly exemptForMs: number;
+    }
   | { readonly granted: false; readonly reason: string };
 
 /** Builds `rollbackGrant` over the worker's Temporal client. */
@@ -39,7 +45,12 @@ export function createRollbackGrantActivities(deps: { readonly temporal: Client 
       if (!approvals.restored || !approvals.resource || approvals.approvedBy.length === 0) {
         return { granted: false, reason: `${workflowId} has not restored and verified its resource` };
       }
-      return { granted: true, resource: approvals.resource, approvedBy: approvals.approvedBy };
+      return {
+        granted: true,
+        resource: approvals.resource,
+        approvedBy: approvals.approvedBy,
+        exemptForMs: approvals.exemptForMs,
+      };
     },
   };
 }

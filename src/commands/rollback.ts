@@ -59,7 +59,10 @@ export async function rollback(
     requestId: randomUUID(),
   };
   // Signed with the operator's AWS identity, bound to this run, reason and flags (docs/architecture.md, Trust model).
-  const signature = await signatureFor(rollbackClaim(unsignedInput), request.unsigned === true);
+  const signature = await signatureFor(
+    rollbackClaim(unsignedInput, rollbackWorkflowId(request.workflowId, runId)),
+    request.unsigned === true,
+  );
   const input: RollbackInput = { ...unsignedInput, ...(signature ? { signature } : {}) };
   if (PLAYBOOKS[outcome.playbook as keyof typeof PLAYBOOKS]?.kind === 'containment') {
     process.stderr.write(

@@ -148,15 +148,21 @@ export function stateDifferences(expected: PriorState, actual: PriorState): stri
 }
 
 /**
- * The claim a rollback's signature is bound to: which run, why, whether forced and how long the exemption lasts.
- * The CLI signs it and the worker checks it with the same function, so they agree byte for byte.
+ * The claim a rollback's signature is bound to: the rollback's own workflow id (`rollback/<workflowId>/<runId>`, so
+ * the signed request cannot be started again under another id), which run, why, whether forced and how long the
+ * exemption lasts. The CLI signs it and the worker checks it with the same function, so they agree byte for byte.
  */
-export function rollbackClaim(input: RollbackInput): DecisionClaim {
+export function rollbackClaim(input: RollbackInput, rollbackId: string): DecisionClaim {
   return {
     kind: 'rollback',
-    target: input.target.workflowId,
+    target: rollbackId,
     requestId: input.requestId ?? '',
     reason: input.reason,
-    terms: { runId: input.target.runId, force: String(input.force), exemptForMs: String(input.exemptForMs) },
+    terms: {
+      remediation: input.target.workflowId,
+      runId: input.target.runId,
+      force: String(input.force),
+      exemptForMs: String(input.exemptForMs),
+    },
   };
 }

@@ -146,6 +146,8 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
    * update and changes nothing. A signed request is good once: its id is remembered.
    */
   const verified = async (claim: DecisionClaim, request: SignedRequest & { by: string }): Promise<string> => {
+    // A signed request must name its id: an id-less one could be replayed for as long as its signature lasts.
+    if (request.signature && !request.requestId) throw refusal('a signed request must carry its requestId');
     if (request.requestId && seen.has(request.requestId)) {
       throw refusal(`request ${request.requestId} was already used: sign a new one`);
     }
@@ -161,6 +163,8 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
 
   /** The deciders of a rollback's own exemption: those the rollback verified, read from the rollback itself. */
   const grantedByRollback = async (request: ExemptRequest): Promise<readonly string[]> => {
+    // The rollback says how long it asked for; the exemption may not outlast that (plus a minute for the clock).
+    const until = Date.parse(request.until);
     const grant = await activitiesWith(CONTROL_ACTIVITY_OPTIONS).rollbackGrant.executeWithOptions(
       { ...CONTROL_ACTIVITY_OPTIONS, summary: 'Ask the rollback who approved it' },
       [request.rollback ?? ''],
@@ -169,6 +173,11 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
     if (resourceKey(grant.resource) !== request.resource) {
       throw refusal(
         `${request.rollback ?? ''} rolled back ${resourceKey(grant.resource)}, not ${request.resource}`,
+      );
+    }
+    if (grant.exemptForMs <= 0 || until > Date.now() + grant.exemptForMs + 60_000) {
+      throw refusal(
+        `${request.rollback ?? ''} asked for an exemption of ${grant.exemptForMs} ms, not until ${request.until}`,
       );
     }
     return grant.approvedBy;
@@ -184,13 +193,16 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
       const earlier = state.exemptions.find(
         (e) => e.resource === request.resource && Date.parse(e.until) > now.getTime(),
       );
-      // A second, different decider adds to an exemption in force (a containment needs two); anything else replaces.
-      const approvedBy = [
-        ...new Set([...(earlier && !request.rollback ? approversOf(earlier) : []), ...deciders]),
-      ];
+      // A second, different decider adds to an exemption in force (a containment needs two), and can only shorten
+      // it: what two people agreed on no one extends alone. The same decider again starts over on their own.
+      const adds =
+        earlier !== undefined && !request.rollback && !deciders.some((d) => approversOf(earlier).includes(d));
+      const approvedBy = [...new Set([...(adds ? approversOf(earlier) : []), ...deciders])];
+      const until =
+        adds && Date.parse(earlier.until) < Date.parse(request.until) ? earlier.until : request.until;
       const recorded: Exemption = {
         resource: request.resource,
-        until: request.until,
+        until,
         reason: request.reason,
         by: deciders.join(' and '),
         at: now.toISOString(),
@@ -201,10 +213,10 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
         exemptions: [...state.exemptions.filter((e) => e.resource !== request.resource), recorded],
       };
       publish();
-      log.info('Exemption recorded', { resource: request.resource, until: request.until, approvedBy });
+      log.info('Exemption recorded', { resource: request.resource, until, approvedBy });
       await page(
         'exemption',
-        `exempted ${request.resource} until ${request.until} by ${recorded.by}: ${request.reason}`,
+        `exempted ${request.resource} until ${until} by ${recorded.by}: ${request.reason}`,
         request.resource,
       );
       return recorded;

@@ -21,6 +21,8 @@ export interface RollbackApprovals {
   readonly approvedBy: readonly string[];
   /** True once the restored state was read back and matched the recorded prior state. */
   readonly restored: boolean;
+  /** How long the request asked the resource to stay exempt afterwards (0: none). */
+  readonly exemptForMs: number;
 }
 
 /** The rollback's verified approvers and whether it has restored the resource. */

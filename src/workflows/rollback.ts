@@ -118,6 +118,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     ...(recorded.resource ? { resource: recorded.resource } : {}),
     approvedBy: [...approvedBy],
     restored: restoredAndVerified,
+    exemptForMs: input.exemptForMs,
   }));
   const gate = new ApprovalGate(
     approvalChecker(
@@ -232,7 +233,8 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   // Who asks, as the worker verified it; a containment needs a second, different approver (docs/architecture.md,
   // Trust model: signed operator decisions).
   const asked = await checkDecision({
-    claim: rollbackClaim(input),
+    // Bound to this rollback's own id: the same signed request started under another id does not match.
+    claim: rollbackClaim(input, workflowInfo().workflowId),
     ...(input.signature ? { signature: input.signature } : {}),
     playbook: outcome.playbook,
     unsignedBy: input.by,

@@ -13,9 +13,10 @@
  * Proved here: a remediation started directly with a finding its detector does not hold, for an account not served,
  * from a third-party Security Hub product, or naming a protected principal; settings forged into the input; forged,
  * unsigned, foreign, replayed and expired approval decisions (and that the genuine signed one still works); a rollback
- * with a forged prior state in its own input, naming something that is not a remediation, or naming a remediation run
- * whose input carried forged outcomes as continue-as-new state; a queue message claiming another account.
- * Not here: exemptions and pauses, whose control-workflow handlers do not check signatures yet.
+ * with a forged prior state in its own input (unsigned: refused; signed and approved by a second approver: only the
+ * recorded prior state restored), naming something that is not a remediation, or naming a remediation run whose input
+ * carried forged outcomes as continue-as-new state; unsigned, foreign and replayed exemptions and pauses sent straight
+ * to the control workflow, and a containment exempt only by two approvers; a queue message claiming another account.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
@@ -41,18 +42,24 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { createFindingConfirmation } from '../../src/activities/confirm-finding';
 import { signDecision } from '../../src/auth/sign-decision';
 import { createIdentityVerifier } from '../../src/auth/verify-decision';
 import { AwsClients } from '../../src/aws/clients';
 import type { ApprovalDecision, ApprovalRequest } from '../../src/domain/approval';
 import type { AuditRecord } from '../../src/domain/audit-record';
+import { exemptClaim } from '../../src/domain/control-decisions';
+import type { ExemptRequest } from '../../src/domain/control-decisions';
+import { admit } from '../../src/domain/controls';
+import type { ControlState } from '../../src/domain/controls';
 import type { DecisionClaim } from '../../src/domain/decision';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
 import { EMPTY_INTAKE } from '../../src/domain/finding-intake';
 import type { PlaybookSettings, TrustSettings } from '../../src/domain/policy';
 import type { Outcome, RemediationResult } from '../../src/domain/remediation';
+import { rollbackClaim } from '../../src/domain/rollback';
 import type { RollbackResult } from '../../src/domain/rollback';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { createMessageHandler } from '../../src/ingest/message-handler';
@@ -61,7 +68,14 @@ import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { CONTROL_WORKFLOW_TYPE, controlWorkflowId } from '../../src/workflows/control-definitions';
+import { controlWorkflowStart } from '../../src/temporal/control-start';
+import {
+  CONTROL_WORKFLOW_TYPE,
+  controlStateQuery,
+  controlWorkflowId,
+  exemptUpdate,
+  pauseUpdate,
+} from '../../src/workflows/control-definitions';
 import {
   approvalSignal,
   approvalUpdate,
@@ -69,7 +83,7 @@ import {
   pendingApprovalQuery,
   REMEDIATION_WORKFLOW_TYPE,
 } from '../../src/workflows/definitions';
-import { ROLLBACK_WORKFLOW_TYPE } from '../../src/workflows/rollback-definitions';
+import { ROLLBACK_WORKFLOW_TYPE, rollbackWorkflowId } from '../../src/workflows/rollback-definitions';
 import {
   createBucket,
   FIXTURE_ACCOUNT,
@@ -94,11 +108,17 @@ const STRICT: Partial<TrustSettings> = {
   approvers: { '*': [`arn:aws:sts::${FIXTURE_ACCOUNT}:assumed-role/SecurityApprover/*`] },
 };
 
-/** Two operators STS knows (by the stand-in's secrets): one the policy lists as approver, one it does not. */
+/** Operators STS knows (by the stand-in's secrets): two the policy lists as approvers, one it does not. */
 const APPROVER = {
   accessKeyId: 'ASIAFORGERYAPPROVER1',
   secretAccessKey: 'test-secret-of-the-security-approver-01',
   arn: `arn:aws:sts::${FIXTURE_ACCOUNT}:assumed-role/SecurityApprover/alice`,
+};
+/** A second approver: a containment's rollback needs one besides its requester. */
+const BOB = {
+  accessKeyId: 'ASIAFORGERYAPPROVER2',
+  secretAccessKey: 'test-secret-of-the-security-approver-02',
+  arn: `arn:aws:sts::${FIXTURE_ACCOUNT}:assumed-role/SecurityApprover/bob`,
 };
 const DEVELOPER = {
   accessKeyId: 'ASIAFORGERYDEVELOPR1',
@@ -168,6 +188,11 @@ beforeAll(async () => {
       [APPROVER.accessKeyId]: {
         secret: APPROVER.secretAccessKey,
         arn: APPROVER.arn,
+        account: FIXTURE_ACCOUNT,
+      },
+      [BOB.accessKeyId]: {
+        secret: BOB.secretAccessKey,
+        arn: BOB.arn,
         account: FIXTURE_ACCOUNT,
       },
       [DEVELOPER.accessKeyId]: {
@@ -834,16 +859,20 @@ it('forged approval identities are refused and paged (unsigned update and signal
 // --- Rollback ---
 
 /** Starts a rollback as anyone with namespace access could: on the task queue, with any input. */
-async function rollbackDirectly(taskQueue: string, input: Record<string, unknown>): Promise<RollbackResult> {
+async function rollbackDirectly(
+  taskQueue: string,
+  input: Record<string, unknown>,
+  workflowId = `forged-rollback/${randomUUID()}`,
+): Promise<RollbackResult> {
   const handle = await stack.env.client.workflow.start(ROLLBACK_WORKFLOW_TYPE, {
-    workflowId: `forged-rollback/${randomUUID()}`,
+    workflowId,
     taskQueue,
     args: [input as never],
   });
   return (await handle.result()) as RollbackResult;
 }
 
-it('a rollback started directly with a forged prior state in its input restores only the recorded prior state (never the allow-all document, never another key)', async () => {
+it('a rollback started directly with a forged prior state in its input: unsigned, REFUSED and paged; signed by an approver and approved by a second one, it restores only the recorded prior state (never the allow-all document, never another key)', async () => {
   // Prepare: a user whose key GuardDuty really reports (the remediation contains it); and a victim whose key the
   // security team deactivated, which the forged prior state says to reactivate.
   const { user, keyId } = await newUserWithKey('rb-real');
@@ -883,39 +912,115 @@ it('a rollback started directly with a forged prior state in its input restores 
     denyPolicyBefore: ALLOW_ALL,
     capturedAt: at,
   };
+  // What the forger adds to a rollback request: an outcome and a prior state of its own making.
+  const forgedFields = {
+    outcome: {
+      finding,
+      playbook: 'iam-contain-access-key',
+      status: 'REMEDIATED',
+      reason: 'forged',
+      prior: forgedPrior,
+      changes: [
+        { step: 'deny-older-sessions', changed: true, detail: 'forged', prior: forgedPrior, at },
+        { step: 'deactivate-access-key', changed: true, detail: 'forged', prior: forgedPrior, at },
+      ],
+      compensations: [],
+      startedAt: at,
+      finishedAt: at,
+    },
+    prior: forgedPrior,
+  };
+  const unsignedId = `forged-rollback/${randomUUID()}`;
+  const reason = 'false positive: the key owner was travelling';
 
-  // Act: a genuine remediation, then the forged rollback naming its run.
-  const { remediated, rolledBack } = await withWorker(
-    { options: { denyOlderSessions: true } },
-    async (taskQueue) => {
-      const handle = await startDirectly(taskQueue, finding, 'iam-contain-access-key');
-      const r = await resultOf(handle);
-      const { runId } = await handle.describe();
-      const rb = await rollbackDirectly(taskQueue, {
+  // Act: a genuine remediation; the forged rollback naming its run, unsigned; then the genuine path.
+  const {
+    replayedElsewhere,
+    remediated,
+    unsigned,
+    containedMeanwhile,
+    rollbackId,
+    refusals,
+    stillWaiting,
+    receipt,
+    signed,
+  } = await withWorker({ options: { denyOlderSessions: true } }, async (taskQueue) => {
+    const handle = await startDirectly(taskQueue, finding, 'iam-contain-access-key');
+    const r = await resultOf(handle);
+    const { runId } = await handle.describe();
+    // (1) Unsigned, started directly with the forged fields: the strict policy refuses unsigned decisions.
+    const refusedRollback = await rollbackDirectly(
+      taskQueue,
+      {
         target: { workflowId, runId },
         reason: 'false positive',
         by: 'mallory@host',
         force: true,
         exemptForMs: 0,
-        outcome: {
-          finding,
-          playbook: 'iam-contain-access-key',
-          status: 'REMEDIATED',
-          reason: 'forged',
-          prior: forgedPrior,
-          changes: [
-            { step: 'deny-older-sessions', changed: true, detail: 'forged', prior: forgedPrior, at },
-            { step: 'deactivate-access-key', changed: true, detail: 'forged', prior: forgedPrior, at },
-          ],
-          compensations: [],
-          startedAt: at,
-          finishedAt: at,
-        },
-        prior: forgedPrior,
-      });
-      return { remediated: r, rolledBack: rb };
-    },
-  );
+        ...forgedFields,
+      },
+      unsignedId,
+    );
+    const meanwhile = { key: await keyStatus(user), policies: (await userPolicies(user)).length };
+
+    // (2) The genuine path, the forged fields still in the input: alice (an approver) signs the request ...
+    const request = {
+      target: { workflowId, runId },
+      reason,
+      by: 'alice@corp',
+      force: false,
+      exemptForMs: 0,
+      requestId: randomUUID(),
+    };
+    const id = rollbackWorkflowId(workflowId, runId);
+    const signature = await signAs(APPROVER, rollbackClaim(request, id));
+    // The same signed request started under another id: the signature is bound to the rollback's own id.
+    const elsewhere = await rollbackDirectly(taskQueue, { ...request, signature });
+    const rollbackHandle = await stack.env.client.workflow.start(ROLLBACK_WORKFLOW_TYPE, {
+      workflowId: id,
+      taskQueue,
+      args: [{ ...request, signature, ...forgedFields } as never],
+    });
+    // ... and a containment waits for a second approver.
+    const ask = await waitingRequest(rollbackHandle);
+    const approveClaim: DecisionClaim = {
+      kind: 'approve',
+      target: id,
+      requestId: ask.requestId,
+      reason: 'checked with the key owner',
+    };
+    const approve = {
+      decision: 'approve',
+      reason: 'checked with the key owner',
+      by: 'someone@corp',
+      requestId: ask.requestId,
+    } as const;
+    const refused: string[] = [];
+    // (a) alice approves her own rollback, genuinely signed.
+    refused.push(
+      await refusalOf(rollbackHandle, { ...approve, signature: await signAs(APPROVER, approveClaim) }),
+    );
+    // (b) mallory, genuinely signed, but not an approver.
+    refused.push(
+      await refusalOf(rollbackHandle, { ...approve, signature: await signAs(DEVELOPER, approveClaim) }),
+    );
+    const waiting = await rollbackHandle.query(pendingApprovalQuery);
+    // (c) bob, another approver, signs the approval.
+    const accepted = await rollbackHandle.executeUpdate(approvalUpdate, {
+      args: [{ ...approve, signature: await signAs(BOB, approveClaim) }],
+    });
+    return {
+      replayedElsewhere: elsewhere,
+      remediated: r,
+      unsigned: refusedRollback,
+      containedMeanwhile: meanwhile,
+      rollbackId: id,
+      refusals: refused,
+      stillWaiting: waiting,
+      receipt: accepted,
+      signed: (await rollbackHandle.result()) as RollbackResult,
+    };
+  });
 
   // Assess: the remediation really contained the key (so there was something to roll back) ...
   expect(remediated.status).toBe('REMEDIATED');
@@ -923,8 +1028,48 @@ it('a rollback started directly with a forged prior state in its input restores 
     ['deactivate-access-key', true],
     ['deny-older-sessions', true],
   ]);
-  // ... and the rollback restored what it recorded: the user's key active, the user's deny removed.
-  expect(rolledBack).toMatchObject({ status: 'ROLLED_BACK', unrestored: [] });
+  // ... (1) the unsigned rollback was refused before anything was read or restored: the key stayed contained ...
+  expect(unsigned).toMatchObject({
+    status: 'REFUSED',
+    reason:
+      'the rollback request is refused: the decision is not signed, and the policy refuses unsigned decisions',
+    restored: [],
+  });
+  expect(unsigned.approvedBy).toBeUndefined();
+  expect(containedMeanwhile).toEqual({ key: 'Inactive', policies: 1 });
+  await expectRecordedAndPaged(
+    unsignedId,
+    'security',
+    /^refused a rollback decision .*: the decision is not signed/,
+  );
+  // ... the genuinely signed request, started again under another id, was refused: it was signed for its own id ...
+  expect(replayedElsewhere).toMatchObject({ status: 'REFUSED', restored: [] });
+  expect(replayedElsewhere.reason).toMatch(/signed for another decision/);
+  // ... (2) the requester and a non-approver could not be the second approver (each refusal recorded and paged) ...
+  expect(refusals).toEqual([
+    `${APPROVER.arn} has already decided: a second approver must be someone else`,
+    `${DEVELOPER.arn} is not an approver for iam-contain-access-key in the policy`,
+  ]);
+  expect(stillWaiting?.requestId).toBe('rollback#1');
+  await expectRecordedAndPaged(
+    rollbackId,
+    'security',
+    /^refused a approve decision \(request rollback#1\): .*(has already decided|is not an approver)/,
+    2,
+  );
+  // ... and the signed, twice-approved rollback restored what the remediation recorded, by the ARNs STS vouched for.
+  expect(receipt).toMatchObject({ requestId: 'rollback#1', decision: 'approve', by: BOB.arn });
+  expect(signed).toMatchObject({
+    status: 'ROLLED_BACK',
+    by: APPROVER.arn,
+    approvedBy: [APPROVER.arn, BOB.arn],
+    unrestored: [],
+    restored: [
+      expect.objectContaining({ step: 'deny-older-sessions', changed: true }),
+      expect.objectContaining({ step: 'deactivate-access-key', changed: true }),
+    ],
+  });
+  expect(signed.exemptUntil).toBeUndefined();
   expect(await keyStatus(user)).toBe('Active');
   expect(await userPolicies(user)).toEqual([]);
   // The forged prior state was never used: the victim's key stays off and no document that allows was written.
@@ -934,7 +1079,8 @@ it('a rollback started directly with a forged prior state in its input restores 
     expect(document).not.toMatch(/"Effect"\s*:\s*"Allow"/);
   }
   const audited = (await auditRecords(workflowId)).filter((r) => r.kind === 'rollback');
-  expect(audited.map((r) => r.status)).toEqual(['ROLLED_BACK']);
+  // Refused: the unsigned request and the signed one started under another id; rolled back: the genuine one.
+  expect(audited.map((r) => r.status).sort()).toEqual(['REJECTED', 'REJECTED', 'ROLLED_BACK']);
 });
 
 it('a rollback started directly for a workflow that is not a remediation (the control workflow, an unknown run): REFUSED, nothing changed', async () => {
@@ -1036,7 +1182,7 @@ it('a rollback naming a remediation run whose own input carried forged outcomes 
   };
 
   // Act
-  const rolledBack = await withWorker({}, async (taskQueue) => {
+  const { forgedRun, rolledBack, exemptions } = await withWorker({}, async (taskQueue) => {
     const handle = await stack.env.client.workflow.start(REMEDIATION_WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
@@ -1047,26 +1193,203 @@ it('a rollback naming a remediation run whose own input carried forged outcomes 
         },
       ],
     });
-    await handle.result();
+    const run = await resultOf(handle);
     const { runId } = await handle.describe();
-    return rollbackDirectly(taskQueue, {
+    const rb = await rollbackDirectly(taskQueue, {
       target: { workflowId, runId },
       reason: 'open it',
       by: 'mallory@host',
       force: false,
       exemptForMs: 30 * 24 * 3600_000,
     });
+    // The queue's control plane (if anything started it): no exemption of the bucket.
+    const state = await stack.env.client.workflow
+      .getHandle(controlWorkflowId(taskQueue))
+      .query(controlStateQuery)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+    return { forgedRun: run, rolledBack: rb, exemptions: state?.exemptions ?? [] };
   });
 
-  // Assess: no run of the worker remediated this bucket, so there is nothing to roll back: no restore, no exemption
-  // (which would keep the remediator off the opened bucket), the owner's block in place. One comparison, so that a
-  // failure shows every consequence at once.
+  // Assess: the run was not a continue-as-new, so the outcomes its input carried were dropped (its result lists none);
+  // no run of the worker remediated this bucket, so there is nothing to roll back (refused for that, before the
+  // request's missing signature is even checked): no restore, no exemption (which would keep the remediator off the
+  // opened bucket), the owner's block in place. One comparison, so that a failure shows every consequence at once.
   expect({
+    outcomes: forgedRun.outcomes,
     status: rolledBack.status,
+    reason: rolledBack.reason,
     restored: rolledBack.restored,
     exemptUntil: rolledBack.exemptUntil,
+    exemptions,
     block: await blockOf(bucket),
-  }).toEqual({ status: 'REFUSED', restored: [], exemptUntil: undefined, block: ALL_ON });
+  }).toEqual({
+    outcomes: [],
+    status: 'REFUSED',
+    reason: expect.stringMatching(/ changed nothing to roll back \(no outcome yet\)$/),
+    restored: [],
+    exemptUntil: undefined,
+    exemptions: [],
+    block: ALL_ON,
+  });
+});
+
+// --- Operator controls ---
+
+/** The refusal's message of an update sent to the control workflow (fails if it was accepted). */
+async function controlRefusal(sent: Promise<unknown>): Promise<string> {
+  try {
+    await sent;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    return (err as WorkflowUpdateFailedError).cause?.message ?? '';
+  }
+  throw new Error('the control workflow accepted the update');
+}
+
+it('exemptions and pauses sent straight to the control workflow: unsigned ones REFUSED and paged; a containment is exempt only once two approvers signed; a signed request is good once', async () => {
+  // Prepare: an instance key (a containment playbook's resource); nothing runs on it: the admission rule is pure.
+  const resource = {
+    account: FIXTURE_ACCOUNT,
+    region: FIXTURE_REGION,
+    resourceType: 'AWS::EC2::Instance',
+    resourceId: `i-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
+  };
+  const key = `${resource.account}/${resource.region}/${resource.resourceType}/${resource.resourceId}`;
+  const until = new Date(Date.now() + 3600_000).toISOString();
+  /** What a remediation of the instance would be told by the control plane in this state. */
+  const admitted = (state: ControlState, playbook: string) =>
+    admit(state, { workflowId: remediationWorkflowId(resource), resource, playbook }, new Date()).decision
+      .decision;
+
+  // Act
+  const {
+    controlId,
+    refusals,
+    afterRefusals,
+    byAlice,
+    afterAlice,
+    replayed,
+    replayedId,
+    aliceAgain,
+    afterAliceAgain,
+    byBob,
+    afterBob,
+    extended,
+    afterExtended,
+  } = await withWorker({}, async (taskQueue) => {
+    const id = controlWorkflowId(taskQueue);
+    const send = <Ret, Args extends unknown[]>(update: UpdateDefinition<Ret, Args>, ...args: Args) =>
+      stack.env.client.workflow.executeUpdateWithStart(update, {
+        args,
+        startWorkflowOperation: controlWorkflowStart(taskQueue),
+      });
+    const state = () => stack.env.client.workflow.getHandle(id).query(controlStateQuery);
+    const exemption = (reason: string): ExemptRequest => ({
+      resource: key,
+      until,
+      reason,
+      by: 'someone@corp',
+      requestId: randomUUID(),
+    });
+    const signed = async (who: typeof APPROVER, request: ExemptRequest): Promise<ExemptRequest> => ({
+      ...request,
+      signature: await signAs(who, exemptClaim(id, request)),
+    });
+
+    // (a) An exemption and (b) a pause of everything that only say who they are; (c) an exemption genuinely
+    // signed by someone who is not an approver.
+    const refused = [
+      await controlRefusal(
+        send(exemptUpdate, { resource: key, until, reason: 'keep it', by: 'mallory@host' }),
+      ),
+      await controlRefusal(send(pauseUpdate, { reason: 'maintenance', by: 'mallory@host' })),
+      await controlRefusal(send(exemptUpdate, await signed(DEVELOPER, exemption('keep it')))),
+    ];
+    const unchanged = await state();
+    // (d) alice, an approver, signs an exemption of the instance: recorded with one approver.
+    const first = await signed(APPROVER, exemption('forensics in progress'));
+    const recorded = await send(exemptUpdate, first);
+    const one = await state();
+    // (e) The same signed request again, word for word.
+    const again = await controlRefusal(send(exemptUpdate, first));
+    // (f) alice signs a new exemption of the same instance: still one person.
+    const alone = await send(exemptUpdate, await signed(APPROVER, exemption('forensics, day two')));
+    const stillOne = await state();
+    // (g) bob, a second approver, signs an exemption of the same instance.
+    const second = await send(exemptUpdate, await signed(BOB, exemption('confirmed with alice')));
+    const afterSecond = await state();
+    // (h) alice alone extends what two agreed on: it starts over with her alone.
+    const later = new Date(Date.parse(until) + 3_600_000).toISOString();
+    const extended = await send(
+      exemptUpdate,
+      await signed(APPROVER, { ...exemption('a while longer'), until: later }),
+    );
+    return {
+      extended,
+      afterExtended: await state(),
+      controlId: id,
+      refusals: refused,
+      afterRefusals: unchanged,
+      byAlice: recorded,
+      afterAlice: one,
+      replayed: again,
+      replayedId: first.requestId,
+      aliceAgain: alone,
+      afterAliceAgain: stillOne,
+      byBob: second,
+      afterBob: afterSecond,
+    };
+  });
+
+  // Assess: each forgery refused with its reason, the control state untouched by them.
+  expect(refusals).toEqual([
+    'refused: the decision is not signed, and the policy refuses unsigned decisions',
+    'refused: the decision is not signed, and the policy refuses unsigned decisions',
+    `refused: ${DEVELOPER.arn} is not an approver in the policy`,
+  ]);
+  expect(afterRefusals.exemptions).toEqual([]);
+  expect(afterRefusals.pauses).toEqual([]);
+  // One approver: recorded, and honoured by a configuration playbook, but not by a containment playbook.
+  expect(byAlice).toMatchObject({ resource: key, until, by: APPROVER.arn, approvedBy: [APPROVER.arn] });
+  expect(admitted(afterAlice, 'ec2-isolate-instance')).toBe('proceed');
+  expect(admitted(afterAlice, 'ec2-enforce-imdsv2')).toBe('exempt');
+  // A signed request is good once.
+  expect(replayed).toBe(`refused: request ${replayedId} was already used: sign a new one`);
+  // The same person twice is still one approver.
+  expect(aliceAgain.approvedBy).toEqual([APPROVER.arn]);
+  expect(admitted(afterAliceAgain, 'ec2-isolate-instance')).toBe('proceed');
+  // A second, different approver: now the containment is exempt too.
+  expect(byBob).toMatchObject({ resource: key, by: BOB.arn, approvedBy: [APPROVER.arn, BOB.arn] });
+  expect(afterBob.exemptions).toHaveLength(1);
+  expect(admitted(afterBob, 'ec2-isolate-instance')).toBe('exempt');
+  expect(afterBob.pauses).toEqual([]);
+  // What two people agreed on no one extends alone: alice's longer exemption stands for her alone.
+  expect(extended.approvedBy).toEqual([APPROVER.arn]);
+  expect(admitted(afterExtended, 'ec2-isolate-instance')).toBe('proceed');
+  // Every refusal and every exemption paged on-call and was audited (the replay was refused before any check).
+  const paged = (await pagesFor(controlId, 7)).filter((p) => p.record?.kind === 'security');
+  expect(paged.map((p) => p.record?.status).sort()).toEqual([
+    'EXEMPT',
+    'EXEMPT',
+    'EXEMPT',
+    'EXEMPT',
+    'REJECTED',
+    'REJECTED',
+    'REJECTED',
+  ]);
+  expect(paged.map((p) => p.record?.reason)).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^refused a exempt decision .*: the decision is not signed/),
+      expect.stringMatching(/^refused a pause decision .*: the decision is not signed/),
+      expect.stringMatching(/^refused a exempt decision .*: .* is not an approver/),
+      `exempted ${key} until ${until} by ${APPROVER.arn}: forensics in progress`,
+      `exempted ${key} until ${until} by ${BOB.arn}: confirmed with alice`,
+    ]),
+  );
+  expect((await auditRecords(controlId)).filter((r) => r.kind === 'security')).toHaveLength(7);
 });
 
 // --- The queue ---

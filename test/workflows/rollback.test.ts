@@ -1,8 +1,10 @@
 /**
  * Operator rollback on the real dev server with real activities against moto, for each playbook family:
  * configuration (S3), containment (isolation, access key) and availability (scale-out); refusal after drift and
- * `--force`; one rollback per run; the exemption it grants. And the trust model (docs/architecture.md, Trust model):
- * a rollback's input is a request, so a forged outcome in it is ignored, and only this worker's remediations count.
+ * `--force`; one rollback per run; the exemption it grants. A containment rollback waits for a second approver who is
+ * not the requester, and that approver may reject it. And the trust model (docs/architecture.md, Trust model): a
+ * rollback's input is a request, so a forged outcome in it is ignored, and only this worker's remediations count.
+ * This suite's worker takes unsigned decisions (recorded as unverified); signed ones are test/fault/forgery's.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -91,7 +93,8 @@ function undo(taskQueue: string, finding: Finding, extra: Partial<RollbackReques
 
 /** The run `undo` names when given none: the remediation's latest. */
 async function latestRun(finding: Finding): Promise<string> {
-  return (await stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).describe()).runId;
+  return (await stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).describe())
+    .runId;
 }
 
 /**
@@ -280,7 +283,11 @@ it('containment (isolation): puts the instance back in its groups and restores i
 
   // A containment waited for a second approver, who is not the requester.
   expect(request).toMatchObject({ requestId: 'rollback#1', playbook: 'ec2-isolate-instance' });
-  expect(receipt).toMatchObject({ requestId: 'rollback#1', decision: 'approve', by: 'bob@host (unverified)' });
+  expect(receipt).toMatchObject({
+    requestId: 'rollback#1',
+    decision: 'approve',
+    by: 'bob@host (unverified)',
+  });
   expect(result.status).toBe('ROLLED_BACK');
   expect(result.approvedBy).toEqual(['alice@host (unverified)', 'bob@host (unverified)']);
   expect(result.unrestored).toEqual([]);
@@ -331,6 +338,82 @@ it('containment (access key): reactivates the key', async () => {
   iam.destroy();
 });
 
+it('containment: the requester cannot be their own second approver, and the second approver can reject: REFUSED, nothing restored', async () => {
+  const iam = new IAMClient({
+    endpoint: stack.moto.endpoint,
+    region: 'us-east-1',
+    credentials: TEST_CREDENTIALS,
+  });
+  const user = `rb-self-${randomUUID().slice(0, 8)}`;
+  await iam.send(new CreateUserCommand({ UserName: user }));
+  const keyId = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey?.AccessKeyId ?? '';
+  const finding = guardDutyFinding('AWS::IAM::AccessKey', keyId, {
+    control: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+    details: {
+      guardDutyFindingId: 'gd-rb-self',
+      resourceRole: 'TARGET',
+      accessKeyId: keyId,
+      userName: user,
+      userType: 'IAMUser',
+    },
+  });
+
+  const { result, ownApproval, stillWaiting, rejection } = await withWorker(async (taskQueue) => {
+    await remediate(taskQueue, finding, 'iam-contain-access-key');
+    const runId = await latestRun(finding);
+    const rollbackId = rollbackWorkflowId(remediationWorkflowId(finding.resource), runId);
+    const [rb, decisions] = await Promise.all([
+      undo(taskQueue, finding, { runId, reason: 'the key owner rotated it' }),
+      (async () => {
+        const ask = await pendingRequest(rollbackId);
+        // (a) alice approves her own rollback: refused, the request keeps waiting.
+        const own = await refusalOf(rollbackId, {
+          decision: 'approve',
+          reason: 'I am sure',
+          by: 'alice@host',
+          requestId: ask.requestId,
+        });
+        const waiting = await stack.env.client.workflow.getHandle(rollbackId).query(pendingApprovalQuery);
+        // (b) bob, the second person, rejects it.
+        const rejected = await stack.env.client.workflow.getHandle(rollbackId).executeUpdate(approvalUpdate, {
+          args: [
+            {
+              decision: 'reject',
+              reason: 'the key was used from Tor',
+              by: 'bob@host',
+              requestId: ask.requestId,
+            },
+          ],
+        });
+        return { ownApproval: own, stillWaiting: waiting, rejection: rejected };
+      })(),
+    ]);
+    return { result: rb, ...decisions };
+  });
+
+  expect(ownApproval).toBe(
+    'alice@host (unverified) has already decided: a second approver must be someone else',
+  );
+  expect(stillWaiting?.requestId).toBe('rollback#1');
+  expect(rejection).toMatchObject({
+    requestId: 'rollback#1',
+    decision: 'reject',
+    by: 'bob@host (unverified)',
+  });
+  expect(result).toMatchObject({
+    status: 'REFUSED',
+    reason: 'rejected by bob@host (unverified): the key was used from Tor',
+    by: 'alice@host (unverified)',
+    approvedBy: ['alice@host (unverified)'],
+    restored: [],
+  });
+  expect(result.exemptUntil).toBeUndefined();
+  // The key stays contained.
+  const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
+  expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
+  iam.destroy();
+});
+
 it('availability (scale-out): restores the recorded desired capacity', async () => {
   const group = await cpuAlarmGroup(stack.moto.endpoint, `rb-asg-${randomUUID().slice(0, 6)}`);
 
@@ -363,8 +446,13 @@ it('availability (scale-out): restores the recorded desired capacity', async () 
 
 /** Starts a rollback as anyone who can start a workflow could: straight on the task queue, with any input. */
 async function startDirectly(taskQueue: string, input: Record<string, unknown>) {
+  // Under the id a rollback of that run has (a rollback under any other id is refused, whatever it asks).
+  const target = input['target'] as { workflowId?: string; runId?: string } | undefined;
   return stack.env.client.workflow.start(ROLLBACK_WORKFLOW_TYPE, {
-    workflowId: `forged/${randomUUID()}`,
+    workflowId:
+      target?.workflowId && target.runId
+        ? rollbackWorkflowId(target.workflowId, target.runId)
+        : `forged/${randomUUID()}`,
     taskQueue,
     args: [input],
   });
@@ -465,6 +553,12 @@ it('a forged outcome in the input is ignored: the rollback restores the recorded
         finishedAt: at,
       }),
     });
+    // A containment: it waits for a second approver besides the requester (unsigned, which this worker accepts).
+    const ask = await pendingRequest(handle.workflowId);
+    const receipt = await handle.executeUpdate(approvalUpdate, {
+      args: [{ decision: 'approve', reason: 'seen the record', by: 'bob@host', requestId: ask.requestId }],
+    });
+    expect(receipt.by).toBe('bob@host (unverified)');
     const result: RollbackResult = await handle.result();
     // Started without search attributes: the workflow labels itself with the record's resource and playbook.
     const labels = (await handle.describe()).typedSearchAttributes;
@@ -492,7 +586,8 @@ it('a forged outcome in the input is ignored: the rollback restores the recorded
   ]);
   expect(forged).toMatchObject({
     status: 'ROLLED_BACK',
-    by: 'mallory@host',
+    by: 'mallory@host (unverified)',
+    approvedBy: ['mallory@host (unverified)', 'bob@host (unverified)'],
     unrestored: [],
     restored: [
       expect.objectContaining({ step: 'deny-older-sessions', changed: true }),
