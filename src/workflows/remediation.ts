@@ -29,22 +29,54 @@ import { ApprovalGate } from './approval-gate';
 import { approvalChecker } from './decision-check';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
-import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+import { NOTIFY_ACTIVITY_OPTIONS, SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+import type { AuditRecord } from '../domain/audit-record';
 
-/** The input with `carried` dropped (and logged) unless this run really continues a previous one. */
-function honouredInput(input: RemediationInput): RemediationInput {
-  if (!input.carried || workflowInfo().continuedFromExecutionRunId) return input;
-  log.warn('The input carries state of a previous run, but this run continues none: ignored');
+/** The input with `carried` dropped unless this run really continues a previous one, and what was ignored. */
+function honouredInput(input: RemediationInput): { input: RemediationInput; ignored: string[] } {
+  // Ingest sends neither: whoever put settings or a previous run's state in an input did not come through it.
+  const ignored = 'settings' in (input as object) ? ['settings'] : [];
+  if (!input.carried || workflowInfo().continuedFromExecutionRunId) return { input, ignored };
   const { carried, ...request } = input;
   void carried;
-  return request;
+  return { input: request, ignored: [...ignored, "a previous run's state"] };
 }
 
-/** Asks the worker for its settings; logs an input that still carries settings of its own (ignored). */
-async function workerSettingsFor(input: RemediationInput) {
-  if ('settings' in (input as object)) {
-    log.warn('The workflow input carries settings: ignored, the worker policy applies');
+/**
+ * Pages on-call about an input that carried what only the worker decides (docs/architecture.md, Trust model): it was
+ * ignored, but someone with access to the namespace tried.
+ */
+async function reportIgnoredInput(input: RemediationInput, ignored: readonly string[]): Promise<void> {
+  const reason = `the workflow input carried ${ignored.join(' and ')}: ignored, the worker's policy and this run's own record apply`;
+  log.warn(reason);
+  const record: AuditRecord = {
+    kind: 'security',
+    workflowId: workflowInfo().workflowId,
+    runId: workflowInfo().runId,
+    resource: input.resource,
+    playbook: '*',
+    status: 'NO_ACTION',
+    reason,
+    at: new Date().toISOString(),
+  };
+  const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
+  try {
+    await Promise.all([
+      notify.notifyOncall.executeWithOptions(
+        { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Security: input ignored' },
+        [record],
+      ),
+      notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
+        record,
+      ]),
+    ]);
+  } catch (err) {
+    log.error('Could not report the ignored input', { error: String(err) });
   }
+}
+
+/** Asks the worker for its settings. */
+async function workerSettingsFor(input: RemediationInput) {
   return activitiesWith(SETTINGS_ACTIVITY_OPTIONS).workerSettings.executeWithOptions(
     { ...SETTINGS_ACTIVITY_OPTIONS, summary: 'Worker policy' },
     [input.policyVersion !== undefined ? { requestedVersion: input.policyVersion } : {}],
@@ -73,7 +105,7 @@ export const MAX_CARRIED_OUTCOMES = 20;
 export async function remediationWorkflow(request: RemediationInput): Promise<RemediationResult> {
   // What a previous run carried is only believed from a real continue-as-new: a client cannot start a run that
   // claims to continue another, but it can put anything in an input (docs/architecture.md, Trust model).
-  const input = honouredInput(request);
+  const { input, ignored } = honouredInput(request);
   const intake = new FindingIntake(input.carried?.intake);
   const outcomes: Outcome[] = [...(input.carried?.outcomes ?? [])];
   const continuedAsNew = input.carried?.continuedAsNew ?? 0;
@@ -153,6 +185,7 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
   // The worker's policy, never the input's (docs/architecture.md, Trust model): asked once per run, after the
   // handlers are in place so no signal of the first task is missed.
   const { settings } = await workerSettingsFor(input);
+  if (ignored.length > 0) await reportIgnoredInput(input, ignored);
   const { cooldownMs } = settings;
   let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : Date.now() + cooldownMs;
 

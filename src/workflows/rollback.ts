@@ -133,6 +133,8 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   let drift: string[] = [];
   let unrestored: string[] = [];
   let exemptUntil: string | undefined;
+  /** No remediation record backs the request: paged, not just notified. */
+  let unrecorded = false;
   // What audit records and notifications name: the request's label until the record is read.
   let subject: { resource: ResourceRef; playbook: string } = {
     resource: labelOf(target.workflowId),
@@ -172,7 +174,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     };
     try {
       await Promise.all([
-        status === 'ESCALATED'
+        status === 'ESCALATED' || unrecorded
           ? notify.notifyOncall.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Page on-call' }, [
               record,
             ])
@@ -207,7 +209,11 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   } catch (err) {
     return finish('ESCALATED', `could not read the remediation's record: ${failureMessage(err)}`);
   }
-  if (!record.found) return finish('REFUSED', record.reason);
+  if (!record.found) {
+    // The CLI refuses such a request itself: one that gets here was started some other way, so on-call hears of it.
+    unrecorded = true;
+    return finish('REFUSED', record.reason);
+  }
   const { outcome } = record;
   subject = { resource: outcome.finding.resource, playbook: outcome.playbook };
   recorded.resource = outcome.finding.resource;

@@ -543,8 +543,13 @@ it("settings forged into the workflow input (mode auto, no confirmation) lose to
   });
   expect(configReads()).toBe(1);
   expect(await blockOf(bucket)).toBeNull();
+  // The forged settings were ignored, and on-call hears that someone tried.
+  await expectRecordedAndPaged(workflowId, 'security', /the workflow input carried settings: ignored/);
   const audited = await auditRecords(workflowId);
-  expect(audited.map((r) => [r.kind, r.status])).toEqual([['outcome', 'DRY_RUN']]);
+  expect(audited.map((r) => [r.kind, r.status]).sort()).toEqual([
+    ['outcome', 'DRY_RUN'],
+    ['security', 'NO_ACTION'],
+  ]);
 });
 
 it('a finding for an account outside the allow-list (999999999999), started directly: NO_ACTION, nothing read or changed, on-call paged', async () => {
@@ -1140,6 +1145,9 @@ it('a rollback started directly for a workflow that is not a remediation (the co
   expect(await blockOf(bucket)).toEqual(ALL_ON);
   const audited = await auditRecords(unknownId);
   expect(audited.map((r) => [r.kind, r.status])).toEqual([['rollback', 'REJECTED']]);
+  // No record backs either request (the CLI would have refused them itself): both paged on-call.
+  await expectRecordedAndPaged(unknownId, 'rollback', /^rollback refused .*: no remediation /);
+  await expectRecordedAndPaged(control.target.workflowId, 'rollback', /not a remediation/);
 });
 
 it('a rollback naming a remediation run whose own input carried forged outcomes (continue-as-new state): REFUSED, the blocked bucket stays blocked', async () => {
