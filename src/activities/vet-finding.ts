@@ -9,13 +9,9 @@ import type { Finding } from '../domain/finding';
 import { scopeProblem } from '../domain/policy';
 import type { ResolvedTrust } from '../domain/policy';
 import { activityAbortSignal } from './abort-signal';
+import type { Confirmation } from './confirm-finding';
 import type { PlaybookRequest } from './remediation-activities';
 import type { PolicySource } from './worker-settings';
-
-/** What the detector says about a finding (see `confirm-finding.ts`). */
-export type Confirmation =
-  | { readonly confirmed: true; readonly detail: string }
-  | { readonly confirmed: false; readonly reason: string };
 
 /** Asks the detector whether a finding is real. */
 export type ConfirmFinding = (finding: Finding, abortSignal?: AbortSignal) => Promise<Confirmation>;

@@ -4,6 +4,7 @@
  * decides; the worker sends that request to its own STS endpoint and records the ARN STS returns as the decider.
  * Pure types and matching: safe in workflow code (the digest and the STS call live in `src/auth/`).
  */
+import { globMatches } from './controls';
 
 /** Every decision an operator can sign. */
 export type DecisionKind = 'approve' | 'reject' | 'rollback' | 'exempt' | 'pause' | 'resume';
@@ -59,13 +60,6 @@ export function claimText(claim: DecisionClaim): string {
   return ['remediator-decision/1', ...fields, ...terms].join('\n');
 }
 
-/** Glob match over an ARN, `*` for any run of characters. */
-function arnMatches(pattern: string, arn: string): boolean {
-  if (pattern === '*') return true;
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(arn);
-}
-
 /**
  * Whether an STS-verified ARN may decide for a playbook: the policy's approver patterns for that playbook, else those
  * under `*`.
@@ -79,5 +73,5 @@ export function isApprover(
   const own = (key: string): readonly string[] | undefined =>
     Object.hasOwn(approvers, key) ? approvers[key] : undefined;
   const patterns = (playbook !== undefined ? own(playbook) : undefined) ?? own('*') ?? [];
-  return patterns.some((p) => arnMatches(p, arn));
+  return patterns.some((p) => globMatches(p, arn));
 }

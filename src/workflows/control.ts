@@ -15,15 +15,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { AuditRecord } from '../domain/audit-record';
 import { exemptClaim, pauseClaim, resumeClaim } from '../domain/control-decisions';
 import type { ExemptRequest, PauseRequest, ResumeRequest, SignedRequest } from '../domain/control-decisions';
 import { admit, approversOf, EMPTY_CONTROL_STATE, pruned, resourceKey } from '../domain/controls';
 import type { AdmissionRequest, ControlState, Exemption, Pause } from '../domain/controls';
 import type { DecisionClaim } from '../domain/decision';
-import { activitiesWith, NOTIFY_ACTIVITY_OPTIONS } from './activity-proxies';
+import { activitiesWith } from './activity-proxies';
 import { checkDecision } from './decision-check';
-import { failureMessage } from './finding/failures';
+import { pageSecurity } from './security-page';
 import {
   CONTROLS_MEMO_KEY,
   admitUpdate,
@@ -82,32 +81,15 @@ export async function remediationControlWorkflow(input?: ControlInput): Promise<
     if (seen.size > MAX_SEEN_REQUESTS) seen.delete(seen.values().next().value as string);
   };
   /** Every exemption and pause pages on-call and is audited: they switch remediation off. */
-  const page = async (what: string, reason: string, resource?: string): Promise<void> => {
+  const page = (what: string, reason: string, resource?: string): Promise<void> => {
     const [account = 'n/a', region = 'n/a', resourceType = `remediator::${what}`, ...id] =
       resource?.split('/') ?? [];
-    const record: AuditRecord = {
-      kind: 'security',
-      workflowId: workflowInfo().workflowId,
-      runId: workflowInfo().runId,
+    return pageSecurity({
       resource: { account, region, resourceType, resourceId: id.join('/') || what },
-      playbook: '*',
       status: 'EXEMPT',
       reason,
-      at: new Date().toISOString(),
-    };
-    const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
-    try {
-      await Promise.all([
-        notify.notifyOncall.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: `Page: ${what}` }, [
-          record,
-        ]),
-        notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
-          record,
-        ]),
-      ]);
-    } catch (err) {
-      log.error(`Could not page on-call about the ${what}`, { error: failureMessage(err) });
-    }
+      summary: `Page: ${what}`,
+    });
   };
   /**
    * Publishes exemptions and pauses in the memo after every change, so a remediation whose policy has no breaker or

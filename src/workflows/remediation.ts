@@ -29,8 +29,8 @@ import { ApprovalGate } from './approval-gate';
 import { approvalChecker } from './decision-check';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
-import { NOTIFY_ACTIVITY_OPTIONS, SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
-import type { AuditRecord } from '../domain/audit-record';
+import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+import { pageSecurity } from './security-page';
 
 /** The input with `carried` dropped unless this run really continues a previous one, and what was ignored. */
 function honouredInput(input: RemediationInput): { input: RemediationInput; ignored: string[] } {
@@ -49,30 +49,12 @@ function honouredInput(input: RemediationInput): { input: RemediationInput; igno
 async function reportIgnoredInput(input: RemediationInput, ignored: readonly string[]): Promise<void> {
   const reason = `the workflow input carried ${ignored.join(' and ')}: ignored, the worker's policy and this run's own record apply`;
   log.warn(reason);
-  const record: AuditRecord = {
-    kind: 'security',
-    workflowId: workflowInfo().workflowId,
-    runId: workflowInfo().runId,
+  await pageSecurity({
     resource: input.resource,
-    playbook: '*',
     status: 'NO_ACTION',
     reason,
-    at: new Date().toISOString(),
-  };
-  const notify = activitiesWith(NOTIFY_ACTIVITY_OPTIONS);
-  try {
-    await Promise.all([
-      notify.notifyOncall.executeWithOptions(
-        { ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Security: input ignored' },
-        [record],
-      ),
-      notify.recordAudit.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary: 'Audit record' }, [
-        record,
-      ]),
-    ]);
-  } catch (err) {
-    log.error('Could not report the ignored input', { error: String(err) });
-  }
+    summary: 'Security: input ignored',
+  });
 }
 
 /** Asks the worker for its settings. */

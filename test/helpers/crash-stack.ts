@@ -19,9 +19,7 @@ import {
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
-import type { RemediationPolicy } from '../../src/domain/policy';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { LOCAL_TRUST } from './worker-policies';
+import { policyWith } from './worker-policies';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadDevStackConfig } from '../../src/config';
 import { createLocalResources } from '../../src/devstack/local-resources';
@@ -59,13 +57,6 @@ export const CRASH_SETTINGS = fastSettings(
   },
   1500,
 );
-
-/** The seed policy with `CRASH_SETTINGS` for every playbook and the local stack's trust. */
-function crashPolicy(): RemediationPolicy {
-  const settings = Object.values(CRASH_SETTINGS.playbooks)[0];
-  if (!settings) throw new Error('CRASH_SETTINGS has no playbook settings');
-  return { ...DEFAULT_POLICY, cooldownMs: CRASH_SETTINGS.cooldownMs, defaults: settings, trust: LOCAL_TRUST };
-}
 
 /** A seeded PRNG (mulberry32). */
 export function seeded(seed: number): { next(): number; between(min: number, max: number): number } {
@@ -238,7 +229,7 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
   // The worker's own policy: the crash settings, with the local stack's trust (the worker takes no settings from
   // its input).
   const policyPath = join(dir, 'policy.json');
-  writeFileSync(policyPath, JSON.stringify(crashPolicy()));
+  writeFileSync(policyPath, JSON.stringify(policyWith(CRASH_SETTINGS)));
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',

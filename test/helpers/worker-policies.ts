@@ -12,24 +12,21 @@ import { DEFAULT_TRUST, resolveTrust } from '../../src/domain/policy';
 import type {
   ExecutionSettings,
   PlaybookSettings,
+  RemediationPolicy,
   TrustSettings,
   WorkerPolicy,
 } from '../../src/domain/policy';
+import { LOCAL_STACK_TRUST } from '../../src/devstack/local-policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { FindingDispatcher } from '../../src/ingest/dispatcher';
 import { FIXTURE_ACCOUNT } from './aws';
 import { fastSettings } from './fixtures';
 
 /**
- * The trust of the local stack: findings not confirmed at the source (moto has no GuardDuty findings or Config
- * compliance details), unsigned decisions accepted, any identity moto's STS reports may decide. Suites that test
- * trust set their own.
+ * The trust of the local stack (moto has no GuardDuty findings or Config compliance details, and its STS vouches for
+ * any signature): the tests' default. Suites that test trust set their own.
  */
-export const LOCAL_TRUST: Partial<TrustSettings> = {
-  confirmAtSource: false,
-  allowUnsignedDecisions: true,
-  approvers: { '*': ['*'] },
-};
+export const LOCAL_TRUST = LOCAL_STACK_TRUST;
 
 const byQueue = new Map<string, WorkerPolicy>();
 
@@ -57,14 +54,20 @@ export function useWorkerPolicy(
 /** What test workers answer `workerSettings` with: the task queue's policy, or fast settings. */
 export const testPolicyFor: PolicySource = (taskQueue) => byQueue.get(taskQueue) ?? testPolicy();
 
+/** The seed's routes with the same settings for every playbook (from `fastSettings`) and the local stack's trust. */
+export function policyWith(settings: ExecutionSettings): RemediationPolicy {
+  const defaults = Object.values(settings.playbooks)[0];
+  if (!defaults) throw new Error('the settings name no playbook');
+  return { ...DEFAULT_POLICY, cooldownMs: settings.cooldownMs, defaults, trust: LOCAL_TRUST };
+}
+
 /**
  * A policy file for a spawned `remediator worker`: the seed's routes, fast settings with `overrides`, the given
  * cool-down and the local stack's trust.
  */
 export function policyFile(overrides: Partial<PlaybookSettings> = {}, cooldownMs = 500): string {
-  const defaults = Object.values(fastSettings(overrides).playbooks)[0];
   const path = join(mkdtempSync(join(tmpdir(), 'worker-policy-')), 'policy.json');
-  writeFileSync(path, JSON.stringify({ ...DEFAULT_POLICY, cooldownMs, defaults, trust: LOCAL_TRUST }));
+  writeFileSync(path, JSON.stringify(policyWith(fastSettings(overrides, cooldownMs))));
   return path;
 }
 
