@@ -2,6 +2,8 @@
  * The playbook catalogue: what each playbook is, in workflow-safe terms. The AWS calls live in `src/activities`.
  */
 
+import type { RoleFamily } from './role-families';
+
 /**
  * How a playbook fails and rolls back (docs/architecture.md, Prior state and rollback): configuration fixes
  * compensate completed steps when a later one fails; containment fails closed (keeps what was done); availability
@@ -27,6 +29,8 @@ export interface PlaybookDefinition {
   readonly id: string;
   readonly title: string;
   readonly kind: PlaybookKind;
+  /** Whose role in the resource's account its AWS calls use (docs/deployment.md, Roles per playbook family). */
+  readonly roleFamily: RoleFamily;
   /** Resource types this playbook acts on. */
   readonly resourceTypes: readonly string[];
   /** Severity used for search and escalation when the detector reports none (Config). */
@@ -41,6 +45,7 @@ export const PLAYBOOKS = {
     id: 's3-block-public-access',
     title: 'Block S3 public access',
     kind: 'configuration',
+    roleFamily: 'configuration',
     resourceTypes: ['AWS::S3::Bucket'],
     defaultSeverity: 7,
     steps: [
@@ -55,6 +60,7 @@ export const PLAYBOOKS = {
     id: 'ebs-encryption-by-default',
     title: 'Turn on EBS encryption by default',
     kind: 'configuration',
+    roleFamily: 'configuration',
     resourceTypes: ['AWS::::Account'],
     defaultSeverity: 5,
     steps: [
@@ -69,6 +75,7 @@ export const PLAYBOOKS = {
     id: 'ec2-enforce-imdsv2',
     title: 'Require IMDSv2 on an instance',
     kind: 'configuration',
+    roleFamily: 'configuration',
     resourceTypes: ['AWS::EC2::Instance'],
     defaultSeverity: 7,
     steps: [
@@ -83,6 +90,7 @@ export const PLAYBOOKS = {
     id: 'sg-close-admin-ports',
     title: 'Close world-open admin ports on a security group',
     kind: 'configuration',
+    roleFamily: 'configuration',
     resourceTypes: ['AWS::EC2::SecurityGroup'],
     defaultSeverity: 8,
     steps: [
@@ -102,6 +110,7 @@ export const PLAYBOOKS = {
     id: 'ec2-isolate-instance',
     title: 'Isolate a compromised instance',
     kind: 'containment',
+    roleFamily: 'network-containment',
     resourceTypes: ['AWS::EC2::Instance'],
     defaultSeverity: 8,
     steps: [
@@ -144,6 +153,7 @@ export const PLAYBOOKS = {
     id: 'iam-contain-access-key',
     title: 'Contain a compromised IAM credential: deactivate the key, or deny older sessions',
     kind: 'containment',
+    roleFamily: 'iam-containment',
     resourceTypes: ['AWS::IAM::AccessKey'],
     defaultSeverity: 8,
     steps: [
@@ -170,6 +180,7 @@ export const PLAYBOOKS = {
     id: 'ec2-instance-recovery',
     title: 'Recover an instance whose system status check fails',
     kind: 'availability',
+    roleFamily: 'availability',
     resourceTypes: ['AWS::EC2::Instance'],
     defaultSeverity: 6,
     steps: [
@@ -185,6 +196,7 @@ export const PLAYBOOKS = {
     id: 'asg-scale-out',
     title: 'Scale out an Auto Scaling group under load',
     kind: 'availability',
+    roleFamily: 'availability',
     resourceTypes: ['AWS::AutoScaling::AutoScalingGroup'],
     defaultSeverity: 5,
     steps: [

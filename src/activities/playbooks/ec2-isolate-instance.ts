@@ -80,8 +80,11 @@ export const isolationGroupName = (vpcId: string): string => `remediator-isolati
 /** Name of the per-VPC group that allows everything (turns tracked connections untracked). */
 export const allowAllGroupName = (vpcId: string): string => `remediator-untrack-${vpcId}`;
 
-/** Builds the playbook from the shared client factory. */
-export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
+/**
+ * Builds the playbook: `clients` assume the network-containment role, `availability` the role that may stop and
+ * start instances (the optional stop after isolation, and its rollback).
+ */
+export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients = clients): PlaybookHandler {
   const ec2For = (f: Finding): EC2Client => clients.ec2(f.resource.account, f.resource.region);
   const opts = (ctx: CallContext) => ({ abortSignal: ctx.abortSignal });
 
@@ -341,7 +344,9 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       case 'stop-instance': {
         const state = (await requireInstance(ec2, id, ctx)).State?.Name;
         if (state === 'stopped' || state === 'stopping') return done(false, `already ${state}`);
-        await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
+        await availability
+          .ec2(f.resource.account, f.resource.region)
+          .send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StopInstances');
       }
       case 'apply-allow-all-group':
@@ -435,7 +440,9 @@ export function ec2IsolateInstance(clients: AwsClients): PlaybookHandler {
       case 'stop-instance': {
         const state = (await requireInstance(ec2, id, ctx)).State?.Name;
         if (state === 'running' || state === 'pending') return done(false, `already ${state}`);
-        await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
+        await availability
+          .ec2(f.resource.account, f.resource.region)
+          .send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StartInstances');
       }
       case 'apply-allow-all-group':
