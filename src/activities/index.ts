@@ -32,6 +32,7 @@ import type { ConfirmFinding } from './vet-finding';
 import { createWorkerSettingsActivities } from './worker-settings';
 import type { PolicySource } from './worker-settings';
 import { createWriteBackActivities } from './write-back';
+import { keptAlive } from './keep-alive';
 
 /** Everything the activities depend on. */
 export interface ActivityDeps {
@@ -93,5 +94,15 @@ export function createActivities(deps: ActivityDeps) {
     recordAudit: single.recordAudit,
     notifyOncall: single.notifyOncall,
   });
-  return { ...single, ...decisions, ...createCompositeActivities(single) };
+  // Containment runs these with a heartbeat timeout (see keep-alive.ts); others have none and are left as they are.
+  return keptAlive({ ...single, ...decisions, ...createCompositeActivities(single) }, [
+    'analyze',
+    'capturePriorState',
+    'applyStep',
+    'compensateStep',
+    'verify',
+    'checkControls',
+    'prepareRemediation',
+    'concludeRemediation',
+  ]);
 }

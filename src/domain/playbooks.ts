@@ -13,9 +13,11 @@ export type PlaybookKind = 'configuration' | 'containment' | 'availability';
 
 /**
  * What a step's failure means for the steps already done: `compensate` restores them from the recorded prior state
- * (configuration fixes); `fail-closed` keeps them (containment: a half-isolated instance beats an open one).
+ * (configuration fixes); `fail-closed` keeps them (containment: a half-isolated instance beats an open one);
+ * `best-effort` keeps them and goes on with the next step, the failure recorded and escalated once the rest is
+ * verified (evidence and clean-up after containment: a snapshot quota must never keep an instance on the network).
  */
-export type StepFailureMode = 'compensate' | 'fail-closed';
+export type StepFailureMode = 'compensate' | 'fail-closed' | 'best-effort';
 
 /** One ordered step of a playbook. The analysis decides which steps apply to a resource; the order is fixed here. */
 export interface PlaybookStep {
@@ -115,37 +117,34 @@ export const PLAYBOOKS = {
     defaultSeverity: 8,
     steps: [
       { id: 'enable-termination-protection', title: 'Termination protection on', onFailure: 'fail-closed' },
-      { id: 'set-shutdown-behaviour-stop', title: 'Shutdown behaviour stop', onFailure: 'fail-closed' },
       {
-        id: 'tag-for-forensics',
-        title: 'Tag the finding and the original groups per ENI',
+        id: 'isolate-network-interfaces',
+        title:
+          'Per ENI: the allow-all group (tracked connections become untracked), then at once the isolation group; never left in allow-all',
         onFailure: 'fail-closed',
       },
-      { id: 'snapshot-volumes', title: 'EBS snapshots for forensics', onFailure: 'fail-closed' },
       {
         id: 'detach-from-auto-scaling-group',
         title: 'Detach from its Auto Scaling group',
-        onFailure: 'fail-closed',
+        onFailure: 'best-effort',
       },
       {
         id: 'deregister-from-target-groups',
-        title: 'Deregister from target groups',
-        onFailure: 'fail-closed',
+        title: 'Deregister from the target groups of its group and load balancers',
+        onFailure: 'best-effort',
       },
+      { id: 'set-shutdown-behaviour-stop', title: 'Shutdown behaviour stop', onFailure: 'best-effort' },
       {
-        id: 'apply-allow-all-group',
-        title: 'Allow-all group per ENI (untrack connections)',
-        onFailure: 'fail-closed',
+        id: 'tag-for-forensics',
+        title: 'Tag the finding and the original groups per ENI',
+        onFailure: 'best-effort',
       },
-      {
-        id: 'apply-isolation-group',
-        title: 'Isolation group per ENI (no ingress, no egress)',
-        onFailure: 'fail-closed',
-      },
+      { id: 'snapshot-volumes', title: 'EBS snapshots for forensics', onFailure: 'best-effort' },
       {
         id: 'stop-instance',
-        title: 'StopInstances, only for CryptoCurrency findings when the policy says (memory is evidence)',
-        onFailure: 'fail-closed',
+        title:
+          'StopInstances, by policy only (stopOnCryptoCurrency, stopAfterIsolation): memory is evidence',
+        onFailure: 'best-effort',
       },
     ],
   },

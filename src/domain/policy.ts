@@ -79,6 +79,11 @@ export interface PlaybookSettings {
    * for containment (a compromised principal can write tags).
    */
   readonly allowTagExemption?: boolean;
+  /**
+   * Containment playbooks: how long one step keeps retrying (throttling, a lost worker) before it escalates;
+   * default 30 minutes. Other playbooks use `retry`.
+   */
+  readonly containmentDeadlineMs?: number;
   /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
 }

@@ -75,6 +75,13 @@ export function changedStepsNewestFirst(changes: readonly AppliedChange[]): stri
     .reverse();
 }
 
+/** A best-effort step that failed: the remediation went on without it, and escalates once the rest is verified. */
+export interface IncompleteStep {
+  readonly step: string;
+  readonly reason: string;
+  readonly errorType?: string;
+}
+
 /** An escalation: why a human is needed, and the ticket created for it, if any. */
 export interface Escalation {
   readonly reason: string;
@@ -95,6 +102,8 @@ export interface Outcome {
   readonly prior?: PriorState;
   readonly changes: readonly AppliedChange[];
   readonly compensations: readonly StepResult[];
+  /** Best-effort steps that failed (containment's evidence and clean-up after isolation); absent when none did. */
+  readonly incomplete?: readonly IncompleteStep[];
   readonly verification?: Verification;
   readonly escalation?: Escalation;
   /** What the detector was told after a verified fix (Config re-evaluation, Security Hub status). */

@@ -49,6 +49,7 @@ const settingsShape = {
   breaker: windowLimit.optional(),
   flapping: windowLimit.optional(),
   allowTagExemption: z.boolean().optional(),
+  containmentDeadlineMs: duration(1000, 6 * HOUR).optional(),
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
 

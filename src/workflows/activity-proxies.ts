@@ -22,6 +22,32 @@ export function awsActivityOptions(settings: PlaybookSettings): ActivityOptions 
   };
 }
 
+/** How long containment keeps retrying a step when the policy does not say: about half an hour. */
+export const DEFAULT_CONTAINMENT_DEADLINE_MS = 30 * 60_000;
+
+/**
+ * Options for containment's AWS activities (docs/architecture.md, Containment): throttling or a lost worker must not
+ * end an isolation after four tries, so attempts are unlimited within the schedule-to-close deadline (permanent AWS
+ * errors still fail at once, they are non-retryable); the gaps stay short, and a heartbeat timeout lets another
+ * worker take over within seconds when one dies mid-step (the activities heartbeat while they run).
+ */
+export function containmentActivityOptions(settings: PlaybookSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: settings.activityTimeoutMs,
+    heartbeatTimeout: Math.min(CONTAINMENT_HEARTBEAT_TIMEOUT_MS, settings.activityTimeoutMs),
+    scheduleToCloseTimeout: settings.containmentDeadlineMs ?? DEFAULT_CONTAINMENT_DEADLINE_MS,
+    retry: {
+      initialInterval: Math.min(settings.retry.initialIntervalMs, 1000),
+      backoffCoefficient: 2,
+      maximumInterval: Math.min(settings.retry.maximumIntervalMs, 30_000),
+      maximumAttempts: 0,
+    },
+  };
+}
+
+/** A containment attempt that has not heartbeaten for this long is given to another worker. */
+export const CONTAINMENT_HEARTBEAT_TIMEOUT_MS = 20_000;
+
 /** Notifications and audit records: retried longer, because losing an escalation is worse than a late one. */
 export const NOTIFY_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',

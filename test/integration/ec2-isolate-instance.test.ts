@@ -4,6 +4,7 @@
  */
 import {
   AttachInstancesCommand,
+  AttachLoadBalancerTargetGroupsCommand,
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
@@ -18,13 +19,15 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createPlaybooks } from '../../src/activities';
-import { isolationGroupName } from '../../src/activities/playbooks/ec2-isolate-instance';
+import { allowAllGroupName, isolationGroupName } from '../../src/activities/playbooks/ec2-isolate-instance';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
@@ -92,18 +95,21 @@ it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and reco
   const verification = await run(activities.verify, request(id));
   // A second instance in the same VPC reuses the same isolation group.
   const prior2 = await run(activities.capturePriorState, request(second));
-  await run(activities.applyStep, { ...request(second), step: 'apply-isolation-group', prior: prior2 });
+  await run(activities.applyStep, { ...request(second), step: 'isolate-network-interfaces', prior: prior2 });
 
   // Assess
   expect(analysis.plan.map((p) => p.step)).toEqual([
     'enable-termination-protection',
+    'isolate-network-interfaces',
+    'deregister-from-target-groups',
     'set-shutdown-behaviour-stop',
     'tag-for-forensics',
     'snapshot-volumes',
-    'apply-allow-all-group',
-    'apply-isolation-group',
   ]);
-  expect(first.filter((r) => !r.changed).map((r) => r.step)).toEqual(['set-shutdown-behaviour-stop']);
+  expect(first.filter((r) => !r.changed).map((r) => r.step)).toEqual([
+    'deregister-from-target-groups',
+    'set-shutdown-behaviour-stop',
+  ]);
   expect(again.filter((r) => r.changed)).toEqual([]);
   expect(verification).toMatchObject({ passed: true });
   expect(prior).toMatchObject({
@@ -120,6 +126,19 @@ it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and reco
   );
   expect(groups.SecurityGroups).toHaveLength(1);
   const isolation = groups.SecurityGroups?.[0];
+  expect(isolation?.Tags).toEqual(
+    expect.arrayContaining([
+      { Key: 'remediator:purpose', Value: 'isolation' },
+      { Key: 'remediator:protected', Value: 'true' },
+    ]),
+  );
+  // The allow-all group existed only while the ENIs went through it.
+  const allowAll = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [{ Name: 'group-name', Values: [allowAllGroupName(vpcId)] }],
+    }),
+  );
+  expect(allowAll.SecurityGroups).toEqual([]);
   expect(isolation?.IpPermissions).toEqual([]);
   expect(isolation?.IpPermissionsEgress).toEqual([]);
   expect(isolated?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([isolation?.GroupId]);
@@ -149,14 +168,14 @@ it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and reco
   // Operator rollback (later issue) restores the recorded groups; snapshots stay.
   const undone = await run(activities.compensateStep, {
     ...request(id),
-    step: 'apply-isolation-group',
+    step: 'isolate-network-interfaces',
     prior,
   });
   expect(undone.changed).toBe(true);
   expect((await instance(id))?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([GroupId]);
 });
 
-it('takes the instance out of its Auto Scaling group (capacity kept) and its target groups', async () => {
+it('takes the instance out of its Auto Scaling group (capacity kept) and the target groups of its group and load balancers', async () => {
   // Prepare (launched with `stop`: moto ignores changes to the shutdown behaviour)
   const asg = new AutoScalingClient({
     endpoint: moto.endpoint,
@@ -205,6 +224,38 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and its tar
   await elb.send(
     new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: id, Port: 80 }] }),
   );
+  // One target group through the Auto Scaling group, one behind a load balancer's listener in the instance's VPC.
+  await asg.send(
+    new AttachLoadBalancerTargetGroupsCommand({
+      AutoScalingGroupName: 'web-asg',
+      TargetGroupARNs: [targetGroupArn],
+    }),
+  );
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: 'api-lb',
+      Subnets: (subnets.Subnets ?? []).slice(0, 2).map((s) => s.SubnetId ?? ''),
+    }),
+  );
+  const api = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: 'api-tg',
+      Protocol: 'HTTP',
+      Port: 8080,
+      VpcId: vpcId,
+      TargetType: 'instance',
+    }),
+  );
+  const apiArn = api.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: apiArn }],
+    }),
+  );
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: apiArn, Targets: [{ Id: id, Port: 8080 }] }));
 
   // Act
   const analysis = await run(activities.analyze, request(id));
@@ -215,11 +266,19 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and its tar
   expect(analysis.plan.map((p) => p.step)).toEqual(
     expect.arrayContaining(['detach-from-auto-scaling-group', 'deregister-from-target-groups']),
   );
-  expect(prior).toMatchObject({ autoScalingGroup: 'web-asg', targetGroups: [{ targetGroupArn, port: 80 }] });
+  expect(prior).toMatchObject({ autoScalingGroup: 'web-asg' });
+  expect(prior.targetGroups).toEqual(
+    expect.arrayContaining([
+      { targetGroupArn, port: 80 },
+      { targetGroupArn: apiArn, port: 8080 },
+    ]),
+  );
   const membership = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [id] }));
   expect(membership.AutoScalingInstances ?? []).toEqual([]);
-  const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-  expect((health.TargetHealthDescriptions ?? []).filter((d) => d.Target?.Id === id)).toEqual([]);
+  for (const arn of [targetGroupArn, apiArn]) {
+    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    expect((health.TargetHealthDescriptions ?? []).filter((d) => d.Target?.Id === id)).toEqual([]);
+  }
   expect((await run(activities.verify, request(id))).passed).toBe(true);
   asg.destroy();
   elb.destroy();

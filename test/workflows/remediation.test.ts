@@ -19,8 +19,10 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
+import { allowAllGroupName } from '../../src/activities/playbooks/isolation-groups';
 import {
   createBucket,
   drainQueue,
@@ -439,11 +441,13 @@ it('compensates the completed step in reverse when a later step fails (security 
   ec2.destroy();
 });
 
-it('fails closed: a containment step that fails for good keeps what was done and escalates', async () => {
-  // Prepare: the last ENI change (to the isolation group) fails for good, injected into the EC2 client.
+it('fails closed, never open: the isolation group refused for good puts the ENI back in its own groups, keeps protection, escalates', async () => {
+  // Prepare: the second ENI change (allow-all → isolation group) fails for good, injected into the EC2 client.
   const taskQueue = `q-${randomUUID()}`;
   const ec2 = motoEc2(stack.moto.endpoint);
   const instanceId = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const before = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))
+    .Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0];
   const clients = motoClients(stack.moto.endpoint);
   let eniChanges = 0;
   clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
@@ -472,12 +476,24 @@ it('fails closed: a containment step that fails for good keeps what was done and
     return stack.env.client.workflow.getHandle(remediationWorkflowId(finding.resource)).result();
   });
 
-  // Assess: nothing undone; the instance stays protected and in the allow-all group; on-call knows.
+  // Assess: nothing undone; the instance stays protected, its ENI back in its own groups (never left in allow-all,
+  // which is gone again); on-call is told where the ENI ended.
   const outcome = result.outcomes[0];
   expect(result.status).toBe('ESCALATED');
   expect(outcome?.compensations).toEqual([]);
-  expect(outcome?.escalation?.reason).toContain('kept (fail closed)');
-  expect(outcome?.changes.map((c) => c.step)).toContain('apply-allow-all-group');
+  expect(outcome?.escalation?.reason).toContain('kept (fail closed): isolate-network-interfaces');
+  expect(outcome?.escalation?.reason).toContain('back in its original groups');
+  expect(outcome?.escalation?.errorType).toBe('UnauthorizedOperation');
+  expect(eniChanges).toBe(3);
+  const after = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))
+    .Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0];
+  expect(after?.Groups?.map((g) => g.GroupId)).toEqual(before?.Groups?.map((g) => g.GroupId));
+  const allowAll = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [{ Name: 'group-name', Values: [allowAllGroupName(after?.VpcId ?? '')] }],
+    }),
+  );
+  expect(allowAll.SecurityGroups).toEqual([]);
   const termination = await ec2.send(
     new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
   );

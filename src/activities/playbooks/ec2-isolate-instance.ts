@@ -1,53 +1,51 @@
 /**
  * Playbook `ec2-isolate-instance`: contain an instance GuardDuty caught acting maliciously
- * (`UnauthorizedAccess:EC2/*`, `CryptoCurrency:EC2/*`, resourceRole ACTOR), in the order incident responders use:
- * termination protection, shutdown behaviour `stop`, forensic tags, EBS snapshots, out of its Auto Scaling group and
- * target groups, then per ENI an allow-all group (tracked connections become untracked) followed by an isolation
- * group with no ingress and no egress (one per VPC, reused). Every step fails closed: what was done stays done.
- * Memory is evidence, so the instance is not stopped.
+ * (`UnauthorizedAccess:EC2/*`, `CryptoCurrency:EC2/*`, resourceRole ACTOR), network first
+ * (docs/playbooks.md, ec2-isolate-instance): termination protection, then every ENI through the allow-all group into
+ * the isolation group in one step that never leaves an ENI in allow-all (./isolation-move.ts); then, best effort,
+ * out of its Auto Scaling group and target groups, shutdown behaviour `stop`, forensic tags and EBS snapshots. A
+ * failure there is recorded and escalated, never a reason to leave the instance on the network. Memory is evidence,
+ * so the instance is stopped only when the policy says.
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import {
+  AttachInstancesCommand,
   DescribeAutoScalingInstancesCommand,
   DetachInstancesCommand,
-  AttachInstancesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
   CreateSnapshotCommand,
   CreateTagsCommand,
   DeleteTagsCommand,
   DescribeInstanceAttributeCommand,
-  DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
-  RevokeSecurityGroupEgressCommand,
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import {
-  DeregisterTargetsCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../../aws/clients';
 import type { Finding } from '../../domain/finding';
 import type { Analysis, PlannedStep, PriorState, StepResult, Verification } from '../../domain/remediation';
-import { classified } from '../aws-errors';
+import { awsErrorName, classified, isPermanent } from '../aws-errors';
 import type { CallContext, PlaybookHandler } from './playbook-handler';
 import { describeInstance, requireInstance, isGone } from './ec2-instances';
+import { instanceTargetGroups } from './instance-target-groups';
+import type { TargetRegistration } from './instance-target-groups';
+import {
+  allowAllGroupName,
+  ensureIsolationGroup,
+  findVpcGroup,
+  isolationGroupName,
+} from './isolation-groups';
+import { isolateInterfaces } from './isolation-move';
+import type { EniEnd, EniGroups } from './isolation-move';
 import { assertKnownStep } from './steps';
 
-/** One network interface and the groups it had. */
-export interface EniGroups {
-  readonly networkInterfaceId: string;
-  readonly vpcId: string;
-  readonly groups: readonly string[];
-}
+export type { EniGroups } from './isolation-move';
+export { allowAllGroupName, isolationGroupName } from './isolation-groups';
 
 /** Everything isolation changes, recorded before the first step. */
 export interface IsolationPrior extends Record<string, unknown> {
@@ -56,7 +54,7 @@ export interface IsolationPrior extends Record<string, unknown> {
   readonly enis: readonly EniGroups[];
   readonly volumes: readonly string[];
   readonly autoScalingGroup: string | null;
-  readonly targetGroups: ReadonlyArray<{ readonly targetGroupArn: string; readonly port: number | null }>;
+  readonly targetGroups: readonly TargetRegistration[];
 }
 
 /** Tag keys the playbook writes. */
@@ -65,20 +63,15 @@ export const TAG_ORIGINAL_GROUPS = 'remediator:original-groups';
 
 const STEPS = [
   'enable-termination-protection',
+  'isolate-network-interfaces',
+  'detach-from-auto-scaling-group',
+  'deregister-from-target-groups',
   'set-shutdown-behaviour-stop',
   'tag-for-forensics',
   'snapshot-volumes',
-  'detach-from-auto-scaling-group',
-  'deregister-from-target-groups',
-  'apply-allow-all-group',
-  'apply-isolation-group',
   'stop-instance',
 ] as const;
-
-/** Name of the per-VPC group with no rules at all. */
-export const isolationGroupName = (vpcId: string): string => `remediator-isolation-${vpcId}`;
-/** Name of the per-VPC group that allows everything (turns tracked connections untracked). */
-export const allowAllGroupName = (vpcId: string): string => `remediator-untrack-${vpcId}`;
+type Step = (typeof STEPS)[number];
 
 /**
  * Builds the playbook: `clients` assume the network-containment role, `availability` the role that may stop and
@@ -94,6 +87,17 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
       vpcId: eni.VpcId ?? instance.VpcId ?? '',
       groups: (eni.Groups ?? []).map((g) => g.GroupId ?? '').filter(Boolean),
     }));
+  }
+
+  /** ENIs an earlier attempt left in the allow-all group (by its name, which only this playbook gives a group). */
+  function inAllowAll(instance: Instance): Set<string> {
+    const found = new Set<string>();
+    for (const eni of instance.NetworkInterfaces ?? []) {
+      const vpcId = eni.VpcId ?? instance.VpcId ?? '';
+      if (eni.Groups?.some((g) => g.GroupName === allowAllGroupName(vpcId)))
+        found.add(eni.NetworkInterfaceId ?? '');
+    }
+    return found;
   }
 
   async function attribute(
@@ -115,114 +119,20 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     return out.AutoScalingInstances?.[0]?.AutoScalingGroupName ?? null;
   }
 
-  async function targetGroupsOf(f: Finding, ctx: CallContext): Promise<IsolationPrior['targetGroups']> {
-    const elb = clients.elbv2(f.resource.account, f.resource.region);
-    const found: Array<{ targetGroupArn: string; port: number | null }> = [];
-    let marker: string | undefined;
-    do {
-      const page = await elb.send(
-        new DescribeTargetGroupsCommand({ ...(marker ? { Marker: marker } : {}) }),
-        opts(ctx),
-      );
-      for (const tg of page.TargetGroups ?? []) {
-        if (!tg.TargetGroupArn || tg.TargetType !== 'instance') continue;
-        const health = await elb.send(
-          new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }),
-          opts(ctx),
-        );
-        for (const d of health.TargetHealthDescriptions ?? []) {
-          if (d.Target?.Id === f.resource.resourceId)
-            found.push({ targetGroupArn: tg.TargetGroupArn, port: d.Target.Port ?? null });
-        }
-      }
-      marker = page.NextMarker;
-    } while (marker);
-    return found;
-  }
-
-  async function findVpcGroup(
-    ec2: EC2Client,
-    name: string,
-    vpcId: string,
+  async function targetGroupsOf(
+    f: Finding,
+    instance: Instance,
+    autoScalingGroup: string | null,
     ctx: CallContext,
-  ): Promise<string | undefined> {
-    const out = await ec2.send(
-      new DescribeSecurityGroupsCommand({
-        Filters: [
-          { Name: 'group-name', Values: [name] },
-          { Name: 'vpc-id', Values: [vpcId] },
-        ],
-      }),
-      opts(ctx),
-    );
-    return out.SecurityGroups?.[0]?.GroupId;
-  }
-
-  /** Finds or creates a per-VPC group; `allowAll` decides its rules. Idempotent under concurrent creation. */
-  async function vpcGroup(
-    ec2: EC2Client,
-    vpcId: string,
-    allowAll: boolean,
-    ctx: CallContext,
-  ): Promise<string> {
-    const name = allowAll ? allowAllGroupName(vpcId) : isolationGroupName(vpcId);
-    const find = (): Promise<string | undefined> => findVpcGroup(ec2, name, vpcId, ctx);
-    const existing = await find();
-    if (existing) return existing;
-    let groupId: string | undefined;
-    try {
-      const created = await ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: name,
-          VpcId: vpcId,
-          Description: allowAll
-            ? 'remediator: allows all traffic for a moment so tracked connections become untracked'
-            : 'remediator: isolation, no ingress and no egress',
-        }),
-        opts(ctx),
-      );
-      groupId = created.GroupId;
-    } catch (err) {
-      if ((err as { name?: string }).name !== 'InvalidGroup.Duplicate') throw err;
-      groupId = await find();
-    }
-    if (!groupId) throw new Error(`could not create ${name}`);
-    const everything = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
-    if (allowAll) {
-      await ec2
-        .send(
-          new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [everything] }),
-          opts(ctx),
-        )
-        .catch(ignoreDuplicate);
-      await ec2
-        .send(
-          new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [everything] }),
-          opts(ctx),
-        )
-        .catch(ignoreDuplicate);
-    } else {
-      // New groups come with an allow-all egress rule; isolation keeps none.
-      await ec2
-        .send(
-          new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [everything] }),
-          opts(ctx),
-        )
-        .catch(ignoreNotFound);
-    }
-    return groupId;
-  }
-
-  async function setEniGroups(
-    ec2: EC2Client,
-    eniId: string,
-    groups: string[],
-    ctx: CallContext,
-  ): Promise<void> {
-    await ec2.send(
-      new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: groups }),
-      opts(ctx),
-    );
+  ): Promise<TargetRegistration[]> {
+    return instanceTargetGroups({
+      elb: clients.elbv2(f.resource.account, f.resource.region),
+      autoscaling: clients.autoscaling(f.resource.account, f.resource.region),
+      instanceId: f.resource.resourceId,
+      vpcIds: [...new Set(enisOf(instance).map((e) => e.vpcId))],
+      autoScalingGroup,
+      ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}),
+    });
   }
 
   function originalGroupsTag(enis: readonly EniGroups[]): string {
@@ -230,12 +140,42 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     return value.length <= 256 ? value : `${value.slice(0, 253)}...`;
   }
 
-  async function apply(
-    step: (typeof STEPS)[number],
-    f: Finding,
-    prior: IsolationPrior,
-    ctx: CallContext,
-  ): Promise<StepResult> {
+  /** The network step: every ENI into its VPC's (checked, rule-free) isolation group, or back where it was. */
+  async function isolateNetwork(f: Finding, prior: IsolationPrior, ctx: CallContext): Promise<StepResult> {
+    const step = 'isolate-network-interfaces';
+    const ec2 = ec2For(f);
+    const instance = await requireInstance(ec2, f.resource.resourceId, ctx);
+    const enis = enisOf(instance);
+    if (enis.length === 0) return { step, changed: false, detail: 'the instance has no network interface' };
+    const isolation = new Map<string, string>();
+    const repaired: string[] = [];
+    for (const vpcId of new Set(enis.map((e) => e.vpcId))) {
+      const group = await ensureIsolationGroup(ec2, vpcId, opts(ctx));
+      isolation.set(vpcId, group.groupId);
+      if (group.removed.length > 0) repaired.push(`${group.groupId}: revoked ${group.removed.join(', ')}`);
+    }
+    const originals = new Map(prior.enis.map((e) => [e.networkInterfaceId, e.groups]));
+    const untracking = inAllowAll(instance);
+    const ends = await isolateInterfaces(
+      { ec2, ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}) },
+      enis,
+      (vpcId) => isolation.get(vpcId) ?? '',
+      (eni) => originals.get(eni.networkInterfaceId) ?? eni.groups,
+      (eni) => untracking.has(eni.networkInterfaceId),
+    );
+    const repairNote =
+      repaired.length > 0 ? `; tampered isolation group repaired (${repaired.join('; ')})` : '';
+    const failed = ends.filter((e) => e.end !== 'isolation');
+    if (failed.length > 0) throw isolationFailure(ends, failed, repairNote);
+    const moved = ends.filter((e) => e.changed).length;
+    return {
+      step,
+      changed: moved > 0 || repaired.length > 0,
+      detail: `${moved} of ${ends.length} network interface(s) moved into the isolation group${repairNote}`,
+    };
+  }
+
+  async function apply(step: Step, f: Finding, prior: IsolationPrior, ctx: CallContext): Promise<StepResult> {
     const ec2 = ec2For(f);
     const id = f.resource.resourceId;
     const done = (changed: boolean, detail: string): StepResult => ({ step, changed, detail });
@@ -249,6 +189,8 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
         );
         return done(true, 'DisableApiTermination=true');
       }
+      case 'isolate-network-interfaces':
+        return isolateNetwork(f, prior, ctx);
       case 'set-shutdown-behaviour-stop': {
         const current = (await attribute(ec2, id, 'instanceInitiatedShutdownBehavior', ctx))
           .InstanceInitiatedShutdownBehavior?.Value;
@@ -325,9 +267,9 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
         return done(true, `detached from ${group} (capacity kept: a replacement launches)`);
       }
       case 'deregister-from-target-groups': {
-        const current = await targetGroupsOf(f, ctx);
+        // The registrations recorded before isolation (the ASG may be detached by now, so it is not asked again).
         const elb = clients.elbv2(f.resource.account, f.resource.region);
-        for (const tg of current) {
+        for (const tg of prior.targetGroups) {
           await elb.send(
             new DeregisterTargetsCommand({
               TargetGroupArn: tg.targetGroupArn,
@@ -337,8 +279,10 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
           );
         }
         return done(
-          current.length > 0,
-          current.length > 0 ? `deregistered from ${current.length} target group(s)` : 'in no target group',
+          prior.targetGroups.length > 0,
+          prior.targetGroups.length > 0
+            ? `deregistered from ${prior.targetGroups.length} target group(s)`
+            : 'in no target group',
         );
       }
       case 'stop-instance': {
@@ -349,30 +293,11 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
           .send(new StopInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StopInstances');
       }
-      case 'apply-allow-all-group':
-      case 'apply-isolation-group': {
-        const allowAll = step === 'apply-allow-all-group';
-        const instance = await requireInstance(ec2, id, ctx);
-        let changed = 0;
-        for (const eni of enisOf(instance)) {
-          const isolation = await vpcGroup(ec2, eni.vpcId, false, ctx);
-          // Never step back: an ENI already isolated stays isolated when the allow-all step is retried.
-          if (eni.groups.length === 1 && eni.groups[0] === isolation) continue;
-          const target = allowAll ? await vpcGroup(ec2, eni.vpcId, true, ctx) : isolation;
-          if (eni.groups.length === 1 && eni.groups[0] === target) continue;
-          await setEniGroups(ec2, eni.networkInterfaceId, [target], ctx);
-          changed += 1;
-        }
-        return done(
-          changed > 0,
-          `${changed} network interface(s) moved to the ${allowAll ? 'allow-all' : 'isolation'} group`,
-        );
-      }
     }
   }
 
   async function restore(
-    step: (typeof STEPS)[number],
+    step: Step,
     f: Finding,
     prior: IsolationPrior,
     ctx: CallContext,
@@ -445,14 +370,19 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
           .send(new StartInstancesCommand({ InstanceIds: [id] }), opts(ctx));
         return done(true, 'StartInstances');
       }
-      case 'apply-allow-all-group':
-      case 'apply-isolation-group': {
+      case 'isolate-network-interfaces': {
         const instance = await requireInstance(ec2, id, ctx);
         const now = new Map(enisOf(instance).map((e) => [e.networkInterfaceId, e.groups.join(',')]));
         let changed = 0;
         for (const eni of prior.enis) {
           if (now.get(eni.networkInterfaceId) === eni.groups.join(',')) continue;
-          await setEniGroups(ec2, eni.networkInterfaceId, [...eni.groups], ctx);
+          await ec2.send(
+            new ModifyNetworkInterfaceAttributeCommand({
+              NetworkInterfaceId: eni.networkInterfaceId,
+              Groups: [...eni.groups],
+            }),
+            opts(ctx),
+          );
           changed += 1;
         }
         return done(changed > 0, `${changed} network interface(s) back to their original groups`);
@@ -460,6 +390,7 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     }
   }
 
+  /** True when every ENI is in its VPC's isolation group, that group has no rule, and termination protection is on. */
   async function alreadyIsolated(
     ec2: EC2Client,
     id: string,
@@ -468,10 +399,17 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
   ): Promise<boolean> {
     if (enis.length === 0) return false;
     for (const eni of enis) {
-      const isolation = await findVpcGroup(ec2, isolationGroupName(eni.vpcId), eni.vpcId, ctx);
-      if (!isolation || eni.groups.length !== 1 || eni.groups[0] !== isolation) return false;
+      const isolation = await findVpcGroup(ec2, isolationGroupName(eni.vpcId), eni.vpcId, opts(ctx));
+      if (!isolation || eni.groups.length !== 1 || eni.groups[0] !== isolation.GroupId) return false;
+      if ((isolation.IpPermissions ?? []).length + (isolation.IpPermissionsEgress ?? []).length > 0)
+        return false;
     }
     return (await attribute(ec2, id, 'disableApiTermination', ctx)).DisableApiTermination?.Value === true;
+  }
+
+  function shouldStop(f: Finding, ctx: CallContext): boolean {
+    if (ctx.options?.stopAfterIsolation === true) return true;
+    return f.control.startsWith('CryptoCurrency:') && ctx.options?.stopOnCryptoCurrency === true;
   }
 
   return {
@@ -497,7 +435,7 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
           };
         }
         const enis = enisOf(instance);
-        const [asg, targetGroups] = await Promise.all([autoScalingGroupOf(f, ctx), targetGroupsOf(f, ctx)]);
+        const asg = await autoScalingGroupOf(f, ctx);
         if (await alreadyIsolated(ec2For(f), id, enis, ctx)) {
           // A repeat of the finding (GuardDuty re-sends it) after an earlier run: nothing left to contain.
           return {
@@ -507,10 +445,31 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
             observed: { enis },
           };
         }
+        const stopWhy =
+          ctx.options?.stopAfterIsolation === true
+            ? 'policy: stopAfterIsolation'
+            : 'policy: stopOnCryptoCurrency';
         const planned: PlannedStep[] = [
           {
             step: 'enable-termination-protection',
             description: `ModifyInstanceAttribute ${id} DisableApiTermination=true`,
+          },
+          {
+            step: 'isolate-network-interfaces',
+            description: `${enis.length} ENI(s) → ${allowAllGroupName('<vpc>')} → ${isolationGroupName('<vpc>')} (untrack, then no ingress and no egress)`,
+          },
+          ...(asg
+            ? [
+                {
+                  step: 'detach-from-auto-scaling-group',
+                  description: `DetachInstances from ${asg}, capacity kept`,
+                },
+              ]
+            : []),
+          {
+            step: 'deregister-from-target-groups',
+            description:
+              'DeregisterTargets from the target groups of its Auto Scaling group and load balancers',
           },
           {
             step: 'set-shutdown-behaviour-stop',
@@ -524,40 +483,16 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
             step: 'snapshot-volumes',
             description: `CreateSnapshot of ${(instance.BlockDeviceMappings ?? []).length} EBS volume(s)`,
           },
-          ...(asg
-            ? [
-                {
-                  step: 'detach-from-auto-scaling-group',
-                  description: `DetachInstances from ${asg}, capacity kept`,
-                },
-              ]
-            : []),
-          ...(targetGroups.length
-            ? [
-                {
-                  step: 'deregister-from-target-groups',
-                  description: `DeregisterTargets from ${targetGroups.length} target group(s)`,
-                },
-              ]
-            : []),
-          {
-            step: 'apply-allow-all-group',
-            description: `${enis.length} ENI(s) → ${allowAllGroupName('<vpc>')} (untrack connections)`,
-          },
-          {
-            step: 'apply-isolation-group',
-            description: `${enis.length} ENI(s) → ${isolationGroupName('<vpc>')} (no ingress, no egress)`,
-          },
-          // Stopping loses memory, the best evidence; only for cryptomining and only when the policy asks for it.
-          ...(f.control.startsWith('CryptoCurrency:') && ctx.options?.stopOnCryptoCurrency === true
-            ? [{ step: 'stop-instance', description: `StopInstances ${id} (policy: stopOnCryptoCurrency)` }]
+          // Stopping loses memory, the best evidence: only when the policy asks for it.
+          ...(shouldStop(f, ctx)
+            ? [{ step: 'stop-instance', description: `StopInstances ${id} (${stopWhy})` }]
             : []),
         ];
         return {
           verdict: 'remediate',
           reason: `${f.control} (severity ${f.severity}) with the instance as actor`,
           plan: planned,
-          observed: { state, enis, autoScalingGroup: asg, targetGroups },
+          observed: { state, enis, autoScalingGroup: asg },
         };
       });
     },
@@ -567,11 +502,10 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
       const id = f.resource.resourceId;
       return classified('record instance state before isolation', async () => {
         const instance = await requireInstance(ec2, id, ctx);
-        const [termination, shutdown, asg, targetGroups] = await Promise.all([
+        const [termination, shutdown, asg] = await Promise.all([
           attribute(ec2, id, 'disableApiTermination', ctx),
           attribute(ec2, id, 'instanceInitiatedShutdownBehavior', ctx),
           autoScalingGroupOf(f, ctx),
-          targetGroupsOf(f, ctx),
         ]);
         return {
           disableApiTermination: termination.DisableApiTermination?.Value ?? false,
@@ -579,21 +513,19 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
           enis: enisOf(instance),
           volumes: (instance.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId ?? '').filter(Boolean),
           autoScalingGroup: asg,
-          targetGroups,
+          targetGroups: await targetGroupsOf(f, instance, asg, ctx),
         };
       });
     },
 
     async applyStep(step, f, prior, ctx): Promise<StepResult> {
       assertKnownStep('ec2-isolate-instance', step, STEPS);
-      return classified(step, () => apply(step as (typeof STEPS)[number], f, prior as IsolationPrior, ctx));
+      return classified(step, () => apply(step as Step, f, prior as IsolationPrior, ctx));
     },
 
     async compensateStep(step, f, prior: PriorState, ctx): Promise<StepResult> {
       assertKnownStep('ec2-isolate-instance', step, STEPS);
-      return classified(`undo ${step}`, () =>
-        restore(step as (typeof STEPS)[number], f, prior as IsolationPrior, ctx),
-      );
+      return classified(`undo ${step}`, () => restore(step as Step, f, prior as IsolationPrior, ctx));
     },
 
     async verify(f, ctx): Promise<Verification> {
@@ -604,26 +536,29 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
         const problems: string[] = [];
         if (!(await attribute(ec2, id, 'disableApiTermination', ctx)).DisableApiTermination?.Value)
           problems.push('termination protection off');
-        if (
-          (await attribute(ec2, id, 'instanceInitiatedShutdownBehavior', ctx))
-            .InstanceInitiatedShutdownBehavior?.Value !== 'stop'
-        ) {
-          problems.push('shutdown behaviour is not stop');
-        }
+        const untracking = inAllowAll(instance);
         for (const eni of enisOf(instance)) {
-          const isolation = await vpcGroup(ec2, eni.vpcId, false, ctx);
-          if (eni.groups.length !== 1 || eni.groups[0] !== isolation)
+          if (untracking.has(eni.networkInterfaceId)) {
+            problems.push(`${eni.networkInterfaceId} is in the allow-all group`);
+            continue;
+          }
+          // Repairs a tampered group (its rules revoked), and fails this verification all the same: the instance was
+          // reachable for a while, which a person must know.
+          const isolation = await ensureIsolationGroup(ec2, eni.vpcId, opts(ctx));
+          if (isolation.removed.length > 0)
+            problems.push(
+              `isolation group ${isolation.groupId} had rules (revoked): ${isolation.removed.join(', ')}`,
+            );
+          if (eni.groups.length !== 1 || eni.groups[0] !== isolation.groupId)
             problems.push(`${eni.networkInterfaceId} has ${eni.groups.join(',')}`);
         }
-        const asg = await autoScalingGroupOf(f, ctx);
-        if (asg) problems.push(`still in ${asg}`);
         return {
           passed: problems.length === 0,
           detail:
             problems.length === 0
-              ? `${id} isolated: protected, stop on shutdown, every ENI in the isolation group`
-              : problems.join('; '),
-          observed: { enis: enisOf(instance), autoScalingGroup: asg },
+              ? `${id} isolated: termination protection on, every ENI in its rule-free isolation group`
+              : [...new Set(problems)].join('; '),
+          observed: { enis: enisOf(instance) },
           at: new Date().toISOString(),
         };
       });
@@ -631,10 +566,23 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
   };
 }
 
-function ignoreDuplicate(err: unknown): void {
-  if ((err as { name?: string }).name !== 'InvalidPermission.Duplicate') throw err;
-}
-
-function ignoreNotFound(err: unknown): void {
-  if ((err as { name?: string }).name !== 'InvalidPermission.NotFound') throw err;
+/**
+ * The failure of the network step, saying where each ENI ended. Retryable unless every ENI not isolated is back in
+ * its own groups for a reason a retry cannot change: an ENI left in allow-all must be retried at once.
+ */
+function isolationFailure(
+  ends: readonly EniEnd[],
+  failed: readonly EniEnd[],
+  note: string,
+): ApplicationFailure {
+  const first = failed[0]?.error;
+  const permanent = failed.every((e) => e.end === 'original' && isPermanent(e.error));
+  const summary = ends.map((e) => e.detail).join('; ');
+  const cause = first instanceof Error ? first : undefined;
+  return ApplicationFailure.create({
+    message: `isolate-network-interfaces: ${failed.length} of ${ends.length} network interface(s) not isolated: ${summary}${note}`,
+    type: first === undefined ? 'IsolationIncomplete' : awsErrorName(first),
+    nonRetryable: permanent,
+    ...(cause ? { cause } : {}),
+  });
 }

@@ -3,7 +3,7 @@
  * the new state as prior), each step is applied in order, and a step that fails for good is compensated from the
  * recorded prior state, newest first, or kept where the playbook fails closed (containment).
  */
-import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, log, patched } from '@temporalio/workflow';
 import { isNotFoundName } from '../../domain/not-found';
 import { stepFailureMode } from '../../domain/playbooks';
 import { changedStepsNewestFirst } from '../../domain/remediation';
@@ -63,6 +63,23 @@ export async function applyPlan(
     } catch (err) {
       // Cancelled while the step ran: it stays marked in flight, for the cancellation to undo.
       rethrowCancellation(err);
+      // Evidence and clean-up after containment: recorded, escalated once the rest is verified, never a reason to
+      // stop. (Versioned: before, every containment step failed closed.)
+      if (stepFailureMode(ctx.playbook, planned.step) === 'best-effort' && patched('best-effort-steps')) {
+        log.warn('Best-effort step failed; going on', {
+          resourceId: ctx.resourceId,
+          step: planned.step,
+          error: failureMessage(err),
+        });
+        const type = failureType(err);
+        (ctx.draft.incomplete ??= []).push({
+          step: planned.step,
+          reason: failureMessage(err),
+          ...(type ? { errorType: type } : {}),
+        });
+        ctx.draft.applying = undefined;
+        continue;
+      }
       const reason = `step ${planned.step} failed: ${failureMessage(err)}`;
       log.warn('Apply step failed; compensating', {
         resourceId: ctx.resourceId,
@@ -89,14 +106,14 @@ export interface Undo {
 
 /**
  * Undoes what this finding changed, newest first: `also` (a step that may have reached AWS without returning) and
- * every step that reported a change. Configuration fixes are restored from the prior state; fail-closed steps
- * (containment) keep what they did.
+ * every step that reported a change. Configuration fixes are restored from the prior state; containment's steps
+ * (fail-closed and best-effort) keep what they did.
  */
 export async function undoChanges(ctx: FindingContext, prior: PriorState, also?: string): Promise<Undo> {
   const changed = changedStepsNewestFirst(ctx.draft.changes);
   const touched = also && !changed.includes(also) ? [also, ...changed] : changed;
   const toRestore = touched.filter((step) => stepFailureMode(ctx.playbook, step) === 'compensate');
-  const kept = touched.filter((step) => stepFailureMode(ctx.playbook, step) === 'fail-closed');
+  const kept = touched.filter((step) => stepFailureMode(ctx.playbook, step) !== 'compensate');
   const errors = await compensate(ctx, toRestore, prior);
   return {
     kept,

@@ -11,6 +11,7 @@ import type {
   Analysis,
   AppliedChange,
   Escalation,
+  IncompleteStep,
   Outcome,
   PhaseStatus,
   PriorState,
@@ -19,9 +20,12 @@ import type {
 } from '../../domain/remediation';
 import type { RecordedApproval } from '../../domain/approval';
 import type { PlaybookRequest } from '../../activities/remediation-activities';
+import { PLAYBOOKS } from '../../domain/playbooks';
+import type { PlaybookId } from '../../domain/playbooks';
 import {
   activitiesWith,
   awsActivityOptions,
+  containmentActivityOptions,
   NOTIFY_ACTIVITY_OPTIONS,
   WRITE_BACK_ACTIVITY_OPTIONS,
 } from '../activity-proxies';
@@ -39,6 +43,7 @@ export interface Draft {
   prior?: PriorState;
   changes: AppliedChange[];
   compensations: StepResult[];
+  incomplete?: IncompleteStep[];
   verification?: Verification;
   escalation?: Escalation;
   reportedToSource?: string;
@@ -89,7 +94,12 @@ export function findingContext(
     report,
     gate,
     pause,
-    aws: activitiesWith(awsActivityOptions(settings)),
+    // Containment gets its own retry policy: many attempts within a deadline, heartbeats to notice a lost worker.
+    aws: activitiesWith(
+      PLAYBOOKS[playbook as PlaybookId]?.kind === 'containment'
+        ? containmentActivityOptions(settings)
+        : awsActivityOptions(settings),
+    ),
     notify: activitiesWith(NOTIFY_ACTIVITY_OPTIONS),
     source: activitiesWith(WRITE_BACK_ACTIVITY_OPTIONS),
   };

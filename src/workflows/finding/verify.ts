@@ -22,7 +22,10 @@ export async function verifyAndConclude(ctx: FindingContext, prior: PriorState):
     await sleep(settings.propagationWaitMs, { summary: 'Propagation wait before verification' });
   }
   ctx.report('VERIFYING', `Verifying ${resourceId} with a fresh read`);
-  return settings.healthGuard ? verifyThenBake(ctx, prior) : conclude(ctx, prior);
+  // A remediation with failed best-effort steps escalates after its verification, so it cannot be concluded (and
+  // notified as remediated) in one activity.
+  const incomplete = ctx.draft.incomplete !== undefined && ctx.draft.incomplete.length > 0;
+  return settings.healthGuard || incomplete ? verifyThenBake(ctx, prior) : conclude(ctx, prior);
 }
 
 /** Verify, tell the detector, notify and audit in one activity; only a failed verification goes on here. */
@@ -113,6 +116,10 @@ async function verifyThenBake(ctx: FindingContext, prior: PriorState): Promise<O
       );
     }
   }
+  const unfinished = incompleteNote(ctx);
+  if (unfinished) {
+    return escalate(ctx, `${verification.detail}; ${unfinished}`, 'IncompleteSteps');
+  }
   // Tell the detector (Config re-evaluation, Security Hub workflow status). The fix is verified and stays: this goes
   // out even if a cancellation arrives now (a detector told "resolved" about a fix then undone would never re-send).
   try {
@@ -138,7 +145,19 @@ async function verificationFailed(
   if (ctx.settings.onVerifyFailure === 'rollback') {
     return rollBack(ctx, prior, `verification failed: ${verification.detail}`);
   }
-  return escalate(ctx, `verification failed: ${verification.detail}`, 'VerificationFailed');
+  const unfinished = incompleteNote(ctx);
+  return escalate(
+    ctx,
+    `verification failed: ${verification.detail}${unfinished ? `; ${unfinished}` : ''}`,
+    'VerificationFailed',
+  );
+}
+
+/** The best-effort steps that failed, worded for an escalation; `undefined` when none did. */
+function incompleteNote(ctx: FindingContext): string | undefined {
+  const incomplete = ctx.draft.incomplete ?? [];
+  if (incomplete.length === 0) return undefined;
+  return `not done (best effort, after containment): ${incomplete.map((i) => `${i.step}: ${i.reason}`).join('; ')}`;
 }
 
 /** Undoes every change of this finding from the recorded prior state, newest first; `ROLLED_BACK` or escalated. */

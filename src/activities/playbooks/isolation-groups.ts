@@ -1,0 +1,224 @@
+/**
+ * The two per-VPC security groups of instance isolation (docs/playbooks.md, ec2-isolate-instance):
+ * - the isolation group: no rule at all, found by name and tag, and stripped of any rule someone added since;
+ * - the allow-all group: every protocol from and to `0.0.0.0/0` and `::/0`, so that moving an ENI into it turns its
+ *   tracked connections into untracked ones (which the isolation group then cuts). It exists only while a move uses
+ *   it, and carries the protected tag so no remediation (ours included) and, with the sample SCP, no one else
+ *   attaches or narrows it meanwhile.
+ */
+import {
+  AuthorizeSecurityGroupEgressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { DEFAULT_PROTECTED_TAG } from '../../domain/policy';
+import { awsErrorName } from '../aws-errors';
+
+/** Name of the per-VPC group with no rules at all. */
+export const isolationGroupName = (vpcId: string): string => `remediator-isolation-${vpcId}`;
+/** Name of the per-VPC group that allows everything for a moment (turns tracked connections untracked). */
+export const allowAllGroupName = (vpcId: string): string => `remediator-untrack-${vpcId}`;
+
+/** Tag key saying what a remediator group is for (`isolation` or `untrack`); the sample SCP keys on it. */
+export const TAG_PURPOSE = 'remediator:purpose';
+
+/** Every protocol, IPv4 and IPv6: what the allow-all group permits both ways. */
+export const EVERYTHING: IpPermission = {
+  IpProtocol: '-1',
+  IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+  Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+};
+
+type Send = { readonly abortSignal?: AbortSignal };
+
+/** The group of that name in the VPC, if there is one. */
+export async function findVpcGroup(
+  ec2: EC2Client,
+  name: string,
+  vpcId: string,
+  opts: Send,
+): Promise<SecurityGroup | undefined> {
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'group-name', Values: [name] },
+        { Name: 'vpc-id', Values: [vpcId] },
+      ],
+    }),
+    opts,
+  );
+  return out.SecurityGroups?.[0];
+}
+
+/** Creates a tagged group, or finds the one a concurrent isolation created a moment earlier. */
+async function createGroup(
+  ec2: EC2Client,
+  name: string,
+  vpcId: string,
+  purpose: 'isolation' | 'untrack',
+  opts: Send,
+): Promise<SecurityGroup> {
+  try {
+    const created = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        VpcId: vpcId,
+        Description:
+          purpose === 'untrack'
+            ? 'remediator: allows all traffic for a moment so tracked connections become untracked'
+            : 'remediator: isolation, no ingress and no egress',
+        TagSpecifications: [
+          {
+            ResourceType: 'security-group',
+            Tags: [
+              { Key: TAG_PURPOSE, Value: purpose },
+              { Key: DEFAULT_PROTECTED_TAG, Value: 'true' },
+            ],
+          },
+        ],
+      }),
+      opts,
+    );
+    // A new group has an allow-all IPv4 egress rule; the caller sets the rules it wants.
+    return {
+      GroupId: created.GroupId,
+      IpPermissions: [],
+      IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    };
+  } catch (err) {
+    if (awsErrorName(err) !== 'InvalidGroup.Duplicate') throw err;
+    const found = await findVpcGroup(ec2, name, vpcId, opts);
+    if (!found?.GroupId) throw new Error(`${name} was created concurrently and then vanished`);
+    return found;
+  }
+}
+
+/** What ensuring the isolation group did. */
+export interface IsolationGroup {
+  readonly groupId: string;
+  /** Rules found on the group and revoked (someone tampered with it), in words; empty normally. */
+  readonly removed: readonly string[];
+}
+
+/**
+ * The VPC's isolation group, created if missing, with every rule revoked: a group found by name could have been
+ * created or loosened by someone else, and a rule on it would let the "isolated" instance talk.
+ */
+export async function ensureIsolationGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  opts: Send,
+): Promise<IsolationGroup> {
+  const name = isolationGroupName(vpcId);
+  const group =
+    (await findVpcGroup(ec2, name, vpcId, opts)) ?? (await createGroup(ec2, name, vpcId, 'isolation', opts));
+  const groupId = group.GroupId ?? '';
+  const removed: string[] = [];
+  const ingress = (group.IpPermissions ?? []).map(withoutRuleIds);
+  const egress = (group.IpPermissionsEgress ?? []).map(withoutRuleIds);
+  if (ingress.length > 0) {
+    await ec2
+      .send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ingress }), opts)
+      .catch(ignoreNotFound);
+    removed.push(...ingress.map((p) => `ingress ${describeRule(p)}`));
+  }
+  if (egress.length > 0) {
+    await ec2
+      .send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }), opts)
+      .catch(ignoreNotFound);
+    // The default egress rule of a group just created is not tampering.
+    if (group.IpPermissionsEgress !== undefined && !justCreated(group)) {
+      removed.push(...egress.map((p) => `egress ${describeRule(p)}`));
+    }
+  }
+  return { groupId, removed };
+}
+
+/** The VPC's allow-all group (IPv4 and IPv6, both ways), created if missing. */
+export async function ensureAllowAllGroup(ec2: EC2Client, vpcId: string, opts: Send): Promise<string> {
+  const name = allowAllGroupName(vpcId);
+  const group =
+    (await findVpcGroup(ec2, name, vpcId, opts)) ?? (await createGroup(ec2, name, vpcId, 'untrack', opts));
+  const groupId = group.GroupId ?? '';
+  if (!allowsEverything(group.IpPermissions)) {
+    await ec2
+      .send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [EVERYTHING] }), opts)
+      .catch(ignoreDuplicate);
+  }
+  if (!allowsEverything(group.IpPermissionsEgress)) {
+    await ec2
+      .send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [EVERYTHING] }), opts)
+      .catch(ignoreDuplicate);
+  }
+  return groupId;
+}
+
+/**
+ * Deletes the allow-all group once no ENI uses it. Another isolation in the same VPC may be using it right now
+ * (`DependencyViolation`): then that one deletes it when it is done. Never fails the caller.
+ */
+export async function deleteAllowAllGroup(ec2: EC2Client, groupId: string, opts: Send): Promise<boolean> {
+  try {
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }), opts);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the rules allow every protocol from/to both `0.0.0.0/0` and `::/0`. */
+export function allowsEverything(rules: readonly IpPermission[] | undefined): boolean {
+  const all = (rules ?? []).filter((r) => r.IpProtocol === '-1');
+  const v4 = all.some((r) => r.IpRanges?.some((x) => x.CidrIp === '0.0.0.0/0'));
+  const v6 = all.some((r) => r.Ipv6Ranges?.some((x) => x.CidrIpv6 === '::/0'));
+  return v4 && v6;
+}
+
+/** A rule as it can be sent back in a revoke (describe answers carry fields a revoke does not take). */
+function withoutRuleIds(rule: IpPermission): IpPermission {
+  return {
+    IpProtocol: rule.IpProtocol,
+    ...(rule.FromPort !== undefined ? { FromPort: rule.FromPort } : {}),
+    ...(rule.ToPort !== undefined ? { ToPort: rule.ToPort } : {}),
+    ...(rule.IpRanges?.length ? { IpRanges: rule.IpRanges.map((r) => ({ CidrIp: r.CidrIp })) } : {}),
+    ...(rule.Ipv6Ranges?.length
+      ? { Ipv6Ranges: rule.Ipv6Ranges.map((r) => ({ CidrIpv6: r.CidrIpv6 })) }
+      : {}),
+    ...(rule.PrefixListIds?.length
+      ? { PrefixListIds: rule.PrefixListIds.map((p) => ({ PrefixListId: p.PrefixListId })) }
+      : {}),
+    ...(rule.UserIdGroupPairs?.length
+      ? { UserIdGroupPairs: rule.UserIdGroupPairs.map((p) => ({ GroupId: p.GroupId })) }
+      : {}),
+  };
+}
+
+function describeRule(rule: IpPermission): string {
+  const ports =
+    rule.IpProtocol === '-1' ? 'all' : `${rule.IpProtocol} ${rule.FromPort ?? ''}-${rule.ToPort ?? ''}`;
+  const peers = [
+    ...(rule.IpRanges ?? []).map((r) => r.CidrIp),
+    ...(rule.Ipv6Ranges ?? []).map((r) => r.CidrIpv6),
+    ...(rule.PrefixListIds ?? []).map((p) => p.PrefixListId),
+    ...(rule.UserIdGroupPairs ?? []).map((p) => p.GroupId),
+  ];
+  return `${ports} ${peers.join(',')}`;
+}
+
+/** `createGroup`'s answer for a group it just made (no tags, no owner): its default egress rule is expected. */
+function justCreated(group: SecurityGroup): boolean {
+  return group.OwnerId === undefined && group.GroupName === undefined;
+}
+
+function ignoreDuplicate(err: unknown): void {
+  if (awsErrorName(err) !== 'InvalidPermission.Duplicate') throw err;
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (awsErrorName(err) !== 'InvalidPermission.NotFound') throw err;
+}
