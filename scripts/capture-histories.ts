@@ -344,6 +344,18 @@ async function main(): Promise<void> {
       },
     },
     {
+      // A best-effort step after containment fails for good: the rest goes on, verified, then escalated.
+      name: 'isolate-instance-snapshot-denied-escalated',
+      playbook: 'ec2-isolate-instance',
+      denied: ['CreateSnapshotCommand'],
+      arrange: async () => {
+        const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+        return [
+          guardDuty('AWS::EC2::Instance', id, 'UnauthorizedAccess:EC2/TorClient', { resourceRole: 'ACTOR' }),
+        ];
+      },
+    },
+    {
       name: 'isolate-instance-escalated-target',
       playbook: 'ec2-isolate-instance',
       arrange: async () => {

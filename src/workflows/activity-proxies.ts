@@ -40,7 +40,7 @@ export function containmentActivityOptions(settings: PlaybookSettings): Activity
       initialInterval: Math.min(settings.retry.initialIntervalMs, 1000),
       backoffCoefficient: 2,
       maximumInterval: Math.min(settings.retry.maximumIntervalMs, 30_000),
-      maximumAttempts: 0,
+      // No maximumAttempts: unlimited, bounded by scheduleToCloseTimeout.
     },
   };
 }

@@ -157,7 +157,8 @@ async function verificationFailed(
 function incompleteNote(ctx: FindingContext): string | undefined {
   const incomplete = ctx.draft.incomplete ?? [];
   if (incomplete.length === 0) return undefined;
-  return `not done (best effort, after containment): ${incomplete.map((i) => `${i.step}: ${i.reason}`).join('; ')}`;
+  const each = incomplete.map((i) => (i.reason.startsWith(i.step) ? i.reason : `${i.step}: ${i.reason}`));
+  return `not done (best effort, after containment): ${each.join('; ')}`;
 }
 
 /** Undoes every change of this finding from the recorded prior state, newest first; `ROLLED_BACK` or escalated. */
