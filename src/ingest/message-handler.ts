@@ -15,7 +15,7 @@ import { resourceProblem } from './resource-guard';
 import { routeFinding } from './router';
 import type { RouteDecision } from './router';
 import type { TrustRefusal } from './security-alert';
-import { isRequestRejected } from './temporal-errors';
+import { isRequestRejected, isThrottled } from './temporal-errors';
 import { trustProblem } from './trust-gate';
 import type { GateTrust } from './trust-gate';
 
@@ -28,6 +28,13 @@ export type Disposition =
 /** Error meaning "Temporal did not accept the finding; try again later". */
 export class TemporalUnavailableError extends Error {
   override readonly name = 'TemporalUnavailableError';
+  /** Temporal answered RESOURCE_EXHAUSTED (it is up, but over its rate limit) rather than not answering. */
+  readonly throttled: boolean;
+
+  constructor(message: string, options: { cause?: unknown; throttled?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.throttled = options.throttled ?? false;
+  }
 }
 
 /** What the handler works with. */
@@ -128,6 +135,7 @@ export function createMessageHandler(options: MessageHandlerOptions) {
       }
       throw new TemporalUnavailableError(`Temporal did not accept the finding: ${(err as Error).message}`, {
         cause: err,
+        throttled: isThrottled(err),
       });
     }
   }

@@ -1,8 +1,11 @@
 /**
  * The ingest bridge: long-polls the queue, hands each body to the message handler and settles each message: delete
  * after Temporal accepted it (or it needed no action), move to the dead-letter queue with the reason when it is
- * invalid, and leave it on the queue when Temporal is unavailable. While Temporal is down no receiver receives (so SQS
- * does not count receives towards dead-lettering good events) and one probe backs off until it answers.
+ * invalid, and hold it when Temporal does not accept it (throttled or unreachable). While Temporal is down no receiver
+ * receives (so SQS does not count receives towards dead-lettering good events) and one probe backs off until it
+ * answers. A held message stays received: its visibility is pushed out with backoff (message-hold.ts) and the bridge
+ * retries it itself, so neither an outage nor a throttle counts receives against it; a throttle needs no probe, and
+ * held messages fill `maxInFlight`, which stops the receiving.
  *
  * Throughput comes from overlap rather than bigger receives: the next batch is received while earlier ones are being
  * settled (up to `maxInFlight` messages), and deletes go to SQS ten at a time (DeleteMessageBatch), so the
@@ -22,6 +25,8 @@ import type { Logger } from '../logger';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
 import { TemporalUnavailableError } from './message-handler';
+import { MessageHolder } from './message-hold';
+import type { HeldMessage } from './message-hold';
 
 /** Collaborators and knobs of the bridge. */
 export interface BridgeOptions {
@@ -46,8 +51,15 @@ export interface BridgeOptions {
    * receiver if more): the bound on concurrent handling, and so on concurrent calls to Temporal.
    */
   readonly maxInFlight?: number;
+  /** First delay of every backoff: the probe, a failed receive, a held message's retry (default 1 s). */
   readonly backoffInitialMs?: number;
+  /** Cap of those delays (default 60 s). */
   readonly backoffMaxMs?: number;
+  /**
+   * A held message's visibility beyond its retry delay, so the retry finishes before it could reappear (default 60 s;
+   * Temporal's SDK alone retries a throttled call for about half a minute).
+   */
+  readonly heldVisibilityMarginSeconds?: number;
 }
 
 /** Batches received and not yet settled at once, by default (`maxInFlight` is this times `maxMessages`). */
@@ -59,8 +71,18 @@ export interface BridgeStats {
   delivered: number;
   acknowledged: number;
   deadLettered: number;
+  /** Handling attempts Temporal did not accept (throttled or unreachable); each message is held and retried. */
   deferred: number;
+  /** Of those, the attempts Temporal answered with RESOURCE_EXHAUSTED. */
+  throttled: number;
+  /** Reachable periods that ended because Temporal did not answer. */
   outages: number;
+  /** Held messages handled again by the bridge (no new receive). */
+  retried: number;
+  /** ChangeMessageVisibility calls that kept a held message invisible. */
+  visibilityExtended: number;
+  /** Held messages let go before Temporal accepted them (stop, the 12 h limit, a failed visibility change). */
+  released: number;
 }
 
 /** Finds the dead-letter queue from the source queue's redrive policy. */
@@ -91,7 +113,11 @@ export class SqsBridge {
     acknowledged: 0,
     deadLettered: 0,
     deferred: 0,
+    throttled: 0,
     outages: 0,
+    retried: 0,
+    visibilityExtended: 0,
+    released: 0,
   };
   private readonly waitTimeSeconds: number;
   private readonly maxMessages: number;
@@ -100,6 +126,9 @@ export class SqsBridge {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private readonly deletes: DeleteBatcher;
+  private readonly holder: MessageHolder;
+  /** The stop of the current `run`: it ends held messages' waits (they are released) and the probe. */
+  private stopSignal: AbortSignal = new AbortController().signal;
   /**
    * Set while Temporal is believed reachable; aborted and cleared when a settle finds it is not, which also cuts the
    * other receivers' long polls short. A fresh one per reachable period, so a late failure from an earlier period
@@ -125,6 +154,17 @@ export class SqsBridge {
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
     this.deletes = new DeleteBatcher(options.sqs, options.queueUrl);
+    this.holder = new MessageHolder({
+      sqs: options.sqs,
+      queueUrl: options.queueUrl,
+      policy: {
+        initialDelayMs: this.backoffInitialMs,
+        maxDelayMs: this.backoffMaxMs,
+        marginSeconds: options.heldVisibilityMarginSeconds ?? 60,
+      },
+      logger: options.logger,
+      stats: this.stats,
+    });
   }
 
   /**
@@ -137,6 +177,7 @@ export class SqsBridge {
    */
   async run(signal: AbortSignal, force?: AbortSignal): Promise<void> {
     const { logger } = this.options;
+    this.stopSignal = signal;
     logger.info('Ingest bridge started', {
       queueUrl: this.options.queueUrl,
       deadLetterQueueUrl: this.options.deadLetterQueueUrl,
@@ -199,20 +240,44 @@ export class SqsBridge {
       this.stats.received += messages.length;
       this.release(this.maxMessages - messages.length);
       if (messages.length > 0) {
-        const batch = this.settleBatch(messages, reachable).finally(() => this.settling.delete(batch));
+        const receivedAtMs = Date.now();
+        const batch = this.settleBatch(messages, receivedAtMs, reachable).finally(() =>
+          this.settling.delete(batch),
+        );
         this.settling.add(batch);
       }
     }
   }
 
   /** Settles a batch in parallel; an outage it meets pauses every receiver until the probe sees Temporal again. */
-  private async settleBatch(messages: Message[], reachable: AbortController): Promise<void> {
-    const results = await Promise.all(messages.map((m) => this.settle(m).finally(() => this.release(1))));
-    if (results.includes('outage') && this.reachable === reachable) {
-      this.reachable = undefined;
-      reachable.abort();
-      this.stats.outages += 1;
-    }
+  private async settleBatch(
+    messages: Message[],
+    receivedAtMs: number,
+    reachable: AbortController,
+  ): Promise<void> {
+    await Promise.all(
+      messages.map((m) =>
+        this.settle({ message: m, receivedAtMs, attempts: 0 }, reachable).finally(() => this.release(1)),
+      ),
+    );
+  }
+
+  /**
+   * Ends the reachable period `reachable` (once, however many settles of it fail): receivers stop and their long polls
+   * are cut short until the probe sees Temporal again.
+   */
+  private markUnreachable(reachable: AbortController): void {
+    if (this.reachable !== reachable) return;
+    this.reachable = undefined;
+    reachable.abort();
+    this.stats.outages += 1;
+  }
+
+  /** For held messages: whether Temporal is believed to answer; if not, makes sure the one probe is running. */
+  private temporalReady(): boolean {
+    if (this.reachable) return true;
+    this.probing ??= this.probe(this.stopSignal).finally(() => (this.probing = undefined));
+    return false;
   }
 
   /**
@@ -267,20 +332,55 @@ export class SqsBridge {
     }
   }
 
-  private async settle(message: Message): Promise<'ok' | 'outage'> {
-    const { logger } = this.options;
-    const messageId = message.MessageId;
-    let disposition: Disposition;
-    try {
-      disposition = await this.options.handleMessage(message.Body ?? '');
-    } catch (err) {
-      if (err instanceof TemporalUnavailableError) {
-        this.stats.deferred += 1;
-        logger.warn('Temporal unavailable; message left on the queue', { messageId, error: err.message });
-        return 'outage';
-      }
-      disposition = { kind: 'dead-letter', reason: `unexpected error: ${asError(err).message}` };
+  /** Handles one message until it is settled or released, holding it while Temporal does not accept it. */
+  private async settle(held: HeldMessage, reachable: AbortController): Promise<void> {
+    for (;;) {
+      const disposition = await this.handle(held, reachable);
+      if (disposition) return this.settleAs(held, disposition);
+      if (!(await this.holder.hold(held, this.stopSignal, () => this.temporalReady()))) return;
+      this.stats.retried += 1;
+      // The retry belongs to the reachable period it runs in: a failure in it ends that one.
+      reachable = this.reachable ?? reachable;
     }
+  }
+
+  /** One handling attempt: the disposition, or undefined when Temporal did not accept it (hold and retry). */
+  private async handle(held: HeldMessage, reachable: AbortController): Promise<Disposition | undefined> {
+    try {
+      return await this.options.handleMessage(held.message.Body ?? '');
+    } catch (err) {
+      if (!(err instanceof TemporalUnavailableError)) {
+        return { kind: 'dead-letter', reason: `unexpected error: ${asError(err).message}` };
+      }
+      held.attempts += 1;
+      this.stats.deferred += 1;
+      // Throttled, Temporal answers: receiving goes on until held messages fill maxInFlight. Unreachable: everyone waits
+      // for the probe.
+      if (err.throttled) this.stats.throttled += 1;
+      else this.markUnreachable(reachable);
+      const fields = {
+        messageId: held.message.MessageId,
+        attempt: held.attempts,
+        error: err.message,
+      };
+      const what = err.throttled ? 'Temporal throttled the request' : 'Temporal unavailable';
+      // One warning per message; its further attempts are debug lines (a throttle can last many of them).
+      if (held.attempts === 1) {
+        this.options.logger.warn(
+          `${what}; message held, its visibility extended, retried with backoff`,
+          fields,
+        );
+      } else this.options.logger.debug(`${what}; message still held`, fields);
+      return undefined;
+    }
+  }
+
+  private async settleAs(held: HeldMessage, disposition: Disposition): Promise<void> {
+    const { logger } = this.options;
+    const { message } = held;
+    const messageId = message.MessageId;
+    // Attempts that Temporal did not accept, when there were any (the message was held).
+    const heldFor = held.attempts > 0 ? { heldAttempts: held.attempts } : {};
     try {
       if (disposition.kind === 'dead-letter') {
         await this.deadLetter(message, disposition.reason);
@@ -290,10 +390,10 @@ export class SqsBridge {
         await this.deletes.delete(message);
         if (disposition.kind === 'delivered') {
           this.stats.delivered += 1;
-          logger.info('Finding delivered', { messageId, ...disposition });
+          logger.info('Finding delivered', { messageId, ...heldFor, ...disposition });
         } else {
           this.stats.acknowledged += 1;
-          logger.info('Message acknowledged, no action', { messageId, ...disposition });
+          logger.info('Message acknowledged, no action', { messageId, ...heldFor, ...disposition });
         }
       }
     } catch (err) {
@@ -305,7 +405,6 @@ export class SqsBridge {
         error: asError(err).message,
       });
     }
-    return 'ok';
   }
 
   private async deadLetter(message: Message, reason: string): Promise<void> {

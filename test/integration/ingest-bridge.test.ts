@@ -501,7 +501,11 @@ it('drains a backlog with several batches in flight and batched deletes, countin
     acknowledged: 0,
     deadLettered: 0,
     deferred: 0,
+    throttled: 0,
     outages: 0,
+    retried: 0,
+    visibilityExtended: 0,
+    released: 0,
   });
   expect(new Set(handled).size).toBe(buckets.length);
   expect(handled).toHaveLength(buckets.length);
