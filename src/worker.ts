@@ -12,6 +12,7 @@ import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
 import { stsVerifyEndpoint, loadWorkerConfig } from './config';
 import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
+import { familyRoleName, ROLE_FAMILIES } from './domain/role-families';
 import { loadPolicy } from './policy/load-policy';
 import { workerPolicy } from './policy/worker-policy';
 import { createIdentityVerifier } from './auth/verify-decision';
@@ -134,12 +135,15 @@ export async function runWorker(logger: Logger): Promise<void> {
   }
   const policy = loadPolicy(config.policyPath);
   const { crossAccount } = policy;
-  // `self` in the policy is this account; the worker's own role and the member role are always protected.
+  // `self` in the policy is this account; the worker's own role and every member family role are always protected.
   const me = await callerIdentity({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
-  const ownRoles = [roleNameOf(me.arn), crossAccount?.roleName].filter((r): r is string => r !== undefined);
+  const memberRoles = crossAccount
+    ? ROLE_FAMILIES.map((family) => familyRoleName(crossAccount.roleName, family))
+    : [];
+  const ownRoles = [roleNameOf(me.arn), ...memberRoles].filter((r): r is string => r !== undefined);
   const held = workerPolicy(policy, me.account, ownRoles);
   const deps = activityDepsFromConfig(config, target.namespace, client, held, crossAccount);
   const connection = await connectWorker(target);

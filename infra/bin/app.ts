@@ -4,14 +4,15 @@
  *   `-c service=api-key|mtls`, the Fargate services);
  * - `RemediatorSeedDetections`: the seed's Config rules and alarms, each only when its context is given;
  * - `RemediatorMemberForwarding`, `RemediatorMemberRole`: environment-agnostic templates for StackSets in member
- *   accounts (forward findings to the central bus; the role the worker assumes).
+ *   accounts (forward findings to the central bus; the five family roles the worker assumes).
  * The policy comes from `REMEDIATION_POLICY` (or the built-in seed policy) so the rules let through exactly what has a
  * playbook. Context values are checked here so a typo fails the synth with the key's name.
  */
 import { App } from 'aws-cdk-lib';
 import { loadPolicy } from '../../src/policy/load-policy';
 import { CentralStack } from '../lib/central-stack';
-import { readContext } from '../lib/context';
+import { trustSettings } from '../../src/policy/worker-policy';
+import { MAX_MEMBER_ROLE_NAME, MEMBER_ROLE_NAME, readContext } from '../lib/context';
 import { MemberForwardingStack, MemberRoleStack } from '../lib/member-stacks';
 import { SeedDetectionsStack } from '../lib/seed-detections';
 
@@ -38,8 +39,8 @@ const seed = seedAsked
 // The alarms this app creates, and any the operator names (alarms kept elsewhere).
 const managedAlarmNames = [...new Set([...(seed?.alarmNames ?? []), ...context.alarmNames])];
 
-// The worker assumes the role the policy names; the member stacks create that name.
-const memberRoleName = policy.crossAccount?.roleName ?? context.memberRoleName;
+// The worker assumes the role the policy names (and its family siblings); the member stacks create those names.
+const memberRoleName = requireMemberRoleName(policy.crossAccount?.roleName ?? context.memberRoleName);
 
 const central = new CentralStack(app, 'RemediatorCentral', {
   env,
@@ -66,10 +67,15 @@ if (context.centralAccount) {
     centralAccount: context.centralAccount,
     centralRegion: requireCentralRegion(context.centralRegion ?? env.region),
   });
+  // The -Iam role's denies protect what the worker's policy protects (names and tag), besides the remediator's roles.
+  const trust = trustSettings(policy);
   new MemberRoleStack(app, 'RemediatorMemberRole', {
     workerRoleArn: `arn:aws:iam::${context.centralAccount}:role/${context.workerRoleName}`,
     externalId: requireExternalId(context.externalId ?? policy.crossAccount?.externalId),
     roleName: memberRoleName,
+    ...(context.organizationId ? { organizationId: context.organizationId } : {}),
+    protectedPrincipals: trust.protectedPrincipals,
+    protectedTagKey: trust.protectedTagKey,
   });
 }
 void central;
@@ -84,6 +90,17 @@ function requireExternalId(value: string | undefined): string {
     );
   }
   return value;
+}
+
+/** Each family role adds a suffix to the base name; IAM names stop at 64 characters. */
+function requireMemberRoleName(name: string): string {
+  if (!MEMBER_ROLE_NAME.test(name)) {
+    throw new Error(
+      `member role name '${name}' (crossAccount.roleName or context memberRoleName): at most ` +
+        `${MAX_MEMBER_ROLE_NAME} characters of [A-Za-z0-9+=,.@_-], so every family role name fits in 64`,
+    );
+  }
+  return name;
 }
 
 /** Member regions forward to the central region, which the templates (deployed to many regions) must name. */

@@ -1,7 +1,8 @@
 /**
  * The central account's side: EventBridge rules for exactly the findings that have playbooks, one encrypted SQS queue
- * with a dead-letter queue and a policy admitting only those rules, encrypted SNS topics for outcomes and on-call, an
- * audit bucket, alarms on the system itself, and the worker's least-privilege role.
+ * with a dead-letter queue whose policies admit only those rules and the ingest role, encrypted SNS topics for outcomes
+ * and on-call, an audit bucket, alarms on the system itself that can page on-call, and the worker's least-privilege
+ * role.
  */
 import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
@@ -19,6 +20,13 @@ import type { Construct } from 'constructs';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { cloudWatchPattern, configPattern, guardDutyPattern, securityHubPattern } from './event-patterns';
 import type { EventPattern } from './event-patterns';
+import { letAlarmsPage } from './alarm-paging';
+import { restrictIngestQueues } from './ingest-queue-policies';
+import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
+import { trustSettings } from '../../src/policy/worker-policy';
+import { addInstanceAttributeDenies } from './instance-attribute-bounds';
+import { acknowledgeWildcardResources, addGroups } from './policy-statements';
+import { addProtectedPrincipalDenies, protectedPrincipals } from './protected-principals';
 import { REMEDIATION_PERMISSIONS } from './worker-permissions';
 import { WorkerService } from './worker-service';
 import type { TemporalAuth } from './worker-service';
@@ -147,12 +155,13 @@ export class CentralStack extends Stack {
           detail: effective.detail as Record<string, unknown>,
         },
       });
-      // The SQS target adds a queue policy statement admitting this rule only (aws:SourceArn).
       // The queue admits each rule by its ARN. (CDK's SqsQueue target drops that condition for KMS-encrypted
-      // queues, so the target and the grant are written here.) EventBridge retries delivery for 24 h; the DLQ is for
-      // what the bridge cannot take.
+      // queues, so the target and the grant are written here.) EventBridge retries delivery for 24 h, then puts the
+      // event on the dead-letter queue (admitted by ingest-queue-policies.ts) rather than dropping it; the DLQ also
+      // takes what the bridge cannot.
       const queue = this.queue;
-      rule.addTarget({ bind: () => ({ arn: queue.queueArn }) });
+      const deadLetterArn = this.deadLetterQueue.queueArn;
+      rule.addTarget({ bind: () => ({ arn: queue.queueArn, deadLetterConfig: { arn: deadLetterArn } }) });
       queue.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: `Allow${id}`,
@@ -208,8 +217,15 @@ export class CentralStack extends Stack {
         : {}),
     });
 
-    // Alarms on the system itself: anything dead-lettered, or events waiting too long.
+    // Alarms on the system itself: anything dead-lettered, or events waiting too long. Named, so that the key and the
+    // on-call topic can admit exactly these two to page (alarm-paging.ts) without a dependency cycle through the key.
+    const alarmNames = {
+      deadLetters: `${this.stackName}-DeadLetterQueueNotEmpty`,
+      oldest: `${this.stackName}-OldestEventTooOld`,
+    };
+    letAlarmsPage(this, key, oncall, Object.values(alarmNames));
     new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+      alarmName: alarmNames.deadLetters,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -218,6 +234,7 @@ export class CentralStack extends Stack {
         'Events the remediator could not take are in the dead-letter queue (see ErrorReason).',
     }).addAlarmAction(new cwActions.SnsAction(oncall));
     new cloudwatch.Alarm(this, 'OldestEventTooOld', {
+      alarmName: alarmNames.oldest,
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
       threshold: 300,
       evaluationPeriods: 3,
@@ -230,11 +247,10 @@ export class CentralStack extends Stack {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'remediator worker: exactly the calls the playbooks make, notifications and audit records',
     });
-    for (const group of REMEDIATION_PERMISSIONS) {
-      this.workerRole.addToPolicy(
-        new iam.PolicyStatement({ sid: group.sid, actions: [...group.actions], resources: ['*'] }),
-      );
-    }
+    // In its own account the worker uses its own credentials, so it holds every family's statements, bounded by
+    // the same denies as the member roles (assuming the family roles at home too is future work).
+    addGroups(this.workerRole, REMEDIATION_PERMISSIONS);
+    addInstanceAttributeDenies(this.workerRole);
     this.workerRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'Notifications',
@@ -257,30 +273,28 @@ export class CentralStack extends Stack {
         resources: [key.keyArn],
       }),
     );
+    // One role per playbook family in each member account (src/domain/role-families.ts), by name only.
+    const memberRoleNames = ROLE_FAMILIES.map((family) =>
+      familyRoleName(props.memberRoleName ?? 'RemediatorMemberRole', family),
+    );
     this.workerRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'MemberAccounts',
         actions: ['sts:AssumeRole'],
-        resources: [`arn:${this.partition}:iam::*:role/${props.memberRoleName ?? 'RemediatorMemberRole'}`],
+        resources: memberRoleNames.map((name) => `arn:${this.partition}:iam::*:role/${name}`),
       }),
     );
+    acknowledgeWildcardResources(this.workerRole, REMEDIATION_PERMISSIONS);
     Validations.of(this.workerRole).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'The remediation actions act on whatever resource a finding names (any bucket, instance, group, key); most ' +
-          'of them (Describe*, Get*ByDefault, CloudWatch reads) have no resource-level permissions. The actions are ' +
-          'exactly those the code calls (test/infra checks it), none is a wildcard.',
-      },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<AuditBucketB01E0AE8.Arn>/audit/*]',
         reason: 'One object per audit record under audit/: the key is not known in advance.',
       },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/RemediatorMemberRole]',
+      ...memberRoleNames.map((name) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${name}]`,
         reason:
-          'The member role of every account in the organisation; it trusts this role only, with the external id.',
-      },
+          'This family role in every account of the organisation; it trusts this role only, with the external id.',
+      })),
     );
 
     // The bridge reads untrusted input: it gets the queue and nothing that changes a resource.
@@ -292,7 +306,13 @@ export class CentralStack extends Stack {
     this.ingestRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'IngestQueue',
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+        ],
         resources: [this.queue.queueArn],
       }),
     );
@@ -340,6 +360,28 @@ export class CentralStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
         'config:DescribeConfigRules has no resource-level permission (it names the rule whose scope routes a finding).',
+    });
+
+    // The worker's IAM writes never reach a protected principal: its own roles, the bridge's, the policy's names
+    // and tag (the member -Iam role carries the same denies).
+    const trust = trustSettings(props.policy);
+    addProtectedPrincipalDenies(
+      this.workerRole,
+      protectedPrincipals({
+        workerRoleName: props.workerRoleName ?? 'RemediatorWorker',
+        memberRoleName: props.memberRoleName ?? 'RemediatorMemberRole',
+        policyNames: trust.protectedPrincipals,
+        tagKey: trust.protectedTagKey,
+        roleArns: [this.ingestRole.roleArn],
+      }),
+    );
+
+    // Only the rules feed the queue and only the ingest role reads it (explicit denies; ingest-queue-policies.ts).
+    restrictIngestQueues({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      rules: this.rules,
+      ingestRole: this.ingestRole,
     });
 
     if (props.service) {

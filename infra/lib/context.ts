@@ -2,6 +2,7 @@
  * The CDK app's options, read from context (`-c key=value` or cdk.json) and checked once, so a typo fails the synth
  * naming the key instead of deploying something else.
  */
+import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
 import { SEED_CONFIG_RULES } from './seed-detections';
 import type { SeedConfigRuleName } from './seed-detections';
 import type { TemporalAuth } from './worker-service';
@@ -31,6 +32,16 @@ export interface AppContext {
   readonly memberRoleName: string;
   readonly externalId?: string;
 }
+
+/**
+ * Longest base name of the member roles: IAM names are at most 64 characters and each family role adds its suffix
+ * (`-Availability`, the longest, leaves 51).
+ */
+export const MAX_MEMBER_ROLE_NAME =
+  64 - Math.max(...ROLE_FAMILIES.map((family) => familyRoleName('', family).length));
+
+/** A base member role name that leaves room for every family's suffix. */
+export const MEMBER_ROLE_NAME = new RegExp(`^[\\w+=,.@-]{1,${MAX_MEMBER_ROLE_NAME}}$`);
 
 /** Thrown for a bad context value; the message names the key. */
 export class ContextError extends Error {
@@ -98,7 +109,13 @@ export function readContext(get: Lookup): AppContext {
     ...(centralAccount ? { centralAccount } : {}),
     ...(centralRegion ? { centralRegion } : {}),
     workerRoleName: text(get, 'workerRoleName', name, 'a role name') ?? 'RemediatorWorker',
-    memberRoleName: text(get, 'memberRoleName', name, 'a role name') ?? 'RemediatorMemberRole',
+    memberRoleName:
+      text(
+        get,
+        'memberRoleName',
+        MEMBER_ROLE_NAME,
+        `a role name of at most ${MAX_MEMBER_ROLE_NAME} characters (the family suffixes need the rest of 64)`,
+      ) ?? 'RemediatorMemberRole',
     ...(externalId ? { externalId } : {}),
   };
 }

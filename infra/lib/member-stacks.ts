@@ -1,9 +1,10 @@
 /**
  * Member accounts, deployed with CloudFormation StackSets: a forwarding stack per region that sends the same
- * findings to the central account's default bus, and (once per account, IAM is global) the role the central worker
- * assumes there, with an external id, granting exactly the remediation actions.
+ * findings to the central account's default bus, and (once per account, IAM is global) the roles the central worker
+ * assumes there, one per playbook family, each trusting only the worker with an external id and granting only what
+ * its playbooks call (docs/deployment.md, Roles per playbook family).
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -12,7 +13,12 @@ import type { Construct } from 'constructs';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { cloudWatchPattern, configPattern, guardDutyPattern, securityHubPattern } from './event-patterns';
 import type { EventPattern } from './event-patterns';
-import { REMEDIATION_PERMISSIONS } from './worker-permissions';
+import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
+import type { RoleFamily } from '../../src/domain/role-families';
+import { addInstanceAttributeDenies } from './instance-attribute-bounds';
+import { acknowledgeWildcardResources, addGroups } from './policy-statements';
+import { addProtectedPrincipalDenies, protectedPrincipals } from './protected-principals';
+import { FAMILY_PERMISSIONS } from './worker-permissions';
 
 /** What a member account forwards, and where. */
 export interface MemberForwardingProps extends StackProps {
@@ -54,38 +60,78 @@ export class MemberForwardingStack extends Stack {
   }
 }
 
-/** The role the central worker assumes in a member account. */
+/** The roles the central worker assumes in a member account, one per playbook family. */
 export interface MemberRoleProps extends StackProps {
-  /** The central worker role's ARN (the only principal that may assume this role). */
+  /** The central worker role's ARN (the only principal that may assume these roles). */
   readonly workerRoleArn: string;
   /** Required in the AssumeRole call (confused-deputy protection); the policy's `crossAccount.externalId`. */
   readonly externalId: string;
+  /** The base name (the detection role); the other families add a suffix (src/domain/role-families.ts). */
   readonly roleName?: string;
+  /** With it, the worker may assume the roles only as a principal of this organisation (`aws:PrincipalOrgID`). */
+  readonly organizationId?: string;
+  /** The policy's `trust.protectedPrincipals` (default: the built-in list); the remediator's own roles are added. */
+  readonly protectedPrincipals?: readonly string[];
+  /** The policy's `trust.protectedTagKey` (default `remediator:protected`). */
+  readonly protectedTagKey?: string;
 }
 
-/** Creates `RemediatorMemberRole` (IAM is global: deploy once per account). */
+/** Construct ids: the detection role keeps the id the single member role had, so an update does not replace it. */
+const CONSTRUCT_ID: Record<RoleFamily, string> = {
+  detection: 'MemberRole',
+  configuration: 'ConfigRole',
+  'network-containment': 'NetworkRole',
+  'iam-containment': 'IamRole',
+  availability: 'AvailabilityRole',
+};
+
+const DESCRIPTION: Record<RoleFamily, string> = {
+  detection:
+    'remediator: read findings, tags and alarms; report back to Config and Security Hub. Changes no resource',
+  configuration:
+    'remediator: configuration fixes (S3 public access block, EBS default encryption, IMDSv2, admin ports)',
+  'network-containment':
+    'remediator: isolate an instance (security groups, ENIs, tags, snapshots, ASG and target groups)',
+  'iam-containment':
+    'remediator: deactivate an access key, deny older sessions; never on a protected principal',
+  availability: 'remediator: stop and start an instance, scale out an Auto Scaling group',
+};
+
+/** Creates the five family roles (IAM is global: deploy once per account). */
 export class MemberRoleStack extends Stack {
+  /** Each family's role. */
+  readonly roles: Readonly<Record<RoleFamily, iam.Role>>;
+  /** The base (detection) role. */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: MemberRoleProps) {
     super(scope, id, props);
-    this.role = new iam.Role(this, 'MemberRole', {
-      roleName: props.roleName ?? 'RemediatorMemberRole',
-      assumedBy: new iam.ArnPrincipal(props.workerRoleArn),
-      externalIds: [props.externalId],
-      description:
-        'Assumed by the remediator worker of the central account: exactly the calls the playbooks make',
+    const base = props.roleName ?? 'RemediatorMemberRole';
+    const principals = protectedPrincipals({
+      workerRoleName: props.workerRoleArn.split('/').pop() ?? props.workerRoleArn,
+      memberRoleName: base,
+      ...(props.protectedPrincipals ? { policyNames: props.protectedPrincipals } : {}),
+      ...(props.protectedTagKey ? { tagKey: props.protectedTagKey } : {}),
     });
-    for (const group of REMEDIATION_PERMISSIONS) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({ sid: group.sid, actions: [...group.actions], resources: ['*'] }),
-      );
+    const roles = {} as Record<RoleFamily, iam.Role>;
+    for (const family of ROLE_FAMILIES) {
+      const worker = new iam.ArnPrincipal(props.workerRoleArn);
+      const role = new iam.Role(this, CONSTRUCT_ID[family], {
+        roleName: familyRoleName(base, family),
+        assumedBy: props.organizationId
+          ? worker.withConditions({ StringEquals: { 'aws:PrincipalOrgID': props.organizationId } })
+          : worker,
+        externalIds: [props.externalId],
+        description: DESCRIPTION[family],
+      });
+      addGroups(role, FAMILY_PERMISSIONS[family]);
+      // The only member roles with an escalation primitive get the explicit denies that bound it.
+      if (family === 'iam-containment') addProtectedPrincipalDenies(role, principals);
+      if (family === 'network-containment') addInstanceAttributeDenies(role);
+      acknowledgeWildcardResources(role, FAMILY_PERMISSIONS[family]);
+      roles[family] = role;
     }
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The remediation actions act on whatever resource a finding names; most have no resource-level permissions. ' +
-        'The actions are exactly those the code calls (test/infra checks it), none is a wildcard.',
-    });
+    this.roles = roles;
+    this.role = roles.detection;
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
+import { PLAYBOOKS } from '../domain/playbooks';
+import type { PlaybookId } from '../domain/playbooks';
 import { createCompositeActivities } from './composite';
 import { createControlActivities } from './controls';
 import { createHealthGuardActivities } from './health-guard';
@@ -55,17 +57,25 @@ export interface ActivityDeps {
   readonly verifyIdentity?: IdentityVerifier;
 }
 
-/** The playbook registry: id → AWS implementation. */
-export function createPlaybooks(clients: AwsClients): Record<string, PlaybookHandler> {
+/**
+ * The playbook registry: id → AWS implementation. Each playbook's clients assume its family's role in other accounts
+ * (docs/deployment.md, Roles per playbook family); the isolation playbook's optional stop goes through the
+ * availability role, the only member role that may stop an instance.
+ */
+export function createPlaybooks(clients: AwsClients): Record<PlaybookId, PlaybookHandler> {
+  const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
   return {
-    's3-block-public-access': s3BlockPublicAccess(clients),
-    'ebs-encryption-by-default': ebsEncryptionByDefault(clients),
-    'ec2-enforce-imdsv2': ec2EnforceImdsv2(clients),
-    'sg-close-admin-ports': sgCloseAdminPorts(clients),
-    'ec2-isolate-instance': ec2IsolateInstance(clients),
-    'iam-contain-access-key': iamContainAccessKey(clients),
-    'ec2-instance-recovery': ec2InstanceRecovery(clients),
-    'asg-scale-out': asgScaleOut(clients),
+    's3-block-public-access': s3BlockPublicAccess(of('s3-block-public-access')),
+    'ebs-encryption-by-default': ebsEncryptionByDefault(of('ebs-encryption-by-default')),
+    'ec2-enforce-imdsv2': ec2EnforceImdsv2(of('ec2-enforce-imdsv2')),
+    'sg-close-admin-ports': sgCloseAdminPorts(of('sg-close-admin-ports')),
+    'ec2-isolate-instance': ec2IsolateInstance(
+      clients.forFamily('network-containment'),
+      clients.forFamily('availability'),
+    ),
+    'iam-contain-access-key': iamContainAccessKey(of('iam-contain-access-key')),
+    'ec2-instance-recovery': ec2InstanceRecovery(of('ec2-instance-recovery')),
+    'asg-scale-out': asgScaleOut(of('asg-scale-out')),
   };
 }
 

@@ -10,7 +10,9 @@ import { Context } from '@temporalio/activity';
 const BEATS_PER_TIMEOUT = 4;
 
 /** Wraps an activity so it heartbeats while it runs, when (and only when) its options set a heartbeat timeout. */
-export function keepAlive<A extends unknown[], R>(activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function keepAlive<A extends unknown[], R>(
+  activity: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A): Promise<R> => {
     const ctx = Context.current();
     const timeoutMs = ctx.info.heartbeatTimeoutMs ?? 0;
@@ -25,7 +27,10 @@ export function keepAlive<A extends unknown[], R>(activity: (...args: A) => Prom
 }
 
 /** The same object with the named activities wrapped in `keepAlive`. */
-export function keptAlive<T extends Record<string, unknown>, K extends keyof T>(activities: T, names: readonly K[]): T {
+export function keptAlive<T extends Record<string, unknown>, K extends keyof T>(
+  activities: T,
+  names: readonly K[],
+): T {
   const wrapped: Record<string, unknown> = { ...activities };
   for (const name of names) {
     const activity = activities[name] as unknown as (...args: unknown[]) => Promise<unknown>;

@@ -1,6 +1,8 @@
 /**
  * AWS client factory: one client per (service, account, region), created on first use and reused
  * (docs/architecture.md, Layers). Every client gets a low `maxAttempts` so SDK retries do not multiply Temporal's.
+ * In other accounts each playbook family assumes its own role (`forFamily`, docs/deployment.md, Roles per playbook
+ * family).
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -15,6 +17,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { familyRoleName } from '../domain/role-families';
+import type { RoleFamily } from '../domain/role-families';
 import { assumedRoleProvider, homeAccountOf } from './assumed-role';
 import type { CrossAccountOptions } from './assumed-role';
 
@@ -49,18 +53,48 @@ interface CountableClient {
   };
 }
 
+/** What a set and its family sets share: one STS client, one lookup of the worker's own account. */
+interface SharedSts {
+  sts?: STSClient;
+  homeAccount?: () => Promise<string>;
+}
+
 /**
  * Builds and caches clients; clients of other accounts use that account's assumed-role credentials. The cache grows
  * with the accounts and regions findings name, so `evictIdle` closes clients nobody has used for a while; a client
- * with a call in flight is never closed (closing it would cut that call's socket).
+ * with a call in flight is never closed (closing it would cut that call's socket). The family sets `forFamily` hands
+ * out belong to this set: its `size`, `evictIdle` and `destroy` cover them.
  */
 export class AwsClients {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
-  private sts: STSClient | undefined;
-  private homeAccount: (() => Promise<string>) | undefined;
+  private readonly families = new Map<RoleFamily, AwsClients>();
+  private shared: SharedSts = {};
+  /** The set this one was made from by `forFamily` (itself for a base set). */
+  private base: AwsClients = this;
 
   constructor(private readonly options: AwsClientOptions = {}) {}
+
+  /**
+   * The clients a playbook family uses: in another account they assume that family's role there
+   * (`RemediatorMemberRole-Network`, …); in the worker's own account they use its own credentials, as the base set
+   * does. The detection family, or no cross-account access at all, is the base set itself. One set per family, kept.
+   */
+  forFamily(family: RoleFamily): AwsClients {
+    if (this.base !== this) return this.base.forFamily(family);
+    const cross = this.options.crossAccount;
+    if (!cross) return this;
+    const roleName = familyRoleName(cross.roleName, family);
+    if (roleName === cross.roleName) return this;
+    let set = this.families.get(family);
+    if (!set) {
+      set = new AwsClients({ ...this.options, crossAccount: { ...cross, roleName } });
+      set.shared = this.shared;
+      set.base = this;
+      this.families.set(family, set);
+    }
+    return set;
+  }
 
   /** S3 client for a bucket's account and region. */
   s3(account: string, region: string): S3Client {
@@ -122,9 +156,11 @@ export class AwsClients {
     return this.get('sqs', 'self', region, (config) => new SQSClient(config));
   }
 
-  /** How many clients are cached. */
+  /** How many clients are cached, the family sets' included. */
   get size(): number {
-    return this.cache.size;
+    let size = this.cache.size;
+    for (const set of this.families.values()) size += set.size;
+    return size;
   }
 
   /**
@@ -136,6 +172,7 @@ export class AwsClients {
    */
   evictIdle(idleMs: number, now = Date.now()): number {
     let closed = 0;
+    for (const set of this.families.values()) closed += set.evictIdle(idleMs, now);
     for (const [key, entry] of this.cache) {
       if (entry.account === 'self' || entry.inFlight > 0 || now - entry.lastUsedAt < idleMs) continue;
       this.cache.delete(key);
@@ -147,12 +184,18 @@ export class AwsClients {
     return closed;
   }
 
-  /** Closes every cached client's sockets. */
+  /**
+   * Closes every cached client's sockets, the family sets' too. The family sets stay this set's (a playbook holds
+   * its own), so a later lookup through them is counted, evicted and destroyed here again. The STS client they share
+   * is closed by the base set only.
+   */
   destroy(): void {
     for (const entry of this.cache.values()) entry.client.destroy();
     this.cache.clear();
-    this.sts?.destroy();
-    this.sts = undefined;
+    for (const set of this.families.values()) set.destroy();
+    if (this.base !== this) return;
+    this.shared.sts?.destroy();
+    this.shared.sts = undefined;
   }
 
   /**
@@ -162,15 +205,15 @@ export class AwsClients {
   private credentialsFor(account: string): AwsCredentialIdentityProvider | undefined {
     const cross = this.options.crossAccount;
     if (!cross || account === 'self') return this.options.credentials;
-    this.sts ??= new STSClient({
+    this.shared.sts ??= new STSClient({
       region: 'us-east-1',
       maxAttempts: this.options.maxAttempts ?? 2,
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
-    const sts = this.sts;
-    this.homeAccount ??= homeAccountOf(sts);
-    const home = this.homeAccount;
+    const sts = this.shared.sts;
+    this.shared.homeAccount ??= homeAccountOf(sts);
+    const home = this.shared.homeAccount;
     let role = this.roles.get(account);
     if (!role) {
       role = assumedRoleProvider(sts, account, cross);

@@ -142,8 +142,7 @@ export const PLAYBOOKS = {
       { id: 'snapshot-volumes', title: 'EBS snapshots for forensics', onFailure: 'best-effort' },
       {
         id: 'stop-instance',
-        title:
-          'StopInstances, by policy only (stopOnCryptoCurrency, stopAfterIsolation): memory is evidence',
+        title: 'StopInstances, by policy only (stopOnCryptoCurrency, stopAfterIsolation): memory is evidence',
         onFailure: 'best-effort',
       },
     ],

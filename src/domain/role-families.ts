@@ -6,7 +6,8 @@
  */
 
 /** The kinds of change a member account grants, one role each. */
-export type RoleFamily = 'detection' | 'configuration' | 'network-containment' | 'iam-containment' | 'availability';
+export type RoleFamily =
+  'detection' | 'configuration' | 'network-containment' | 'iam-containment' | 'availability';
 
 /** Every family, in the order docs and templates list them. */
 export const ROLE_FAMILIES: readonly RoleFamily[] = [

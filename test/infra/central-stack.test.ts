@@ -3,8 +3,6 @@
  * with playbooks (GuardDuty by numeric severity), the queue has its DLQ and a policy admitting only those rules, the
  * key lets EventBridge encrypt, topics and bucket are encrypted, and the worker role grants no `*` action.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CentralStack } from '../../infra/lib/central-stack';
@@ -81,7 +79,10 @@ it('sends what cannot be taken to a dead-letter queue after MaxReceiveCount rece
 });
 
 it('admits to the queue only the four rules, by aws:SourceArn', () => {
-  const policies = template.findResources('AWS::SQS::QueuePolicy');
+  // The ingest queue's policy (the dead-letter queue's admits the rules' failed deliveries: ingest-hardening.test.ts).
+  const policies = template.findResources('AWS::SQS::QueuePolicy', {
+    Properties: { Queues: [{ Ref: Match.stringLikeRegexp('^IngestQueue') }] },
+  });
   const statements = Object.values(policies).flatMap(
     (p) =>
       (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
@@ -151,81 +152,52 @@ it('alarms on the system itself: anything dead-lettered, events waiting too long
   });
 });
 
-it('grants the worker exactly the playbook actions, no `*` action, and scopes its own resources', () => {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const statements = Object.values(policies).flatMap(
-    (p) =>
-      (
-        p as {
-          Properties: {
-            PolicyDocument: {
-              Statement: Array<{ Sid?: string; Action: string | string[]; Resource: unknown }>;
-            };
-          };
-        }
-      ).Properties.PolicyDocument.Statement,
-  );
-  const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-  expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-  expect(actions).toEqual(expect.arrayContaining(allActions(REMEDIATION_PERMISSIONS)));
+it('grants the worker exactly the playbook actions, no `*` action in an Allow, and scopes its own resources', () => {
+  const statements = statementsOf(template, 'WorkerRole');
+  const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
+  expect(allowed.filter((a) => a.includes('*'))).toEqual([]);
+  expect(allowed).toEqual(expect.arrayContaining(allActions(REMEDIATION_PERMISSIONS)));
   const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
   expect(JSON.stringify(byId.Notifications?.Resource)).toContain('OutcomesTopic');
   expect(JSON.stringify(byId.Audit?.Resource)).toContain('/audit/*');
+  // Each family role by name, in any member account; nothing else.
   expect(byId.MemberAccounts).toMatchObject({
     Action: 'sts:AssumeRole',
-    Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/RemediatorMemberRole']] },
+    Resource: ['', '-Config', '-Network', '-Iam', '-Availability'].map((suffix) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/RemediatorMemberRole${suffix}`]],
+    })),
   });
 });
 
-it('covers every AWS call the activities make (read from the source), and nothing unused', () => {
-  // SDK command → IAM action. A new call without a permission (or a permission no call needs) fails here.
-  const ACTION_OF: Record<string, string> = {
-    HeadBucket: 's3:ListBucket',
-    GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
-    PutPublicAccessBlock: 's3:PutBucketPublicAccessBlock',
-    DeletePublicAccessBlock: 's3:PutBucketPublicAccessBlock',
-    GetBucketTagging: 's3:GetBucketTagging',
-    DescribeAsgTags: 'autoscaling:DescribeTags',
-    GetGuardDutyFindings: 'guardduty:GetFindings',
-    DescribeTargetGroups: 'elasticloadbalancing:DescribeTargetGroups',
-    DescribeTargetHealth: 'elasticloadbalancing:DescribeTargetHealth',
-    DeregisterTargets: 'elasticloadbalancing:DeregisterTargets',
-    RegisterTargets: 'elasticloadbalancing:RegisterTargets',
-  };
-  const SERVICE_OF: Record<string, string> = {
-    'client-ec2': 'ec2',
-    'client-iam': 'iam',
-    'client-auto-scaling': 'autoscaling',
-    'client-cloudwatch': 'cloudwatch',
-    'client-config-service': 'config',
-    'client-securityhub': 'securityhub',
-    'client-guardduty': 'guardduty',
-  };
-  // The worker runs the activities, and through the sweep activity the ingest's Config calls.
-  const files = ['src/activities', 'src/ingest'].flatMap((d) =>
-    readdirSync(join(__dirname, '../..', d), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => join(__dirname, '../..', d, f)),
-  );
-  const needed = new Set<string>();
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
-      const service = SERVICE_OF[m[2] ?? ''];
-      for (const name of (m[1] ?? '').split(',').map((n) => n.trim().split(' as ').pop() ?? '')) {
-        const command = /^(\w+)Command$/.exec(name)?.[1];
-        if (!command || !text.includes(`new ${name}(`)) continue;
-        const action = ACTION_OF[command] ?? (service ? `${service}:${command}` : undefined);
-        if (action) needed.add(action);
-      }
-    }
+it('bounds the worker like the member roles: protected principals and instance attributes are denied', () => {
+  const byId = Object.fromEntries(statementsOf(template, 'WorkerRole').map((s) => [s.Sid, s]));
+  const byName = JSON.stringify(byId.ProtectedPrincipalsByName?.Resource);
+  for (const name of [
+    'RemediatorWorker',
+    'RemediatorMemberRole-Iam',
+    'OrganizationAccountAccessRole',
+    'AWSReservedSSO_*',
+  ]) {
+    expect(byName).toContain(`:iam::*:*/${name}"`);
   }
-  const granted = new Set(allActions(REMEDIATION_PERMISSIONS));
-  expect([...needed].filter((a) => !granted.has(a)).sort()).toEqual([]);
-  expect([...granted].filter((a) => !needed.has(a)).sort()).toEqual([]);
+  // The bridge's role, whose name CloudFormation picks, by its ARN.
+  expect(byName).toContain('IngestRole');
+  expect(byId.ProtectedPrincipalsByTag).toMatchObject({
+    Effect: 'Deny',
+    Condition: { Null: { 'aws:ResourceTag/remediator:protected': 'false' } },
+  });
+  expect(byId.DenyUserDataChange).toMatchObject({
+    Effect: 'Deny',
+    Action: 'ec2:ModifyInstanceAttribute',
+    Condition: { Null: { 'ec2:Attribute/UserData': 'false' } },
+  });
+  expect(byId.TerminationProtection).toMatchObject({
+    Effect: 'Allow',
+    Condition: { Null: { 'ec2:Attribute/DisableApiTermination': 'false' } },
+  });
 });
 
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
 
 /** The statements of the inline policies attached to the role whose logical id starts with `rolePrefix`. */
 function statementsOf(t: Template, rolePrefix: string): Statement[] {
@@ -243,9 +215,26 @@ const actionsBySid = (statements: Statement[]) =>
 const tableBySid = (groups: readonly PermissionGroup[]) =>
   Object.fromEntries(groups.map((g) => [g.sid, [...g.actions].sort()]));
 
-it('gives the worker role exactly the tables the note lists (remediation + its own resources), statement by statement', () => {
-  expect(actionsBySid(statementsOf(template, 'WorkerRole'))).toEqual(
+it('gives the worker role exactly the tables the note lists (every family + its own resources), statement by statement', () => {
+  const worker = statementsOf(template, 'WorkerRole');
+  expect(actionsBySid(worker.filter((s) => s.Effect === 'Allow'))).toEqual(
     tableBySid([...REMEDIATION_PERMISSIONS, ...WORKER_SELF_PERMISSIONS]),
+  );
+  expect(
+    worker
+      .filter((s) => s.Effect === 'Deny')
+      .map((s) => s.Sid)
+      .sort(),
+  ).toEqual(
+    [
+      'ProtectedPrincipalsByName',
+      'ProtectedPrincipalsByTag',
+      'DenyUserDataChange',
+      'DenyInstanceTypeChange',
+      'DenyKernelChange',
+      'DenyRamdiskChange',
+      'DenyCodeAttributeChange',
+    ].sort(),
   );
   template.hasResourceProperties('AWS::IAM::Role', {
     AssumeRolePolicyDocument: {

@@ -13,6 +13,10 @@ it('defaults to no services, no seed detections and the standard role names', ()
   });
 });
 
+it('accepts a member role name that leaves room for the longest family suffix', () => {
+  expect(from({ memberRoleName: 'R'.repeat(51) }).memberRoleName).toHaveLength(51);
+});
+
 it('reads lists given with commas (-c) or as arrays (cdk.json), and `all` seed rules', () => {
   const context = from({
     configRules: 'all',
@@ -39,6 +43,8 @@ it.each([
   [{ centralAccount: '1234' }, /context centralAccount: a 12-digit account id/],
   [{ auditObjectLockDays: '-3' }, /context auditObjectLockDays/],
   [{ memberRoleName: 'bad role' }, /context memberRoleName/],
+  // -Availability (13 characters) must still fit in IAM's 64.
+  [{ memberRoleName: 'R'.repeat(52) }, /context memberRoleName: a role name of at most 51 characters/],
 ])('refuses %j', (values, message) => {
   expect(() => from(values)).toThrow(ContextError);
   expect(() => from(values)).toThrow(message);

@@ -48,6 +48,7 @@ it('passes the AWS Solutions rules (or acknowledges each finding with its reason
     env: { ...env, account: '111111111111' },
     workerRoleArn: 'arn:aws:iam::123456789012:role/RemediatorWorker',
     externalId: 'remediator-prod',
+    organizationId: 'o-abc123def4',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 

@@ -1,0 +1,173 @@
+/**
+ * The permission tables against the code, per role family: the SDK commands each playbook's files send (read from the
+ * source, following its own imports) are exactly what its family's role grants, the shared reads are the detection
+ * role's, and no family grants an action no code of it sends.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { PLAYBOOKS } from '../../src/domain/playbooks';
+import type { PlaybookId } from '../../src/domain/playbooks';
+import { ROLE_FAMILIES } from '../../src/domain/role-families';
+import type { RoleFamily } from '../../src/domain/role-families';
+import { allActions, FAMILY_PERMISSIONS } from '../../infra/lib/worker-permissions';
+
+const ROOT = join(__dirname, '../..');
+
+/** SDK command → IAM action where the two names differ (or the import is aliased). */
+const ACTION_OF: Record<string, string> = {
+  HeadBucket: 's3:ListBucket',
+  GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
+  PutPublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+  DeletePublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+  GetBucketTagging: 's3:GetBucketTagging',
+  PutObject: 's3:PutObject',
+  DescribeAsgTags: 'autoscaling:DescribeTags',
+  GetGuardDutyFindings: 'guardduty:GetFindings',
+  DeleteMessageBatch: 'sqs:DeleteMessage',
+  GetCallerIdentity: '',
+};
+const SERVICE_OF: Record<string, string> = {
+  'client-ec2': 'ec2',
+  'client-iam': 'iam',
+  'client-auto-scaling': 'autoscaling',
+  'client-cloudwatch': 'cloudwatch',
+  'client-config-service': 'config',
+  'client-securityhub': 'securityhub',
+  'client-guardduty': 'guardduty',
+  'client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  'client-sns': 'sns',
+  'client-sqs': 'sqs',
+  'client-s3': 's3',
+  'client-sts': 'sts',
+};
+
+/** The IAM actions one file's SDK commands need (`new XCommand(` of an `XCommand` it imports). */
+function actionsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const actions: string[] = [];
+  for (const m of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
+    const service = SERVICE_OF[m[2] ?? ''];
+    if (!service) throw new Error(`${file}: no IAM service recorded for @aws-sdk/${m[2]}`);
+    for (const name of (m[1] ?? '').split(',').map((n) => n.trim().split(' as ').pop() ?? '')) {
+      const command = /^(\w+)Command$/.exec(name)?.[1];
+      if (!command || !text.includes(`new ${name}(`)) continue;
+      const action = ACTION_OF[command] ?? `${service}:${command}`;
+      if (action) actions.push(action);
+    }
+  }
+  return actions;
+}
+
+/** A file and the files it imports (values, not types) under src/activities, transitively. */
+function withImports(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^import (type )?[^;]*? from '(\.{1,2}\/[^']+)';/gms)) {
+    if (m[1]) continue;
+    const target = resolve(dirname(file), `${m[2]}.ts`);
+    if (target.startsWith(join(ROOT, 'src/activities')) && existsSync(target)) withImports(target, seen);
+  }
+  return seen;
+}
+
+const neededBy = (files: Iterable<string>) => new Set([...files].flatMap(actionsOf));
+const playbookFile = (id: PlaybookId) => join(ROOT, 'src/activities/playbooks', `${id}.ts`);
+const familyActions = (family: RoleFamily) => new Set(allActions(FAMILY_PERMISSIONS[family]));
+const minus = (a: Iterable<string>, b: Set<string>) => [...new Set(a)].filter((x) => !b.has(x)).sort();
+
+/**
+ * Calls a playbook makes through a second family's clients: the isolation playbook stops an instance through the
+ * availability role (src/activities/index.ts hands it both sets).
+ */
+const THROUGH: Partial<Record<PlaybookId, { family: RoleFamily; actions: readonly string[] }>> = {
+  'ec2-isolate-instance': { family: 'availability', actions: ['ec2:StopInstances', 'ec2:StartInstances'] },
+};
+
+/** Files whose calls use the base (detection) clients: finding confirmation, controls, write-back, health guard, sweep. */
+const DETECTION_FILES = [
+  'src/activities/confirm-finding.ts',
+  'src/activities/resource-tags.ts',
+  'src/activities/write-back.ts',
+  'src/activities/health-guard.ts',
+  'src/ingest/sweep.ts',
+  'src/ingest/config-rule-resolver.ts',
+].map((f) => join(ROOT, f));
+
+/** Files whose calls are the worker's or the bridge's own (their topics, queue, bucket): not a member role's. */
+const OWN_RESOURCE_FILES = [
+  'src/activities/audit.ts',
+  'src/activities/notify.ts',
+  'src/activities/tickets/sns-sink.ts',
+  'src/ingest/sqs-bridge.ts',
+  'src/ingest/delete-batcher.ts',
+  'src/ingest/message-hold.ts',
+  'src/ingest/security-alert.ts',
+  'src/ingest/sweep-account.ts',
+].map((f) => join(ROOT, f));
+
+it.each(Object.keys(PLAYBOOKS) as PlaybookId[])(
+  '%s: every command its files send is granted to its family role (or the one it borrows)',
+  (id) => {
+    const { roleFamily } = PLAYBOOKS[id];
+    const through = THROUGH[id];
+    const needed = [...neededBy(withImports(playbookFile(id)))];
+    const own = needed.filter((a) => !through?.actions.includes(a));
+    expect(minus(own, familyActions(roleFamily))).toEqual([]);
+    if (through) {
+      const borrowed = needed.filter((a) => through.actions.includes(a));
+      expect(minus(borrowed, familyActions(through.family))).toEqual([]);
+      // What it borrows stays out of its own family's role.
+      expect(through.actions.filter((a) => familyActions(roleFamily).has(a))).toEqual([]);
+    }
+  },
+);
+
+it('gives the detection role exactly what confirmation, controls, write-back, health guard and sweep send', () => {
+  const needed = neededBy(DETECTION_FILES.flatMap((f) => [...withImports(f)]));
+  expect(minus(needed, familyActions('detection'))).toEqual([]);
+  expect(minus(familyActions('detection'), needed)).toEqual([]);
+});
+
+it.each(ROLE_FAMILIES.filter((f) => f !== 'detection'))(
+  'the %s role grants nothing its playbooks do not send',
+  (family) => {
+    const ids = (Object.keys(PLAYBOOKS) as PlaybookId[]).filter((id) => PLAYBOOKS[id].roleFamily === family);
+    const borrowing = (Object.keys(THROUGH) as PlaybookId[]).filter((id) => THROUGH[id]?.family === family);
+    const needed = new Set([
+      ...ids.flatMap((id) => [...neededBy(withImports(playbookFile(id)))]),
+      ...borrowing.flatMap((id) => THROUGH[id]?.actions ?? []),
+    ]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(minus(familyActions(family), needed)).toEqual([]);
+  },
+);
+
+it('keeps stop and start in the availability role only, and IAM writes in the iam-containment role only', () => {
+  for (const family of ROLE_FAMILIES) {
+    const actions = [...familyActions(family)];
+    if (family !== 'availability') {
+      expect(actions.filter((a) => /^ec2:(Stop|Start)Instances$/.test(a))).toEqual([]);
+    }
+    if (family !== 'iam-containment') {
+      expect(actions.filter((a) => a.startsWith('iam:') && a !== 'iam:ListUserTags')).toEqual([]);
+    }
+  }
+});
+
+it('knows every file that sends an AWS call: a playbook, a shared read, or the worker or bridge on its own resources', () => {
+  const playbookFiles = (Object.keys(PLAYBOOKS) as PlaybookId[]).flatMap((id) => [
+    ...withImports(playbookFile(id)),
+  ]);
+  const known = new Set([
+    ...playbookFiles,
+    ...DETECTION_FILES.flatMap((f) => [...withImports(f)]),
+    ...OWN_RESOURCE_FILES,
+  ]);
+  const sending = ['src/activities', 'src/ingest']
+    .flatMap((d) =>
+      readdirSync(join(ROOT, d), { recursive: true, encoding: 'utf8' }).map((f) => join(ROOT, d, f)),
+    )
+    .filter((f) => f.endsWith('.ts') && /new \w+Command\(/.test(readFileSync(f, 'utf8')));
+  expect(sending.filter((f) => !known.has(f)).map((f) => relative(ROOT, f))).toEqual([]);
+});
