@@ -35,8 +35,26 @@ function stateFrom(
 }
 
 function callContext(request?: PlaybookRequest): CallContext {
-  return { abortSignal: activityAbortSignal(), options: request?.options ?? {} };
+  return { abortSignal: activityAbortSignal(), options: request?.options ?? {}, deadline: attemptDeadline() };
 }
+
+/**
+ * When this attempt will be timed out: start-to-close from now, or the schedule-to-close deadline if sooner. A
+ * schedule-to-close deadline already past is ignored: the server would not have started the attempt (only test
+ * environments, whose scheduled time is made up, show one).
+ */
+function attemptDeadline(now = Date.now()): number | undefined {
+  const info = Context.current().info;
+  const ends: number[] = [];
+  if (info.startToCloseTimeoutMs > 0) ends.push(now + info.startToCloseTimeoutMs);
+  const scheduleEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+  if (info.scheduleToCloseTimeoutMs > 0 && scheduleEnd > now) ends.push(scheduleEnd);
+  // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
+  return ends.length > 0 ? Math.min(...ends) - DEADLINE_MARGIN_MS : undefined;
+}
+
+/** How long before the server's timeout an attempt means to be done. */
+const DEADLINE_MARGIN_MS = 1000;
 
 /** Builds the analyse / capture / apply / compensate / verify activities over a playbook registry. */
 export function createRemediationActivities(playbooks: Readonly<Record<string, PlaybookHandler>>) {

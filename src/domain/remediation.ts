@@ -49,6 +49,11 @@ export interface StepResult {
   /** false when the resource already was in the target state (idempotent re-run). */
   readonly changed: boolean;
   readonly detail: string;
+  /**
+   * What the step could not do although it did enough to go on (isolation without untracking, a temporary group
+   * left behind): recorded like a failed best-effort step and escalated once the rest is verified.
+   */
+  readonly unfinished?: string;
 }
 
 /** A completed change together with the state it replaced. */

@@ -9,7 +9,9 @@ const logger = new DefaultLogger('WARN');
 
 /** Runs one activity function with its arguments, typed, as one attempt (its own context and deadline). */
 export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  const env = new MockActivityEnvironment({}, { logger });
+  // A real attempt's length (the mock's default is 1 s): the isolation starts a move into the allow-all group only
+  // with time left in the attempt for the move back out.
+  const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000 }, { logger });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }

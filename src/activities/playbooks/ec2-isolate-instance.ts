@@ -156,8 +156,12 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     }
     const originals = new Map(prior.enis.map((e) => [e.networkInterfaceId, e.groups]));
     const untracking = inAllowAll(instance);
-    const ends = await isolateInterfaces(
-      { ec2, ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}) },
+    const { ends, leftBehind } = await isolateInterfaces(
+      {
+        ec2,
+        ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}),
+        ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
+      },
       enis,
       (vpcId) => isolation.get(vpcId) ?? '',
       (eni) => originals.get(eni.networkInterfaceId) ?? eni.groups,
@@ -166,12 +170,24 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     const repairNote =
       repaired.length > 0 ? `; tampered isolation group repaired (${repaired.join('; ')})` : '';
     const failed = ends.filter((e) => e.end !== 'isolation');
-    if (failed.length > 0) throw isolationFailure(ends, failed, repairNote);
+    if (failed.length > 0) {
+      const left = leftBehind.length > 0 ? `; allow-all group(s) ${leftBehind.join(', ')} not deleted` : '';
+      throw isolationFailure(ends, failed, `${repairNote}${left}`);
+    }
     const moved = ends.filter((e) => e.changed).length;
+    const unfinished = [
+      ...ends.flatMap((e) => (e.unfinished ? [e.unfinished] : [])),
+      ...(leftBehind.length > 0
+        ? [
+            `allow-all group(s) ${leftBehind.join(', ')} not deleted (attached to nothing now): delete by hand`,
+          ]
+        : []),
+    ];
     return {
       step,
       changed: moved > 0 || repaired.length > 0,
       detail: `${moved} of ${ends.length} network interface(s) moved into the isolation group${repairNote}`,
+      ...(unfinished.length > 0 ? { unfinished: unfinished.join('; ') } : {}),
     };
   }
 

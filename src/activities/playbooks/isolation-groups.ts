@@ -145,38 +145,59 @@ export async function ensureAllowAllGroup(ec2: EC2Client, vpcId: string, opts: S
   const group =
     (await findVpcGroup(ec2, name, vpcId, opts)) ?? (await createGroup(ec2, name, vpcId, 'untrack', opts));
   const groupId = group.GroupId ?? '';
-  if (!allowsEverything(group.IpPermissions)) {
+  // Only the ranges missing: EC2 refuses a whole authorize when one of its rules exists already (a new group's default
+  // IPv4 egress), which would leave IPv6 out.
+  const ingress = missingEverything(group.IpPermissions);
+  if (ingress) {
     await ec2
-      .send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [EVERYTHING] }), opts)
+      .send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ingress] }), opts)
       .catch(ignoreDuplicate);
   }
-  if (!allowsEverything(group.IpPermissionsEgress)) {
+  const egress = missingEverything(group.IpPermissionsEgress);
+  if (egress) {
     await ec2
-      .send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [EVERYTHING] }), opts)
+      .send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [egress] }), opts)
       .catch(ignoreDuplicate);
   }
   return groupId;
 }
 
+/** The all-protocol rule for whichever of `0.0.0.0/0` and `::/0` the rules lack; `undefined` when they have both. */
+export function missingEverything(rules: readonly IpPermission[] | undefined): IpPermission | undefined {
+  const all = (rules ?? []).filter((r) => r.IpProtocol === '-1');
+  const v4 = all.some((r) => r.IpRanges?.some((x) => x.CidrIp === '0.0.0.0/0'));
+  const v6 = all.some((r) => r.Ipv6Ranges?.some((x) => x.CidrIpv6 === '::/0'));
+  if (v4 && v6) return undefined;
+  return {
+    IpProtocol: '-1',
+    ...(v4 ? {} : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
+    ...(v6 ? {} : { Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+  };
+}
+
 /**
- * Deletes the allow-all group once no ENI uses it. Another isolation in the same VPC may be using it right now
- * (`DependencyViolation`): then that one deletes it when it is done. Never fails the caller.
+ * Deletes the allow-all group once no ENI uses it: `in-use` when another isolation in the same VPC is moving an ENI
+ * through it right now (`DependencyViolation`: that one deletes it when done), `failed` for any other error. Never
+ * throws.
  */
-export async function deleteAllowAllGroup(ec2: EC2Client, groupId: string, opts: Send): Promise<boolean> {
+export async function deleteAllowAllGroup(
+  ec2: EC2Client,
+  groupId: string,
+  opts: Send,
+): Promise<'deleted' | 'in-use' | 'failed'> {
   try {
     await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }), opts);
-    return true;
-  } catch {
-    return false;
+    return 'deleted';
+  } catch (err) {
+    const name = awsErrorName(err);
+    if (name === 'InvalidGroup.NotFound') return 'deleted';
+    return name === 'DependencyViolation' ? 'in-use' : 'failed';
   }
 }
 
 /** True when the rules allow every protocol from/to both `0.0.0.0/0` and `::/0`. */
 export function allowsEverything(rules: readonly IpPermission[] | undefined): boolean {
-  const all = (rules ?? []).filter((r) => r.IpProtocol === '-1');
-  const v4 = all.some((r) => r.IpRanges?.some((x) => x.CidrIp === '0.0.0.0/0'));
-  const v6 = all.some((r) => r.Ipv6Ranges?.some((x) => x.CidrIpv6 === '::/0'));
-  return v4 && v6;
+  return missingEverything(rules) === undefined;
 }
 
 /** A rule as it can be sent back in a revoke (describe answers carry fields a revoke does not take). */

@@ -10,6 +10,12 @@ export interface CallContext {
   readonly abortSignal?: AbortSignal;
   /** The playbook's options from the execution's policy snapshot. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * When this attempt's time is up (epoch ms): its start-to-close timeout or the activity's schedule-to-close
+   * deadline, whichever comes first. Work that must not be cut half-way (an ENI in the allow-all group) starts only
+   * with time left for it.
+   */
+  readonly deadline?: number;
 }
 
 /** One playbook's AWS side. */

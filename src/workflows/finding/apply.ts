@@ -60,6 +60,8 @@ export async function applyPlan(
       );
       ctx.draft.changes.push({ ...result, prior, at: new Date().toISOString() });
       ctx.draft.applying = undefined;
+      if (result.unfinished)
+        (ctx.draft.incomplete ??= []).push({ step: planned.step, reason: result.unfinished });
     } catch (err) {
       // Cancelled while the step ran: it stays marked in flight, for the cancellation to undo.
       rethrowCancellation(err);

@@ -2,14 +2,28 @@
  * Reading activity failures in workflow code: the AWS error's message and type (classified once, in the activity),
  * which part of a preparation failed, and whether a failure is the execution being cancelled.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import type { PreparationStage } from '../../activities/composite';
 
-/** The innermost message of an activity failure (the AWS error's, where there is one). */
+/**
+ * The innermost message of an activity failure (the AWS error's, where there is one). A timeout carries the last
+ * attempt's failure as its cause: it is added, since it says what the activity had done (where an ENI ended).
+ */
 export function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  if (err instanceof ActivityFailure && err.cause) {
+    const last = err.cause instanceof TimeoutFailure ? lastAttemptMessage(err.cause) : undefined;
+    return last ? `${err.cause.message} (last attempt: ${last})` : err.cause.message;
+  }
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * The last attempt's failure under a timeout. The SDK does not turn a timeout's cause into an error, so it is read
+ * from the failure as the server sent it: the activity's own failure, which says what the attempt did.
+ */
+function lastAttemptMessage(timeout: TimeoutFailure): string | undefined {
+  return timeout.failure?.cause?.message ?? undefined;
 }
 
 /** The AWS error name carried as the ApplicationFailure type, if any. */
