@@ -25,9 +25,9 @@ import { restrictIngestQueues } from './ingest-queue-policies';
 import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
 import { trustSettings } from '../../src/policy/worker-policy';
 import { addInstanceAttributeDenies } from './instance-attribute-bounds';
-import { acknowledgeWildcardResources, addGroups } from './policy-statements';
+import { acknowledgeWildcardResources, addGroups, addGroupNamed } from './policy-statements';
 import { addProtectedPrincipalDenies, protectedPrincipals } from './protected-principals';
-import { REMEDIATION_PERMISSIONS } from './worker-permissions';
+import { INGEST_PERMISSIONS, REMEDIATION_PERMISSIONS, WORKER_SELF_PERMISSIONS } from './worker-permissions';
 import { WorkerService } from './worker-service';
 import type { TemporalAuth } from './worker-service';
 
@@ -251,39 +251,21 @@ export class CentralStack extends Stack {
     // the same denies as the member roles (assuming the family roles at home too is future work).
     addGroups(this.workerRole, REMEDIATION_PERMISSIONS);
     addInstanceAttributeDenies(this.workerRole);
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'Notifications',
-        actions: ['sns:Publish'],
-        resources: [outcomes.topicArn, oncall.topicArn],
-      }),
-    );
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'Audit',
-        actions: ['s3:PutObject'],
-        resources: [audit.arnForObjects('audit/*')],
-      }),
-    );
+    addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'Notifications', {
+      resources: [outcomes.topicArn, oncall.topicArn],
+    });
+    addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'Audit', {
+      resources: [audit.arnForObjects('audit/*')],
+    });
     // The topics and the audit bucket are encrypted with the stack's key.
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'CentralKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [key.keyArn],
-      }),
-    );
+    addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'CentralKey', { resources: [key.keyArn] });
     // One role per playbook family in each member account (src/domain/role-families.ts), by name only.
     const memberRoleNames = ROLE_FAMILIES.map((family) =>
       familyRoleName(props.memberRoleName ?? 'RemediatorMemberRole', family),
     );
-    this.workerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'MemberAccounts',
-        actions: ['sts:AssumeRole'],
-        resources: memberRoleNames.map((name) => `arn:${this.partition}:iam::*:role/${name}`),
-      }),
-    );
+    addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'MemberAccounts', {
+      resources: memberRoleNames.map((name) => `arn:${this.partition}:iam::*:role/${name}`),
+    });
     acknowledgeWildcardResources(this.workerRole, REMEDIATION_PERMISSIONS);
     Validations.of(this.workerRole).acknowledge(
       {
@@ -303,59 +285,20 @@ export class CentralStack extends Stack {
       description:
         'remediator ingest bridge: read the queue, dead-letter what it cannot take, look up Config rules',
     });
-    this.ingestRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'IngestQueue',
-        actions: [
-          'sqs:ReceiveMessage',
-          'sqs:DeleteMessage',
-          'sqs:ChangeMessageVisibility',
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
-        ],
-        resources: [this.queue.queueArn],
-      }),
-    );
-    this.ingestRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DeadLetter',
-        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
-        resources: [this.deadLetterQueue.queueArn],
-      }),
-    );
-    this.ingestRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ConfigRuleScope',
-        actions: ['config:DescribeConfigRules'],
-        resources: ['*'],
-      }),
-    );
-    if (useKms) {
-      this.ingestRole.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'QueueKey',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [key.keyArn],
-        }),
-      );
-    }
+    addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'IngestQueue', { resources: [this.queue.queueArn] });
+    addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'DeadLetter', {
+      resources: [this.deadLetterQueue.queueArn],
+    });
+    addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'ConfigRuleScope');
+    if (useKms) addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'QueueKey', { resources: [key.keyArn] });
     // A message that claims an account or region the policy does not serve is itself an incident: on-call hears of it.
-    this.ingestRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SecurityAlerts',
-        actions: ['sns:Publish'],
-        resources: [oncall.topicArn],
-      }),
-    );
-    if (!useKms) {
-      this.ingestRole.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'AlertTopicKey',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [key.keyArn],
-        }),
-      );
-    }
+    addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'SecurityAlerts', { resources: [oncall.topicArn] });
+    // With SSE-SQS the key serves only the on-call topic: the same grant, named for what it is then.
+    if (!useKms)
+      addGroupNamed(this.ingestRole, INGEST_PERMISSIONS, 'QueueKey', {
+        resources: [key.keyArn],
+        as: 'AlertTopicKey',
+      });
     Validations.of(this.ingestRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:

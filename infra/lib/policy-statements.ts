@@ -24,6 +24,29 @@ export function statementOf(scope: IConstruct, group: PermissionGroup): iam.Poli
   });
 }
 
+/**
+ * Adds the Allow statement of the group `sid` of `groups`, its actions from the table. A `self` group's resources are
+ * the stack's own (its queue, topics, bucket, key), given in `own`; `own.as` names the statement differently where one
+ * group serves under two names.
+ */
+export function addGroupNamed(
+  role: iam.Role,
+  groups: readonly PermissionGroup[],
+  sid: string,
+  own?: { readonly resources: string[]; readonly as?: string },
+): void {
+  const group = groups.find((g) => g.sid === sid);
+  if (!group) throw new Error(`no permission group ${sid}`);
+  if (group.resources !== 'self') {
+    role.addToPolicy(statementOf(role, group));
+    return;
+  }
+  if (!own?.resources.length) throw new Error(`${sid}: the stack's own resources are needed`);
+  role.addToPolicy(
+    new iam.PolicyStatement({ sid: own.as ?? sid, actions: [...group.actions], resources: own.resources }),
+  );
+}
+
 /** Adds the Allow statement of every group to the role. */
 export function addGroups(role: iam.Role, groups: readonly PermissionGroup[]): void {
   for (const group of groups) role.addToPolicy(statementOf(role, group));
