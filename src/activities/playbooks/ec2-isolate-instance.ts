@@ -36,7 +36,7 @@ import { instanceTargetGroups } from './instance-target-groups';
 import type { TargetRegistration } from './instance-target-groups';
 import {
   allowAllGroupName,
-  ensureIsolationGroup,
+  ensureIsolationGroups,
   findVpcGroup,
   isolationGroupName,
 } from './isolation-groups';
@@ -147,13 +147,14 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
     const instance = await requireInstance(ec2, f.resource.resourceId, ctx);
     const enis = enisOf(instance);
     if (enis.length === 0) return { step, changed: false, detail: 'the instance has no network interface' };
-    const isolation = new Map<string, string>();
-    const repaired: string[] = [];
-    for (const vpcId of new Set(enis.map((e) => e.vpcId))) {
-      const group = await ensureIsolationGroup(ec2, vpcId, opts(ctx));
-      isolation.set(vpcId, group.groupId);
-      if (group.removed.length > 0) repaired.push(`${group.groupId}: revoked ${group.removed.join(', ')}`);
-    }
+    const isolation = await ensureIsolationGroups(
+      ec2,
+      enis.map((e) => e.vpcId),
+      opts(ctx),
+    );
+    const repaired = [...isolation.values()]
+      .filter((group) => group.removed.length > 0)
+      .map((group) => `${group.groupId}: revoked ${group.removed.join(', ')}`);
     const originals = new Map(prior.enis.map((e) => [e.networkInterfaceId, e.groups]));
     const untracking = inAllowAll(instance);
     const { ends, leftBehind } = await isolateInterfaces(
@@ -163,7 +164,7 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
         ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
       },
       enis,
-      (vpcId) => isolation.get(vpcId) ?? '',
+      (vpcId) => isolation.get(vpcId)?.groupId ?? '',
       (eni) => originals.get(eni.networkInterfaceId) ?? eni.groups,
       (eni) => untracking.has(eni.networkInterfaceId),
     );
@@ -553,14 +554,21 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
         if (!(await attribute(ec2, id, 'disableApiTermination', ctx)).DisableApiTermination?.Value)
           problems.push('termination protection off');
         const untracking = inAllowAll(instance);
-        for (const eni of enisOf(instance)) {
+        const enis = enisOf(instance);
+        // Repairs a tampered group (its rules revoked), and fails this verification all the same: the instance was
+        // reachable for a while, which a person must know.
+        const groups = await ensureIsolationGroups(
+          ec2,
+          enis.filter((e) => !untracking.has(e.networkInterfaceId)).map((e) => e.vpcId),
+          opts(ctx),
+        );
+        for (const eni of enis) {
           if (untracking.has(eni.networkInterfaceId)) {
             problems.push(`${eni.networkInterfaceId} is in the allow-all group`);
             continue;
           }
-          // Repairs a tampered group (its rules revoked), and fails this verification all the same: the instance was
-          // reachable for a while, which a person must know.
-          const isolation = await ensureIsolationGroup(ec2, eni.vpcId, opts(ctx));
+          const isolation = groups.get(eni.vpcId);
+          if (!isolation) continue; // every VPC of an ENI not in allow-all was ensured above
           if (isolation.removed.length > 0)
             problems.push(
               `isolation group ${isolation.groupId} had rules (revoked): ${isolation.removed.join(', ')}`,
@@ -574,7 +582,7 @@ export function ec2IsolateInstance(clients: AwsClients, availability: AwsClients
             problems.length === 0
               ? `${id} isolated: termination protection on, every ENI in its rule-free isolation group`
               : [...new Set(problems)].join('; '),
-          observed: { enis: enisOf(instance) },
+          observed: { enis },
           at: new Date().toISOString(),
         };
       });

@@ -55,14 +55,19 @@ export async function findVpcGroup(
   return out.SecurityGroups?.[0];
 }
 
-/** Creates a tagged group, or finds the one a concurrent isolation created a moment earlier. */
-async function createGroup(
+/**
+ * The VPC's group of that name, or a new tagged one; `fresh` when this call created it (its only rule is then the
+ * default IPv4 egress). A group a concurrent isolation created a moment earlier is found, not fresh.
+ */
+async function findOrCreateGroup(
   ec2: EC2Client,
   name: string,
   vpcId: string,
   purpose: 'isolation' | 'untrack',
   opts: Send,
-): Promise<SecurityGroup> {
+): Promise<{ readonly group: SecurityGroup; readonly fresh: boolean }> {
+  const existing = await findVpcGroup(ec2, name, vpcId, opts);
+  if (existing) return { group: existing, fresh: false };
   try {
     const created = await ec2.send(
       new CreateSecurityGroupCommand({
@@ -85,16 +90,17 @@ async function createGroup(
       opts,
     );
     // A new group has an allow-all IPv4 egress rule; the caller sets the rules it wants.
-    return {
+    const group: SecurityGroup = {
       GroupId: created.GroupId,
       IpPermissions: [],
       IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
     };
+    return { group, fresh: true };
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidGroup.Duplicate') throw err;
     const found = await findVpcGroup(ec2, name, vpcId, opts);
     if (!found?.GroupId) throw new Error(`${name} was created concurrently and then vanished`);
-    return found;
+    return { group: found, fresh: false };
   }
 }
 
@@ -114,9 +120,7 @@ export async function ensureIsolationGroup(
   vpcId: string,
   opts: Send,
 ): Promise<IsolationGroup> {
-  const name = isolationGroupName(vpcId);
-  const group =
-    (await findVpcGroup(ec2, name, vpcId, opts)) ?? (await createGroup(ec2, name, vpcId, 'isolation', opts));
+  const { group, fresh } = await findOrCreateGroup(ec2, isolationGroupName(vpcId), vpcId, 'isolation', opts);
   const groupId = group.GroupId ?? '';
   const removed: string[] = [];
   const ingress = (group.IpPermissions ?? []).map(withoutRuleIds);
@@ -132,18 +136,25 @@ export async function ensureIsolationGroup(
       .send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }), opts)
       .catch(ignoreNotFound);
     // The default egress rule of a group just created is not tampering.
-    if (group.IpPermissionsEgress !== undefined && !justCreated(group)) {
-      removed.push(...egress.map((p) => `egress ${describeRule(p)}`));
-    }
+    if (!fresh) removed.push(...egress.map((p) => `egress ${describeRule(p)}`));
   }
   return { groupId, removed };
 }
 
+/** `ensureIsolationGroup` once per VPC, in the order first named. */
+export async function ensureIsolationGroups(
+  ec2: EC2Client,
+  vpcIds: readonly string[],
+  opts: Send,
+): Promise<Map<string, IsolationGroup>> {
+  const groups = new Map<string, IsolationGroup>();
+  for (const vpcId of new Set(vpcIds)) groups.set(vpcId, await ensureIsolationGroup(ec2, vpcId, opts));
+  return groups;
+}
+
 /** The VPC's allow-all group (IPv4 and IPv6, both ways), created if missing. */
 export async function ensureAllowAllGroup(ec2: EC2Client, vpcId: string, opts: Send): Promise<string> {
-  const name = allowAllGroupName(vpcId);
-  const group =
-    (await findVpcGroup(ec2, name, vpcId, opts)) ?? (await createGroup(ec2, name, vpcId, 'untrack', opts));
+  const { group } = await findOrCreateGroup(ec2, allowAllGroupName(vpcId), vpcId, 'untrack', opts);
   const groupId = group.GroupId ?? '';
   // Only the ranges missing: EC2 refuses a whole authorize when one of its rules exists already (a new group's default
   // IPv4 egress), which would leave IPv6 out.
@@ -229,11 +240,6 @@ function describeRule(rule: IpPermission): string {
     ...(rule.UserIdGroupPairs ?? []).map((p) => p.GroupId),
   ];
   return `${ports} ${peers.join(',')}`;
-}
-
-/** `createGroup`'s answer for a group it just made (no tags, no owner): its default egress rule is expected. */
-function justCreated(group: SecurityGroup): boolean {
-  return group.OwnerId === undefined && group.GroupName === undefined;
 }
 
 function ignoreDuplicate(err: unknown): void {
