@@ -6,7 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Finding } from '../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
 import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
-import { activityAbortSignal } from './abort-signal';
+import { activityAbortSignal, activityDeadline } from './abort-signal';
 
 /** Identifies the finding and the playbook that handles it. */
 export interface PlaybookRequest {
@@ -35,22 +35,13 @@ function stateFrom(
 }
 
 function callContext(request?: PlaybookRequest): CallContext {
-  return { abortSignal: activityAbortSignal(), options: request?.options ?? {}, deadline: attemptDeadline() };
-}
-
-/**
- * When this attempt will be timed out: start-to-close from now, or the schedule-to-close deadline if sooner. A
- * schedule-to-close deadline already past is ignored: the server would not have started the attempt (only test
- * environments, whose scheduled time is made up, show one).
- */
-function attemptDeadline(now = Date.now()): number | undefined {
-  const info = Context.current().info;
-  const ends: number[] = [];
-  if (info.startToCloseTimeoutMs > 0) ends.push(now + info.startToCloseTimeoutMs);
-  const scheduleEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
-  if (info.scheduleToCloseTimeoutMs > 0 && scheduleEnd > now) ends.push(scheduleEnd);
-  // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
-  return ends.length > 0 ? Math.min(...ends) - DEADLINE_MARGIN_MS : undefined;
+  const deadline = activityDeadline();
+  return {
+    abortSignal: activityAbortSignal(),
+    options: request?.options ?? {},
+    // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
+    ...(deadline !== undefined ? { deadline: deadline - DEADLINE_MARGIN_MS } : {}),
+  };
 }
 
 /** How long before the server's timeout an attempt means to be done. */
