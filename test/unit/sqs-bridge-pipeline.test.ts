@@ -6,47 +6,9 @@
  */
 import type { Logger } from '../../src/logger';
 import { silentLogger } from '../../src/logger';
-import type { Disposition } from '../../src/ingest/message-handler';
 import { TemporalUnavailableError } from '../../src/ingest/message-handler';
-import { SqsBridge } from '../../src/ingest/sqs-bridge';
-import type { BridgeOptions } from '../../src/ingest/sqs-bridge';
+import { bodies, bridgeOn, delivered, sleep, until } from '../helpers/bridge-harness';
 import { FakeSqs } from '../helpers/fake-sqs';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
-const delivered = (body: string): Disposition => ({
-  kind: 'delivered',
-  workflowId: `wf/${body}`,
-  eventId: body,
-  resourceId: body,
-  playbook: 'p',
-});
-
-function bridgeOn(sqs: FakeSqs, options: Partial<BridgeOptions>): SqsBridge {
-  return new SqsBridge({
-    sqs: sqs.client,
-    queueUrl: 'https://sqs.local/ingest',
-    deadLetterQueueUrl: 'https://sqs.local/dlq',
-    handleMessage: async (body) => delivered(body),
-    checkTemporal: async () => undefined,
-    logger: silentLogger,
-    // A short long poll (fractions of a second are the fake's, SQS takes whole seconds): a stop waits for it to end.
-    waitTimeSeconds: 0.2,
-    backoffInitialMs: 10,
-    backoffMaxMs: 20,
-    ...options,
-  });
-}
-
-const bodies = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 it('with several receivers, handles and counts every message once, within maxInFlight, deleting in batches', async () => {
   const sqs = new FakeSqs();

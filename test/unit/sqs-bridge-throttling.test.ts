@@ -8,50 +8,18 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../src/logger';
 import { silentLogger } from '../../src/logger';
-import type { Disposition } from '../../src/ingest/message-handler';
 import { TemporalUnavailableError } from '../../src/ingest/message-handler';
 import { MessageHolder } from '../../src/ingest/message-hold';
-import { SqsBridge } from '../../src/ingest/sqs-bridge';
+import type { SqsBridge } from '../../src/ingest/sqs-bridge';
 import type { BridgeOptions } from '../../src/ingest/sqs-bridge';
+import { bodies, bridgeOn, delivered, sleep, until } from '../helpers/bridge-harness';
 import { FakeSqs } from '../helpers/fake-sqs';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
-const delivered = (body: string): Disposition => ({
-  kind: 'delivered',
-  workflowId: `wf/${body}`,
-  eventId: body,
-  resourceId: body,
-  playbook: 'p',
-});
 
 const throttled = () => new TemporalUnavailableError('RESOURCE_EXHAUSTED', { throttled: true });
 
-function bridgeOn(sqs: FakeSqs, options: Partial<BridgeOptions>): SqsBridge {
-  return new SqsBridge({
-    sqs: sqs.client,
-    queueUrl: 'https://sqs.local/ingest',
-    deadLetterQueueUrl: 'https://sqs.local/dlq',
-    handleMessage: async (body) => delivered(body),
-    checkTemporal: async () => undefined,
-    logger: silentLogger,
-    waitTimeSeconds: 0.2,
-    backoffInitialMs: 10,
-    backoffMaxMs: 40,
-    heldVisibilityMarginSeconds: 30,
-    ...options,
-  });
-}
-
-const bodies = (n: number) => Array.from({ length: n }, (_, i) => `e${i}`);
+/** The harness's bridge, with backoffs and the held visibility's margin for these tests. */
+const throttlingBridge = (sqs: FakeSqs, options: Partial<BridgeOptions>): SqsBridge =>
+  bridgeOn(sqs, { backoffMaxMs: 40, heldVisibilityMarginSeconds: 30, ...options });
 
 it('holds throttled messages and retries them itself: each received once, none left to SQS, no probe', async () => {
   // Prepare: Temporal throttles every call for the first 300 ms.
@@ -62,7 +30,7 @@ it('holds throttled messages and retries them itself: each received once, none l
   let active = 0;
   let maxActive = 0;
   const warnings: string[] = [];
-  const bridge = bridgeOn(sqs, {
+  const bridge = throttlingBridge(sqs, {
     maxInFlight: 20,
     checkTemporal: async () => {
       probes += 1;
@@ -113,7 +81,7 @@ it('holds throttled messages and retries them itself: each received once, none l
 it('releases held messages at once when stopped, leaving them invisible for the visibility they have', async () => {
   const sqs = new FakeSqs();
   sqs.add(...bodies(5));
-  const bridge = bridgeOn(sqs, {
+  const bridge = throttlingBridge(sqs, {
     backoffInitialMs: 60_000,
     backoffMaxMs: 60_000,
     handleMessage: async () => {
