@@ -13,23 +13,19 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTrust } from '../../src/domain/policy';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import { freePort } from '../../src/devstack/processes';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
-import { createMessageHandler } from '../../src/ingest/message-handler';
 import type { Disposition, MessageHandlerOptions } from '../../src/ingest/message-handler';
 import { SECURITY_ALERT_SUBJECT, SecurityAlerter } from '../../src/ingest/security-alert';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import type { BridgeOptions } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { policyVersion, trustSettings } from '../../src/policy/worker-policy';
 import { checkReachable } from '../../src/temporal/connection';
 import { drainQueue, FIXTURE_ACCOUNT, rawClients, visibleAndInFlight } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
+import { bucketEvent, defaultPolicyHandler, fresh, workflowExists } from '../helpers/ingest-events';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
 import { createTcpProxy } from '../helpers/tcp-proxy';
 
@@ -65,12 +61,7 @@ function bridgeFor(
 ) {
   // No worker polls this task queue: the test checks what reached Temporal, not the remediation. The trust is the
   // default policy's, `self` being moto's account (the fixtures'), as `remediator ingest` resolves it from STS.
-  const handler = createMessageHandler({
-    policy: DEFAULT_POLICY,
-    dispatcher: new FindingDispatcher(client, `no-worker-${randomUUID()}`, policyVersion(DEFAULT_POLICY)),
-    trust: resolveTrust(trustSettings(DEFAULT_POLICY), FIXTURE_ACCOUNT),
-    ...handlerOptions,
-  });
+  const handler = defaultPolicyHandler(client, `no-worker-${randomUUID()}`, handlerOptions);
   return new SqsBridge({
     sqs: raw.sqs,
     queueUrl,
@@ -94,36 +85,7 @@ async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Pro
   throw new Error('condition not met in time');
 }
 
-/** An event as EventBridge delivers it now: the fixture's, stamped with the current time (it would be stale). */
-function fresh(event: Record<string, unknown>): Record<string, unknown> {
-  return { ...event, time: new Date().toISOString() };
-}
-
-function bucketEvent(bucket: string, complianceType = 'NON_COMPLIANT'): string {
-  const base = fixtureEvent('config-s3-bucket-public-read-noncompliant.json') as {
-    detail: { newEvaluationResult: object };
-  };
-  return JSON.stringify(
-    fresh(
-      fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
-        resourceId: bucket,
-        newEvaluationResult: { ...base.detail.newEvaluationResult, complianceType },
-      }),
-    ),
-  );
-}
-
 const workflowIdOf = (bucket: string) => `remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/${bucket}`;
-
-async function runningWorkflow(workflowId: string): Promise<boolean> {
-  try {
-    await env.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
 
 it('signal-with-starts the resource execution and deletes the message; an SNS-wrapped event works too', async () => {
   const { queueUrl, dlqUrl } = await queues();
@@ -149,8 +111,8 @@ it('signal-with-starts the resource execution and deletes the message; an SNS-wr
   stop.abort();
   await run;
 
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
-  expect(await runningWorkflow(workflowIdOf(wrapped))).toBe(true);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(true);
+  expect(await workflowExists(env.client, workflowIdOf(wrapped))).toBe(true);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
@@ -213,7 +175,7 @@ it('acknowledges what needs no action: COMPLIANT with nothing running, no playbo
   stop.abort();
   await run;
 
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(false);
   expect(bridge.stats.deadLettered).toBe(0);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
@@ -291,8 +253,8 @@ it('dead-letters a message claiming another account with its reason, starts noth
     ),
   ]);
   expect(bridge.stats).toMatchObject({ delivered: 0, acknowledged: 0, deadLettered: 2 });
-  expect(await runningWorkflow(workflowIdOf(forged))).toBe(false);
-  expect(await runningWorkflow(workflowIdOf(foreign).replace(FIXTURE_ACCOUNT, other))).toBe(false);
+  expect(await workflowExists(env.client, workflowIdOf(forged))).toBe(false);
+  expect(await workflowExists(env.client, workflowIdOf(foreign).replace(FIXTURE_ACCOUNT, other))).toBe(false);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 
   // Assess: one alert each (another reason and account), on the on-call topic's inbox.
@@ -346,7 +308,7 @@ it('acknowledges a stale event with its reason, starting nothing', async () => {
     }),
   ]);
   expect(bridge.stats).toMatchObject({ delivered: 0, deadLettered: 0 });
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(false);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(false);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
   expect(await visibleAndInFlight(raw.sqs, dlqUrl)).toEqual([0, 0]);
 });
@@ -375,7 +337,7 @@ it('stops receiving while Temporal is unreachable and delivers once it is back',
   await proxy.down();
   await connection.close();
 
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(true);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
@@ -393,7 +355,7 @@ it('finishes in-flight messages when stopped', async () => {
   await bridge.run(stop.signal);
 
   expect(bridge.stats.delivered).toBe(1);
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(true);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
 });
 
@@ -431,7 +393,7 @@ it('a stop lets the long poll in flight return and settles what it brings; a sec
 
   // Assess: the poll brought the message, the bridge delivered and deleted it, and started no other receive.
   expect(bridge.stats.delivered).toBe(1);
-  expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+  expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(true);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
   expect(receives.get('ReceiveMessageCommand')).toBe(1);
 
@@ -516,6 +478,6 @@ it('drains a backlog with several batches in flight and batched deletes, countin
   expect(commands.get('DeleteMessageBatchCommand')).toBeLessThan(buckets.length / 2);
   expect(await visibleAndInFlight(raw.sqs, queueUrl)).toEqual([0, 0]);
   for (const bucket of [buckets[0]!, buckets[buckets.length - 1]!]) {
-    expect(await runningWorkflow(workflowIdOf(bucket))).toBe(true);
+    expect(await workflowExists(env.client, workflowIdOf(bucket))).toBe(true);
   }
 });

@@ -7,25 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import {
-  Client,
-  Connection,
-  defaultGrpcRetryOptions,
-  makeGrpcRetryInterceptor,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTrust } from '../../src/domain/policy';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { FindingDispatcher } from '../../src/ingest/dispatcher';
-import { createMessageHandler } from '../../src/ingest/message-handler';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { silentLogger } from '../../src/logger';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { policyVersion, trustSettings } from '../../src/policy/worker-policy';
 import { checkReachable } from '../../src/temporal/connection';
-import { FIXTURE_ACCOUNT, rawClients, visibleAndInFlight } from '../helpers/aws';
-import { fixtureEvent } from '../helpers/fixtures';
+import { rawClients, visibleAndInFlight } from '../helpers/aws';
+import { bucketEvent, defaultPolicyHandler, workflowExists } from '../helpers/ingest-events';
 import {
   createGrpcFaultProxy,
   GRPC_RESOURCE_EXHAUSTED,
@@ -57,12 +46,6 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** A fresh NON_COMPLIANT public-read event for `bucket`, as EventBridge delivers it now. */
-function bucketEvent(bucket: string): string {
-  const event = fixtureEvent('config-s3-bucket-public-read-noncompliant.json', { resourceId: bucket });
-  return JSON.stringify({ ...event, id: randomUUID(), time: new Date().toISOString() });
-}
-
 /** A source queue whose redrive moves a message to `dlq` after MAX_RECEIVE_COUNT receives. */
 async function queues(): Promise<{ queueUrl: string; dlqUrl: string }> {
   const id = randomUUID().slice(0, 8);
@@ -84,15 +67,9 @@ async function queues(): Promise<{ queueUrl: string; dlqUrl: string }> {
   return { queueUrl: source.QueueUrl!, dlqUrl: dlq.QueueUrl! };
 }
 
-async function workflowExists(workflowId: string): Promise<boolean> {
-  try {
-    await env.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+/** A fresh NON_COMPLIANT public-read event for `bucket`, with an event id of its own. */
+const freshIdEvent = (bucket: string): string =>
+  JSON.stringify({ ...(JSON.parse(bucketEvent(bucket)) as object), id: randomUUID() });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,7 +81,7 @@ it('dead-letters nothing while Temporal throttles: every event is held, retried 
     await raw.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: buckets.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: bucketEvent(b) })),
+        Entries: buckets.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: freshIdEvent(b) })),
       }),
     );
   }
@@ -122,11 +99,7 @@ it('dead-letters nothing while Temporal throttles: every event is held, retried 
     sqs: raw.sqs,
     queueUrl,
     deadLetterQueueUrl: dlqUrl,
-    handleMessage: createMessageHandler({
-      policy: DEFAULT_POLICY,
-      dispatcher: new FindingDispatcher(client, taskQueue, policyVersion(DEFAULT_POLICY)),
-      trust: resolveTrust(trustSettings(DEFAULT_POLICY), FIXTURE_ACCOUNT),
-    }),
+    handleMessage: defaultPolicyHandler(client, taskQueue),
     checkTemporal: () => checkReachable(client, 1000),
     logger: silentLogger,
     waitTimeSeconds: 1,
@@ -179,7 +152,9 @@ it('dead-letters nothing while Temporal throttles: every event is held, retried 
   expect(bridge.stats.outages).toBe(0);
   // Each event started its resource's execution.
   const exists = await Promise.all(
-    buckets.map((b) => workflowExists(`remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/${b}`)),
+    buckets.map((b) =>
+      workflowExists(env.client, `remediation/123456789012/ap-northeast-1/AWS::S3::Bucket/${b}`),
+    ),
   );
   expect(exists.filter(Boolean)).toHaveLength(EVENTS);
 });
