@@ -211,19 +211,22 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and the tar
     }),
   );
   await asg.send(new AttachInstancesCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [id] }));
-  const tg = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: 'web-tg',
-      Protocol: 'HTTP',
-      Port: 80,
-      VpcId: vpcId,
-      TargetType: 'instance',
-    }),
-  );
-  const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-  await elb.send(
-    new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: id, Port: 80 }] }),
-  );
+  /** A target group in the instance's VPC with the instance registered on `port`. */
+  const registeredIn = async (name: string, port: number): Promise<string> => {
+    const tg = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: name,
+        Protocol: 'HTTP',
+        Port: port,
+        VpcId: vpcId,
+        TargetType: 'instance',
+      }),
+    );
+    const arn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: id, Port: port }] }));
+    return arn;
+  };
+  const targetGroupArn = await registeredIn('web-tg', 80);
   // One target group through the Auto Scaling group, one behind a load balancer's listener in the instance's VPC.
   await asg.send(
     new AttachLoadBalancerTargetGroupsCommand({
@@ -237,16 +240,7 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and the tar
       Subnets: (subnets.Subnets ?? []).slice(0, 2).map((s) => s.SubnetId ?? ''),
     }),
   );
-  const api = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: 'api-tg',
-      Protocol: 'HTTP',
-      Port: 8080,
-      VpcId: vpcId,
-      TargetType: 'instance',
-    }),
-  );
-  const apiArn = api.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  const apiArn = await registeredIn('api-tg', 8080);
   await elb.send(
     new CreateListenerCommand({
       LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
@@ -255,7 +249,6 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and the tar
       DefaultActions: [{ Type: 'forward', TargetGroupArn: apiArn }],
     }),
   );
-  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: apiArn, Targets: [{ Id: id, Port: 8080 }] }));
 
   // Act
   const analysis = await run(activities.analyze, request(id));
