@@ -52,7 +52,42 @@ run_jest() {
   # version as well.
   local path="$PATH"
   [[ "$(command -v node)" == "$bin" ]] || path="$(dirname "$bin"):$PATH"
-  PATH="$path" "$bin" node_modules/jest/bin/jest.js --runInBand --json --outputFile="$report" "$@"
+  PATH="$path" "$bin" node_modules/jest/bin/jest.js --runInBand --json --outputFile="$report" "$@" &
+  local jest=$!
+  watch_jest "$jest" "$report" || {
+    wait "$jest"
+    return 1
+  }
+  wait "$jest"
+}
+
+# Every process under $1 (children first), then $1: a server a test started dies with the Jest that started it.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# A Jest run that hangs must not hold CI until its own time limit: fails (and stops the run) when Jest has run for
+# JEST_TIME_LIMIT_S (default 35 min; a whole run takes ~15), or when it wrote its report and has not exited
+# JEST_EXIT_GRACE_S (default 60 s) later, which means a test left a server or socket open.
+watch_jest() {
+  local pid="$1" report="$2" started=$SECONDS reported=""
+  local limit="${JEST_TIME_LIMIT_S:-2100}" grace="${JEST_EXIT_GRACE_S:-60}"
+  while kill -0 "$pid" 2>/dev/null; do
+    if [[ -z "$reported" && -s "$report" ]]; then reported=$SECONDS; fi
+    if [[ -n "$reported" ]] && ((SECONDS - reported > grace)); then
+      echo "test: Jest wrote its report but had not exited ${grace} s later: a test left a server or socket open; stopping it" >&2
+      kill_tree "$pid"
+      return 1
+    fi
+    if ((SECONDS - started > limit)); then
+      echo "test: Jest ran longer than ${limit} s (JEST_TIME_LIMIT_S); stopping it" >&2
+      kill_tree "$pid"
+      return 1
+    fi
+    sleep 2
+  done
 }
 
 # Why twice: package.json engines sets the floor at Node 22 (.node-floor pins the build), while the container image

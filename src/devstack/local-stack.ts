@@ -22,6 +22,7 @@ import type { LocalResources } from './local-resources';
 import { startMoto } from './moto-server';
 import type { MotoServer } from './moto-server';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { startTogether } from './processes';
 import type { TemporalDevServer } from './temporal-dev-server';
 
 /** Credentials for the emulator only; moto accepts any. */
@@ -64,7 +65,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const region = options.region ?? 'ap-northeast-1';
   const taskQueue = 'remediation';
   const { logger } = options;
-  const [temporal, moto] = await Promise.all([
+  const [temporal, moto] = await startTogether<[TemporalDevServer, MotoServer]>([
     startTemporalDevServer({
       binary: options.temporalCliPath,
       headless: options.headless ?? false,

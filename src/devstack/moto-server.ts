@@ -2,7 +2,7 @@
  * moto in server mode on 127.0.0.1: the AWS APIs the tests and the local stack use.
  */
 import { existsSync } from 'node:fs';
-import { freePort, startProcess, waitUntilReady } from './processes';
+import { startOnFreePort, startProcess, waitUntilReady } from './processes';
 import type { ServerProcess } from './processes';
 
 /** A running moto server. */
@@ -20,19 +20,21 @@ export async function startMoto(command: string, port?: number): Promise<MotoSer
   if (command.includes('/') && !existsSync(command)) {
     throw new Error(`moto_server not found at ${command}: run 'bash scripts/ensure-moto.sh'`);
   }
-  const chosen = port ?? (await freePort());
-  const endpoint = `http://127.0.0.1:${chosen}`;
-  const server: ServerProcess = startProcess(
-    command,
-    ['-H', '127.0.0.1', '-p', String(chosen)],
-    'moto_server',
-  );
-  await waitUntilReady(
-    server,
-    'moto_server',
-    async () => (await fetch(`${endpoint}/moto-api/data.json`)).ok,
-    30_000,
-  );
+  const { server, endpoint } = await startOnFreePort(async (chosen) => {
+    const endpoint = `http://127.0.0.1:${chosen}`;
+    const server: ServerProcess = startProcess(
+      command,
+      ['-H', '127.0.0.1', '-p', String(chosen)],
+      'moto_server',
+    );
+    await waitUntilReady(
+      server,
+      'moto_server',
+      async () => (await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) })).ok,
+      30_000,
+    );
+    return { server, endpoint };
+  }, port);
   return {
     endpoint,
     ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),

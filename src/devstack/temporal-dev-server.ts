@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { REQUIRED_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { freePort, startProcess, waitUntilReady } from './processes';
+import { freePort, startOnFreePort, startProcess, waitUntilReady } from './processes';
 
 /** A running dev server. */
 export interface TemporalDevServer {
@@ -40,39 +40,44 @@ export async function startTemporalDevServer(options: {
       `Temporal CLI not found at ${options.binary}: run 'bash scripts/ensure-temporal.sh' first`,
     );
   }
-  const port = options.port ?? (await freePort());
-  const uiPort = options.uiPort ?? (await freePort());
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--namespace',
-    'default',
-    '--log-level',
-    'warn',
-    ...searchAttributeFlags(),
-    ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
-    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
-  ];
-  const server = startProcess(options.binary, args, 'temporal dev server');
-  const address = `127.0.0.1:${port}`;
-  await waitUntilReady(
-    server,
-    'temporal dev server',
-    async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await connection.close();
-      }
-    },
-    60_000,
-  );
+  const { server, address, uiPort } = await startOnFreePort(async (port) => {
+    const uiPort = options.uiPort ?? (await freePort());
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--namespace',
+      'default',
+      '--log-level',
+      'warn',
+      ...searchAttributeFlags(),
+      ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+      ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ];
+    const server = startProcess(options.binary, args, 'temporal dev server');
+    const address = `127.0.0.1:${port}`;
+    await waitUntilReady(
+      server,
+      'temporal dev server',
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          // A deadline: whatever else answers on the port must not hold the probe.
+          await connection.withDeadline(Date.now() + 2000, () =>
+            connection.workflowService.getSystemInfo({}),
+          );
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      60_000,
+    );
+    return { server, address, uiPort };
+  }, options.port);
   return {
     address,
     ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),

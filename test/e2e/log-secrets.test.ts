@@ -18,7 +18,7 @@ import { loadDevStackConfig } from '../../src/config';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { freePort } from '../../src/devstack/processes';
+import { freePort, startTogether } from '../../src/devstack/processes';
 import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import { webhookSignature } from '../../src/activities/tickets/webhook-sink';
@@ -49,7 +49,7 @@ let webhook: Server;
 const tickets: { body: string; signature: string }[] = [];
 
 beforeAll(async () => {
-  [moto, temporalServer] = await Promise.all([
+  [moto, temporalServer] = await startTogether([
     startSuiteMoto(),
     startTemporalDevServer({ binary: loadDevStackConfig().temporalCliPath, headless: true }),
   ]);
@@ -65,7 +65,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
-  await new Promise((resolve) => webhook?.close(resolve));
+  await new Promise<void>((resolve) => (webhook ? webhook.close(() => resolve()) : resolve()));
   await temporalServer?.stop();
   await moto?.stop();
 });

@@ -100,6 +100,7 @@ import type { StsStandIn } from '../helpers/sts-stand-in';
 import { testPolicy, useWorkerPolicy } from '../helpers/worker-policies';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
+import { startTogether } from '../../src/devstack/processes';
 
 /** The worker's own trust for every task queue here: confirmed findings, signed decisions, approvers by ARN. */
 const STRICT: Partial<TrustSettings> = {
@@ -181,7 +182,7 @@ let iam: IAMClient;
 let securityHub: SecurityHubClient;
 
 beforeAll(async () => {
-  [stack, detectors, sts] = await Promise.all([
+  [stack, detectors, sts] = await startTogether([
     startWorkflowStack(),
     startDetectorStandIn(),
     startStsStandIn({

@@ -40,6 +40,7 @@ import {
   SQS_TEXT,
 } from './support/hostile-messages';
 import type { HostileMessage } from './support/hostile-messages';
+import { startTogether } from '../../src/devstack/processes';
 
 /** Fixed so a failure reproduces; override with HOSTILE_SEED to explore. */
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261129);
@@ -66,7 +67,7 @@ const TRUST = resolveTrust(
 const FIXTURES_CLOCK = Date.parse('2026-11-25T00:00:00Z');
 
 beforeAll(async () => {
-  [env, moto] = await Promise.all([startSuiteTemporal(), startSuiteMoto()]);
+  [env, moto] = await startTogether([startSuiteTemporal(), startSuiteMoto()]);
   raw = rawClients(moto.endpoint);
   clients = motoClients(moto.endpoint);
 });

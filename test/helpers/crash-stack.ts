@@ -25,7 +25,7 @@ import { loadDevStackConfig } from '../../src/config';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { freePort } from '../../src/devstack/processes';
+import { startTogether } from '../../src/devstack/processes';
 import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { Finding } from '../../src/domain/finding';
@@ -162,10 +162,10 @@ export class Remediator {
 }
 
 /** Starts the dev server on `port` with its state in `dbFile` (headless). */
-function startDevServerOnFile(port: number, dbFile: string): Promise<TemporalDevServer> {
+function startDevServerOnFile(port: number | undefined, dbFile: string): Promise<TemporalDevServer> {
   return startTemporalDevServer({
     binary: loadDevStackConfig().temporalCliPath,
-    port,
+    ...(port !== undefined ? { port } : {}),
     headless: true,
     dbFile,
   });
@@ -196,14 +196,15 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
   const dir = mkdtempSync(join(tmpdir(), 'crash-stack-'));
   const dbFile = join(dir, 'temporal.db');
   const bundlePath = join(dir, 'workflow-bundle.js');
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const [started, moto, bundle] = await Promise.all([
-    startDevServerOnFile(port, dbFile),
+  // The first start picks its port (again when another process takes it first); restarts reuse it.
+  const [started, moto, bundle] = await startTogether([
+    startDevServerOnFile(undefined, dbFile),
     startSuiteMoto(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
   ]);
   let server = started;
+  const address = started.address;
+  const port = Number(address.split(':').pop());
   // Restarted workers load the bundle instead of building it again.
   writeFileSync(bundlePath, bundle.code);
   const raw = rawClients(moto.endpoint);

@@ -8,6 +8,7 @@ import { loadDevStackConfig } from '../../src/config';
 import { REQUIRED_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { startMoto } from '../../src/devstack/moto-server';
 import type { MotoServer } from '../../src/devstack/moto-server';
+import { isPortClash } from '../../src/devstack/processes';
 
 /** Starts moto for this suite. */
 export async function startSuiteMoto(): Promise<MotoServer> {
@@ -20,13 +21,20 @@ export async function startSuiteTemporal(): Promise<TestWorkflowEnvironment> {
   if (!existsSync(temporalCliPath)) {
     throw new Error(`Temporal CLI missing at ${temporalCliPath}; run 'bash scripts/ensure-temporal.sh'`);
   }
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath },
-      ip: '127.0.0.1',
-      ui: false,
-      searchAttributes: [...REQUIRED_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  // The SDK picks the port; when another process binds it first, the server exits and a new port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: temporalCliPath },
+          ip: '127.0.0.1',
+          ui: false,
+          searchAttributes: [...REQUIRED_SEARCH_ATTRIBUTES],
+          extraArgs: ['--log-level', 'error'],
+        },
+      });
+    } catch (err) {
+      if (attempt >= 3 || !isPortClash(String(err))) throw err;
+    }
+  }
 }

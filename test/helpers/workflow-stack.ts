@@ -18,6 +18,7 @@ import { startSuiteMoto, startSuiteTemporal } from './servers';
 import { testPolicyFor } from './worker-policies';
 import { createIdentityVerifier } from '../../src/auth/verify-decision';
 import { motoStsFetch } from '../../src/devstack/moto-sts-fetch';
+import { startTogether } from '../../src/devstack/processes';
 
 let runtimeInstalled = false;
 
@@ -48,7 +49,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
     }
     runtimeInstalled = true;
   }
-  const [env, moto, bundle] = await Promise.all([
+  const [env, moto, bundle] = await startTogether([
     startSuiteTemporal(),
     startSuiteMoto(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),

@@ -16,7 +16,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { freePort } from '../../src/devstack/processes';
+import { freePort, startTogether } from '../../src/devstack/processes';
 import type { Disposition, MessageHandlerOptions } from '../../src/ingest/message-handler';
 import { SECURITY_ALERT_SUBJECT, SecurityAlerter } from '../../src/ingest/security-alert';
 import { SqsBridge } from '../../src/ingest/sqs-bridge';
@@ -34,7 +34,7 @@ let moto: MotoServer;
 let raw: ReturnType<typeof rawClients>;
 
 beforeAll(async () => {
-  [env, moto] = await Promise.all([startSuiteTemporal(), startSuiteMoto()]);
+  [env, moto] = await startTogether([startSuiteTemporal(), startSuiteMoto()]);
   raw = rawClients(moto.endpoint);
 });
 afterAll(async () => {

@@ -22,6 +22,7 @@ import {
 } from '../helpers/grpc-fault-proxy';
 import type { GrpcFaultProxy } from '../helpers/grpc-fault-proxy';
 import { startSuiteMoto, startSuiteTemporal } from '../helpers/servers';
+import { startTogether } from '../../src/devstack/processes';
 
 const EVENTS = 200;
 const THROTTLE_MS = 6000;
@@ -36,7 +37,7 @@ let proxy: GrpcFaultProxy;
 let raw: ReturnType<typeof rawClients>;
 
 beforeAll(async () => {
-  [env, moto] = await Promise.all([startSuiteTemporal(), startSuiteMoto()]);
+  [env, moto] = await startTogether([startSuiteTemporal(), startSuiteMoto()]);
   raw = rawClients(moto.endpoint);
   proxy = await createGrpcFaultProxy(env.address);
 });
