@@ -13,7 +13,6 @@ import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
 import { asgScaleOut } from './playbooks/asg-scale-out';
-import { ebsEncryptionByDefault } from './playbooks/ebs-encryption-by-default';
 import { ec2InstanceRecovery } from './playbooks/ec2-instance-recovery';
 import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
 import { ec2IsolateInstance } from './playbooks/ec2-isolate-instance';
@@ -35,6 +34,8 @@ import { createWorkerSettingsActivities } from './worker-settings';
 import type { PolicySource } from './worker-settings';
 import { createWriteBackActivities } from './write-back';
 import { keptAlive } from './keep-alive';
+import { kitHandler } from '../kit/kit-handler';
+import { ebsEncryptionByDefault } from '../playbooks/ebs-encryption-by-default';
 
 /** Everything the activities depend on. */
 export interface ActivityDeps {
@@ -66,7 +67,7 @@ export function createPlaybooks(clients: AwsClients): Record<PlaybookId, Playboo
   const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
   return {
     's3-block-public-access': s3BlockPublicAccess(of('s3-block-public-access')),
-    'ebs-encryption-by-default': ebsEncryptionByDefault(of('ebs-encryption-by-default')),
+    'ebs-encryption-by-default': kitHandler(ebsEncryptionByDefault, of(ebsEncryptionByDefault.id)),
     'ec2-enforce-imdsv2': ec2EnforceImdsv2(of('ec2-enforce-imdsv2')),
     'sg-close-admin-ports': sgCloseAdminPorts(of('sg-close-admin-ports')),
     'ec2-isolate-instance': ec2IsolateInstance(

@@ -156,6 +156,23 @@ export class AwsClients {
     return this.get('sqs', 'self', region, (config) => new SQSClient(config));
   }
 
+  /**
+   * Any AWS SDK v3 client for an account and region, cached, counted and evicted like the named ones (playbooks
+   * built with the kit name the client class they need). Against an emulator, S3-style clients use path-style URLs.
+   */
+  client<C extends { destroy(): void }>(
+    make: new (config: ClientConfig & { forcePathStyle?: boolean }) => C,
+    account: string,
+    region: string,
+  ): C {
+    return this.get(
+      `class:${make.name}`,
+      account,
+      region,
+      (config) => new make({ ...config, ...(this.options.endpoint ? { forcePathStyle: true } : {}) }),
+    );
+  }
+
   /** How many clients are cached, the family sets' included. */
   get size(): number {
     let size = this.cache.size;
@@ -264,7 +281,8 @@ export class AwsClients {
   }
 }
 
-interface ClientConfig {
+/** What every client is built with. */
+export interface ClientConfig {
   region: string;
   maxAttempts: number;
   endpoint?: string;

@@ -72,6 +72,8 @@ export interface AwsCall {
 export interface FaultRule {
   readonly service?: string;
   readonly action?: string;
+  /** Only calls that change something (`true`) or only reads (`false`). */
+  readonly mutating?: boolean;
   /** Exact target, or a predicate on it. */
   readonly target?: string | ((target: string | undefined) => boolean);
   /** Let the first `skip` matching requests through untouched (default 0). */
@@ -326,6 +328,7 @@ function sendError(
 function matches(rule: FaultRule, call: AwsCall): boolean {
   if (rule.service !== undefined && rule.service !== call.service) return false;
   if (rule.action !== undefined && rule.action !== call.action) return false;
+  if (rule.mutating !== undefined && rule.mutating !== call.mutating) return false;
   if (typeof rule.target === 'string' && rule.target !== call.target) return false;
   if (typeof rule.target === 'function' && !rule.target(call.target)) return false;
   return true;

@@ -10,6 +10,7 @@ import type { PlaybookId } from '../../src/domain/playbooks';
 import { ROLE_FAMILIES } from '../../src/domain/role-families';
 import type { RoleFamily } from '../../src/domain/role-families';
 import { allActions, FAMILY_PERMISSIONS } from '../../infra/lib/worker-permissions';
+import { KIT_PLAYBOOKS } from '../../src/playbooks';
 
 const ROOT = join(__dirname, '../..');
 
@@ -58,7 +59,7 @@ function actionsOf(file: string): string[] {
   return actions;
 }
 
-/** A file and the files it imports (values, not types) under src/activities, transitively. */
+/** A file and the files it imports (values, not types) under src/activities, src/playbooks and src/kit, transitively. */
 function withImports(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
@@ -66,13 +67,18 @@ function withImports(file: string, seen = new Set<string>()): Set<string> {
   for (const m of text.matchAll(/^import (type )?[^;]*? from '(\.{1,2}\/[^']+)';/gms)) {
     if (m[1]) continue;
     const target = resolve(dirname(file), `${m[2]}.ts`);
-    if (target.startsWith(join(ROOT, 'src/activities')) && existsSync(target)) withImports(target, seen);
+    const ours = ['src/activities', 'src/playbooks', 'src/kit'].some((d) => target.startsWith(join(ROOT, d)));
+    if (ours && existsSync(target)) withImports(target, seen);
   }
   return seen;
 }
 
 const neededBy = (files: Iterable<string>) => new Set([...files].flatMap(actionsOf));
-const playbookFile = (id: PlaybookId) => join(ROOT, 'src/activities/playbooks', `${id}.ts`);
+/** A kit playbook's file (src/playbooks), or a playbook written before the kit (src/activities/playbooks). */
+const playbookFile = (id: PlaybookId) => {
+  const kit = join(ROOT, 'src/playbooks', `${id}.ts`);
+  return existsSync(kit) ? kit : join(ROOT, 'src/activities/playbooks', `${id}.ts`);
+};
 const familyActions = (family: RoleFamily) => new Set(allActions(FAMILY_PERMISSIONS[family]));
 const minus = (a: Iterable<string>, b: Set<string>) => [...new Set(a)].filter((x) => !b.has(x)).sort();
 
@@ -171,3 +177,11 @@ it('knows every file that sends an AWS call: a playbook, a shared read, or the w
     .filter((f) => f.endsWith('.ts') && /new \w+Command\(/.test(readFileSync(f, 'utf8')));
   expect(sending.filter((f) => !known.has(f)).map((f) => relative(ROOT, f))).toEqual([]);
 });
+
+it.each(KIT_PLAYBOOKS.map((p) => [p.id, p] as const))(
+  '%s: the IAM actions it declares are exactly the commands its file sends',
+  (id, playbook) => {
+    const sent = [...new Set(neededBy(withImports(playbookFile(id))))].sort();
+    expect([...playbook.iamActions].sort()).toEqual(sent);
+  },
+);

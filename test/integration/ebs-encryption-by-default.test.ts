@@ -52,7 +52,10 @@ const enabled = async () => (await ec2.send(new GetEbsEncryptionByDefaultCommand
 it('is NO_ACTION when encryption by default is already on', async () => {
   await ec2.send(new EnableEbsEncryptionByDefaultCommand({}));
   const analysis = await run(activities.analyze, request);
-  expect(analysis).toMatchObject({ verdict: 'no_action', reason: expect.stringContaining('already on') });
+  expect(analysis).toMatchObject({
+    verdict: 'no_action',
+    reason: expect.stringContaining('is compliant: EBS encryption by default is on'),
+  });
 });
 
 it('enables it idempotently and verifies with a fresh read', async () => {

@@ -3,7 +3,8 @@
  * the observation instead of reading again; anything else in an observation must mean "read it yourself".
  */
 import type { AwsClients } from '../../src/aws/clients';
-import { ebsEncryptionByDefault } from '../../src/activities/playbooks/ebs-encryption-by-default';
+import { kitHandler } from '../../src/kit/kit-handler';
+import { ebsEncryptionByDefault } from '../../src/playbooks/ebs-encryption-by-default';
 import { s3BlockPublicAccess } from '../../src/activities/playbooks/s3-block-public-access';
 
 // The conversions make no AWS call; a client factory that is never used is enough.
@@ -32,8 +33,9 @@ it('s3-block-public-access: a missing bucket or a malformed block is read again'
 });
 
 it('ebs-encryption-by-default: the setting from what was observed, and nothing from an observation without it', () => {
-  const { stateFromObserved } = ebsEncryptionByDefault(noClients);
+  const { stateFromObserved } = kitHandler(ebsEncryptionByDefault, noClients);
   expect(stateFromObserved?.({ ebsEncryptionByDefault: false })).toEqual({ ebsEncryptionByDefault: false });
   expect(stateFromObserved?.({ ebsEncryptionByDefault: true })).toEqual({ ebsEncryptionByDefault: true });
   expect(stateFromObserved?.({})).toBeUndefined();
+  expect(stateFromObserved?.({ ebsEncryptionByDefault: 'true' })).toBeUndefined();
 });

@@ -1,0 +1,161 @@
+/**
+ * A kit declaration as the activity-side `PlaybookHandler` the workflow drives (docs/architecture.md, Playbook kit):
+ *
+ * - analyse: read; gone ⇒ `no_action`; the steps whose `plan` says something ⇒ the plan; none ⇒ `no_action`
+ *   (compliant); `cannotFix` ⇒ `cannot_fix`; `needsApproval` ⇒ `needs_approval`. The state read is the observation.
+ * - prior state: the same read (or the analysis' observation of it, checked against the schema).
+ * - apply: a fresh read first; a step that no longer plans anything reports `changed: false` without calling AWS,
+ *   so a retried or replayed apply never repeats a change.
+ * - undo: the step's own undo from the recorded prior state (checked against the schema), with a fresh read.
+ * - verify: a fresh read; passed when no step plans anything.
+ *
+ * Every AWS failure is classified once (`classified`): permanent ones fail the activity at once, others retry.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AwsClients } from '../aws/clients';
+import type { Finding } from '../domain/finding';
+import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
+import { classified } from '../activities/aws-errors';
+import type { CallContext, PlaybookHandler } from '../activities/playbooks/playbook-handler';
+import type { KitIo, KitPlaybook, KitStep } from './playbook-kit';
+
+/** Builds the handler of `playbook` over the clients of its role family. */
+export function kitHandler<S extends Record<string, unknown>>(
+  playbook: KitPlaybook<S>,
+  clients: AwsClients,
+): PlaybookHandler {
+  const io = (finding: Finding, ctx: CallContext): KitIo => ({
+    finding,
+    resource: finding.resource,
+    options: ctx.options ?? {},
+    ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}),
+    // Global resources (IAM) report the region `global`; their clients use us-east-1, as the SDK's global endpoints do.
+    client: (make) =>
+      clients.client(
+        make,
+        finding.resource.account,
+        finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region,
+      ),
+  });
+  const where = (finding: Finding) =>
+    `${finding.resource.resourceType} ${finding.resource.resourceId} (${finding.resource.account}/${finding.resource.region})`;
+  const read = (finding: Finding, ctx: CallContext, action: string) =>
+    classified(`${action} (${playbook.id})`, () => playbook.read(io(finding, ctx)));
+
+  /** The recorded state, checked against the schema: history is data, never trusted to have the right shape. */
+  const recorded = (prior: PriorState, what: string): S => {
+    const parsed = playbook.state.safeParse(prior);
+    if (parsed.success) return parsed.data;
+    throw ApplicationFailure.create({
+      message: `${playbook.id}: the recorded ${what} does not match the playbook's state: ${parsed.error.message}`,
+      type: 'InvalidPriorState',
+      nonRetryable: true,
+    });
+  };
+  const stepOf = (id: string): KitStep<S> => {
+    const step = playbook.steps.find((s) => s.id === id);
+    if (step) return step;
+    throw ApplicationFailure.create({
+      message: `${playbook.id} has no step '${id}'`,
+      type: 'UnknownStep',
+      nonRetryable: true,
+    });
+  };
+  const gone = (finding: Finding, action: string) =>
+    ApplicationFailure.create({
+      message: `${action} (${playbook.id}): ${where(finding)} no longer exists`,
+      type: 'ResourceGone',
+      nonRetryable: true,
+    });
+  const pending = (state: S, kit: KitIo) =>
+    playbook.steps.flatMap((s) => {
+      const description = s.plan(state, kit);
+      return description === undefined ? [] : [{ step: s.id, description }];
+    });
+
+  return {
+    async analyze(finding, ctx): Promise<Analysis> {
+      const state = await read(finding, ctx, 'analyse');
+      if (state === undefined) {
+        return { verdict: 'no_action', reason: `${where(finding)} no longer exists`, plan: [], observed: {} };
+      }
+      const kit = io(finding, ctx);
+      const observed: Record<string, unknown> = state;
+      const plan = pending(state, kit);
+      if (plan.length === 0) {
+        return {
+          verdict: 'no_action',
+          reason: `${where(finding)} is compliant: ${playbook.describe(state)}`,
+          plan,
+          observed,
+        };
+      }
+      const refusal = playbook.cannotFix?.(state, kit);
+      if (refusal !== undefined) return { verdict: 'cannot_fix', reason: refusal, plan: [], observed };
+      const approval = playbook.needsApproval?.(state, kit);
+      const reason = `${where(finding)}: ${playbook.describe(state)}`;
+      return approval !== undefined
+        ? { verdict: 'needs_approval', reason: `${reason}; ${approval}`, plan, observed }
+        : { verdict: 'remediate', reason, plan, observed };
+    },
+
+    async capturePriorState(finding, ctx): Promise<PriorState> {
+      const state = await read(finding, ctx, 'record the prior state');
+      if (state === undefined) throw gone(finding, 'record the prior state');
+      return state;
+    },
+
+    stateFromObserved(observed): PriorState | undefined {
+      const parsed = playbook.state.safeParse(observed);
+      return parsed.success ? parsed.data : undefined;
+    },
+
+    async applyStep(stepId, finding, prior, ctx): Promise<StepResult> {
+      const step = stepOf(stepId);
+      const before = recorded(prior, 'prior state');
+      const current = await read(finding, ctx, `read before ${stepId}`);
+      if (current === undefined) throw gone(finding, stepId);
+      const kit = io(finding, ctx);
+      if (step.plan(current, kit) === undefined) {
+        return { step: stepId, changed: false, detail: `already done: ${playbook.describe(current)}` };
+      }
+      const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
+      return { step: stepId, ...change };
+    },
+
+    async compensateStep(stepId, finding, prior, ctx): Promise<StepResult> {
+      const step = stepOf(stepId);
+      const before = recorded(prior, 'prior state');
+      const current = await read(finding, ctx, `read before undoing ${stepId}`);
+      if (current === undefined) {
+        return {
+          step: stepId,
+          changed: false,
+          detail: `${where(finding)} no longer exists: nothing to restore`,
+        };
+      }
+      const change = await classified(`undo ${stepId} (${playbook.id})`, () =>
+        step.undo(io(finding, ctx), before, current),
+      );
+      return { step: stepId, ...change };
+    },
+
+    async verify(finding, ctx): Promise<Verification> {
+      const state = await read(finding, ctx, 'verify');
+      const at = new Date().toISOString();
+      if (state === undefined) {
+        return { passed: false, detail: `${where(finding)} no longer exists`, observed: {}, at };
+      }
+      const left = pending(state, io(finding, ctx));
+      const detail = `${where(finding)}: ${playbook.describe(state)}`;
+      return left.length === 0
+        ? { passed: true, detail, observed: state, at }
+        : {
+            passed: false,
+            detail: `${detail}; still needed: ${left.map((p) => p.description).join('; ')}`,
+            observed: state,
+            at,
+          };
+    },
+  };
+}

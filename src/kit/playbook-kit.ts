@@ -1,0 +1,116 @@
+/**
+ * The playbook kit (docs/architecture.md, Playbook kit): one declaration says everything about a playbook — what it
+ * is, what routes to it, what it may call, and its steps with their plan, apply, verify and undo side by side over
+ * one typed state. `kitHandler` turns a declaration into the activity-side `PlaybookHandler` the workflow drives.
+ *
+ * The state is what the playbook reads of the resource; it is the analysis' observation, the recorded prior state
+ * and the state after the fix, checked against `state` (a zod schema) wherever it comes back from history.
+ */
+import type { z } from 'zod';
+import type { Finding, ResourceRef } from '../domain/finding';
+import type { PlaybookKind, StepFailureMode } from '../domain/playbooks';
+import type { RemediationMode } from '../domain/policy';
+import type { RoleFamily } from '../domain/role-families';
+
+/** What the SDK client constructors the kit hands out are built with. */
+export interface KitClientConfig {
+  region: string;
+  maxAttempts: number;
+  endpoint?: string;
+}
+
+/** Any AWS SDK v3 client class. */
+export type SdkClientClass<C> = new (config: KitClientConfig) => C;
+
+/** What every read, apply and undo gets: the resource, the policy's options, clients, the cancellation signal. */
+export interface KitIo {
+  readonly finding: Finding;
+  readonly resource: ResourceRef;
+  /** The playbook's options from the execution's policy snapshot (never from the finding). */
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  /** Pass to every SDK call as `{ abortSignal }`: a cancelled activity stops its calls. */
+  readonly abortSignal?: AbortSignal;
+  /** A client for the resource's account and region, with the playbook family's role in other accounts. */
+  client<C extends { destroy(): void }>(make: SdkClientClass<C>): C;
+}
+
+/** What an apply or undo did: `changed: false` when the resource already was as wanted (an idempotent re-run). */
+export interface KitChange {
+  readonly changed: boolean;
+  readonly detail: string;
+}
+
+/** One step: its plan, change, check and undo side by side, all over the playbook's state `S`. */
+export interface KitStep<S> {
+  readonly id: string;
+  readonly title: string;
+  /** What a failure means for the steps already done (docs/architecture.md, Prior state and rollback). */
+  readonly onFailure: StepFailureMode;
+  /** What the step would change in words (the AWS call), or `undefined` when `state` needs nothing from it. */
+  plan(state: S, io: KitIo): string | undefined;
+  /** Makes the change. Called only when a fresh read still needs it; must be safe to repeat after a timeout. */
+  apply(io: KitIo, current: S, prior: S): Promise<KitChange>;
+  /** Restores what `apply` changed, from the recorded `prior`; `current` is a fresh read. Idempotent. */
+  undo(io: KitIo, prior: S, current: S): Promise<KitChange>;
+}
+
+/** Detector identifiers that route findings to a playbook. */
+export interface KitTriggers {
+  /** AWS Config managed-rule names as Security Hub and the console create them (`s3-bucket-public-read-prohibited`). */
+  readonly configRules?: readonly string[];
+  /** Security Hub control ids (`S3.1`, `EC2.7`). */
+  readonly securityHubControls?: readonly string[];
+  /** GuardDuty finding types, `*` as the last character matching a family (`UnauthorizedAccess:EC2/*`). */
+  readonly guardDutyTypes?: readonly string[];
+  /** CloudWatch alarm metrics as `Namespace/MetricName`. */
+  readonly alarmMetrics?: readonly string[];
+}
+
+/** A whole playbook. `S` is its state, `Id` its id (a literal type, so the registry is checked). */
+export interface KitPlaybook<S extends Record<string, unknown>, Id extends string = string> {
+  readonly id: Id;
+  readonly title: string;
+  /** Risk class: how it fails and rolls back (configuration fix, containment, availability). */
+  readonly kind: PlaybookKind;
+  /** The mode when the policy names none: `approve` where a fix can break a workload. */
+  readonly defaultMode: RemediationMode;
+  /** Whose role in the resource's account the calls use (docs/deployment.md, Roles per playbook family). */
+  readonly roleFamily: RoleFamily;
+  /** The resource type it acts on and the shape of the ids it accepts (checked at the ingest boundary). */
+  readonly resource: { readonly type: string; readonly idPattern: RegExp };
+  /** Severity for search and escalation when the detector reports none (Config). */
+  readonly defaultSeverity: number;
+  readonly triggers: KitTriggers;
+  /** Every IAM action its calls need, reads included (the member role's grants are derived from these). */
+  readonly iamActions: readonly string[];
+  /** The state's schema: what history gives back is checked against it, never cast. */
+  readonly state: z.ZodType<S>;
+  /** Reads the resource: its state, or `undefined` when it is gone. Read-only. */
+  read(io: KitIo): Promise<S | undefined>;
+  /** A reason a person must approve this fix first (it can break a workload), or `undefined`. */
+  needsApproval?(state: S, io: KitIo): string | undefined;
+  /** A reason this resource must not be changed automatically at all (escalated), or `undefined`. */
+  cannotFix?(state: S, io: KitIo): string | undefined;
+  /** Says what the state is, for reasons and verification details (`rotation off`, `Block Public Access on`). */
+  describe(state: S): string;
+  /** Every step, in the order they run; compliance is "no step plans anything". */
+  readonly steps: readonly KitStep<S>[];
+}
+
+/**
+ * Declares a playbook. Only a typing aid: it returns its argument, with `S` inferred from `state` so that every
+ * step's `prior` and `current` are typed without a cast.
+ */
+export function definePlaybook<S extends Record<string, unknown>, const Id extends string>(
+  playbook: KitPlaybook<S, Id>,
+): KitPlaybook<S, Id> {
+  const ids = playbook.steps.map((s) => s.id);
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (repeated.length > 0) throw new Error(`Playbook ${playbook.id} repeats step(s) ${repeated.join(', ')}`);
+  if (playbook.steps.length === 0) throw new Error(`Playbook ${playbook.id} has no steps`);
+  return playbook;
+}
+
+/** A declaration of any state type, as registries hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is checked by its own definePlaybook
+export type AnyKitPlaybook = KitPlaybook<any>;

@@ -1,0 +1,8 @@
+/**
+ * Every playbook built with the kit (docs/architecture.md, Playbook kit). The worker registers each under its id;
+ * routing, permissions and the docs' tables are derived from these declarations.
+ */
+import { ebsEncryptionByDefault } from './ebs-encryption-by-default';
+
+/** The kit playbooks, in catalogue order. */
+export const KIT_PLAYBOOKS = [ebsEncryptionByDefault] as const;

@@ -1,0 +1,29 @@
+/**
+ * What a playbook's conformance test provides (docs/architecture.md, Playbook kit): how to make, in moto, a resource
+ * the playbook must fix, one it must leave alone, and (where the resource can be missing) a finding about one that is
+ * gone. The suite in `playbooks.test.ts` runs every playbook through the same cases with these.
+ */
+import type { Finding } from '../../src/domain/finding';
+import type { AnyKitPlaybook } from '../../src/kit/playbook-kit';
+
+/** Where a setup makes its resources: moto, straight (not through the fault proxy the playbook talks to). */
+export interface ConformanceEnv {
+  readonly endpoint: string;
+  readonly account: string;
+  readonly region: string;
+  /** A fresh name for this case (resources of earlier cases may still exist). */
+  readonly unique: string;
+}
+
+/** One playbook's test setup. */
+export interface ConformanceSetup {
+  readonly playbook: AnyKitPlaybook;
+  /** Options the policy would give it (for example the KMS key of a trail); none by default. */
+  readonly options?: Readonly<Record<string, string | number | boolean>>;
+  /** Makes a non-compliant resource; the finding about it. */
+  nonCompliant(env: ConformanceEnv): Promise<Finding>;
+  /** Makes a compliant resource; the finding about it (the detector's report arriving after someone fixed it). */
+  compliant(env: ConformanceEnv): Promise<Finding>;
+  /** A finding about a resource that does not exist; absent when the resource cannot be missing (an account). */
+  gone?(env: ConformanceEnv): Finding;
+}

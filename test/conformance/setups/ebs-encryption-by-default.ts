@@ -1,0 +1,34 @@
+/** Conformance setup of `ebs-encryption-by-default`: the account setting of the fixture region, off or on. */
+import {
+  DisableEbsEncryptionByDefaultCommand,
+  EC2Client,
+  EnableEbsEncryptionByDefaultCommand,
+} from '@aws-sdk/client-ec2';
+import { ebsEncryptionByDefault } from '../../../src/playbooks/ebs-encryption-by-default';
+import { TEST_CREDENTIALS } from '../../helpers/aws';
+import { configFinding } from '../../helpers/fixtures';
+import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
+
+async function setTo(env: ConformanceEnv, on: boolean) {
+  const ec2 = new EC2Client({ endpoint: env.endpoint, region: env.region, credentials: TEST_CREDENTIALS });
+  try {
+    await ec2.send(
+      on ? new EnableEbsEncryptionByDefaultCommand({}) : new DisableEbsEncryptionByDefaultCommand({}),
+    );
+  } finally {
+    ec2.destroy();
+  }
+  const resource = {
+    account: env.account,
+    region: env.region,
+    resourceType: 'AWS::::Account',
+    resourceId: env.account,
+  };
+  return configFinding('ec2-ebs-encryption-by-default', resource);
+}
+
+export const setup: ConformanceSetup = {
+  playbook: ebsEncryptionByDefault,
+  nonCompliant: (env) => setTo(env, false),
+  compliant: (env) => setTo(env, true),
+};
