@@ -4,7 +4,7 @@
  * at REMEDIATION_POLICY (the cool-down and propagation wait the floor keeps). Stops on SIGINT/SIGTERM.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { CATALOGUE_SHAPES } from '../../src/playbooks/catalogue';
 import { resolveExecutionSettings } from '../../src/domain/policy';
 import { loadPolicy } from '../../src/policy/load-policy';
 import { policyVersion } from '../../src/policy/worker-policy';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const policy = loadPolicy(env('REMEDIATION_POLICY'));
   const held = {
     version: policyVersion(policy),
-    settings: resolveExecutionSettings(policy, Object.keys(PLAYBOOKS)),
+    settings: resolveExecutionSettings(policy, CATALOGUE_SHAPES),
   };
   const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
   try {

@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
 import { PLAYBOOKS } from '../domain/playbooks';
 import type { PlaybookId } from '../domain/playbooks';
+import { KIT_PLAYBOOKS } from '../playbooks';
+import type { CatalogueId, KitPlaybookId } from '../playbooks/catalogue';
 import { createCompositeActivities } from './composite';
 import { createControlActivities } from './controls';
 import { createHealthGuardActivities } from './health-guard';
@@ -35,7 +37,6 @@ import type { PolicySource } from './worker-settings';
 import { createWriteBackActivities } from './write-back';
 import { keptAlive } from './keep-alive';
 import { kitHandler } from '../kit/kit-handler';
-import { ebsEncryptionByDefault } from '../playbooks/ebs-encryption-by-default';
 
 /** Everything the activities depend on. */
 export interface ActivityDeps {
@@ -63,11 +64,14 @@ export interface ActivityDeps {
  * (docs/deployment.md, Roles per playbook family); the isolation playbook's optional stop goes through the
  * availability role, the only member role that may stop an instance.
  */
-export function createPlaybooks(clients: AwsClients): Record<PlaybookId, PlaybookHandler> {
+export function createPlaybooks(clients: AwsClients): Record<CatalogueId, PlaybookHandler> {
   const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
-  return {
+  const kit = Object.fromEntries(
+    KIT_PLAYBOOKS.map((p) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
+  ) as Record<KitPlaybookId, PlaybookHandler>;
+  // Written before the kit: every one not yet a kit declaration must be listed (the type says which).
+  const legacy: Record<Exclude<PlaybookId, KitPlaybookId>, PlaybookHandler> = {
     's3-block-public-access': s3BlockPublicAccess(of('s3-block-public-access')),
-    'ebs-encryption-by-default': kitHandler(ebsEncryptionByDefault, of(ebsEncryptionByDefault.id)),
     'ec2-enforce-imdsv2': ec2EnforceImdsv2(of('ec2-enforce-imdsv2')),
     'sg-close-admin-ports': sgCloseAdminPorts(of('sg-close-admin-ports')),
     'ec2-isolate-instance': ec2IsolateInstance(
@@ -78,6 +82,7 @@ export function createPlaybooks(clients: AwsClients): Record<PlaybookId, Playboo
     'ec2-instance-recovery': ec2InstanceRecovery(of('ec2-instance-recovery')),
     'asg-scale-out': asgScaleOut(of('asg-scale-out')),
   };
+  return { ...legacy, ...kit };
 }
 
 /** Builds every activity. */

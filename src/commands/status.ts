@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { ApprovalRequest } from '../domain/approval';
 import { ACCOUNT_ID_PATTERN } from '../domain/finding';
-import { PLAYBOOKS } from '../domain/playbooks';
+import { CATALOGUE_IDS, isCatalogueId } from '../playbooks/catalogue';
 import type { RemediationSnapshot } from '../domain/remediation';
 import { AwsAccountKey, PlaybookKey, RemediationStatusKey } from '../domain/search-attributes';
 import { statusQuery, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
@@ -68,9 +68,9 @@ export function listQuery(options: StatusOptions, now = new Date()): string {
     clauses.push(`${RemediationStatusKey.name} = '${status}'`);
   }
   if (options.playbook !== undefined) {
-    if (!(options.playbook in PLAYBOOKS)) {
+    if (!isCatalogueId(options.playbook)) {
       throw new DecisionRefusedError(
-        `--playbook '${options.playbook}' is not one of ${Object.keys(PLAYBOOKS).join(', ')}`,
+        `--playbook '${options.playbook}' is not one of ${CATALOGUE_IDS.join(', ')}`,
       );
     }
     clauses.push(`${PlaybookKey.name} = '${options.playbook}'`);

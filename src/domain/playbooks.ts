@@ -41,7 +41,20 @@ export interface PlaybookDefinition {
   readonly steps: readonly PlaybookStep[];
 }
 
-/** Every playbook the worker can run, by id. */
+/**
+ * What a workflow needs to know of a playbook: how it fails and rolls back, and its steps in order with what a
+ * step's failure means. The worker sends it with its settings (`PlaybookSettings.shape`), so that a playbook this
+ * workflow code was not built with (one written with the kit, or loaded from the policy's path) runs all the same.
+ */
+export interface PlaybookShape {
+  readonly kind: PlaybookKind;
+  readonly steps: readonly Pick<PlaybookStep, 'id' | 'onFailure'>[];
+}
+
+/**
+ * The playbooks written before the kit (docs/architecture.md, Playbook kit). Workflows also read their shapes here
+ * when the settings in a history carry none (recorded before the worker sent shapes), so they replay as they ran.
+ */
 export const PLAYBOOKS = {
   's3-block-public-access': {
     id: 's3-block-public-access',
@@ -203,36 +216,40 @@ export const PLAYBOOKS = {
   },
 } as const satisfies Record<string, PlaybookDefinition>;
 
-/** Id of a playbook in the catalogue. */
+/** Id of a playbook written before the kit. */
 export type PlaybookId = keyof typeof PLAYBOOKS;
+
+/**
+ * The shape of `playbook`: the one the worker sent with its settings, else (a history recorded before it sent
+ * shapes) the built-in one; `undefined` for a playbook neither knows.
+ */
+export function shapeOf(playbook: string, sent?: PlaybookShape): PlaybookShape | undefined {
+  return sent ?? (isPlaybookId(playbook) ? PLAYBOOKS[playbook] : undefined);
+}
 
 /** Narrows an arbitrary string (policy file, signal payload) to a known playbook id. */
 export function isPlaybookId(value: string): value is PlaybookId {
   return Object.prototype.hasOwnProperty.call(PLAYBOOKS, value);
 }
 
-/** Looks up a playbook, throwing for an id that is not in the catalogue. */
-export function playbookDefinition(id: string): PlaybookDefinition {
-  if (!isPlaybookId(id)) throw new Error(`Unknown playbook '${id}'`);
-  return PLAYBOOKS[id];
-}
-
 /**
- * Orders a plan by the catalogue and rejects steps the catalogue does not know, so an activity can choose which
- * steps apply but never invent one or reorder them.
+ * Orders a plan by the playbook's steps and rejects steps it does not have, so an activity can choose which steps
+ * apply but never invent one or reorder them.
  */
 export function orderedPlan<T extends { readonly step: string }>(
   playbookId: string,
   plan: readonly T[],
+  sent?: PlaybookShape,
 ): T[] {
-  const definition = playbookDefinition(playbookId);
-  const known = definition.steps.map((s) => s.id);
+  const shape = shapeOf(playbookId, sent);
+  if (!shape) throw new Error(`Unknown playbook '${playbookId}'`);
+  const known = shape.steps.map((s) => s.id);
   const unknown = plan.filter((p) => !known.includes(p.step)).map((p) => p.step);
   if (unknown.length > 0) throw new Error(`Playbook ${playbookId} has no step(s) ${unknown.join(', ')}`);
   return [...plan].sort((a, b) => known.indexOf(a.step) - known.indexOf(b.step));
 }
 
-/** The failure mode of one step of a playbook. */
-export function stepFailureMode(playbookId: string, stepId: string): StepFailureMode {
-  return playbookDefinition(playbookId).steps.find((s) => s.id === stepId)?.onFailure ?? 'compensate';
+/** The failure mode of one step of a playbook (`compensate` for a step its shape does not name). */
+export function stepFailureMode(playbookId: string, stepId: string, sent?: PlaybookShape): StepFailureMode {
+  return shapeOf(playbookId, sent)?.steps.find((s) => s.id === stepId)?.onFailure ?? 'compensate';
 }

@@ -3,6 +3,7 @@
  * a workflow asks the worker for the settings it needs (an activity, recorded in its history), never takes them from
  * its input (docs/architecture.md, Trust model).
  */
+import type { PlaybookShape } from './playbooks';
 import type { FindingSource } from './finding';
 
 /** Temporal retry settings for a playbook's activities, in milliseconds. */
@@ -86,6 +87,11 @@ export interface PlaybookSettings {
   readonly containmentDeadlineMs?: number;
   /** Playbook-specific switches (e.g. `stopStartWithoutRecoverAction`), handed to its activities. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Set by the worker from its catalogue, never by a policy file: how the playbook fails and rolls back, and its
+   * steps. Workflows go by it, so a playbook their code was not built with runs all the same.
+   */
+  readonly shape?: PlaybookShape;
 }
 
 /** How long a remediation waits for approval when the policy does not say: a working day and a night. */
@@ -153,13 +159,24 @@ function mergeSettings(base: PlaybookSettings, override: Partial<PlaybookSetting
   return { ...base, ...override, retry: { ...base.retry, ...(override.retry ?? {}) } };
 }
 
-/** Resolves per-playbook overrides over the defaults for every playbook id given. */
+/** One playbook's settings: its overrides in the policy over the policy's defaults (no control overrides, no shape). */
+export function resolvePlaybookSettings(policy: RemediationPolicy, playbook: string): PlaybookSettings {
+  return mergeSettings(policy.defaults, policy.playbooks[playbook] ?? {});
+}
+
+/** Resolves per-playbook overrides over the defaults for every playbook of the worker's catalogue, with its shape. */
 export function resolveExecutionSettings(
   policy: RemediationPolicy,
-  playbookIds: readonly string[],
+  catalogue: Readonly<Record<string, PlaybookShape>>,
 ): ExecutionSettings {
   const playbooks: Record<string, PlaybookSettings> = {};
-  for (const id of playbookIds) playbooks[id] = mergeSettings(policy.defaults, policy.playbooks[id] ?? {});
+  for (const [id, { kind, steps }] of Object.entries(catalogue)) {
+    const shape: PlaybookShape = {
+      kind,
+      steps: steps.map(({ id: step, onFailure }) => ({ id: step, onFailure })),
+    };
+    playbooks[id] = { ...resolvePlaybookSettings(policy, id), shape };
+  }
   return {
     cooldownMs: policy.cooldownMs,
     playbooks,

@@ -7,7 +7,8 @@
  */
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/finding';
 import type { ResourceRef } from '../domain/finding';
-import { PLAYBOOKS } from '../domain/playbooks';
+import type { AnyKitPlaybook } from '../kit/playbook-kit';
+import { CATALOGUE, isCatalogueId, KIT_BY_ID } from '../playbooks/catalogue';
 
 /** Printable, no whitespace, no control or format characters: what any id in a workflow id must be. */
 const PRINTABLE_ID = /^[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}]{1,768}$/u;
@@ -35,7 +36,7 @@ export function resourceProblem(resource: ResourceRef, playbook: string): string
   if (region !== 'global' && !REGION_PATTERN.test(region)) {
     return `region ${quoted(region)} is not a region name`;
   }
-  const types = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.resourceTypes as readonly string[] | undefined;
+  const types = isCatalogueId(playbook) ? CATALOGUE[playbook].resourceTypes : undefined;
   if (types && !types.includes(resourceType)) {
     return `playbook ${playbook} acts on ${types.join(', ')}, not on ${quoted(resourceType)}`;
   }
@@ -44,6 +45,12 @@ export function resourceProblem(resource: ResourceRef, playbook: string): string
       ? undefined
       : `account resource ${quoted(resourceId)} is not account ${account}`;
   }
-  const shape = ID_SHAPES[resourceType] ?? PRINTABLE_ID;
+  const kit = isCatalogueId(playbook)
+    ? (KIT_BY_ID as Readonly<Record<string, AnyKitPlaybook>>)[playbook]
+    : undefined;
+  const shape =
+    (kit?.resource.type === resourceType ? kit.resource.idPattern : undefined) ??
+    ID_SHAPES[resourceType] ??
+    PRINTABLE_ID;
   return shape.test(resourceId) ? undefined : `${quoted(resourceId)} is not a valid ${resourceType} id`;
 }

@@ -3,7 +3,7 @@
  */
 import { globMatches } from '../domain/controls';
 import type { Finding } from '../domain/finding';
-import { resolveExecutionSettings, settingsFor } from '../domain/policy';
+import { resolvePlaybookSettings, settingsFor } from '../domain/policy';
 import type { RemediationPolicy, Route } from '../domain/policy';
 
 /** What to do with a finding. */
@@ -52,7 +52,11 @@ export function routeFinding(finding: Finding, policy: RemediationPolicy): Route
   }
   if (finding.state === 'PASSED') return { action: 'signal-only', playbook: route.playbook };
   const playbookSettings = settingsFor(
-    resolveExecutionSettings(policy, [route.playbook]),
+    {
+      cooldownMs: policy.cooldownMs,
+      playbooks: { [route.playbook]: resolvePlaybookSettings(policy, route.playbook) },
+      ...(policy.controls ? { controls: policy.controls } : {}),
+    },
     route.playbook,
     finding.control,
     finding.details.managedControl,

@@ -3,10 +3,10 @@
  * falls back to a default.
  */
 import { z } from 'zod';
-import { PLAYBOOKS } from '../domain/playbooks';
+import { CATALOGUE, CATALOGUE_IDS, isCatalogueId } from '../playbooks/catalogue';
 import type { PlaybookKind } from '../domain/playbooks';
 
-const playbookIds = Object.keys(PLAYBOOKS) as [string, ...string[]];
+const playbookIds = CATALOGUE_IDS as [string, ...string[]];
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
 
@@ -123,7 +123,7 @@ export const policySchema = z
       s.onVerifyFailure === 'rollback' &&
       kind !== 'availability' &&
       !(s.allowSecurityRollback ?? (inherited ? policy.defaults.allowSecurityRollback : false));
-    for (const [id, def] of Object.entries(PLAYBOOKS)) {
+    for (const [id, def] of Object.entries(CATALOGUE)) {
       const own = policy.playbooks[id] ?? {};
       const effective = { ...policy.defaults, ...own };
       if (rollbackProblem(def.kind, effective, true)) {
@@ -137,7 +137,7 @@ export const policySchema = z
     for (const [control, own] of Object.entries(policy.controls ?? {})) {
       const kinds = policy.routes
         .filter((r) => r.controls.includes(control))
-        .map((r) => PLAYBOOKS[r.playbook as keyof typeof PLAYBOOKS].kind);
+        .flatMap((r) => (isCatalogueId(r.playbook) ? [CATALOGUE[r.playbook].kind] : []));
       if (own.onVerifyFailure === 'rollback' && kinds.some((k) => rollbackProblem(k, own, false))) {
         ctx.addIssue({
           code: 'custom',

@@ -4,7 +4,7 @@
  * another version is noticed (and the worker's policy still wins).
  */
 import { createHash } from 'node:crypto';
-import { PLAYBOOKS } from '../domain/playbooks';
+import { CATALOGUE_SHAPES } from '../playbooks/catalogue';
 import {
   DEFAULT_PROTECTED_PRINCIPALS,
   DEFAULT_TRUST,
@@ -57,7 +57,7 @@ export function workerPolicy(
 ): WorkerPolicy {
   return {
     version: policyVersion(policy),
-    settings: resolveExecutionSettings(policy, Object.keys(PLAYBOOKS)),
+    settings: resolveExecutionSettings(policy, CATALOGUE_SHAPES),
     trust: resolveTrust(trustSettings(policy, ownRoles), selfAccount),
   };
 }

@@ -31,7 +31,7 @@ import { failureMessage } from './finding/failures';
 import { ApprovalGate } from './approval-gate';
 import { rollbackApprovalsQuery } from './rollback-definitions';
 import { approvalChecker, checkDecision } from './decision-check';
-import { PLAYBOOKS } from '../domain/playbooks';
+import { shapeOf } from '../domain/playbooks';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { ApprovalRequest } from '../domain/approval';
 
@@ -248,7 +248,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   });
   if (!asked.accepted) return finish('REFUSED', `the rollback request is refused: ${asked.reason}`);
   approvedBy.push(asked.decider);
-  if (PLAYBOOKS[outcome.playbook as keyof typeof PLAYBOOKS]?.kind === 'containment') {
+  if (shapeOf(outcome.playbook, settings.shape)?.kind === 'containment') {
     const second = await secondApproval(gate, outcome.playbook, settings, phase);
     if ('refused' in second) return finish('REFUSED', second.refused);
     approvedBy.push(second.by);

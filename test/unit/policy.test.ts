@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { CATALOGUE_SHAPES } from '../../src/playbooks/catalogue';
 import { resolveExecutionSettings, settingsFor } from '../../src/domain/policy';
 import { parsePolicyText, PolicyError } from '../../src/policy/load-policy';
 
@@ -75,7 +75,7 @@ it("refuses 'rollback' on verification failure for a security playbook unless in
 });
 
 it('resolves per-control overrides over the playbook settings, by control or managed rule', () => {
-  const settings = resolveExecutionSettings(parsePolicyText(example, 'x'), Object.keys(PLAYBOOKS));
+  const settings = resolveExecutionSettings(parsePolicyText(example, 'x'), CATALOGUE_SHAPES);
   expect(settingsFor(settings, 'sg-close-admin-ports', 'restricted-ssh')?.mode).toBe('auto');
   expect(settingsFor(settings, 'sg-close-admin-ports', 'restricted-common-ports')?.mode).toBe('approve');
   expect(

@@ -67,7 +67,10 @@ export async function applyPlan(
       rethrowCancellation(err);
       // Evidence and clean-up after containment: recorded, escalated once the rest is verified, never a reason to
       // stop. (Versioned: before, every containment step failed closed.)
-      if (stepFailureMode(ctx.playbook, planned.step) === 'best-effort' && patched('best-effort-steps')) {
+      if (
+        stepFailureMode(ctx.playbook, planned.step, ctx.settings.shape) === 'best-effort' &&
+        patched('best-effort-steps')
+      ) {
         log.warn('Best-effort step failed; going on', {
           resourceId: ctx.resourceId,
           step: planned.step,
@@ -114,8 +117,12 @@ export interface Undo {
 export async function undoChanges(ctx: FindingContext, prior: PriorState, also?: string): Promise<Undo> {
   const changed = changedStepsNewestFirst(ctx.draft.changes);
   const touched = also && !changed.includes(also) ? [also, ...changed] : changed;
-  const toRestore = touched.filter((step) => stepFailureMode(ctx.playbook, step) === 'compensate');
-  const kept = touched.filter((step) => stepFailureMode(ctx.playbook, step) !== 'compensate');
+  const toRestore = touched.filter(
+    (step) => stepFailureMode(ctx.playbook, step, ctx.settings.shape) === 'compensate',
+  );
+  const kept = touched.filter(
+    (step) => stepFailureMode(ctx.playbook, step, ctx.settings.shape) !== 'compensate',
+  );
   const errors = await compensate(ctx, toRestore, prior);
   return {
     kept,

@@ -20,8 +20,7 @@ import type {
 } from '../../domain/remediation';
 import type { RecordedApproval } from '../../domain/approval';
 import type { PlaybookRequest } from '../../activities/remediation-activities';
-import { PLAYBOOKS } from '../../domain/playbooks';
-import type { PlaybookId } from '../../domain/playbooks';
+import { shapeOf } from '../../domain/playbooks';
 import {
   activitiesWith,
   awsActivityOptions,
@@ -96,7 +95,7 @@ export function findingContext(
     pause,
     // Containment gets its own retry policy: many attempts within a deadline, heartbeats to notice a lost worker.
     aws: activitiesWith(
-      PLAYBOOKS[playbook as PlaybookId]?.kind === 'containment'
+      shapeOf(playbook, settings.shape)?.kind === 'containment'
         ? containmentActivityOptions(settings)
         : awsActivityOptions(settings),
     ),

@@ -4,7 +4,7 @@
  * do, cannot fix safely) or yields the plan in catalogue order.
  */
 import { allowListExemption, DEFAULT_EXEMPTION_TAG } from '../../domain/controls';
-import { orderedPlan, PLAYBOOKS } from '../../domain/playbooks';
+import { orderedPlan, shapeOf } from '../../domain/playbooks';
 import type { Analysis, PlannedStep } from '../../domain/remediation';
 import type { ControlCheckRequest } from '../../activities/controls';
 import type { Preparation, PreparationStage } from '../../activities/composite';
@@ -83,7 +83,7 @@ async function judge(ctx: FindingContext, analysis: Analysis): Promise<PhaseResu
     return {
       verdict: analysis.verdict,
       reason: analysis.reason,
-      plan: orderedPlan(ctx.playbook, analysis.plan),
+      plan: orderedPlan(ctx.playbook, analysis.plan, ctx.settings.shape),
     };
   } catch (err) {
     const reason = `the analysis planned an invalid change: ${failureMessage(err)}`;
@@ -94,7 +94,7 @@ async function judge(ctx: FindingContext, analysis: Analysis): Promise<PhaseResu
 /** The admission question for the control plane; `attempt` counts the asks (a held remediation asks again). */
 export function admissionRequest(ctx: FindingContext, attempt: number): ControlCheckRequest {
   const { settings, playbook } = ctx;
-  const containment = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind === 'containment';
+  const containment = shapeOf(playbook, settings.shape)?.kind === 'containment';
   // By default tags are ignored for containment (a compromised principal can write them); the policy decides.
   const tagExempts = settings.allowTagExemption ?? !containment;
   return {

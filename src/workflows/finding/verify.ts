@@ -4,7 +4,7 @@
  * time first. A failed verification escalates, or rolls back where the policy says so.
  */
 import { CancellationScope, log, sleep, workflowInfo } from '@temporalio/workflow';
-import { PLAYBOOKS } from '../../domain/playbooks';
+import { shapeOf } from '../../domain/playbooks';
 import { changedStepsNewestFirst } from '../../domain/remediation';
 import type { Outcome, PriorState, Verification } from '../../domain/remediation';
 import type { Conclusion } from '../../activities/composite';
@@ -106,7 +106,7 @@ async function verifyThenBake(ctx: FindingContext, prior: PriorState): Promise<O
     }
     if (tripped) {
       const why = `health guard: ${tripped.alarm} went to ALARM within the bake time (${tripped.reason})`;
-      const kind = PLAYBOOKS[playbook as keyof typeof PLAYBOOKS]?.kind;
+      const kind = shapeOf(playbook, settings.shape)?.kind;
       if (kind === 'availability' || settings.allowSecurityRollback === true)
         return rollBack(ctx, prior, why);
       return escalate(

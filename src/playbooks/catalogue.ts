@@ -1,0 +1,54 @@
+/**
+ * The worker's catalogue: every playbook it can run, by id — the ones written before the kit and the kit's
+ * (docs/architecture.md, Playbook kit). Everything outside the workflows that needs to know the playbooks (the
+ * policy's schema, the ingest guard, the CLI, the worker's settings, infra and docs) reads it here. Workflow code
+ * cannot import it (the kit's files hold AWS calls); workflows get each playbook's shape with the worker's settings.
+ */
+import { PLAYBOOKS } from '../domain/playbooks';
+import type { PlaybookDefinition, PlaybookId, PlaybookShape } from '../domain/playbooks';
+import type { AnyKitPlaybook } from '../kit/playbook-kit';
+import { KIT_PLAYBOOKS } from './index';
+
+/** Id of a kit playbook. */
+export type KitPlaybookId = (typeof KIT_PLAYBOOKS)[number]['id'];
+
+/** Id of any playbook in the catalogue. */
+export type CatalogueId = PlaybookId | KitPlaybookId;
+
+/** A kit declaration's catalogue entry. */
+export function kitDefinition(playbook: AnyKitPlaybook): PlaybookDefinition {
+  return {
+    id: playbook.id,
+    title: playbook.title,
+    kind: playbook.kind,
+    roleFamily: playbook.roleFamily,
+    resourceTypes: [playbook.resource.type],
+    defaultSeverity: playbook.defaultSeverity,
+    steps: playbook.steps.map(({ id, title, onFailure }) => ({ id, title, onFailure })),
+  };
+}
+
+/** Kit playbooks by id. */
+export const KIT_BY_ID: Readonly<Record<KitPlaybookId, AnyKitPlaybook>> = Object.fromEntries(
+  KIT_PLAYBOOKS.map((p) => [p.id, p]),
+) as Record<KitPlaybookId, AnyKitPlaybook>;
+
+/** Every playbook, by id; a kit declaration replaces an earlier one of the same id. */
+export const CATALOGUE: Readonly<Record<CatalogueId, PlaybookDefinition>> = {
+  ...PLAYBOOKS,
+  ...(Object.fromEntries(KIT_PLAYBOOKS.map((p) => [p.id, kitDefinition(p)])) as Record<
+    KitPlaybookId,
+    PlaybookDefinition
+  >),
+};
+
+/** Every id in the catalogue. */
+export const CATALOGUE_IDS = Object.keys(CATALOGUE) as CatalogueId[];
+
+/** Narrows an arbitrary string (policy file, CLI flag, recorded outcome) to a catalogue id. */
+export function isCatalogueId(value: string): value is CatalogueId {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, value);
+}
+
+/** Every playbook's shape, as the worker sends them to its workflows. */
+export const CATALOGUE_SHAPES: Readonly<Record<string, PlaybookShape>> = CATALOGUE;
