@@ -87,7 +87,7 @@ export function readContext(get: Lookup): AppContext {
     if (!known.includes(name)) {
       throw new ContextError(`context configRules: '${name}' is not a seed rule (${known.join(', ')})`);
     }
-    return name as SeedConfigRuleName;
+    return name;
   });
   const lockDays = text(get, 'auditObjectLockDays', /^[1-9][0-9]{0,4}$/, 'a number of days');
   const name = /^[\w+=,.@-]{1,64}$/;

@@ -1,5 +1,5 @@
 /**
- * The seed's detections, each optional: the six AWS Config managed rules whose findings have playbooks, a high-CPU
+ * The seed's detections, each optional: the AWS Config managed rules whose findings have playbooks, a high-CPU
  * alarm on an Auto Scaling group with its scale-out policy, and `StatusCheckFailed_System` alarms with the `ec2:recover`
  * action. Deploy it where the resources live (the central account, or members through StackSets). The remediator does
  * not replace these alarm actions: its CloudWatch playbooks verify what they did (docs/playbooks.md).
@@ -11,9 +11,18 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Construct } from 'constructs';
+import { KIT_PLAYBOOKS } from '../../src/playbooks';
 
-/** The seed's Config rules: our rule name (what the policy routes) ⇒ AWS managed rule and what it looks at. */
-export const SEED_CONFIG_RULES = {
+/** A Config managed rule the stack can create: its AWS identifier, the resource types it looks at, its schedule. */
+export interface SeedConfigRule {
+  readonly identifier: string;
+  /** Empty for a periodic rule that evaluates the account, not a resource. */
+  readonly scope: readonly config.ResourceType[];
+  readonly periodic?: boolean;
+}
+
+/** The rules of the playbooks written before the kit. */
+const BUILT_IN_RULES = {
   's3-bucket-public-read-prohibited': {
     identifier: config.ManagedRuleIdentifiers.S3_BUCKET_PUBLIC_READ_PROHIBITED,
     scope: [config.ResourceType.S3_BUCKET],
@@ -26,11 +35,6 @@ export const SEED_CONFIG_RULES = {
     identifier: config.ManagedRuleIdentifiers.EC2_IMDSV2_CHECK,
     scope: [config.ResourceType.EC2_INSTANCE],
   },
-  // Periodic: it evaluates the account setting, not a resource, so it has no scope.
-  'ec2-ebs-encryption-by-default': {
-    identifier: config.ManagedRuleIdentifiers.EC2_EBS_ENCRYPTION_BY_DEFAULT,
-    scope: [],
-  },
   'restricted-ssh': {
     identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_INCOMING_SSH_DISABLED,
     scope: [config.ResourceType.EC2_SECURITY_GROUP],
@@ -39,10 +43,31 @@ export const SEED_CONFIG_RULES = {
     identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_RESTRICTED_INCOMING_TRAFFIC,
     scope: [config.ResourceType.EC2_SECURITY_GROUP],
   },
-} as const;
+} as const satisfies Record<string, SeedConfigRule>;
 
-/** A seed Config rule's name. */
-export type SeedConfigRuleName = keyof typeof SEED_CONFIG_RULES;
+/**
+ * The Config rules the stack can create: our rule name (what the policy routes) ⇒ AWS managed rule and what it looks
+ * at; the kit playbooks' rules come from their declarations (periodic ones have no scope: they judge the account or
+ * every resource of their type on a schedule).
+ */
+export const SEED_CONFIG_RULES: Readonly<Record<string, SeedConfigRule>> = {
+  ...BUILT_IN_RULES,
+  ...Object.fromEntries(
+    KIT_PLAYBOOKS.flatMap((p) =>
+      Object.entries(p.triggers.configRules ?? {}).map(([name, rule]) => [
+        name,
+        {
+          identifier: rule.identifier,
+          scope: rule.periodic ? [] : [config.ResourceType.of(p.resource.type)],
+          ...(rule.periodic ? { periodic: true } : {}),
+        },
+      ]),
+    ),
+  ),
+};
+
+/** A seed Config rule's name (checked against SEED_CONFIG_RULES where it is read). */
+export type SeedConfigRuleName = string;
 
 /** Which detections to create. Everything is optional: leave a field out and nothing of it is created. */
 export interface SeedDetectionsProps extends StackProps {
@@ -77,6 +102,10 @@ export class SeedDetectionsStack extends Stack {
 
   private configRule(name: SeedConfigRuleName, blockedPorts: readonly number[] | undefined): void {
     const rule = SEED_CONFIG_RULES[name];
+    if (!rule)
+      throw new Error(
+        `configRules: no Config rule '${name}' (known: ${Object.keys(SEED_CONFIG_RULES).join(', ')})`,
+      );
     const isPorts = name === 'restricted-common-ports';
     if (isPorts && blockedPorts && (blockedPorts.length === 0 || blockedPorts.length > 5)) {
       throw new Error('blockedPorts: restricted-common-ports takes one to five ports');
@@ -85,7 +114,7 @@ export class SeedDetectionsStack extends Stack {
       configRuleName: name,
       identifier: rule.identifier,
       ...(rule.scope.length > 0 ? { ruleScope: config.RuleScope.fromResources([...rule.scope]) } : {}),
-      ...(name === 'ec2-ebs-encryption-by-default'
+      ...(rule.periodic
         ? { maximumExecutionFrequency: config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS }
         : {}),
       ...(isPorts && blockedPorts

@@ -6,6 +6,8 @@
  */
 import type { RoleFamily } from '../../src/domain/role-families';
 import { ROLE_FAMILIES } from '../../src/domain/role-families';
+import type { AnyKitPlaybook } from '../../src/kit/playbook-kit';
+import { KIT_PLAYBOOKS } from '../../src/playbooks';
 
 /** One Allow statement. */
 export interface PermissionGroup {
@@ -61,22 +63,12 @@ const DETECTION: readonly PermissionGroup[] = [
   },
 ];
 
-/** Configuration fixes: a bucket's public access block, EBS default encryption, IMDSv2, admin ports. */
+/** Configuration fixes written before the kit: a bucket's public access block, IMDSv2, admin ports. */
 const CONFIGURATION: readonly PermissionGroup[] = [
   {
     sid: 'S3PublicAccessBlock',
     why: 's3-block-public-access: does the bucket exist (HeadBucket), read, put and (compensation) delete its public access block',
     actions: ['s3:ListBucket', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
-    resources: 'any',
-  },
-  {
-    sid: 'EbsEncryptionByDefault',
-    why: 'ebs-encryption-by-default: read, turn on and (compensation) turn off the account setting of a region',
-    actions: [
-      'ec2:GetEbsEncryptionByDefault',
-      'ec2:EnableEbsEncryptionByDefault',
-      'ec2:DisableEbsEncryptionByDefault',
-    ],
     resources: 'any',
   },
   {
@@ -222,13 +214,26 @@ const AVAILABILITY: readonly PermissionGroup[] = [
   },
 ];
 
-/** The Allow statements of each family's member role. */
+/** A kit playbook's statement, from its declaration: the IAM actions it declares, on any resource. */
+export function kitPermissionGroup(playbook: AnyKitPlaybook): PermissionGroup {
+  const sid = playbook.id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+  return { sid, why: `${playbook.id}: ${playbook.title}`, actions: playbook.iamActions, resources: 'any' };
+}
+
+/** The statements of the kit playbooks of one family. */
+const kitGroups = (family: RoleFamily): PermissionGroup[] =>
+  KIT_PLAYBOOKS.filter((p) => p.roleFamily === family).map(kitPermissionGroup);
+
+/** The Allow statements of each family's member role: the tables above, then what the kit playbooks declare. */
 export const FAMILY_PERMISSIONS: Readonly<Record<RoleFamily, readonly PermissionGroup[]>> = {
   detection: DETECTION,
-  configuration: CONFIGURATION,
-  'network-containment': NETWORK_CONTAINMENT,
-  'iam-containment': IAM_CONTAINMENT,
-  availability: AVAILABILITY,
+  configuration: [...CONFIGURATION, ...kitGroups('configuration')],
+  'network-containment': [...NETWORK_CONTAINMENT, ...kitGroups('network-containment')],
+  'iam-containment': [...IAM_CONTAINMENT, ...kitGroups('iam-containment')],
+  availability: [...AVAILABILITY, ...kitGroups('availability')],
 };
 
 /**

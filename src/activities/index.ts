@@ -37,6 +37,7 @@ import type { PolicySource } from './worker-settings';
 import { createWriteBackActivities } from './write-back';
 import { keptAlive } from './keep-alive';
 import { kitHandler } from '../kit/kit-handler';
+import type { AnyKitPlaybook } from '../kit/playbook-kit';
 
 /** Everything the activities depend on. */
 export interface ActivityDeps {
@@ -67,7 +68,7 @@ export interface ActivityDeps {
 export function createPlaybooks(clients: AwsClients): Record<CatalogueId, PlaybookHandler> {
   const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
   const kit = Object.fromEntries(
-    KIT_PLAYBOOKS.map((p) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
+    KIT_PLAYBOOKS.map((p: AnyKitPlaybook) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
   ) as Record<KitPlaybookId, PlaybookHandler>;
   // Written before the kit: every one not yet a kit declaration must be listed (the type says which).
   const legacy: Record<Exclude<PlaybookId, KitPlaybookId>, PlaybookHandler> = {

@@ -2,6 +2,7 @@
  * The playbook catalogue: what each playbook is, in workflow-safe terms. The AWS calls live in `src/activities`.
  */
 
+import type { RemediationMode } from './policy';
 import type { RoleFamily } from './role-families';
 
 /**
@@ -39,6 +40,8 @@ export interface PlaybookDefinition {
   readonly defaultSeverity: number;
   /** Every step the playbook can take, in the order it takes them. */
   readonly steps: readonly PlaybookStep[];
+  /** The mode when the policy names none for it (`approve` where a fix can break a workload); unset: the policy's. */
+  readonly defaultMode?: RemediationMode;
 }
 
 /**

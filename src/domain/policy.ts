@@ -123,6 +123,11 @@ export interface RemediationPolicy {
   /** How long an execution stays open after its last outcome to absorb repeats. */
   readonly cooldownMs: number;
   readonly routes: readonly Route[];
+  /**
+   * Also route what each kit playbook declares it fixes (its Config rules, Security Hub controls, GuardDuty types,
+   * alarm metrics), after `routes` (which therefore win). Default true; false routes only what `routes` lists.
+   */
+  readonly routeDeclaredTriggers?: boolean;
   readonly defaults: PlaybookSettings;
   readonly playbooks: Readonly<Partial<Record<string, Partial<PlaybookSettings>>>>;
   /** Overrides per control (rule name, control id, GuardDuty type), over the playbook's settings. */
@@ -159,6 +164,14 @@ function mergeSettings(base: PlaybookSettings, override: Partial<PlaybookSetting
   return { ...base, ...override, retry: { ...base.retry, ...(override.retry ?? {}) } };
 }
 
+/** How careful each mode is: the higher, the less it changes by itself. */
+const CARE: Readonly<Record<RemediationMode, number>> = { auto: 0, approve: 1, notify: 2, dryRun: 3 };
+
+/** The more careful of two modes. */
+export function moreCareful(a: RemediationMode, b: RemediationMode): RemediationMode {
+  return CARE[b] > CARE[a] ? b : a;
+}
+
 /** One playbook's settings: its overrides in the policy over the policy's defaults (no control overrides, no shape). */
 export function resolvePlaybookSettings(policy: RemediationPolicy, playbook: string): PlaybookSettings {
   return mergeSettings(policy.defaults, policy.playbooks[playbook] ?? {});
@@ -167,15 +180,20 @@ export function resolvePlaybookSettings(policy: RemediationPolicy, playbook: str
 /** Resolves per-playbook overrides over the defaults for every playbook of the worker's catalogue, with its shape. */
 export function resolveExecutionSettings(
   policy: RemediationPolicy,
-  catalogue: Readonly<Record<string, PlaybookShape>>,
+  catalogue: Readonly<Record<string, PlaybookShape & { readonly defaultMode?: RemediationMode }>>,
 ): ExecutionSettings {
   const playbooks: Record<string, PlaybookSettings> = {};
-  for (const [id, { kind, steps }] of Object.entries(catalogue)) {
+  for (const [id, { kind, steps, defaultMode }] of Object.entries(catalogue)) {
     const shape: PlaybookShape = {
       kind,
       steps: steps.map(({ id: step, onFailure }) => ({ id: step, onFailure })),
     };
-    playbooks[id] = { ...resolvePlaybookSettings(policy, id), shape };
+    const resolved = resolvePlaybookSettings(policy, id);
+    // A playbook that can break a workload asks for approval unless the policy names its mode: the policy's
+    // defaults only make it more careful (notify, dry run), never less.
+    const mode =
+      policy.playbooks[id]?.mode ?? (defaultMode ? moreCareful(resolved.mode, defaultMode) : resolved.mode);
+    playbooks[id] = { ...resolved, mode, shape };
   }
   return {
     cooldownMs: policy.cooldownMs,

@@ -9,15 +9,21 @@ import { DescribeConfigRulesCommand } from '@aws-sdk/client-config-service';
 import type { AwsClients } from '../aws/clients';
 import type { Finding } from '../domain/finding';
 import type { Logger } from '../logger';
+import { KIT_PLAYBOOKS } from '../playbooks';
 
 /** Managed rule identifiers → the control names our policy routes by. */
 export const MANAGED_RULE_CONTROLS: Readonly<Record<string, string>> = {
   S3_BUCKET_PUBLIC_READ_PROHIBITED: 's3-bucket-public-read-prohibited',
   S3_BUCKET_PUBLIC_WRITE_PROHIBITED: 's3-bucket-public-write-prohibited',
   EC2_IMDSV2_CHECK: 'ec2-imdsv2-check',
-  EC2_EBS_ENCRYPTION_BY_DEFAULT: 'ec2-ebs-encryption-by-default',
   INCOMING_SSH_DISABLED: 'restricted-ssh',
   RESTRICTED_INCOMING_TRAFFIC: 'restricted-common-ports',
+  // The kit playbooks' rules, as they declare them.
+  ...Object.fromEntries(
+    KIT_PLAYBOOKS.flatMap((p) =>
+      Object.entries(p.triggers.configRules ?? {}).map(([name, rule]) => [rule.identifier, name]),
+    ),
+  ),
 };
 
 /** What a rule name resolved to. */

@@ -3,6 +3,7 @@
  * normalised to the ids AWS Config uses, so a Security Hub finding and a Config event for the same resource land on
  * the same execution; the control comes from `Compliance.SecurityControlId`.
  */
+import { KIT_PLAYBOOKS } from '../playbooks';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, RESOURCE_ID_PATTERN } from '../domain/finding';
 import type { Finding, FindingState, ResourceRef } from '../domain/finding';
@@ -38,12 +39,17 @@ const findingSchema = z.object({
 /** The detail of a Security Hub event: a list of ASFF findings. */
 export const securityHubDetailSchema = z.object({ findings: z.array(findingSchema).min(1) });
 
-/** Security Hub resource types → Config resource types. */
+/** Security Hub resource types → Config resource types: the playbooks written before the kit, then the kit's. */
 const RESOURCE_TYPES: Readonly<Record<string, string>> = {
   AwsS3Bucket: 'AWS::S3::Bucket',
   AwsEc2Instance: 'AWS::EC2::Instance',
   AwsEc2SecurityGroup: 'AWS::EC2::SecurityGroup',
   AwsAccount: 'AWS::::Account',
+  ...Object.fromEntries(
+    KIT_PLAYBOOKS.flatMap(({ resource }) =>
+      resource.securityHubType ? [[resource.securityHubType, resource.type]] : [],
+    ),
+  ),
 };
 
 /**

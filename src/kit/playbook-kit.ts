@@ -54,10 +54,22 @@ export interface KitStep<S> {
   undo(io: KitIo, prior: S, current: S): Promise<KitChange>;
 }
 
+/** A Config managed rule a playbook fixes what it reports. */
+export interface KitConfigRule {
+  /** The managed rule's `Source.SourceIdentifier` (`CMK_BACKING_KEY_ROTATION_ENABLED`). */
+  readonly identifier: string;
+  /** Evaluated on a schedule (account-level settings), not on configuration changes. */
+  readonly periodic?: boolean;
+}
+
 /** Detector identifiers that route findings to a playbook. */
 export interface KitTriggers {
-  /** AWS Config managed-rule names as Security Hub and the console create them (`s3-bucket-public-read-prohibited`). */
-  readonly configRules?: readonly string[];
+  /**
+   * AWS Config managed rules, by the name the console gives them (`cmk-backing-key-rotation-enabled`): the managed
+   * rule's source identifier, and whether it runs periodically (account settings) rather than on changes. A rule
+   * deployed under another name (Security Hub's `securityhub-…-1a2b3c`, a conformance pack's) routes by the identifier.
+   */
+  readonly configRules?: Readonly<Record<string, KitConfigRule>>;
   /** Security Hub control ids (`S3.1`, `EC2.7`). */
   readonly securityHubControls?: readonly string[];
   /** GuardDuty finding types, `*` as the last character matching a family (`UnauthorizedAccess:EC2/*`). */
@@ -77,7 +89,12 @@ export interface KitPlaybook<S extends Record<string, unknown>, Id extends strin
   /** Whose role in the resource's account the calls use (docs/deployment.md, Roles per playbook family). */
   readonly roleFamily: RoleFamily;
   /** The resource type it acts on and the shape of the ids it accepts (checked at the ingest boundary). */
-  readonly resource: { readonly type: string; readonly idPattern: RegExp };
+  readonly resource: {
+    readonly type: string;
+    readonly idPattern: RegExp;
+    /** Security Hub's name for the type (`AwsKmsKey`), when Security Hub controls route here. */
+    readonly securityHubType?: string;
+  };
   /** Severity for search and escalation when the detector reports none (Config). */
   readonly defaultSeverity: number;
   readonly triggers: KitTriggers;

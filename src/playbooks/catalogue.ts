@@ -24,6 +24,7 @@ export function kitDefinition(playbook: AnyKitPlaybook): PlaybookDefinition {
     roleFamily: playbook.roleFamily,
     resourceTypes: [playbook.resource.type],
     defaultSeverity: playbook.defaultSeverity,
+    defaultMode: playbook.defaultMode,
     steps: playbook.steps.map(({ id, title, onFailure }) => ({ id, title, onFailure })),
   };
 }

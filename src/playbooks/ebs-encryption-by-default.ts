@@ -17,9 +17,14 @@ export const ebsEncryptionByDefault = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/ },
+  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
   defaultSeverity: 5,
-  triggers: { configRules: ['ec2-ebs-encryption-by-default'], securityHubControls: ['EC2.7'] },
+  triggers: {
+    configRules: {
+      'ec2-ebs-encryption-by-default': { identifier: 'EC2_EBS_ENCRYPTION_BY_DEFAULT', periodic: true },
+    },
+    securityHubControls: ['EC2.7'],
+  },
   iamActions: [
     'ec2:GetEbsEncryptionByDefault',
     'ec2:EnableEbsEncryptionByDefault',

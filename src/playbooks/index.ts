@@ -3,6 +3,7 @@
  * routing, permissions and the docs' tables are derived from these declarations.
  */
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default';
+import { kmsKeyRotation } from './kms-key-rotation';
 
 /** The kit playbooks, in catalogue order. */
-export const KIT_PLAYBOOKS = [ebsEncryptionByDefault] as const;
+export const KIT_PLAYBOOKS = [ebsEncryptionByDefault, kmsKeyRotation] as const;

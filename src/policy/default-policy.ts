@@ -4,6 +4,8 @@
  */
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
+import { KIT_PLAYBOOKS } from '../playbooks';
+import { kitRoutes } from '../playbooks/kit-routes';
 
 /** Used when `REMEDIATION_POLICY` is not set. */
 export const DEFAULT_POLICY: RemediationPolicy = {
@@ -15,11 +17,6 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       controls: ['s3-bucket-public-read-prohibited', 's3-bucket-public-write-prohibited'],
       playbook: 's3-block-public-access',
     },
-    {
-      source: 'aws.config',
-      controls: ['ec2-ebs-encryption-by-default'],
-      playbook: 'ebs-encryption-by-default',
-    },
     { source: 'aws.config', controls: ['ec2-imdsv2-check'], playbook: 'ec2-enforce-imdsv2' },
     {
       source: 'aws.config',
@@ -27,7 +24,6 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       playbook: 'sg-close-admin-ports',
     },
     { source: 'aws.securityhub', controls: ['S3.2', 'S3.3', 'S3.8'], playbook: 's3-block-public-access' },
-    { source: 'aws.securityhub', controls: ['EC2.7'], playbook: 'ebs-encryption-by-default' },
     { source: 'aws.securityhub', controls: ['EC2.8'], playbook: 'ec2-enforce-imdsv2' },
     { source: 'aws.securityhub', controls: ['EC2.13', 'EC2.19'], playbook: 'sg-close-admin-ports' },
     {
@@ -54,6 +50,8 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       playbook: 'asg-scale-out',
       resourceType: 'AWS::AutoScaling::AutoScalingGroup',
     },
+    // The kit playbooks' own triggers.
+    ...KIT_PLAYBOOKS.flatMap(kitRoutes),
   ],
   defaults: {
     mode: 'auto',

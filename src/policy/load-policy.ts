@@ -8,6 +8,8 @@ import type { Document } from 'yaml';
 import type { RemediationPolicy } from '../domain/policy';
 import { DEFAULT_POLICY } from './default-policy';
 import { policySchema } from './policy-schema';
+import { KIT_PLAYBOOKS } from '../playbooks';
+import { kitRoutes } from '../playbooks/kit-routes';
 
 /** Thrown for an unreadable or invalid policy file. */
 export class PolicyError extends Error {
@@ -35,7 +37,13 @@ export function parsePolicy(
     });
     throw new PolicyError(`${origin} is invalid:\n  ${problems.join('\n  ')}`, { cause: result.error });
   }
-  return result.data;
+  return withDeclaredRoutes(result.data);
+}
+
+/** The policy with the kit playbooks' declared routes after its own, unless it says `routeDeclaredTriggers: false`. */
+export function withDeclaredRoutes(policy: RemediationPolicy): RemediationPolicy {
+  if (policy.routeDeclaredTriggers === false) return policy;
+  return { ...policy, routes: [...policy.routes, ...KIT_PLAYBOOKS.flatMap(kitRoutes)] };
 }
 
 /** Parses policy text (YAML or JSON) and validates it, naming lines in errors. */

@@ -103,6 +103,7 @@ export const policySchema = z
         })
         .strict(),
     ),
+    routeDeclaredTriggers: z.boolean().optional(),
     defaults: z.object(settingsShape).strict(),
     playbooks: z.partialRecord(z.enum(playbookIds), partialSettings).default({}),
     controls: z.record(z.string().min(1), partialSettings).optional(),

@@ -26,4 +26,9 @@ export interface ConformanceSetup {
   compliant(env: ConformanceEnv): Promise<Finding>;
   /** A finding about a resource that does not exist; absent when the resource cannot be missing (an account). */
   gone?(env: ConformanceEnv): Finding;
+  /**
+   * Its event fixtures (examples/events): detector events about a non-compliant resource, one per detector that
+   * routes here. The end-to-end test points each at a resource `nonCompliant` made and sends it through EventBridge.
+   */
+  readonly events: readonly string[];
 }

@@ -11,8 +11,6 @@
  * A playbook's setup lives in `setups/<id>.ts`; each one found there runs, and a kit playbook without one fails.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
@@ -25,13 +23,8 @@ import { FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aw
 import { startAwsFaultProxy } from '../helpers/aws-fault-proxy';
 import type { AwsFaultProxy } from '../helpers/aws-fault-proxy';
 import { startSuiteMoto } from '../helpers/servers';
-import type { ConformanceEnv, ConformanceSetup } from './conformance-setup';
-
-// Found, not listed: adding a playbook's setup file is all it takes to run it here.
-const SETUPS: ConformanceSetup[] = readdirSync(join(__dirname, 'setups'))
-  .filter((f) => f.endsWith('.ts'))
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by file name, see above
-  .map((f) => (require(join(__dirname, 'setups', f)) as { setup: ConformanceSetup }).setup);
+import type { ConformanceEnv } from './conformance-setup';
+import { SETUPS } from './setups';
 
 let moto: MotoServer;
 let proxy: AwsFaultProxy;

@@ -40,7 +40,7 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { createBucket, drainQueue, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
 import { fixtureEvent } from '../helpers/fixtures';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
-import { startPipeline } from '../helpers/e2e-pipeline';
+import { remediateEvent, startPipeline } from '../helpers/e2e-pipeline';
 import type { E2ePipeline } from '../helpers/e2e-pipeline';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
@@ -73,37 +73,8 @@ afterAll(async () => {
 });
 
 /** Puts the fixture on EventBridge and waits for the resource's run to complete. */
-async function remediate(
-  fixture: string,
-  detailPatch: Record<string, unknown> = {},
-  afterRunId?: string,
-): Promise<{ result: RemediationResult; elapsedMs: number; runId: string }> {
-  const event = parseMessageBody(JSON.stringify(fixtureEvent(fixture, detailPatch)));
-  const workflowId = remediationWorkflowId(singleFinding(event).resource);
-  const started = Date.now();
-  await putEvent(stack.raw.events, event, 'default');
-  const deadline = started + 60_000;
-  for (;;) {
-    if (Date.now() > deadline)
-      throw new Error(`no run for ${workflowId}; bridge stats ${JSON.stringify(bridge.stats)}`);
-    try {
-      // A later event for the same resource starts a new run once the previous one completed: wait for it.
-      const { runId } = await stack.env.client.workflow.getHandle(workflowId).describe();
-      if (runId !== afterRunId) {
-        const result: RemediationResult = await stack.env.client.workflow
-          .getHandle(workflowId, runId)
-          .result();
-        const finished = result.outcomes[0]?.finishedAt;
-        const elapsedMs = finished ? Date.parse(finished) - started : NaN;
-        // For the issue note: PutEvents → verified outcome, with the propagation wait at 0.
-        process.stdout.write(`e2e ${fixture}: PutEvents to ${result.status} in ${elapsedMs} ms\n`);
-        return { result, elapsedMs, runId };
-      }
-    } catch (err) {
-      if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function remediate(fixture: string, detailPatch: Record<string, unknown> = {}, afterRunId?: string) {
+  return remediateEvent(stack, bridge, fixtureEvent(fixture, detailPatch), fixture, afterRunId);
 }
 
 it('s3-block-public-access: the fixture bucket ends fully blocked and the outcome is notified by SNS', async () => {

@@ -9,9 +9,53 @@ import type { RemediationPolicy } from '../../src/domain/policy';
 import { startLocalBridge } from '../../src/devstack/local-bridge';
 import type { SqsBridge } from '../../src/ingest/sqs-bridge';
 import { jsonLogger, silentLogger } from '../../src/logger';
+import { putEvent } from '../../src/commands/send-event';
+import { remediationWorkflowId } from '../../src/domain/finding';
+import type { RemediationResult } from '../../src/domain/remediation';
+import { parseMessageBody } from '../../src/ingest/envelope';
+import { singleFinding } from '../../src/ingest/normalise';
 import { motoClients } from './aws';
 import type { WorkflowStack } from './workflow-stack';
 import { useWorkerPolicy } from './worker-policies';
+
+/**
+ * Puts `event` on the stack's EventBridge and waits (up to a minute) for its resource's run to complete; a later event
+ * for the same resource starts a new run once the previous one completed, so pass that one as `afterRunId`. Logs
+ * `e2e <label>: PutEvents to <status> in <ms>` (PutEvents → verified outcome, for the issue notes).
+ */
+export async function remediateEvent(
+  stack: WorkflowStack,
+  bridge: SqsBridge,
+  event: Record<string, unknown>,
+  label: string,
+  afterRunId?: string,
+): Promise<{ result: RemediationResult; elapsedMs: number; runId: string }> {
+  const parsed = parseMessageBody(JSON.stringify(event));
+  const workflowId = remediationWorkflowId(singleFinding(parsed).resource);
+  const started = Date.now();
+  await putEvent(stack.raw.events, parsed, 'default');
+  const deadline = started + 60_000;
+  for (;;) {
+    if (Date.now() > deadline) {
+      throw new Error(`no run for ${workflowId}; bridge stats ${JSON.stringify(bridge.stats)}`);
+    }
+    try {
+      const { runId } = await stack.env.client.workflow.getHandle(workflowId).describe();
+      if (runId !== afterRunId) {
+        const result: RemediationResult = await stack.env.client.workflow
+          .getHandle(workflowId, runId)
+          .result();
+        const finished = result.outcomes[0]?.finishedAt;
+        const elapsedMs = finished ? Date.parse(finished) - started : NaN;
+        process.stdout.write(`e2e ${label}: PutEvents to ${result.status} in ${elapsedMs} ms\n`);
+        return { result, elapsedMs, runId };
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** A running worker and bridge; `stop` ends both (not the servers). */
 export interface E2ePipeline {

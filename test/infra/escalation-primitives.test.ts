@@ -10,7 +10,6 @@ import { CentralStack } from '../../infra/lib/central-stack';
 import { primitiveGrants, unboundedPrimitives } from '../../infra/lib/escalation-check';
 import { MemberForwardingStack, MemberRoleStack } from '../../infra/lib/member-stacks';
 import { SEED_CONFIG_RULES, SeedDetectionsStack } from '../../infra/lib/seed-detections';
-import type { SeedConfigRuleName } from '../../infra/lib/seed-detections';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 
 const env = { account: '123456789012', region: 'ap-northeast-1' };
@@ -47,7 +46,7 @@ function allStacks(): Record<string, Stack> {
     }),
     seed: new SeedDetectionsStack(app, 'Seed', {
       env,
-      configRules: Object.keys(SEED_CONFIG_RULES) as SeedConfigRuleName[],
+      configRules: Object.keys(SEED_CONFIG_RULES),
       highCpu: { autoScalingGroupName: 'web-asg' },
       recovery: { instanceIds: ['i-0123456789abcdef0'] },
     }),

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
-import type { PlaybookId } from '../../src/domain/playbooks';
+import { CATALOGUE, CATALOGUE_IDS } from '../../src/playbooks/catalogue';
+import type { CatalogueId as PlaybookId } from '../../src/playbooks/catalogue';
 import { ROLE_FAMILIES } from '../../src/domain/role-families';
 import type { RoleFamily } from '../../src/domain/role-families';
 import { allActions, FAMILY_PERMISSIONS } from '../../infra/lib/worker-permissions';
@@ -30,6 +30,7 @@ const ACTION_OF: Record<string, string> = {
 const SERVICE_OF: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-iam': 'iam',
+  'client-kms': 'kms',
   'client-auto-scaling': 'autoscaling',
   'client-cloudwatch': 'cloudwatch',
   'client-config-service': 'config',
@@ -112,10 +113,10 @@ const OWN_RESOURCE_FILES = [
   'src/ingest/sweep-account.ts',
 ].map((f) => join(ROOT, f));
 
-it.each(Object.keys(PLAYBOOKS) as PlaybookId[])(
+it.each(CATALOGUE_IDS)(
   '%s: every command its files send is granted to its family role (or the one it borrows)',
   (id) => {
-    const { roleFamily } = PLAYBOOKS[id];
+    const { roleFamily } = CATALOGUE[id];
     const through = THROUGH[id];
     const needed = [...neededBy(withImports(playbookFile(id)))];
     const own = needed.filter((a) => !through?.actions.includes(a));
@@ -138,7 +139,7 @@ it('gives the detection role exactly what confirmation, controls, write-back, he
 it.each(ROLE_FAMILIES.filter((f) => f !== 'detection'))(
   'the %s role grants nothing its playbooks do not send',
   (family) => {
-    const ids = (Object.keys(PLAYBOOKS) as PlaybookId[]).filter((id) => PLAYBOOKS[id].roleFamily === family);
+    const ids = CATALOGUE_IDS.filter((id) => CATALOGUE[id].roleFamily === family);
     const borrowing = (Object.keys(THROUGH) as PlaybookId[]).filter((id) => THROUGH[id]?.family === family);
     const needed = new Set([
       ...ids.flatMap((id) => [...neededBy(withImports(playbookFile(id)))]),
@@ -162,9 +163,7 @@ it('keeps stop and start in the availability role only, and IAM writes in the ia
 });
 
 it('knows every file that sends an AWS call: a playbook, a shared read, or the worker or bridge on its own resources', () => {
-  const playbookFiles = (Object.keys(PLAYBOOKS) as PlaybookId[]).flatMap((id) => [
-    ...withImports(playbookFile(id)),
-  ]);
+  const playbookFiles = CATALOGUE_IDS.flatMap((id) => [...withImports(playbookFile(id))]);
   const known = new Set([
     ...playbookFiles,
     ...DETECTION_FILES.flatMap((f) => [...withImports(f)]),

@@ -5,11 +5,11 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SEED_CONFIG_RULES, SeedDetectionsStack } from '../../infra/lib/seed-detections';
-import type { SeedConfigRuleName, SeedDetectionsProps } from '../../infra/lib/seed-detections';
+import type { SeedDetectionsProps } from '../../infra/lib/seed-detections';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 
 const env = { account: '123456789012', region: 'ap-northeast-1' };
-const ALL_RULES = Object.keys(SEED_CONFIG_RULES) as SeedConfigRuleName[];
+const ALL_RULES = Object.keys(SEED_CONFIG_RULES);
 
 function synth(props: Omit<SeedDetectionsProps, 'env'>): { stack: SeedDetectionsStack; template: Template } {
   const stack = new SeedDetectionsStack(new App(), 'Seed', { env, ...props });
@@ -21,9 +21,16 @@ it('names every seed Config rule exactly as the policy routes it', () => {
   expect([...ALL_RULES].sort()).toEqual([...routed].sort());
 });
 
-it('creates the six managed rules with their AWS identifiers and scopes', () => {
+it("creates every managed rule with its AWS identifier and scope, the kit playbooks' from their declarations", () => {
   const { template } = synth({ configRules: ALL_RULES, blockedPorts: [20, 21, 3389, 3306, 4333] });
-  template.resourceCountIs('AWS::Config::ConfigRule', 6);
+  template.resourceCountIs('AWS::Config::ConfigRule', ALL_RULES.length);
+  expect(ALL_RULES.length).toBeGreaterThanOrEqual(7);
+  template.hasResourceProperties('AWS::Config::ConfigRule', {
+    ConfigRuleName: 'cmk-backing-key-rotation-enabled',
+    Source: { Owner: 'AWS', SourceIdentifier: 'CMK_BACKING_KEY_ROTATION_ENABLED' },
+    MaximumExecutionFrequency: 'TwentyFour_Hours',
+    Scope: Match.absent(),
+  });
   template.hasResourceProperties('AWS::Config::ConfigRule', {
     ConfigRuleName: 'restricted-ssh',
     Source: { Owner: 'AWS', SourceIdentifier: 'INCOMING_SSH_DISABLED' },

@@ -24,8 +24,10 @@ it("gives each activity attempt one signal that aborts at the attempt's start-to
   });
 
   expect(abortedAfterMs).toBeGreaterThanOrEqual(240);
-  expect(abortedAfterMs).toBeLessThan(2000);
-}, 5000);
+  // What broke was a signal that never fired. Full collections of a Jest heap that has run many suites on a busy
+  // 2-core machine take seconds and hold the event loop, so the bound is what "fired" means, not the precision.
+  expect(abortedAfterMs).toBeLessThan(20_000);
+}, 30_000);
 
 it('aborts on cancellation of the activity', async () => {
   const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000 });

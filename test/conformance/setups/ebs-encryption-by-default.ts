@@ -29,6 +29,7 @@ async function setTo(env: ConformanceEnv, on: boolean) {
 
 export const setup: ConformanceSetup = {
   playbook: ebsEncryptionByDefault,
+  events: ['config-ebs-encryption-by-default-noncompliant.json'],
   nonCompliant: (env) => setTo(env, false),
   compliant: (env) => setTo(env, true),
 };
