@@ -1,31 +1,18 @@
 /** docs/deployment.md lists every IAM statement the roles hold, exactly as the permission tables say. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { permissionRows, permissionsTable } from '../../infra/lib/permissions-table';
 import {
   FAMILY_PERMISSIONS,
   INGEST_PERMISSIONS,
   WORKER_SELF_PERMISSIONS,
 } from '../../infra/lib/worker-permissions';
+import { generatedSection, tableCells } from '../helpers/markdown';
 
-/** Cells of a markdown table, so Prettier's column padding does not matter. */
-const cells = (table: string): string[][] =>
-  table
-    .trim()
-    .split('\n')
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim().replace(/^-+$/, '-')),
-    );
+const cells = tableCells;
 
 it('carries the current permissions table (regenerate with `npx tsx infra/bin/permissions-table.ts`)', () => {
-  const doc = readFileSync(join(__dirname, '../../docs/deployment.md'), 'utf8');
-  const section = /<!-- permissions-table:start -->\n([\s\S]*?)\n<!-- permissions-table:end -->/.exec(
-    doc,
-  )?.[1];
-  expect(cells(section ?? '')).toEqual(cells(permissionsTable()));
+  expect(cells(generatedSection('docs/deployment.md', 'permissions-table'))).toEqual(
+    cells(permissionsTable()),
+  );
   const allows = [
     ...Object.values(FAMILY_PERMISSIONS).flat(),
     ...WORKER_SELF_PERMISSIONS,
