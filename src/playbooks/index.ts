@@ -3,7 +3,14 @@
  * routing, permissions and the docs' tables are derived from these declarations.
  */
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default';
+import { ec2SubnetNoPublicIp } from './ec2-subnet-no-public-ip';
+import { iamPasswordPolicy } from './iam-password-policy';
 import { kmsKeyRotation } from './kms-key-rotation';
 
 /** The kit playbooks, in catalogue order. */
-export const KIT_PLAYBOOKS = [ebsEncryptionByDefault, kmsKeyRotation] as const;
+export const KIT_PLAYBOOKS = [
+  ebsEncryptionByDefault,
+  kmsKeyRotation,
+  ec2SubnetNoPublicIp,
+  iamPasswordPolicy,
+] as const;
