@@ -161,7 +161,7 @@ export class AwsClients {
    * built with the kit name the client class they need). Against an emulator, S3-style clients use path-style URLs.
    */
   client<C extends { destroy(): void }>(
-    make: new (config: ClientConfig & { forcePathStyle?: boolean }) => C,
+    make: new (config: ClientConfig & EmulatorConfig) => C,
     account: string,
     region: string,
   ): C {
@@ -169,7 +169,11 @@ export class AwsClients {
       `class:${make.name}`,
       account,
       region,
-      (config) => new make({ ...config, ...(this.options.endpoint ? { forcePathStyle: true } : {}) }),
+      (config) =>
+        new make({
+          ...config,
+          ...(this.options.endpoint ? emulatorConfig(make.name, this.options.endpoint) : {}),
+        }),
     );
   }
 
@@ -279,6 +283,22 @@ export class AwsClients {
     this.cache.set(key, entry);
     return client;
   }
+}
+
+/** What clients need besides the endpoint to talk to an emulator on 127.0.0.1. */
+export interface EmulatorConfig {
+  forcePathStyle?: boolean;
+  endpointProvider?: () => { url: URL };
+}
+
+/**
+ * An emulator's extra configuration for a client class: S3 path-style URLs; and for S3 Control, whose endpoint rules
+ * put the account id in the host name (which 127.0.0.1 cannot take), the endpoint as it is (the account id still
+ * travels in its header).
+ */
+export function emulatorConfig(clientClass: string, endpoint: string): EmulatorConfig {
+  if (clientClass === 'S3ControlClient') return { endpointProvider: () => ({ url: new URL(endpoint) }) };
+  return { forcePathStyle: true };
 }
 
 /** What every client is built with. */

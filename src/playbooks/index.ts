@@ -6,6 +6,7 @@ import { ebsEncryptionByDefault } from './ebs-encryption-by-default';
 import { ec2SubnetNoPublicIp } from './ec2-subnet-no-public-ip';
 import { iamPasswordPolicy } from './iam-password-policy';
 import { kmsKeyRotation } from './kms-key-rotation';
+import { s3AccountPublicAccessBlock } from './s3-account-public-access-block';
 
 /** The kit playbooks, in catalogue order. */
 export const KIT_PLAYBOOKS = [
@@ -13,4 +14,5 @@ export const KIT_PLAYBOOKS = [
   kmsKeyRotation,
   ec2SubnetNoPublicIp,
   iamPasswordPolicy,
+  s3AccountPublicAccessBlock,
 ] as const;

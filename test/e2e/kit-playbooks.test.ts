@@ -59,11 +59,10 @@ it.each(cases)('%s from %s: PutEvents → fixed in moto and verified', async (id
   };
 
   // Act
-  const { result } = await remediateEvent(stack, pipeline.bridge, event, `${id} (${fixture})`);
+  const { outcome } = await remediateEvent(stack, pipeline.bridge, event, `${id} (${fixture})`);
 
   // Assess: verified by the workflow, and by reading moto ourselves through the playbook.
-  expect(result.status).toBe('REMEDIATED');
-  expect(result.outcomes[0]).toMatchObject({ playbook: id, verification: { passed: true } });
+  expect(outcome).toMatchObject({ status: 'REMEDIATED', playbook: id, verification: { passed: true } });
   const clients = motoClients(stack.moto.endpoint);
   try {
     const analysis = await runActivity(kitHandler(setup.playbook, clients).analyze, finding, {});

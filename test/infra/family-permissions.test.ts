@@ -27,7 +27,14 @@ const ACTION_OF: Record<string, string> = {
   DeleteMessageBatch: 'sqs:DeleteMessage',
   GetCallerIdentity: '',
 };
+/** The same, for commands whose IAM action depends on the client (`client:Command`). */
+const ACTION_OF_CLIENT: Record<string, string> = {
+  'client-s3-control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+  'client-s3-control:PutPublicAccessBlock': 's3:PutAccountPublicAccessBlock',
+  'client-s3-control:DeletePublicAccessBlock': 's3:PutAccountPublicAccessBlock',
+};
 const SERVICE_OF: Record<string, string> = {
+  'client-s3-control': 's3',
   'client-ec2': 'ec2',
   'client-iam': 'iam',
   'client-kms': 'kms',
@@ -53,7 +60,7 @@ function actionsOf(file: string): string[] {
     for (const name of (m[1] ?? '').split(',').map((n) => n.trim().split(' as ').pop() ?? '')) {
       const command = /^(\w+)Command$/.exec(name)?.[1];
       if (!command || !text.includes(`new ${name}(`)) continue;
-      const action = ACTION_OF[command] ?? `${service}:${command}`;
+      const action = ACTION_OF_CLIENT[`${m[2]}:${command}`] ?? ACTION_OF[command] ?? `${service}:${command}`;
       if (action) actions.push(action);
     }
   }
