@@ -17,6 +17,8 @@
  */
 import fc from 'fast-check';
 import { fixtureNames, fixtureText } from '../../helpers/fixtures';
+import { KIT_PLAYBOOKS } from '../../../src/playbooks';
+import { SETUPS } from '../../conformance/setups';
 
 /** What the product may do with a message. */
 export type Expectation = 'start' | 'no-start' | 'any';
@@ -283,11 +285,48 @@ function pathIdentity(label: string, path: Path, legal: (v: string) => boolean):
   };
 }
 
+/**
+ * The kit playbooks' resource types (other than the account): the id shape each declares, the id a fresh copy of a
+ * fixture gets, and how Security Hub writes its ARN.
+ */
+const KIT_TYPES: Record<
+  string,
+  {
+    shape: RegExp;
+    securityHubType?: string;
+    fresh: (ids: Ids) => string;
+    arn: (region: string, account: string, id: string) => string;
+  }
+> = {
+  'AWS::KMS::Key': {
+    shape: /^$/,
+    fresh: (ids) => ids.eventId,
+    arn: (region, account, id) => `arn:aws:kms:${region}:${account}:key/${id}`,
+  },
+  'AWS::EC2::Subnet': {
+    shape: /^$/,
+    fresh: (ids) => `subnet-${ids.instance.slice(2)}`,
+    arn: (region, account, id) => `arn:aws:ec2:${region}:${account}:subnet/${id}`,
+  },
+};
+for (const { resource } of KIT_PLAYBOOKS) {
+  const known = KIT_TYPES[resource.type];
+  if (known)
+    KIT_TYPES[resource.type] = {
+      ...known,
+      shape: resource.idPattern,
+      ...(resource.securityHubType ? { securityHubType: resource.securityHubType } : {}),
+    };
+}
+const kitTypeOfSecurityHub = (type: string) =>
+  Object.values(KIT_TYPES).find((k) => k.securityHubType === type);
+
 const CONFIG_ID_SHAPES: Record<string, (v: string, doc: Doc) => boolean> = {
   'AWS::S3::Bucket': (v) => AWS_SHAPES.bucket.test(v),
   'AWS::EC2::Instance': (v) => AWS_SHAPES.instance.test(v),
   'AWS::EC2::SecurityGroup': (v) => AWS_SHAPES.securityGroup.test(v),
   'AWS::::Account': (v, doc) => v === getAt(doc, ['detail', 'awsAccountId']),
+  ...Object.fromEntries(Object.entries(KIT_TYPES).map(([type, k]) => [type, (v: string) => k.shape.test(v)])),
 };
 
 const CONFIG_TYPES = [
@@ -382,7 +421,7 @@ const config: Family = {
           ? ids.instance
           : type === 'AWS::EC2::SecurityGroup'
             ? ids.securityGroup
-            : ids.account;
+            : (KIT_TYPES[type]?.fresh(ids) ?? ids.account);
     doc.id = ids.eventId;
     setAt(doc, ['detail', 'resourceId'], resourceId);
     setAt(doc, ['detail', 'awsAccountId'], ids.account);
@@ -644,12 +683,19 @@ const SH_TYPES: Record<string, (v: string) => boolean> = {
   AwsEc2Instance: (v) => AWS_SHAPES.instance.test(v),
   AwsS3Bucket: (v) => AWS_SHAPES.bucket.test(v),
   AwsEc2SecurityGroup: (v) => AWS_SHAPES.securityGroup.test(v),
+  ...Object.fromEntries(
+    Object.values(KIT_TYPES).flatMap((k) =>
+      k.securityHubType ? [[k.securityHubType, (v: string) => k.shape.test(v)]] : [],
+    ),
+  ),
 };
 
 /** The resource part of an ARN as Security Hub writes it (`instance/i-…`, the bucket name, `security-group/sg-…`). */
 function shResourceArn(type: string, region: string, account: string, id: string): string {
   if (type === 'AwsS3Bucket') return `arn:aws:s3:::${id}`;
   if (type === 'AwsEc2SecurityGroup') return `arn:aws:ec2:${region}:${account}:security-group/${id}`;
+  const kit = kitTypeOfSecurityHub(type);
+  if (kit) return kit.arn(region, account, id);
   return `arn:aws:ec2:${region}:${account}:instance/${id}`;
 }
 
@@ -797,10 +843,14 @@ const securityhub: Family = {
     setAt(doc, [...FINDING, 'AwsAccountId'], ids.account);
     setAt(doc, [...FINDING, 'Region'], ids.region);
     setAt(doc, [...SH_RESOURCE, 'Region'], ids.region);
+    const type = String(getAt(doc, [...SH_RESOURCE, 'Type']));
+    const kit = kitTypeOfSecurityHub(type);
     setAt(
       doc,
       [...SH_RESOURCE, 'Id'],
-      shResourceArn('AwsEc2Instance', ids.region, ids.account, ids.instance),
+      kit
+        ? kit.arn(ids.region, ids.account, kit.fresh(ids))
+        : shResourceArn('AwsEc2Instance', ids.region, ids.account, ids.instance),
     );
     setAt(
       doc,
@@ -817,8 +867,12 @@ const FAMILIES: Record<string, Family> = {
   'aws.securityhub': securityhub,
 };
 
+/** The kit playbooks' event fixtures (their conformance setups name them): each is about a non-compliant resource. */
+const KIT_FIXTURES = SETUPS.flatMap((s) => s.events);
+
 /** Fixtures an untouched copy of which must start a remediation under the default policy. */
 const ACTIONABLE = new Set([
+  ...KIT_FIXTURES,
   'cloudwatch-alarm-high-cpu.json',
   'cloudwatch-alarm-status-check-failed.json',
   'config-ebs-encryption-by-default-noncompliant.json',
