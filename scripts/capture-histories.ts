@@ -19,7 +19,10 @@ import { DeletePublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
-import type { AwsClients } from '../src/aws/clients';
+import { AwsClients } from '../src/aws/clients';
+import type { ClientConfig, EmulatorConfig } from '../src/aws/clients';
+import { isPlaybookId } from '../src/domain/playbooks';
+import { SETUPS } from '../test/conformance/setups';
 import { cancelRemediation } from '../src/commands/cancel';
 import { rollback } from '../src/commands/rollback';
 import { loadDevStackConfig } from '../src/config';
@@ -30,13 +33,7 @@ import { approvalSignal, approvalUpdate, statusQuery } from '../src/workflows/de
 import { remediationWorkflowId } from '../src/domain/finding';
 import type { Finding } from '../src/domain/finding';
 import type { FindingDispatcher } from '../src/ingest/dispatcher';
-import {
-  createBucket,
-  FIXTURE_ACCOUNT,
-  FIXTURE_REGION,
-  motoClients,
-  TEST_CREDENTIALS,
-} from '../test/helpers/aws';
+import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../test/helpers/aws';
 import { launchInstance, motoEc2 } from '../test/helpers/ec2';
 import {
   alarmFinding,
@@ -58,6 +55,8 @@ interface Scenario {
   readonly settings?: Partial<PlaybookSettings>;
   /** AWS commands that fail with AccessDenied for this scenario: a permanent error moto cannot produce. */
   readonly denied?: readonly string[];
+  /** Every command of a kit playbook's clients that is not a read fails with AccessDenied. */
+  readonly deniedKitChanges?: boolean;
   /** Arranges moto and returns the findings to send, in order. */
   arrange(): Promise<Finding[]>;
   /** What an operator (or the world) does while the execution runs: approve, reject, cancel, re-break. */
@@ -85,11 +84,10 @@ async function outcomesAtLeast(handle: WorkflowHandle, count: number): Promise<v
   throw new Error(`${handle.workflowId} never reached ${count} outcomes`);
 }
 
-/** Clients whose named commands fail with AccessDenied, the way IAM refuses a call. */
-function denyingClients(endpoint: string, denied: readonly string[]): AwsClients {
-  const clients = motoClients(endpoint);
-  const deny: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
-    if (denied.includes(String(context.commandName))) {
+/** A middleware that fails the commands `denies` names with AccessDenied, the way IAM refuses a call. */
+function denyMiddleware(denies: (command: string) => boolean): InitializeMiddleware<object, MetadataBearer> {
+  return (next, context) => async (args) => {
+    if (denies(String(context.commandName))) {
       throw Object.assign(new Error(`not authorized to perform ${String(context.commandName)}`), {
         name: 'AccessDenied',
         $fault: 'client',
@@ -98,11 +96,47 @@ function denyingClients(endpoint: string, denied: readonly string[]): AwsClients
     }
     return next(args);
   };
-  clients
-    .ec2(FIXTURE_ACCOUNT, FIXTURE_REGION)
-    .middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
-  clients.s3(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
-  return clients;
+}
+
+/** The product's clients on moto, with the deny on the named EC2 and S3 clients and on every kit playbook's client. */
+class DenyingClients extends AwsClients {
+  private readonly denying = new WeakSet<object>();
+
+  constructor(
+    endpoint: string,
+    private readonly denies: (command: string) => boolean,
+  ) {
+    super({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const deny = denyMiddleware(denies);
+    this.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
+    this.s3(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
+  }
+
+  override client<C extends { destroy(): void }>(
+    make: new (config: ClientConfig & EmulatorConfig) => C,
+    account: string,
+    region: string,
+  ): C {
+    const client = super.client(make, account, region);
+    if (!this.denying.has(client)) {
+      this.denying.add(client);
+      (client as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
+        denyMiddleware(this.denies),
+        { step: 'initialize', name: 'deny' },
+      );
+    }
+    return client;
+  }
+}
+
+/** Clients for a scenario that denies commands, or none (the stack's own). */
+function scenarioClients(endpoint: string, scenario: Scenario): AwsClients | undefined {
+  const named = scenario.denied;
+  if (named) return new DenyingClients(endpoint, (command) => named.includes(command));
+  if (scenario.deniedKitChanges) {
+    return new DenyingClients(endpoint, (command) => !/^(Get|Describe|List)/.test(command));
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -545,13 +579,25 @@ async function main(): Promise<void> {
         ];
       },
     },
+    // Every kit playbook written after the first eight (whose scenarios are above), from its conformance setup: fixed,
+    // and escalated when its changes are refused.
+    ...SETUPS.filter((setup) => !isPlaybookId(setup.playbook.id)).flatMap((setup): Scenario[] => {
+      const arrange = async () => [
+        await setup.nonCompliant({ endpoint, ...where, unique: `replay${randomUUID().slice(0, 6)}` }),
+      ];
+      const id = setup.playbook.id;
+      return [
+        { name: `${id}-remediated`, playbook: id, arrange },
+        { name: `${id}-escalated-access-denied`, playbook: id, deniedKitChanges: true, arrange },
+      ];
+    }),
   ];
   // Names on the command line capture only those scenarios (the others' files stay as they are).
   const only = process.argv.slice(2);
   try {
     for (const scenario of scenarios.filter((sc) => only.length === 0 || only.includes(sc.name))) {
       const taskQueue = `capture-${randomUUID()}`;
-      const clients = scenario.denied ? denyingClients(endpoint, scenario.denied) : undefined;
+      const clients = scenarioClients(endpoint, scenario);
       const worker = await stack.worker(taskQueue, stack.activities(clients));
       const dispatcher = dispatcherWith(
         stack.env.client,

@@ -222,6 +222,11 @@ export const PLAYBOOKS = {
 /** Id of a playbook written before the kit. */
 export type PlaybookId = keyof typeof PLAYBOOKS;
 
+/** The shape of a catalogue entry: only what a workflow reads (no titles, no resource types). */
+export function shapeFrom({ kind, steps }: PlaybookShape): PlaybookShape {
+  return { kind, steps: steps.map(({ id, onFailure }) => ({ id, onFailure })) };
+}
+
 /**
  * The shape of `playbook`: the one the worker sent with its settings, else (a history recorded before it sent
  * shapes) the built-in one; `undefined` for a playbook neither knows.

@@ -3,6 +3,7 @@
  * a workflow asks the worker for the settings it needs (an activity, recorded in its history), never takes them from
  * its input (docs/architecture.md, Trust model).
  */
+import { shapeFrom } from './playbooks';
 import type { PlaybookShape } from './playbooks';
 import type { FindingSource } from './finding';
 
@@ -184,10 +185,7 @@ export function resolveExecutionSettings(
 ): ExecutionSettings {
   const playbooks: Record<string, PlaybookSettings> = {};
   for (const [id, { kind, steps, defaultMode }] of Object.entries(catalogue)) {
-    const shape: PlaybookShape = {
-      kind,
-      steps: steps.map(({ id: step, onFailure }) => ({ id: step, onFailure })),
-    };
+    const shape = shapeFrom({ kind, steps });
     const resolved = resolvePlaybookSettings(policy, id);
     // A playbook that can break a workload asks for approval unless the policy names its mode: the policy's
     // defaults only make it more careful (notify, dry run), never less.

@@ -58,6 +58,8 @@ const RESOURCE_TYPES: Readonly<Record<string, string>> = {
  */
 const CONTROL_RULES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'EC2.13': { managedControl: 'restricted-ssh' },
+  // RDP from anywhere: Security Hub runs RESTRICTED_INCOMING_TRAFFIC (as `restricted-rdp`) with port 3389 blocked.
+  'EC2.14': { managedControl: 'restricted-common-ports', 'param.blockedPort1': '3389' },
   'EC2.19': {
     managedControl: 'restricted-common-ports',
     ...Object.fromEntries(

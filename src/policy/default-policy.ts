@@ -25,7 +25,11 @@ export const DEFAULT_POLICY: RemediationPolicy = {
     },
     { source: 'aws.securityhub', controls: ['S3.2', 'S3.3', 'S3.8'], playbook: 's3-block-public-access' },
     { source: 'aws.securityhub', controls: ['EC2.8'], playbook: 'ec2-enforce-imdsv2' },
-    { source: 'aws.securityhub', controls: ['EC2.13', 'EC2.19'], playbook: 'sg-close-admin-ports' },
+    {
+      source: 'aws.securityhub',
+      controls: ['EC2.13', 'EC2.14', 'EC2.19'],
+      playbook: 'sg-close-admin-ports',
+    },
     {
       source: 'aws.guardduty',
       controls: ['UnauthorizedAccess:EC2/*', 'CryptoCurrency:EC2/*'],

@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Finding } from '../../src/domain/finding';
-import { PLAYBOOKS } from '../../src/domain/playbooks';
+import { shapeFrom } from '../../src/domain/playbooks';
+import { CATALOGUE } from '../../src/playbooks/catalogue';
 import type { ExecutionSettings, PlaybookSettings } from '../../src/domain/policy';
 
 /** Where the event fixtures live: the repo's `examples/events/`. */
@@ -75,7 +76,16 @@ export function fastSettings(
     retry: { initialIntervalMs: 200, backoffCoefficient: 2, maximumAttempts: 4, maximumIntervalMs: 1000 },
     ...overrides,
   };
-  return { cooldownMs, playbooks: Object.fromEntries(Object.keys(PLAYBOOKS).map((id) => [id, settings])) };
+  // Every playbook of the catalogue, with its shape, as the worker sends them.
+  return {
+    cooldownMs,
+    playbooks: Object.fromEntries(
+      Object.entries(CATALOGUE).map(([id, definition]) => [
+        id,
+        { ...settings, shape: shapeFrom(definition) },
+      ]),
+    ),
+  };
 }
 
 /** A finding for any resource, Config-shaped. */

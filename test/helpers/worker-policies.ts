@@ -56,8 +56,11 @@ export const testPolicyFor: PolicySource = (taskQueue) => byQueue.get(taskQueue)
 
 /** The seed's routes with the same settings for every playbook (from `fastSettings`) and the local stack's trust. */
 export function policyWith(settings: ExecutionSettings): RemediationPolicy {
-  const defaults = Object.values(settings.playbooks)[0];
-  if (!defaults) throw new Error('the settings name no playbook');
+  const first = Object.values(settings.playbooks)[0];
+  if (!first) throw new Error('the settings name no playbook');
+  // A playbook's shape is the worker's to send, never a policy file's.
+  const defaults = { ...first };
+  delete defaults.shape;
   return { ...DEFAULT_POLICY, cooldownMs: settings.cooldownMs, defaults, trust: LOCAL_TRUST };
 }
 

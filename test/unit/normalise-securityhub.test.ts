@@ -79,6 +79,22 @@ describe('Security Hub findings', () => {
     );
   });
 
+  it('routes EC2.14 (RDP from anywhere) to the admin-ports playbook with only 3389 blocked', () => {
+    const rdp = singleFinding(
+      parseMessageBody(
+        securityHubEvent((f) => ({
+          ...f,
+          Compliance: { Status: 'FAILED', SecurityControlId: 'EC2.14' },
+          Resources: [
+            { Type: 'AwsEc2SecurityGroup', Id: 'arn:aws:ec2:eu-west-1:123456789012:security-group/sg-3' },
+          ],
+        })),
+      ),
+    );
+    expect(routeFinding(rdp, DEFAULT_POLICY)).toEqual({ action: 'start', playbook: 'sg-close-admin-ports' });
+    expect(blockedPortsFor(rdp.details.managedControl ?? '', rdp.details)).toEqual([3389]);
+  });
+
   it('normalises every finding of a multi-finding event', () => {
     const event = fixtureEvent('securityhub-ec2.8-failed.json') as { detail: { findings: Asff[] } };
     const first = event.detail.findings[0] as Asff;

@@ -1,6 +1,6 @@
 /**
  * Playbook `sg-close-admin-ports`: close world-open admin ports on a security group (Config `restricted-ssh`,
- * `restricted-common-ports`; Security Hub EC2.13, EC2.19). Only world-open pieces (0.0.0.0/0, ::/0; TCP) covering a
+ * `restricted-common-ports`; Security Hub EC2.13, EC2.14, EC2.19). Only world-open pieces (0.0.0.0/0, ::/0; TCP) covering a
  * blocked port are revoked; a wider range is first re-authorised without the blocked ports, then the wide piece is
  * revoked, so nothing else ever closes. World-open all-protocol rules need approval: narrowing them would change every
  * other protocol too.
