@@ -5,6 +5,7 @@
  * of the batch come back after the visibility timeout. No event may be lost (both findings of every bucket handled),
  * no change applied twice (proxy counts), nothing dead-lettered.
  */
+import { asPolicyDefaults } from '../helpers/worker-policies';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -103,7 +104,7 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
       version: 1,
       cooldownMs: CRASH_SETTINGS.cooldownMs,
       routes: [{ source: 'aws.config', controls: [READ, WRITE], playbook: 's3-block-public-access' }],
-      defaults: CRASH_SETTINGS.playbooks['s3-block-public-access'],
+      defaults: asPolicyDefaults(CRASH_SETTINGS.playbooks['s3-block-public-access']!),
       playbooks: {},
     }),
   );

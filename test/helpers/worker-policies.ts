@@ -54,14 +54,23 @@ export function useWorkerPolicy(
 /** What test workers answer `workerSettings` with: the task queue's policy, or fast settings. */
 export const testPolicyFor: PolicySource = (taskQueue) => byQueue.get(taskQueue) ?? testPolicy();
 
+/** One playbook's settings as a policy file's `defaults`: without its shape (the worker's to send, never a file's). */
+export function asPolicyDefaults(settings: PlaybookSettings): PlaybookSettings {
+  const defaults = { ...settings };
+  delete defaults.shape;
+  return defaults;
+}
+
 /** The seed's routes with the same settings for every playbook (from `fastSettings`) and the local stack's trust. */
 export function policyWith(settings: ExecutionSettings): RemediationPolicy {
   const first = Object.values(settings.playbooks)[0];
   if (!first) throw new Error('the settings name no playbook');
-  // A playbook's shape is the worker's to send, never a policy file's.
-  const defaults = { ...first };
-  delete defaults.shape;
-  return { ...DEFAULT_POLICY, cooldownMs: settings.cooldownMs, defaults, trust: LOCAL_TRUST };
+  return {
+    ...DEFAULT_POLICY,
+    cooldownMs: settings.cooldownMs,
+    defaults: asPolicyDefaults(first),
+    trust: LOCAL_TRUST,
+  };
 }
 
 /**
