@@ -4,6 +4,7 @@
  * gone. The suite in `playbooks.test.ts` runs every playbook through the same cases with these.
  */
 import type { Finding } from '../../src/domain/finding';
+import { configFinding } from '../helpers/fixtures';
 import type { AnyKitPlaybook } from '../../src/kit/playbook-kit';
 
 /** Where a setup makes its resources: moto, straight (not through the fault proxy the playbook talks to). */
@@ -31,4 +32,24 @@ export interface ConformanceSetup {
    * routes here. The end-to-end test points each at a resource `nonCompliant` made and sends it through EventBridge.
    */
   readonly events: readonly string[];
+}
+
+/** A Config finding of `rule` about `env`'s account setting (`AWS::::Account`, its id the account itself). */
+export function accountFinding(env: ConformanceEnv, rule: string): Finding {
+  return configFinding(rule, {
+    account: env.account,
+    region: env.region,
+    resourceType: 'AWS::::Account',
+    resourceId: env.account,
+  });
+}
+
+/** A Config finding of `rule` about one resource in `env`'s account and region. */
+export function resourceFinding(
+  env: ConformanceEnv,
+  rule: string,
+  resourceType: string,
+  resourceId: string,
+): Finding {
+  return configFinding(rule, { account: env.account, region: env.region, resourceType, resourceId });
 }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ebsEncryptionByDefault } from '../../../src/playbooks/ebs-encryption-by-default';
 import { TEST_CREDENTIALS } from '../../helpers/aws';
-import { configFinding } from '../../helpers/fixtures';
+import { accountFinding } from '../conformance-setup';
 import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
 
 async function setTo(env: ConformanceEnv, on: boolean) {
@@ -18,13 +18,7 @@ async function setTo(env: ConformanceEnv, on: boolean) {
   } finally {
     ec2.destroy();
   }
-  const resource = {
-    account: env.account,
-    region: env.region,
-    resourceType: 'AWS::::Account',
-    resourceId: env.account,
-  };
-  return configFinding('ec2-ebs-encryption-by-default', resource);
+  return accountFinding(env, 'ec2-ebs-encryption-by-default');
 }
 
 export const setup: ConformanceSetup = {

@@ -7,16 +7,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ec2SubnetNoPublicIp } from '../../../src/playbooks/ec2-subnet-no-public-ip';
 import { TEST_CREDENTIALS } from '../../helpers/aws';
-import { configFinding } from '../../helpers/fixtures';
+import { resourceFinding } from '../conformance-setup';
 import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
 
 const finding = (env: ConformanceEnv, subnetId: string) =>
-  configFinding('subnet-auto-assign-public-ip-disabled', {
-    account: env.account,
-    region: env.region,
-    resourceType: 'AWS::EC2::Subnet',
-    resourceId: subnetId,
-  });
+  resourceFinding(env, 'subnet-auto-assign-public-ip-disabled', 'AWS::EC2::Subnet', subnetId);
 
 async function subnet(env: ConformanceEnv, publicIps: boolean) {
   const ec2 = new EC2Client({ endpoint: env.endpoint, region: env.region, credentials: TEST_CREDENTIALS });

@@ -2,7 +2,7 @@
 import { IAMClient, UpdateAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
 import { iamPasswordPolicy } from '../../../src/playbooks/iam-password-policy';
 import { TEST_CREDENTIALS } from '../../helpers/aws';
-import { configFinding } from '../../helpers/fixtures';
+import { accountFinding } from '../conformance-setup';
 import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
 
 async function policy(env: ConformanceEnv, strict: boolean) {
@@ -28,13 +28,7 @@ async function policy(env: ConformanceEnv, strict: boolean) {
   } finally {
     iam.destroy();
   }
-  const resource = {
-    account: env.account,
-    region: env.region,
-    resourceType: 'AWS::::Account',
-    resourceId: env.account,
-  };
-  return configFinding('iam-password-policy', resource);
+  return accountFinding(env, 'iam-password-policy');
 }
 
 export const setup: ConformanceSetup = {

@@ -3,16 +3,11 @@ import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/
 import { randomUUID } from 'node:crypto';
 import { kmsKeyRotation } from '../../../src/playbooks/kms-key-rotation';
 import { TEST_CREDENTIALS } from '../../helpers/aws';
-import { configFinding } from '../../helpers/fixtures';
+import { resourceFinding } from '../conformance-setup';
 import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
 
 const finding = (env: ConformanceEnv, keyId: string) =>
-  configFinding('cmk-backing-key-rotation-enabled', {
-    account: env.account,
-    region: env.region,
-    resourceType: 'AWS::KMS::Key',
-    resourceId: keyId,
-  });
+  resourceFinding(env, 'cmk-backing-key-rotation-enabled', 'AWS::KMS::Key', keyId);
 
 async function key(env: ConformanceEnv, rotating: boolean) {
   const kms = new KMSClient({ endpoint: env.endpoint, region: env.region, credentials: TEST_CREDENTIALS });

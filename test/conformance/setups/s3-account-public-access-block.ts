@@ -3,7 +3,7 @@ import { PutPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3
 import { s3AccountPublicAccessBlock } from '../../../src/playbooks/s3-account-public-access-block';
 import { emulatorConfig } from '../../../src/aws/clients';
 import { TEST_CREDENTIALS } from '../../helpers/aws';
-import { configFinding } from '../../helpers/fixtures';
+import { accountFinding } from '../conformance-setup';
 import type { ConformanceEnv, ConformanceSetup } from '../conformance-setup';
 
 async function accountBlock(env: ConformanceEnv, all: boolean) {
@@ -29,13 +29,7 @@ async function accountBlock(env: ConformanceEnv, all: boolean) {
   } finally {
     s3control.destroy();
   }
-  const resource = {
-    account: env.account,
-    region: env.region,
-    resourceType: 'AWS::::Account',
-    resourceId: env.account,
-  };
-  return configFinding('s3-account-level-public-access-blocks-periodic', resource);
+  return accountFinding(env, 's3-account-level-public-access-blocks-periodic');
 }
 
 export const setup: ConformanceSetup = {
