@@ -17,6 +17,7 @@ import type { Finding } from '../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
 import { classified } from '../activities/aws-errors';
 import type { CallContext, PlaybookHandler } from '../activities/playbooks/playbook-handler';
+import { assertKnownStep } from '../activities/playbooks/steps';
 import type { KitIo, KitPlaybook, KitStep } from './playbook-kit';
 
 /** Builds the handler of `playbook` over the clients of its role family. */
@@ -52,14 +53,10 @@ export function kitHandler<S extends Record<string, unknown>>(
       nonRetryable: true,
     });
   };
+  const stepIds = playbook.steps.map((s) => s.id);
   const stepOf = (id: string): KitStep<S> => {
-    const step = playbook.steps.find((s) => s.id === id);
-    if (step) return step;
-    throw ApplicationFailure.create({
-      message: `${playbook.id} has no step '${id}'`,
-      type: 'UnknownStep',
-      nonRetryable: true,
-    });
+    assertKnownStep(playbook.id, id, stepIds);
+    return playbook.steps.find((s) => s.id === id) as KitStep<S>;
   };
   const gone = (finding: Finding, action: string) =>
     ApplicationFailure.create({
