@@ -79,14 +79,21 @@ const LABEL_SEVERITY: Readonly<Record<string, number>> = {
   CRITICAL: 9,
 };
 
-/** Config's id for a Security Hub resource id (bucket name, instance id, group id, account id). */
+/**
+ * Config's id for a Security Hub resource id: the name or id an ARN ends with (bucket name, `i-…`, `sg-…`, key id,
+ * trail or document name after the last `/`; function, DB instance or snapshot name after `type:`; a queue's or
+ * topic's name), or the account id.
+ */
 export function configResourceId(type: string, id: string, account: string): string {
   if (type === 'AwsAccount') return account;
   if (!id.startsWith('arn:')) return id;
   const resource = id.split(':').slice(5).join(':');
   if (type === 'AwsS3Bucket') return resource;
   const slash = resource.lastIndexOf('/');
-  return slash >= 0 ? resource.slice(slash + 1) : resource;
+  if (slash >= 0) return resource.slice(slash + 1);
+  // `function:name`, `db:name`, `snapshot:name`: the resource type, then the name.
+  const colon = resource.indexOf(':');
+  return colon >= 0 ? resource.slice(colon + 1) : resource;
 }
 
 function stateOf(f: z.infer<typeof findingSchema>): FindingState {

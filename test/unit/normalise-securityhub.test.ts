@@ -30,6 +30,14 @@ describe('Security Hub findings', () => {
     ['AwsEc2Instance', 'arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0abc', 'i-0abc'],
     ['AwsEc2SecurityGroup', 'arn:aws:ec2:ap-northeast-1:123456789012:security-group/sg-0123', 'sg-0123'],
     ['AwsAccount', 'AWS::::Account:123456789012', '123456789012'],
+    [
+      'AwsLambdaFunction',
+      'arn:aws:lambda:ap-northeast-1:123456789012:function:billing-export',
+      'billing-export',
+    ],
+    ['AwsRdsDbInstance', 'arn:aws:rds:ap-northeast-1:123456789012:db:orders-primary', 'orders-primary'],
+    ['AwsSqsQueue', 'arn:aws:sqs:ap-northeast-1:123456789012:orders-queue', 'orders-queue'],
+    ['AwsCloudTrailTrail', 'arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/org-trail', 'org-trail'],
   ])('normalises %s %s to %s', (type, id, expected) => {
     expect(configResourceId(type, id, '123456789012')).toBe(expected);
   });
