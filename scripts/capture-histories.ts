@@ -586,6 +586,8 @@ async function main(): Promise<void> {
         await setup.nonCompliant({ endpoint, ...where, unique: `replay${randomUUID().slice(0, 6)}` }),
       ];
       const id = setup.playbook.id;
+      // A playbook without steps only escalates: that is its one history.
+      if (setup.playbook.steps.length === 0) return [{ name: `${id}-escalated`, playbook: id, arrange }];
       return [
         { name: `${id}-remediated`, playbook: id, arrange },
         { name: `${id}-escalated-access-denied`, playbook: id, deniedKitChanges: true, arrange },

@@ -74,7 +74,8 @@ export class CentralStack extends Stack {
       default: 7,
       minValue: 0,
       maxValue: 10,
-      description: 'GuardDuty findings at or above this severity reach the remediator (the seed: 7).',
+      description:
+        'GuardDuty findings at or above this severity reach the remediator (the seed: 7); a route that asks for lower, such as public buckets, keeps its own.',
     });
     const maxReceiveCount = new CfnParameter(this, 'MaxReceiveCount', {
       type: 'Number',
@@ -126,7 +127,7 @@ export class CentralStack extends Stack {
       [
         'GuardDutyFindings',
         'GuardDuty findings with playbooks at or above the severity threshold',
-        guardDutyPattern(props.policy, 7),
+        guardDutyPattern(props.policy, minSeverity.valueAsNumber),
       ],
       // No managed alarms, no alarm rule (an empty list would match nothing and fails validation).
       ...(props.managedAlarmNames.length > 0
@@ -145,14 +146,12 @@ export class CentralStack extends Stack {
       ],
     ];
     this.rules = patterns.map(([id, description, pattern]) => {
-      const effective =
-        id === 'GuardDutyFindings' ? withSeverity(pattern, minSeverity.valueAsNumber) : pattern;
       const rule = new events.Rule(this, id, {
         description,
         eventPattern: {
-          source: effective.source as string[],
-          detailType: effective['detail-type'] as string[],
-          detail: effective.detail as Record<string, unknown>,
+          source: pattern.source as string[],
+          detailType: pattern['detail-type'] as string[],
+          detail: pattern.detail as Record<string, unknown>,
         },
       });
       // The queue admits each rule by its ARN. (CDK's SqsQueue target drops that condition for KMS-encrypted
@@ -359,10 +358,4 @@ export class CentralStack extends Stack {
     output('WorkerRoleArn', this.workerRole.roleArn, 'The worker role (member roles trust it)');
     output('IngestRoleArn', this.ingestRole.roleArn, 'The ingest bridge role');
   }
-}
-
-/** The GuardDuty pattern with its numeric threshold from a (token) parameter value. */
-function withSeverity(pattern: EventPattern, minSeverity: number): EventPattern {
-  const detail = pattern.detail as Record<string, unknown>;
-  return { ...pattern, detail: { ...detail, severity: [{ numeric: ['>=', minSeverity] }] } };
 }

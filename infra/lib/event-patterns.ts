@@ -32,17 +32,38 @@ export function configPattern(policy: RemediationPolicy): EventPattern {
   };
 }
 
-/** GuardDuty findings of the routed types at or above the severity threshold (numeric matching). */
+/** A GuardDuty type of a route as EventBridge matches it: exact, a prefix (`Backdoor:EC2/*`) or a wildcard. */
+function typeMatcher(control: string): unknown {
+  const star = control.indexOf('*');
+  if (star < 0) return control;
+  if (star === control.length - 1) return { prefix: control.slice(0, -1) };
+  return { wildcard: control };
+}
+
+/** GuardDuty's "high" severity: routes at or above it (or with none) take the stacks' threshold parameter instead. */
+const HIGH_SEVERITY = 7;
+
+/**
+ * GuardDuty findings the routes take: one branch per threshold, a catch-all route (`*`, the triage playbook's)
+ * matching every type. `minSeverity` (the stacks' parameter, default 7) is the threshold of every route that sets
+ * none or sets a high one; a route that asks for lower (a bucket made public, at any severity) keeps its own.
+ */
 export function guardDutyPattern(policy: RemediationPolicy, minSeverity: number): EventPattern {
+  const byThreshold = new Map<number, string[]>();
+  for (const route of policy.routes.filter((r) => r.source === 'aws.guardduty')) {
+    const own = route.minSeverity;
+    const threshold = own !== undefined && own < HIGH_SEVERITY ? own : minSeverity;
+    byThreshold.set(threshold, [...(byThreshold.get(threshold) ?? []), ...route.controls]);
+  }
+  // In route order: the threshold may be a parameter's token, which does not sort.
+  const branches = [...byThreshold.entries()].map(([threshold, controls]) => ({
+    severity: [{ numeric: ['>=', threshold] }],
+    ...(controls.includes('*') ? {} : { type: [...new Set(controls)].map(typeMatcher) }),
+  }));
   return {
     source: ['aws.guardduty'],
     'detail-type': ['GuardDuty Finding'],
-    detail: {
-      severity: [{ numeric: ['>=', minSeverity] }],
-      type: controlsOf(policy, 'aws.guardduty').map((c) =>
-        c.endsWith('*') ? { prefix: c.slice(0, -1) } : c,
-      ),
-    },
+    detail: branches.length === 1 ? branches[0] : { $or: branches },
   };
 }
 

@@ -20,6 +20,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AwsClients } from '../aws/clients';
 import { REGION_PATTERN } from '../domain/finding';
 import type { Finding } from '../domain/finding';
+import { GUARDDUTY_FINDING_TYPE } from '../ingest/normalise-guardduty';
 import { configResourceId } from '../ingest/normalise-securityhub';
 import { boundedReason } from '../ingest/reason';
 import { classified } from './aws-errors';
@@ -82,10 +83,16 @@ function guardDutyResourceMismatch(f: Finding, record: GuardDutyRecord): string 
     }
     return undefined;
   }
-  const type = `GuardDuty::${r?.ResourceType ?? ''}`;
-  return type === resourceType && resourceId === record.Id
+  if (resourceType === 'AWS::S3::Bucket') {
+    const buckets = (r?.S3BucketDetails ?? []).map((b) => b.Name);
+    return buckets.includes(resourceId)
+      ? undefined
+      : `is about bucket(s) ${buckets.join(', ') || '(none)'}, not ${resourceId}`;
+  }
+  // The finding itself (GUARDDUTY_FINDING_TYPE): its id is the resource id.
+  return resourceType === GUARDDUTY_FINDING_TYPE && resourceId === record.Id
     ? undefined
-    : `is about a ${type} resource, not ${resourceType} ${resourceId}`;
+    : `is finding ${record.Id ?? '(none)'}, not ${resourceType} ${resourceId}`;
 }
 
 /** Why a GuardDuty record does not back the finding, or undefined when it does. */

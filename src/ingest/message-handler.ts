@@ -13,6 +13,7 @@ import { boundedReason } from './reason';
 import { IngestRejection } from './rejection';
 import { resourceProblem } from './resource-guard';
 import { routeFinding } from './router';
+import { subjectFor } from './finding-subject';
 import type { RouteDecision } from './router';
 import type { TrustRefusal } from './security-alert';
 import { isRequestRejected, isThrottled } from './temporal-errors';
@@ -161,8 +162,9 @@ export function createMessageHandler(options: MessageHandlerOptions) {
     // cannot name an execution is dead-lettered whole, and nothing of it starts.
     const routed: { finding: Finding; decision: RouteDecision }[] = [];
     for (const each of normalised.findings) {
-      const finding = await enrich(each);
-      const decision = routeFinding(finding, policy);
+      const enriched = await enrich(each);
+      const decision = routeFinding(enriched, policy);
+      const finding = decision.action === 'acknowledge' ? enriched : subjectFor(enriched, decision.playbook);
       const problem =
         decision.action === 'acknowledge' ? undefined : resourceProblem(finding.resource, decision.playbook);
       if (problem) {

@@ -34,6 +34,17 @@ export const guardDutyDetailSchema = z.object({
         userType: z.string().optional(),
       })
       .optional(),
+    s3BucketDetails: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{3,255}$/)
+            .optional(),
+        }),
+      )
+      .max(100)
+      .optional(),
   }),
   service: z.object({
     // Which detector holds the finding: the worker reads the finding back from it before any change (GetFindings
@@ -51,8 +62,38 @@ export const guardDutyDetailSchema = z.object({
 
 type GuardDutyDetail = z.infer<typeof guardDutyDetailSchema>;
 
+/**
+ * S3 findings that say a bucket became public (docs/playbooks.md, GuardDuty findings): their subject is the bucket,
+ * which Block Public Access closes. GuardDuty reports them from CloudTrail management events, so their resource
+ * type is the caller's `AccessKey`; the bucket is in `s3BucketDetails`.
+ */
+export const GUARDDUTY_PUBLIC_BUCKET_TYPES: readonly string[] = [
+  'Policy:S3/BucketBlockPublicAccessDisabled',
+  'Policy:S3/BucketAnonymousAccessGranted',
+  'Policy:S3/BucketPublicAccessGranted',
+];
+
+/** The resource type of a finding whose subject is the finding itself (no playbook acts on what it is about). */
+export const GUARDDUTY_FINDING_TYPE = 'GuardDuty::Finding';
+
+/**
+ * The finding's subject: the instance of an EC2 finding, the bucket of a public-bucket finding, the access key of
+ * an IAM user finding; otherwise the finding itself, one execution per GuardDuty finding id.
+ */
 function resourceOf(detail: GuardDutyDetail): { resource: ResourceRef; details: Record<string, string> } {
   const { resource } = detail;
+  const bucket = resource.s3BucketDetails?.[0]?.name;
+  if (GUARDDUTY_PUBLIC_BUCKET_TYPES.includes(detail.type) && bucket) {
+    return {
+      resource: {
+        account: detail.accountId,
+        region: detail.region,
+        resourceType: 'AWS::S3::Bucket',
+        resourceId: bucket,
+      },
+      details: {},
+    };
+  }
   if (resource.resourceType === 'Instance' && resource.instanceDetails) {
     return {
       resource: {
@@ -64,7 +105,13 @@ function resourceOf(detail: GuardDutyDetail): { resource: ResourceRef; details: 
       details: {},
     };
   }
-  if (resource.resourceType === 'AccessKey' && resource.accessKeyDetails) {
+  // Only IAM user findings are about the key; other findings GuardDuty reports from an API call (S3 data access,
+  // for example) name the caller's key too, but the key is not what they report.
+  if (
+    resource.resourceType === 'AccessKey' &&
+    resource.accessKeyDetails &&
+    detail.type.includes(':IAMUser/')
+  ) {
     const key = resource.accessKeyDetails;
     const resourceId = key.accessKeyId ?? key.userName;
     if (!resourceId)
@@ -89,10 +136,10 @@ function resourceOf(detail: GuardDutyDetail): { resource: ResourceRef; details: 
     resource: {
       account: detail.accountId,
       region: detail.region,
-      resourceType: `GuardDuty::${resource.resourceType}`,
+      resourceType: GUARDDUTY_FINDING_TYPE,
       resourceId: detail.id,
     },
-    details: {},
+    details: { guardDutyResourceType: resource.resourceType },
   };
 }
 

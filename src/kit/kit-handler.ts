@@ -79,7 +79,8 @@ export function kitHandler<S extends Record<string, unknown>>(
       const kit = io(finding, ctx);
       const observed: Record<string, unknown> = state;
       const plan = pending(state, kit);
-      if (plan.length === 0) {
+      // A playbook without steps only escalates: there is no compliant state to find.
+      if (plan.length === 0 && playbook.steps.length > 0) {
         return {
           verdict: 'no_action',
           reason: `${where(finding)} is compliant: ${playbook.describe(state)}`,
@@ -87,7 +88,9 @@ export function kitHandler<S extends Record<string, unknown>>(
           observed,
         };
       }
-      const refusal = playbook.cannotFix?.(state, kit);
+      const refusal =
+        playbook.cannotFix?.(state, kit) ??
+        (playbook.steps.length === 0 ? `${where(finding)}: ${playbook.describe(state)}` : undefined);
       if (refusal !== undefined) return { verdict: 'cannot_fix', reason: refusal, plan: [], observed };
       const approval = playbook.needsApproval?.(state, kit);
       const reason = `${where(finding)}: ${playbook.describe(state)}`;

@@ -110,7 +110,10 @@ export interface KitPlaybook<S extends Record<string, unknown>, Id extends strin
   cannotFix?(state: S, io: KitIo): string | undefined;
   /** Says what the state is, for reasons and verification details (`rotation off`, `Block Public Access on`). */
   describe(state: S): string;
-  /** Every step, in the order they run; compliance is "no step plans anything". */
+  /**
+   * Every step, in the order they run; compliance is "no step plans anything". None at all: the playbook only hands
+   * the finding to people (its `cannotFix` says why: a ticket and a page), for findings nothing can fix safely.
+   */
   readonly steps: readonly KitStep<S>[];
 }
 
@@ -124,7 +127,9 @@ export function definePlaybook<S extends Record<string, unknown>, const Id exten
   const ids = playbook.steps.map((s) => s.id);
   const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (repeated.length > 0) throw new Error(`Playbook ${playbook.id} repeats step(s) ${repeated.join(', ')}`);
-  if (playbook.steps.length === 0) throw new Error(`Playbook ${playbook.id} has no steps`);
+  if (playbook.steps.length === 0 && !playbook.cannotFix) {
+    throw new Error(`Playbook ${playbook.id} has no steps: it must say why a person must act (cannotFix)`);
+  }
   return playbook;
 }
 

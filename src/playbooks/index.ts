@@ -4,6 +4,7 @@
  */
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default';
 import { ec2SubnetNoPublicIp } from './ec2-subnet-no-public-ip';
+import { guardDutyFindingTriage } from './guardduty-finding-triage';
 import { iamPasswordPolicy } from './iam-password-policy';
 import { kmsKeyRotation } from './kms-key-rotation';
 import { s3AccountPublicAccessBlock } from './s3-account-public-access-block';
@@ -15,4 +16,6 @@ export const KIT_PLAYBOOKS = [
   ec2SubnetNoPublicIp,
   iamPasswordPolicy,
   s3AccountPublicAccessBlock,
+  // GuardDuty's catch-all: `declaredRoutes` puts its route after every other.
+  guardDutyFindingTriage,
 ] as const;

@@ -36,3 +36,14 @@ export function kitRoutes(playbook: AnyKitPlaybook): Route[] {
   }
   return routes;
 }
+
+/**
+ * The routes of all `playbooks`, in their order, except that a catch-all (a route whose control is `*`, such as
+ * `guardduty-finding-triage`'s) comes after every other: routes are tried in order, and it must only take what no
+ * other route does.
+ */
+export function declaredRoutes(playbooks: readonly AnyKitPlaybook[]): Route[] {
+  const routes = playbooks.flatMap(kitRoutes);
+  const catchAll = (r: Route) => r.controls.includes('*');
+  return [...routes.filter((r) => !catchAll(r)), ...routes.filter(catchAll)];
+}

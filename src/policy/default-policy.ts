@@ -5,7 +5,18 @@
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
 import type { RemediationPolicy } from '../domain/policy';
 import { KIT_PLAYBOOKS } from '../playbooks';
-import { kitRoutes } from '../playbooks/kit-routes';
+import { declaredRoutes } from '../playbooks/kit-routes';
+import { GUARDDUTY_PUBLIC_BUCKET_TYPES } from '../ingest/normalise-guardduty';
+
+/** GuardDuty finding families in which an instance acting is isolated (the issue's list; Recon is only ticketed). */
+const ISOLATION_FAMILIES = [
+  'Backdoor',
+  'Behavior',
+  'CryptoCurrency',
+  'Trojan',
+  'UnauthorizedAccess',
+  'Impact',
+];
 
 /** Used when `REMEDIATION_POLICY` is not set. */
 export const DEFAULT_POLICY: RemediationPolicy = {
@@ -30,17 +41,31 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       controls: ['EC2.13', 'EC2.14', 'EC2.19'],
       playbook: 'sg-close-admin-ports',
     },
+    // GuardDuty (docs/playbooks.md, GuardDuty findings): an instance of these families is isolated when it is the
+    // actor (the playbook tickets a target); every IAM user family's key is contained; a bucket made public is
+    // closed whatever the severity. Every other finding at or above 7 is ticketed and paged by
+    // `guardduty-finding-triage`, whose catch-all route the kit playbooks' routes below end with.
     {
       source: 'aws.guardduty',
-      controls: ['UnauthorizedAccess:EC2/*', 'CryptoCurrency:EC2/*'],
+      controls: ISOLATION_FAMILIES.map((family) => `${family}:EC2/*`),
       playbook: 'ec2-isolate-instance',
       minSeverity: 7,
+      resourceType: 'AWS::EC2::Instance',
     },
     {
       source: 'aws.guardduty',
-      controls: ['UnauthorizedAccess:IAMUser/*'],
+      controls: ['*:IAMUser/*'],
       playbook: 'iam-contain-access-key',
       minSeverity: 7,
+      resourceType: 'AWS::IAM::AccessKey',
+    },
+    {
+      source: 'aws.guardduty',
+      controls: GUARDDUTY_PUBLIC_BUCKET_TYPES,
+      playbook: 's3-block-public-access',
+      // GuardDuty rates a bucket's Block Public Access turned off as low; it is closed all the same.
+      minSeverity: 0,
+      resourceType: 'AWS::S3::Bucket',
     },
     {
       source: 'aws.cloudwatch',
@@ -55,7 +80,7 @@ export const DEFAULT_POLICY: RemediationPolicy = {
       resourceType: 'AWS::AutoScaling::AutoScalingGroup',
     },
     // The kit playbooks' own triggers.
-    ...KIT_PLAYBOOKS.flatMap(kitRoutes),
+    ...declaredRoutes(KIT_PLAYBOOKS),
   ],
   defaults: {
     mode: 'auto',

@@ -9,7 +9,7 @@ import type { RemediationPolicy } from '../domain/policy';
 import { DEFAULT_POLICY } from './default-policy';
 import { policySchema } from './policy-schema';
 import { KIT_PLAYBOOKS } from '../playbooks';
-import { kitRoutes } from '../playbooks/kit-routes';
+import { declaredRoutes } from '../playbooks/kit-routes';
 
 /** Thrown for an unreadable or invalid policy file. */
 export class PolicyError extends Error {
@@ -43,7 +43,7 @@ export function parsePolicy(
 /** The policy with the kit playbooks' declared routes after its own, unless it says `routeDeclaredTriggers: false`. */
 export function withDeclaredRoutes(policy: RemediationPolicy): RemediationPolicy {
   if (policy.routeDeclaredTriggers === false) return policy;
-  return { ...policy, routes: [...policy.routes, ...KIT_PLAYBOOKS.flatMap(kitRoutes)] };
+  return { ...policy, routes: [...policy.routes, ...declaredRoutes(KIT_PLAYBOOKS)] };
 }
 
 /** Parses policy text (YAML or JSON) and validates it, naming lines in errors. */

@@ -23,8 +23,11 @@ export interface ConformanceSetup {
   readonly options?: Readonly<Record<string, string | number | boolean>>;
   /** Makes a non-compliant resource; the finding about it. */
   nonCompliant(env: ConformanceEnv): Promise<Finding>;
-  /** Makes a compliant resource; the finding about it (the detector's report arriving after someone fixed it). */
-  compliant(env: ConformanceEnv): Promise<Finding>;
+  /**
+   * Makes a compliant resource; the finding about it (the detector's report arriving after someone fixed it). Absent
+   * only for a playbook without steps (it only escalates: nothing is ever compliant for it).
+   */
+  compliant?(env: ConformanceEnv): Promise<Finding>;
   /** A finding about a resource that does not exist; absent when the resource cannot be missing (an account). */
   gone?(env: ConformanceEnv): Finding;
   /**

@@ -53,7 +53,11 @@ it('every kit playbook has a conformance setup, and every setup is a kit playboo
   expect(SETUPS.map((s) => s.playbook.id).sort()).toEqual(KIT_PLAYBOOKS.map((p) => p.id).sort());
 });
 
-describe.each(SETUPS.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) => {
+/** Playbooks that fix something; the others (no steps) only escalate, tested at the end. */
+const FIXING = SETUPS.filter((s) => s.playbook.steps.length > 0);
+const ESCALATING = SETUPS.filter((s) => s.playbook.steps.length === 0);
+
+describe.each(FIXING.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) => {
   const activities = () => createRemediationActivities({ [id]: kitHandler(setup.playbook, clients) });
   const request = (finding: Finding) => ({
     finding,
@@ -93,6 +97,7 @@ describe.each(SETUPS.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) 
   });
 
   it('already compliant: NO_ACTION, and nothing sent that changes anything', async () => {
+    if (!setup.compliant) throw new Error(`${id}: a playbook with steps needs a compliant setup`);
     const finding = await setup.compliant(env());
     const before = proxy.calls.length;
     const analysis = await run(activities().analyze, request(finding));
@@ -151,5 +156,20 @@ describe.each(SETUPS.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) 
       prior,
     });
     expect(again.changed).toBe(false);
+  });
+});
+
+describe.each(ESCALATING.map((s) => [s.playbook.id, s] as const))('%s (escalation only)', (id, setup) => {
+  it('escalates every finding with its summary, and sends nothing that changes anything', async () => {
+    const finding = await setup.nonCompliant(env());
+    const before = proxy.calls.length;
+    const analysis = await run(
+      createRemediationActivities({ [id]: kitHandler(setup.playbook, clients) }).analyze,
+      { finding, playbook: id },
+    );
+    expect(analysis).toMatchObject({ verdict: 'cannot_fix', plan: [] });
+    expect(analysis.reason).toContain(finding.title);
+    expect(analysis.reason).toContain(finding.control);
+    expect(proxy.calls.slice(before).filter((c) => c.mutating)).toEqual([]);
   });
 });

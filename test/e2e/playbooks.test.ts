@@ -276,6 +276,69 @@ it('ec2-isolate-instance: a GuardDuty UnauthorizedAccess:EC2 finding isolates th
   ec2.destroy();
 });
 
+it('s3-block-public-access: GuardDuty Policy:S3/BucketBlockPublicAccessDisabled (severity 2) blocks the bucket again', async () => {
+  // Prepare: a bucket without Block Public Access, named by the finding.
+  const bucket = `gd-public-${Date.now().toString(36)}`;
+  await createBucket(stack.raw.s3, bucket);
+  const gd = fixtureEvent('guardduty-s3-block-public-access-disabled.json') as {
+    detail: { resource: { s3BucketDetails: object[] } };
+  };
+  const resource = {
+    ...gd.detail.resource,
+    s3BucketDetails: [{ ...gd.detail.resource.s3BucketDetails[0], name: bucket }],
+  };
+
+  // Act
+  const { result } = await remediate('guardduty-s3-block-public-access-disabled.json', { resource });
+
+  // Assess
+  expect(result.status).toBe('REMEDIATED');
+  const block = await stack.raw.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+  expect(block.PublicAccessBlockConfiguration).toEqual({
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  });
+});
+
+it('guardduty-finding-triage: a finding no playbook fixes is ticketed and paged with its summary, one execution per finding', async () => {
+  // Act: a runtime finding (not one of the isolation families) about an instance.
+  const event = fixtureEvent('guardduty-runtime-reverse-shell.json');
+  const { result, outcome } = await remediateEvent(
+    stack,
+    bridge,
+    event,
+    'guardduty-runtime-reverse-shell.json',
+    undefined,
+    'guardduty-finding-triage',
+  );
+
+  // Assess: escalated with a ticket; the page names the type and the finding's title; nothing was changed.
+  expect(result.status).toBe('ESCALATED');
+  expect(outcome).toMatchObject({
+    playbook: 'guardduty-finding-triage',
+    changes: [],
+    finding: {
+      resource: { resourceType: 'GuardDuty::Finding', resourceId: 'f2e4d6c8b0a2f4e6d8c0b2a4f6e8d0c2' },
+      details: { subjectType: 'AWS::EC2::Instance', subjectId: 'i-0f9e8d7c6b5a43210' },
+    },
+    escalation: {
+      reason: expect.stringContaining('Execution:Runtime/ReverseShell (severity 8) about AWS::EC2::Instance'),
+      ticket: expect.any(String),
+    },
+  });
+  // Other tests page too: read the inbox until this finding's page arrives.
+  let page: string | undefined;
+  for (const deadline = Date.now() + 20_000; !page && Date.now() < deadline;) {
+    const batch = await drainQueue(stack.raw.sqs, stack.resources.oncallInboxUrl, 1, 2_000);
+    page = batch
+      .map((m) => (JSON.parse(m.Body ?? '{}') as { Message?: string }).Message ?? '')
+      .find((m) => m.includes('f2e4d6c8b0a2f4e6d8c0b2a4f6e8d0c2'));
+  }
+  expect(page).toContain('opened a reverse shell');
+});
+
 it('iam-contain-access-key: a GuardDuty UnauthorizedAccess:IAMUser finding deactivates the long-term key', async () => {
   // Prepare: moto generates key ids, so the fixture's finding names the created key.
   const iam = new IAMClient({

@@ -13,6 +13,7 @@ import { putEvent } from '../../src/commands/send-event';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Outcome, RemediationResult } from '../../src/domain/remediation';
 import { parseMessageBody } from '../../src/ingest/envelope';
+import { subjectFor } from '../../src/ingest/finding-subject';
 import { singleFinding } from '../../src/ingest/normalise';
 import { motoClients } from './aws';
 import type { WorkflowStack } from './workflow-stack';
@@ -29,9 +30,12 @@ export async function remediateEvent(
   event: Record<string, unknown>,
   label: string,
   afterRunId?: string,
+  /** The playbook it routes to, when that keys executions differently (`guardduty-finding-triage`: by finding). */
+  playbook?: string,
 ): Promise<{ result: RemediationResult; outcome: Outcome; elapsedMs: number; runId: string }> {
   const parsed = parseMessageBody(JSON.stringify(event));
-  const finding = singleFinding(parsed);
+  const normalised = singleFinding(parsed);
+  const finding = playbook ? subjectFor(normalised, playbook) : normalised;
   const workflowId = remediationWorkflowId(finding.resource);
   const started = Date.now();
   await putEvent(stack.raw.events, parsed, 'default');

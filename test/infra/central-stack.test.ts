@@ -34,12 +34,18 @@ it('has four rules, each targeting the one queue, GuardDuty filtered by numeric 
     EventPattern: {
       source: ['aws.guardduty'],
       'detail-type': ['GuardDuty Finding'],
+      // Public buckets at any severity; everything else (the triage catch-all: any type) from the parameter on.
       detail: {
-        severity: [{ numeric: ['>=', { Ref: 'GuardDutyMinSeverity' }] }],
-        type: [
-          { prefix: 'UnauthorizedAccess:EC2/' },
-          { prefix: 'CryptoCurrency:EC2/' },
-          { prefix: 'UnauthorizedAccess:IAMUser/' },
+        $or: [
+          { severity: [{ numeric: ['>=', { Ref: 'GuardDutyMinSeverity' }] }] },
+          {
+            severity: [{ numeric: ['>=', 0] }],
+            type: [
+              'Policy:S3/BucketBlockPublicAccessDisabled',
+              'Policy:S3/BucketAnonymousAccessGranted',
+              'Policy:S3/BucketPublicAccessGranted',
+            ],
+          },
         ],
       },
     },

@@ -139,7 +139,11 @@ it('catalogues a kit playbook with the definition its declaration gives', () => 
     defaultMode: 'auto',
     steps: [{ id: 'enable-key-rotation', title: 'EnableKeyRotation', onFailure: 'compensate' }],
   });
-  expect(() => definePlaybook({ ...kmsKeyRotation, steps: [] })).toThrow(/has no steps/);
+  // No steps: only a playbook that says why a person must act (an escalation-only playbook).
+  expect(() => definePlaybook({ ...kmsKeyRotation, cannotFix: undefined, steps: [] })).toThrow(
+    /has no steps/,
+  );
+  expect(definePlaybook({ ...kmsKeyRotation, steps: [] }).steps).toEqual([]);
   expect(() =>
     definePlaybook({ ...kmsKeyRotation, steps: [kmsKeyRotation.steps[0]!, kmsKeyRotation.steps[0]!] }),
   ).toThrow(/repeats step\(s\) enable-key-rotation/);

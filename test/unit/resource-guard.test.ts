@@ -62,7 +62,7 @@ it('refuses ids that would forge or smuggle into the workflow id', () => {
     ],
     // A finding routed to a playbook that does not act on its resource type (e.g. a GuardDuty EC2 finding about
     // something other than an instance, or a Security Hub EC2.8 finding about a bucket).
-    [{ resourceType: 'GuardDuty::AccessKey', resourceId: 'b2c4e6f8a0b1' }, 'ec2-isolate-instance', /acts on/],
+    [{ resourceType: 'GuardDuty::Finding', resourceId: 'b2c4e6f8a0b1' }, 'ec2-isolate-instance', /acts on/],
     [{ resourceType: 'AWS::S3::Bucket' }, 'ec2-enforce-imdsv2', /acts on AWS::EC2::Instance/],
   ];
   for (const [overrides, playbook, problem] of cases) {
