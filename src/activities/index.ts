@@ -7,6 +7,7 @@ import type { AwsClients } from '../aws/clients';
 import { PLAYBOOKS } from '../domain/playbooks';
 import type { PlaybookId } from '../domain/playbooks';
 import { KIT_PLAYBOOKS } from '../playbooks';
+import { userPlaybooks } from '../playbooks/user-playbooks';
 import type { CatalogueId, KitPlaybookId } from '../playbooks/catalogue';
 import { createCompositeActivities } from './composite';
 import { createControlActivities } from './controls';
@@ -65,7 +66,9 @@ export interface ActivityDeps {
  * (docs/deployment.md, Roles per playbook family); the isolation playbook's optional stop goes through the
  * availability role, the only member role that may stop an instance.
  */
-export function createPlaybooks(clients: AwsClients): Record<CatalogueId, PlaybookHandler> {
+export function createPlaybooks(
+  clients: AwsClients,
+): Record<CatalogueId, PlaybookHandler> & Record<string, PlaybookHandler> {
   const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
   const kit = Object.fromEntries(
     KIT_PLAYBOOKS.map((p: AnyKitPlaybook) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
@@ -83,7 +86,11 @@ export function createPlaybooks(clients: AwsClients): Record<CatalogueId, Playbo
     'ec2-instance-recovery': ec2InstanceRecovery(of('ec2-instance-recovery')),
     'asg-scale-out': asgScaleOut(of('asg-scale-out')),
   };
-  return { ...legacy, ...kit };
+  // Those the policy's modules added (docs/architecture.md, User playbooks), after the built-in ones.
+  const loaded = Object.fromEntries(
+    userPlaybooks().map((p) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
+  );
+  return { ...loaded, ...legacy, ...kit };
 }
 
 /** Builds every activity. */

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { readRecordedOutcome } from '../activities/recorded-outcome';
 import { randomUUID } from 'node:crypto';
-import { CATALOGUE, isCatalogueId } from '../playbooks/catalogue';
+import { definitionOf } from '../playbooks/catalogue';
 import { MAX_ROLLBACK_EXEMPTION_MS, rollbackClaim } from '../domain/rollback';
 import type { RollbackInput, RollbackResult } from '../domain/rollback';
 import { findingSearchAttributes } from '../domain/search-attributes';
@@ -64,7 +64,7 @@ export async function rollback(
     request.unsigned === true,
   );
   const input: RollbackInput = { ...unsignedInput, ...(signature ? { signature } : {}) };
-  if (isCatalogueId(outcome.playbook) && CATALOGUE[outcome.playbook].kind === 'containment') {
+  if (definitionOf(outcome.playbook)?.kind === 'containment') {
     process.stderr.write(
       `Rolling back a containment needs a second approver: someone else runs\n` +
         `  remediator approve '${rollbackWorkflowId(request.workflowId, runId)}' --reason '…'\n`,

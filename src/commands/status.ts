@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { ApprovalRequest } from '../domain/approval';
 import { ACCOUNT_ID_PATTERN } from '../domain/finding';
-import { CATALOGUE_IDS, isCatalogueId } from '../playbooks/catalogue';
+import { allPlaybookIds } from '../playbooks/catalogue';
 import type { RemediationSnapshot } from '../domain/remediation';
 import { AwsAccountKey, PlaybookKey, RemediationStatusKey } from '../domain/search-attributes';
 import { statusQuery, REMEDIATION_WORKFLOW_TYPE } from '../workflows/definitions';
@@ -68,9 +68,9 @@ export function listQuery(options: StatusOptions, now = new Date()): string {
     clauses.push(`${RemediationStatusKey.name} = '${status}'`);
   }
   if (options.playbook !== undefined) {
-    if (!isCatalogueId(options.playbook)) {
+    if (!allPlaybookIds().includes(options.playbook)) {
       throw new DecisionRefusedError(
-        `--playbook '${options.playbook}' is not one of ${CATALOGUE_IDS.join(', ')}`,
+        `--playbook '${options.playbook}' is not one of ${allPlaybookIds().join(', ')}`,
       );
     }
     clauses.push(`${PlaybookKey.name} = '${options.playbook}'`);

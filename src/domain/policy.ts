@@ -129,6 +129,11 @@ export interface RemediationPolicy {
    * alarm metrics), after `routes` (which therefore win). Default true; false routes only what `routes` lists.
    */
   readonly routeDeclaredTriggers?: boolean;
+  /**
+   * Modules with more playbooks written with the kit, relative to the policy file (docs/architecture.md, User
+   * playbooks): loaded at start-up, before the rest of the policy is checked, so routes and settings may name them.
+   */
+  readonly playbookModules?: readonly string[];
   readonly defaults: PlaybookSettings;
   readonly playbooks: Readonly<Partial<Record<string, Partial<PlaybookSettings>>>>;
   /** Overrides per control (rule name, control id, GuardDuty type), over the playbook's settings. */

@@ -10,6 +10,7 @@ import type { AwsClients } from '../aws/clients';
 import type { Finding } from '../domain/finding';
 import type { Logger } from '../logger';
 import { KIT_PLAYBOOKS } from '../playbooks';
+import { userPlaybooks } from '../playbooks/user-playbooks';
 
 /** Managed rule identifiers → the control names our policy routes by. */
 export const MANAGED_RULE_CONTROLS: Readonly<Record<string, string>> = {
@@ -25,6 +26,18 @@ export const MANAGED_RULE_CONTROLS: Readonly<Record<string, string>> = {
     ),
   ),
 };
+
+/** The control name of a managed rule identifier: the catalogue's, or a loaded playbook's declared rule. */
+export function managedControlOf(identifier: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(MANAGED_RULE_CONTROLS, identifier)) {
+    return MANAGED_RULE_CONTROLS[identifier];
+  }
+  for (const p of userPlaybooks()) {
+    const rule = Object.entries(p.triggers.configRules ?? {}).find(([, r]) => r.identifier === identifier);
+    if (rule) return rule[0];
+  }
+  return undefined;
+}
 
 /** What a rule name resolved to. */
 export interface ResolvedRule {
@@ -75,7 +88,7 @@ export class ConfigRuleResolver {
         .send(new DescribeConfigRulesCommand({ ConfigRuleNames: [ruleName] }));
       const rule = out.ConfigRules?.[0];
       const sourceIdentifier = rule?.Source?.Owner === 'AWS' ? rule.Source.SourceIdentifier : undefined;
-      const managedControl = sourceIdentifier ? MANAGED_RULE_CONTROLS[sourceIdentifier] : undefined;
+      const managedControl = sourceIdentifier ? managedControlOf(sourceIdentifier) : undefined;
       return {
         ...(sourceIdentifier ? { sourceIdentifier } : {}),
         ...(managedControl ? { managedControl } : {}),

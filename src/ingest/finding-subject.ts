@@ -5,14 +5,12 @@
  * re-sends of one finding stay one. What the finding was about is kept in its details for the ticket.
  */
 import type { Finding } from '../domain/finding';
-import { isCatalogueId, KIT_BY_ID } from '../playbooks/catalogue';
+import { kitPlaybookOf } from '../playbooks/catalogue';
 import { GUARDDUTY_FINDING_TYPE } from './normalise-guardduty';
 
 /** `finding` as the execution of `playbook` sees it. */
 export function subjectFor(finding: Finding, playbook: string): Finding {
-  const kit = isCatalogueId(playbook)
-    ? (KIT_BY_ID as Record<string, { resource: { type: string } }>)[playbook]
-    : undefined;
+  const kit = kitPlaybookOf(playbook);
   const findingId = finding.details.guardDutyFindingId;
   if (
     kit?.resource.type !== GUARDDUTY_FINDING_TYPE ||

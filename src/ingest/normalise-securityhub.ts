@@ -3,7 +3,7 @@
  * normalised to the ids AWS Config uses, so a Security Hub finding and a Config event for the same resource land on
  * the same execution; the control comes from `Compliance.SecurityControlId`.
  */
-import { KIT_PLAYBOOKS } from '../playbooks';
+import { allKitPlaybooks } from '../playbooks/catalogue';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, RESOURCE_ID_PATTERN } from '../domain/finding';
 import type { Finding, FindingState, ResourceRef } from '../domain/finding';
@@ -39,18 +39,21 @@ const findingSchema = z.object({
 /** The detail of a Security Hub event: a list of ASFF findings. */
 export const securityHubDetailSchema = z.object({ findings: z.array(findingSchema).min(1) });
 
-/** Security Hub resource types → Config resource types: the playbooks written before the kit, then the kit's. */
-const RESOURCE_TYPES: Readonly<Record<string, string>> = {
+/** Security Hub resource types → Config resource types of the playbooks written before the kit. */
+const LEGACY_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   AwsS3Bucket: 'AWS::S3::Bucket',
   AwsEc2Instance: 'AWS::EC2::Instance',
   AwsEc2SecurityGroup: 'AWS::EC2::SecurityGroup',
   AwsAccount: 'AWS::::Account',
-  ...Object.fromEntries(
-    KIT_PLAYBOOKS.flatMap(({ resource }) =>
-      resource.securityHubType ? [[resource.securityHubType, resource.type]] : [],
-    ),
-  ),
 };
+
+/** The Config resource type of a Security Hub one: the kit playbooks' (built-in and loaded) say theirs. */
+function configResourceType(securityHubType: string): string {
+  const legacy = LEGACY_RESOURCE_TYPES[securityHubType];
+  if (legacy) return legacy;
+  const kit = allKitPlaybooks().find((p) => p.resource.securityHubType === securityHubType);
+  return kit?.resource.type ?? securityHubType;
+}
 
 /**
  * Controls whose checks equal a Config managed rule: the playbook uses the rule's semantics (e.g. blocked ports).
@@ -120,7 +123,7 @@ export function normaliseSecurityHub(envelope: EventBridgeEnvelope): Finding[] {
     const primary = f.Resources[0];
     if (!primary) throw new IngestRejection(`Security Hub finding ${f.Id} has no resource`);
     const control = controlOf(f);
-    const resourceType = RESOURCE_TYPES[primary.Type] ?? primary.Type;
+    const resourceType = configResourceType(primary.Type);
     const resource: ResourceRef = {
       account: f.AwsAccountId,
       region: primary.Region ?? f.Region ?? envelope.region,

@@ -7,8 +7,7 @@
  */
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/finding';
 import type { ResourceRef } from '../domain/finding';
-import type { AnyKitPlaybook } from '../kit/playbook-kit';
-import { CATALOGUE, isCatalogueId, KIT_BY_ID } from '../playbooks/catalogue';
+import { definitionOf, kitPlaybookOf } from '../playbooks/catalogue';
 
 /** Printable, no whitespace, no control or format characters: what any id in a workflow id must be. */
 const PRINTABLE_ID = /^[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}]{1,768}$/u;
@@ -36,7 +35,7 @@ export function resourceProblem(resource: ResourceRef, playbook: string): string
   if (region !== 'global' && !REGION_PATTERN.test(region)) {
     return `region ${quoted(region)} is not a region name`;
   }
-  const types = isCatalogueId(playbook) ? CATALOGUE[playbook].resourceTypes : undefined;
+  const types = definitionOf(playbook)?.resourceTypes;
   if (types && !types.includes(resourceType)) {
     return `playbook ${playbook} acts on ${types.join(', ')}, not on ${quoted(resourceType)}`;
   }
@@ -45,9 +44,7 @@ export function resourceProblem(resource: ResourceRef, playbook: string): string
       ? undefined
       : `account resource ${quoted(resourceId)} is not account ${account}`;
   }
-  const kit = isCatalogueId(playbook)
-    ? (KIT_BY_ID as Readonly<Record<string, AnyKitPlaybook>>)[playbook]
-    : undefined;
+  const kit = kitPlaybookOf(playbook);
   const shape =
     (kit?.resource.type === resourceType ? kit.resource.idPattern : undefined) ??
     ID_SHAPES[resourceType] ??

@@ -8,6 +8,7 @@ import { PLAYBOOKS } from '../domain/playbooks';
 import type { PlaybookDefinition, PlaybookId, PlaybookShape } from '../domain/playbooks';
 import type { AnyKitPlaybook } from '../kit/playbook-kit';
 import { KIT_PLAYBOOKS } from './index';
+import { userPlaybooks } from './user-playbooks';
 
 /** Id of a kit playbook. */
 export type KitPlaybookId = (typeof KIT_PLAYBOOKS)[number]['id'];
@@ -53,3 +54,32 @@ export function isCatalogueId(value: string): value is CatalogueId {
 
 /** Every playbook's shape, as the worker sends them to its workflows. */
 export const CATALOGUE_SHAPES: Readonly<Record<string, PlaybookShape>> = CATALOGUE;
+
+/** Every kit playbook this process runs: the built-in ones, then those the policy's modules added. */
+export function allKitPlaybooks(): readonly AnyKitPlaybook[] {
+  return [...KIT_PLAYBOOKS, ...userPlaybooks()];
+}
+
+/** The kit declaration of `id`, built-in or loaded, if it is one. */
+export function kitPlaybookOf(id: string): AnyKitPlaybook | undefined {
+  return isCatalogueId(id)
+    ? (KIT_BY_ID as Readonly<Record<string, AnyKitPlaybook>>)[id]
+    : userPlaybooks().find((p) => p.id === id);
+}
+
+/** The catalogue entry of `id`, built-in or loaded, if there is one. */
+export function definitionOf(id: string): PlaybookDefinition | undefined {
+  if (isCatalogueId(id)) return CATALOGUE[id];
+  const loaded = userPlaybooks().find((p) => p.id === id);
+  return loaded ? kitDefinition(loaded) : undefined;
+}
+
+/** Every playbook id this process knows: the catalogue's, then the loaded ones'. */
+export function allPlaybookIds(): readonly string[] {
+  return [...CATALOGUE_IDS, ...userPlaybooks().map((p) => p.id)];
+}
+
+/** Every playbook's shape, as the worker sends them to its workflows (loaded playbooks included). */
+export function catalogueShapes(): Readonly<Record<string, PlaybookShape>> {
+  return { ...CATALOGUE_SHAPES, ...Object.fromEntries(userPlaybooks().map((p) => [p.id, kitDefinition(p)])) };
+}

@@ -7,9 +7,13 @@ import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { RemediationPolicy } from '../domain/policy';
 import { DEFAULT_POLICY } from './default-policy';
-import { policySchema } from './policy-schema';
-import { KIT_PLAYBOOKS } from '../playbooks';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { currentPolicySchema } from './policy-schema';
+import { allKitPlaybooks } from '../playbooks/catalogue';
 import { declaredRoutes } from '../playbooks/kit-routes';
+import { loadPlaybookModules } from '../playbooks/load-playbook-modules';
+import { registerUserPlaybooks } from '../playbooks/user-playbooks';
 
 /** Thrown for an unreadable or invalid policy file. */
 export class PolicyError extends Error {
@@ -19,13 +23,41 @@ export class PolicyError extends Error {
 /** Where in the source text a field is, when the text is known. */
 type Locate = (path: readonly PropertyKey[], key?: string) => string;
 
-/** Validates an already-parsed policy document. */
+/**
+ * Loads the playbook modules a policy document names (phase one of its check): relative to `baseDir`, registered
+ * for this process. Without `baseDir` (a policy that is not a file) modules cannot be resolved and are refused.
+ */
+function loadNamedModules(document: unknown, origin: string, baseDir: string | undefined): void {
+  const named = (document as { playbookModules?: unknown } | null)?.playbookModules;
+  if (named === undefined) return;
+  const paths = z.array(z.string().min(1)).max(100).safeParse(named);
+  if (!paths.success)
+    throw new PolicyError(`${origin} is invalid:
+  playbookModules: a list of module paths`);
+  if (paths.data.length === 0) return;
+  if (baseDir === undefined) {
+    throw new PolicyError(`${origin}: playbookModules needs a policy file (paths are relative to it)`);
+  }
+  try {
+    const loaded = loadPlaybookModules(paths.data, baseDir);
+    registerUserPlaybooks(loaded, origin);
+  } catch (err) {
+    throw new PolicyError(`${origin}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Validates an already-parsed policy document: first the playbook modules it names (loaded and registered), then the
+ * whole document against the catalogue with them.
+ */
 export function parsePolicy(
   document: unknown,
   origin = 'policy',
   locate: Locate = () => '',
+  baseDir?: string,
 ): RemediationPolicy {
-  const result = policySchema.safeParse(document);
+  loadNamedModules(document, origin, baseDir);
+  const result = currentPolicySchema().safeParse(document);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => {
       // An unknown key is reported on its parent object; name (and locate) each key itself.
@@ -43,11 +75,14 @@ export function parsePolicy(
 /** The policy with the kit playbooks' declared routes after its own, unless it says `routeDeclaredTriggers: false`. */
 export function withDeclaredRoutes(policy: RemediationPolicy): RemediationPolicy {
   if (policy.routeDeclaredTriggers === false) return policy;
-  return { ...policy, routes: [...policy.routes, ...declaredRoutes(KIT_PLAYBOOKS)] };
+  return { ...policy, routes: [...policy.routes, ...declaredRoutes(allKitPlaybooks())] };
 }
 
-/** Parses policy text (YAML or JSON) and validates it, naming lines in errors. */
-export function parsePolicyText(text: string, origin: string): RemediationPolicy {
+/**
+ * Parses policy text (YAML or JSON) and validates it, naming lines in errors; `baseDir` is where its playbook modules
+ * are (the policy file's directory).
+ */
+export function parsePolicyText(text: string, origin: string, baseDir?: string): RemediationPolicy {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -57,7 +92,7 @@ export function parsePolicyText(text: string, origin: string): RemediationPolicy
     });
     throw new PolicyError(`${origin} is not valid YAML/JSON:\n  ${problems.join('\n  ')}`);
   }
-  return parsePolicy(doc.toJS(), origin, locator(doc, lineCounter));
+  return parsePolicy(doc.toJS(), origin, locator(doc, lineCounter), baseDir);
 }
 
 /** Finds the line of a field: the key itself when named, else the value, else the nearest ancestor that exists. */
@@ -89,5 +124,5 @@ export function loadPolicy(path: string | undefined): RemediationPolicy {
       cause: err,
     });
   }
-  return parsePolicyText(text, `REMEDIATION_POLICY ${path}`);
+  return parsePolicyText(text, `REMEDIATION_POLICY ${path}`, dirname(resolve(path)));
 }

@@ -4,7 +4,7 @@
  * another version is noticed (and the worker's policy still wins).
  */
 import { createHash } from 'node:crypto';
-import { CATALOGUE_SHAPES } from '../playbooks/catalogue';
+import { catalogueShapes } from '../playbooks/catalogue';
 import {
   DEFAULT_PROTECTED_PRINCIPALS,
   DEFAULT_TRUST,
@@ -57,7 +57,7 @@ export function workerPolicy(
 ): WorkerPolicy {
   return {
     version: policyVersion(policy),
-    settings: resolveExecutionSettings(policy, CATALOGUE_SHAPES),
+    settings: resolveExecutionSettings(policy, catalogueShapes()),
     trust: resolveTrust(trustSettings(policy, ownRoles), selfAccount),
   };
 }

@@ -21,6 +21,11 @@ export interface ConformanceSetup {
   readonly playbook: AnyKitPlaybook;
   /** Options the policy would give it (for example the KMS key of a trail); none by default. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The end-to-end suite's policy gives the playbook `options` too. By default it gives none, so a playbook's path
+   * without options runs there; set for a playbook that can fix nothing without them (a KMS key it must be given).
+   */
+  readonly optionsEndToEnd?: boolean;
   /** Makes a non-compliant resource; the finding about it. */
   nonCompliant(env: ConformanceEnv): Promise<Finding>;
   /**

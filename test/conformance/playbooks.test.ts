@@ -8,7 +8,8 @@
  *   containment keeps it;
  * - rollback (every changed step undone, newest first) ⇒ the prior state exactly.
  *
- * A playbook's setup lives in `setups/<id>.ts`; each one found there runs, and a kit playbook without one fails.
+ * A playbook's setup lives in `setups/<id>.ts`; each one found there runs, and a kit playbook without one fails. User
+ * playbooks' setups (`examples/playbooks/*.setup.ts`, `REMEDIATOR_PLAYBOOK_SETUPS`) run through the same cases.
  */
 import { randomUUID } from 'node:crypto';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
@@ -18,13 +19,14 @@ import type { Finding } from '../../src/domain/finding';
 import type { PriorState } from '../../src/domain/remediation';
 import { kitHandler } from '../../src/kit/kit-handler';
 import { KIT_PLAYBOOKS } from '../../src/playbooks';
+import { checkDeclaration } from '../../src/playbooks/load-playbook-modules';
 import { runActivity as run } from '../helpers/activity-env';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
 import { startAwsFaultProxy } from '../helpers/aws-fault-proxy';
 import type { AwsFaultProxy } from '../helpers/aws-fault-proxy';
 import { startSuiteMoto } from '../helpers/servers';
 import type { ConformanceEnv } from './conformance-setup';
-import { SETUPS } from './setups';
+import { SETUPS, USER_SETUPS } from './setups';
 
 let moto: MotoServer;
 let proxy: AwsFaultProxy;
@@ -53,9 +55,16 @@ it('every kit playbook has a conformance setup, and every setup is a kit playboo
   expect(SETUPS.map((s) => s.playbook.id).sort()).toEqual(KIT_PLAYBOOKS.map((p) => p.id).sort());
 });
 
+it('runs the user playbooks through the same cases, each a declaration the worker would load', () => {
+  expect(USER_SETUPS.map((s) => s.playbook.id)).toContain('s3-bucket-versioning');
+  for (const { playbook } of USER_SETUPS) {
+    expect(checkDeclaration(playbook, playbook.id)).toBe(playbook);
+  }
+});
+
 /** Playbooks that fix something; the others (no steps) only escalate, tested at the end. */
-const FIXING = SETUPS.filter((s) => s.playbook.steps.length > 0);
-const ESCALATING = SETUPS.filter((s) => s.playbook.steps.length === 0);
+const FIXING = [...SETUPS, ...USER_SETUPS].filter((s) => s.playbook.steps.length > 0);
+const ESCALATING = [...SETUPS, ...USER_SETUPS].filter((s) => s.playbook.steps.length === 0);
 
 describe.each(FIXING.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) => {
   const activities = () => createRemediationActivities({ [id]: kitHandler(setup.playbook, clients) });

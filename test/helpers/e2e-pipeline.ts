@@ -3,7 +3,7 @@
  * ingest bridge of the local stack (src/devstack/local-bridge.ts) reading the suite's queue, which EventBridge
  * delivers to. `stop` ends bridge and worker first: the servers outlive them.
  */
-import { CATALOGUE_SHAPES } from '../../src/playbooks/catalogue';
+import { catalogueShapes } from '../../src/playbooks/catalogue';
 import { resolveExecutionSettings } from '../../src/domain/policy';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { startLocalBridge } from '../../src/devstack/local-bridge';
@@ -86,7 +86,7 @@ export async function startPipeline(
   taskQueue: string,
 ): Promise<E2ePipeline> {
   // The worker holds the same policy as the bridge, with the local stack's trust (as `remediator dev` runs it).
-  useWorkerPolicy(taskQueue, resolveExecutionSettings(policy, CATALOGUE_SHAPES), policy.trust ?? {});
+  useWorkerPolicy(taskQueue, resolveExecutionSettings(policy, catalogueShapes()), policy.trust ?? {});
   const worker = await stack.worker(taskQueue, stack.activities());
   const workerRun = worker.run();
   const local = startLocalBridge({
