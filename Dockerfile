@@ -25,8 +25,10 @@ LABEL org.opencontainers.image.title="remediator" \
   org.opencontainers.image.base.name="docker.io/library/node:${NODE_VERSION}-trixie-slim"
 WORKDIR /app
 # The bundle written by `npm run bundle:workflows` in the build stage; the worker loads it instead of bundling.
+# NODE_PATH: user playbook modules mounted anywhere (the policy's playbookModules) resolve zod and the AWS SDK here.
 ENV NODE_ENV=production \
-  WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+  WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+  NODE_PATH=/app/node_modules
 # Owned by root and read-only to the user the process runs as.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -17,7 +17,12 @@ export const guardDutyDetailSchema = z.object({
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
   region: z.string().regex(REGION_PATTERN, 'must be a region name'),
   id: z.string().regex(idPattern),
-  type: z.string().min(1).max(256),
+  // ThreatPurpose:ResourceTypeAffected/ThreatFamilyName.DetectionMechanism!Artifact, as GuardDuty names its types
+  // (`Backdoor:EC2/C&CActivity.B!DNS`): every type routes somewhere now, so a made-up one must not get that far.
+  type: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z]+:[A-Za-z0-9]+\/[A-Za-z0-9&.!_-]+$/, 'must be a GuardDuty finding type'),
   severity: z.number().min(0).max(10),
   title: z.string().optional(),
   resource: z.object({
@@ -82,6 +87,15 @@ export const GUARDDUTY_FINDING_TYPE = 'GuardDuty::Finding';
  */
 function resourceOf(detail: GuardDutyDetail): { resource: ResourceRef; details: Record<string, string> } {
   const { resource } = detail;
+  // GuardDuty always describes the instance or key it names: a finding that names one without it is not GuardDuty's.
+  if (resource.resourceType === 'Instance' && !resource.instanceDetails) {
+    throw new IngestRejection(`GuardDuty finding ${detail.id}: an Instance finding without instance details`);
+  }
+  if (resource.resourceType === 'AccessKey' && !resource.accessKeyDetails) {
+    throw new IngestRejection(
+      `GuardDuty finding ${detail.id}: an AccessKey finding without access key details`,
+    );
+  }
   const bucket = resource.s3BucketDetails?.[0]?.name;
   if (GUARDDUTY_PUBLIC_BUCKET_TYPES.includes(detail.type) && bucket) {
     return {

@@ -88,7 +88,8 @@ const LABEL_SEVERITY: Readonly<Record<string, number>> = {
  * topic's name), or the account id.
  */
 export function configResourceId(type: string, id: string, account: string): string {
-  if (type === 'AwsAccount') return account;
+  // The account's own id, as Security Hub writes it; anything else stays as it is and the ingest guard refuses it.
+  if (type === 'AwsAccount') return id === `AWS::::Account:${account}` || id === account ? account : id;
   if (!id.startsWith('arn:')) return id;
   const resource = id.split(':').slice(5).join(':');
   if (type === 'AwsS3Bucket') return resource;

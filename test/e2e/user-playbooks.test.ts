@@ -5,6 +5,7 @@
  * Temporal dev server → the bucket's versioning on in moto.
  */
 import { GetBucketVersioningCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { loadPolicy } from '../../src/policy/load-policy';
@@ -15,13 +16,20 @@ import { routeFinding } from '../../src/ingest/router';
 import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
 import { createBucket } from '../helpers/aws';
-import { fixtureEvent } from '../helpers/fixtures';
 import { remediateEvent, startPipeline } from '../helpers/e2e-pipeline';
 import type { E2ePipeline } from '../helpers/e2e-pipeline';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 
 const EXAMPLE_POLICY = join(__dirname, '../../examples/playbooks/policy.yaml');
+/** The example's event, kept beside it (a user playbook's fixtures are the user's, not the built-in catalogue's). */
+const exampleEvent = () =>
+  JSON.parse(
+    readFileSync(
+      join(__dirname, '../../examples/playbooks/events/config-s3-bucket-versioning-noncompliant.json'),
+      'utf8',
+    ),
+  ) as Record<string, unknown>;
 
 let stack: WorkflowStack;
 let pipeline: E2ePipeline;
@@ -45,9 +53,7 @@ it('loading the policy loads the module: its playbook is routed, has settings an
     mode: 'auto',
     shape: { kind: 'configuration', steps: [{ id: 'enable-versioning', onFailure: 'compensate' }] },
   });
-  const finding = singleFinding(
-    parseMessageBody(JSON.stringify(fixtureEvent('config-s3-bucket-versioning-noncompliant.json'))),
-  );
+  const finding = singleFinding(parseMessageBody(JSON.stringify(exampleEvent())));
   expect(routeFinding(finding, policy)).toEqual({ action: 'start', playbook: 's3-bucket-versioning' });
 });
 
@@ -58,7 +64,7 @@ it('s3-bucket-versioning (user playbook): PutEvents → versioning on in moto, v
   await stack.raw.s3.send(
     new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }),
   );
-  const text = JSON.stringify(fixtureEvent('config-s3-bucket-versioning-noncompliant.json'));
+  const text = JSON.stringify({ ...exampleEvent(), time: new Date().toISOString() });
   const event = JSON.parse(text.split('acme-invoices').join(bucket)) as Record<string, unknown>;
 
   // Act
