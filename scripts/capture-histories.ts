@@ -588,9 +588,11 @@ async function main(): Promise<void> {
       const id = setup.playbook.id;
       // A playbook without steps only escalates: that is its one history.
       if (setup.playbook.steps.length === 0) return [{ name: `${id}-escalated`, playbook: id, arrange }];
+      // The options its setup gives (a KMS key, a destination), as the policy would.
+      const settings = setup.options ? { settings: { options: setup.options } } : {};
       return [
-        { name: `${id}-remediated`, playbook: id, arrange },
-        { name: `${id}-escalated-access-denied`, playbook: id, deniedKitChanges: true, arrange },
+        { name: `${id}-remediated`, playbook: id, arrange, ...settings },
+        { name: `${id}-escalated-access-denied`, playbook: id, deniedKitChanges: true, arrange, ...settings },
       ];
     }),
   ];

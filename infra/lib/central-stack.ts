@@ -25,9 +25,9 @@ import { restrictIngestQueues } from './ingest-queue-policies';
 import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
 import { trustSettings } from '../../src/policy/worker-policy';
 import { addInstanceAttributeDenies } from './instance-attribute-bounds';
-import { acknowledgeWildcardResources, addGroups, addGroupNamed } from './policy-statements';
+import { acknowledgeWildcardResources, addGroupNamed, statementOf } from './policy-statements';
 import { addProtectedPrincipalDenies, protectedPrincipals } from './protected-principals';
-import { INGEST_PERMISSIONS, REMEDIATION_PERMISSIONS, WORKER_SELF_PERMISSIONS } from './worker-permissions';
+import { FAMILY_PERMISSIONS, INGEST_PERMISSIONS, WORKER_SELF_PERMISSIONS } from './worker-permissions';
 import { WorkerService } from './worker-service';
 import type { TemporalAuth } from './worker-service';
 
@@ -247,8 +247,18 @@ export class CentralStack extends Stack {
       description: 'remediator worker: exactly the calls the playbooks make, notifications and audit records',
     });
     // In its own account the worker uses its own credentials, so it holds every family's statements, bounded by
-    // the same denies as the member roles (assuming the family roles at home too is future work).
-    addGroups(this.workerRole, REMEDIATION_PERMISSIONS);
+    // the same denies as the member roles (assuming the family roles at home too is future work). Each family in a
+    // managed policy of its own: the catalogue outgrew what one role's inline policies may hold (10,240 characters
+    // in all; a managed policy holds 6,144).
+    for (const family of ROLE_FAMILIES) {
+      const groups = FAMILY_PERMISSIONS[family];
+      const policy = new iam.ManagedPolicy(this, `WorkerPermissions-${family}`, {
+        description: `remediator worker: the ${family} playbooks' calls in its own account`,
+        statements: groups.map((group) => statementOf(this, group)),
+        roles: [this.workerRole],
+      });
+      acknowledgeWildcardResources(policy, groups);
+    }
     addInstanceAttributeDenies(this.workerRole);
     addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'Notifications', {
       resources: [outcomes.topicArn, oncall.topicArn],
@@ -265,7 +275,6 @@ export class CentralStack extends Stack {
     addGroupNamed(this.workerRole, WORKER_SELF_PERMISSIONS, 'MemberAccounts', {
       resources: memberRoleNames.map((name) => `arn:${this.partition}:iam::*:role/${name}`),
     });
-    acknowledgeWildcardResources(this.workerRole, REMEDIATION_PERMISSIONS);
     Validations.of(this.workerRole).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<AuditBucketB01E0AE8.Arn>/audit/*]',

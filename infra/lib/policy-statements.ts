@@ -68,14 +68,14 @@ const WILDCARD_REASONS: Record<string, string> = {
 };
 
 /** Acknowledges the AwsSolutions-IAM5 findings of the groups' wildcard resources, each with its reason. */
-export function acknowledgeWildcardResources(role: iam.Role, groups: readonly PermissionGroup[]): void {
+export function acknowledgeWildcardResources(scope: IConstruct, groups: readonly PermissionGroup[]): void {
   const resources = new Set(
     groups
       .filter((g) => g.resources !== 'self')
       .flatMap((g) => groupResources(g, '<AWS::Partition>'))
       .filter((r) => r.includes('*')),
   );
-  Validations.of(role).acknowledge(
+  Validations.of(scope).acknowledge(
     ...[...resources].map((resource) => {
       const reason = WILDCARD_REASONS[resource.replace(/^arn:<AWS::Partition>:/, '')];
       if (!reason) throw new Error(`no reason recorded for the wildcard resource ${resource}`);

@@ -214,18 +214,35 @@ const AVAILABILITY: readonly PermissionGroup[] = [
   },
 ];
 
-/** A kit playbook's statement, from its declaration: the IAM actions it declares, on any resource. */
-export function kitPermissionGroup(playbook: AnyKitPlaybook): PermissionGroup {
+/**
+ * A kit playbook's statements, from its declaration: the IAM actions it declares (and those AWS checks beside them),
+ * on any resource; and when it hands a role to a service, `iam:PassRole` on roles, only for passing to that service.
+ */
+export function kitPermissionGroups(playbook: AnyKitPlaybook): PermissionGroup[] {
   const sid = playbook.id
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
-  return { sid, why: `${playbook.id}: ${playbook.title}`, actions: playbook.iamActions, resources: 'any' };
+  const groups: PermissionGroup[] = [];
+  const actions = [...playbook.iamActions, ...(playbook.dependentActions ?? [])];
+  if (actions.length > 0) {
+    groups.push({ sid, why: `${playbook.id}: ${playbook.title}`, actions, resources: 'any' });
+  }
+  if (playbook.passesRoleTo?.length) {
+    groups.push({
+      sid: `${sid}PassRole`,
+      why: `${playbook.id}: hand a role to ${playbook.passesRoleTo.join(', ')} (the role the policy names), to no other service`,
+      actions: ['iam:PassRole'],
+      resources: ROLES,
+      conditions: { StringEquals: { 'iam:PassedToService': playbook.passesRoleTo } },
+    });
+  }
+  return groups;
 }
 
 /** The statements of the kit playbooks of one family. */
 const kitGroups = (family: RoleFamily): PermissionGroup[] =>
-  KIT_PLAYBOOKS.filter((p) => p.roleFamily === family).map(kitPermissionGroup);
+  KIT_PLAYBOOKS.filter((p) => p.roleFamily === family).flatMap(kitPermissionGroups);
 
 /** The Allow statements of each family's member role: the tables above, then what the kit playbooks declare. */
 export const FAMILY_PERMISSIONS: Readonly<Record<RoleFamily, readonly PermissionGroup[]>> = {

@@ -100,6 +100,16 @@ export interface KitPlaybook<S extends Record<string, unknown>, Id extends strin
   readonly triggers: KitTriggers;
   /** Every IAM action its calls need, reads included (the member role's grants are derived from these). */
   readonly iamActions: readonly string[];
+  /**
+   * Service principals it hands a role to (`vpc-flow-logs.amazonaws.com` for a flow log's delivery role): its role
+   * may `iam:PassRole`, but only to these services (condition `iam:PassedToService`), never as an open grant.
+   */
+  readonly passesRoleTo?: readonly string[];
+  /**
+   * IAM actions AWS checks beyond its commands' own (`logs:CreateLogDelivery` when `CreateFlowLogs` delivers to S3):
+   * granted with its statement, not commands it sends.
+   */
+  readonly dependentActions?: readonly string[];
   /** The state's schema: what history gives back is checked against it, never cast. */
   readonly state: z.ZodType<S>;
   /** Reads the resource: its state, or `undefined` when it is gone. Read-only. */

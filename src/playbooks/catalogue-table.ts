@@ -24,7 +24,9 @@ export function catalogueRows(playbooks: readonly AnyKitPlaybook[] = KIT_PLAYBOO
     code(p.id),
     triggersOf(p),
     code(p.resource.type),
-    p.steps.map((s) => `${s.title} (${s.onFailure})`).join('; '),
+    p.steps.length > 0
+      ? p.steps.map((s) => `${s.title} (${s.onFailure})`).join('; ')
+      : 'none: every finding is escalated (ticket and page)',
     // The state is a zod object in every declaration; its keys are what the prior state records.
     Object.keys((p.state as { shape?: Record<string, unknown> }).shape ?? {})
       .map(code)

@@ -54,6 +54,10 @@ const declarationSchema = z.object({
   iamActions: z.array(
     z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action such as s3:GetBucketPolicy'),
   ),
+  passesRoleTo: z.array(z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'a service principal')).optional(),
+  dependentActions: z
+    .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action such as logs:CreateLogDelivery'))
+    .optional(),
   state: z.custom<z.ZodType>(
     (v) => typeof (v as { safeParse?: unknown } | null)?.safeParse === 'function',
     'must be a zod schema',

@@ -23,8 +23,14 @@ const POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
   cooldownMs: 1000,
   defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
-  // Every kit playbook runs by itself here, whatever its default mode (approval has its own tests).
-  playbooks: Object.fromEntries(SETUPS.map((s) => [s.playbook.id, { mode: 'auto' as const }])),
+  // Every kit playbook runs by itself here, whatever its default mode (approval has its own tests); options only for
+  // the playbooks that need them (ConformanceSetup.optionsEndToEnd).
+  playbooks: Object.fromEntries(
+    SETUPS.map((s) => [
+      s.playbook.id,
+      { mode: 'auto' as const, ...(s.optionsEndToEnd && s.options ? { options: s.options } : {}) },
+    ]),
+  ),
 };
 
 let stack: WorkflowStack;

@@ -6,8 +6,9 @@
  * from `X-Amz-Target` (JSON protocols: SQS, CloudWatch, Config, EventBridge), from `Action=` in the form body or query
  * string (query protocols: EC2, IAM, SNS, STS, Auto Scaling, ELBv2), or, for S3 (REST-XML, path-style), from the
  * method, path and sub-resource (`PUT /bucket?publicAccessBlock` ⇒ `PutPublicAccessBlock`, or the SDK's own `x-id`
- * query parameter where it sends one). Anything else is named `<METHOD> <path>`. A call is "mutating" unless its
- * action reads (`Get…`, `Describe…`, `List…`, `Head…`, `Receive…`). The target is the bucket (`bucket/key` for objects)
+ * query parameter where it sends one). Anything else (REST-JSON: Lambda) is named `<METHOD> <path>`. A call is
+ * "mutating" unless its action reads (`Get…`, `Describe…`, `List…`, `Head…`, `Receive…`), or, for a `<METHOD> <path>`
+ * call, unless its method is GET or HEAD. The target is the bucket (`bucket/key` for objects)
  * or the first of a few well-known parameters (`GroupId`, `InstanceId`, `QueueUrl`, `TopicArn`, …).
  *
  * Faults, in the shape each protocol's SDK deserialiser expects (XML for query/EC2/S3, JSON for the JSON protocols):
@@ -123,6 +124,16 @@ export interface CallFilter {
 }
 
 const READ_ONLY = /^(Get|Describe|List|Head|Lookup|Search|Select|Receive|Query|Scan|BatchGet)/;
+
+/** An unnamed REST call (`DELETE /2015-03-31/functions/f/policy/sid`): named `<METHOD> <path>`. */
+const unnamedRest = (method: string, action: string) => action.startsWith(`${method} `);
+
+/** Whether a call changes something: by its action's verb, or, for an unnamed REST call, by its HTTP method. */
+function isMutating(method: string, action: string): boolean {
+  if (unnamedRest(method, action)) return method !== 'GET' && method !== 'HEAD';
+  return !READ_ONLY.test(action);
+}
+
 /** Request parameters that name the resource a call is about, in order of preference. */
 const TARGET_PARAMS = [
   'GroupId',
@@ -257,9 +268,11 @@ function s3Name(method: string, url: URL): { action: string; target?: string } {
 
 type Protocol = 's3' | 'ec2' | 'query' | 'json';
 
-function protocolOf(service: string, headers: IncomingHttpHeaders): Protocol {
+function protocolOf(service: string, headers: IncomingHttpHeaders, method: string, action: string): Protocol {
   if (service === 's3') return 's3';
   if (service === 'ec2') return 'ec2';
+  // The REST services other than S3 that the playbooks call (Lambda) answer in JSON, bodiless requests included.
+  if (unnamedRest(method, action)) return 'json';
   const type = String(headers['content-type'] ?? '');
   return type.includes('json') || headers['x-amz-target'] ? 'json' : 'query';
 }
@@ -373,7 +386,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
     const call: AwsCall = {
       seq: (seq += 1),
       ...named,
-      mutating: !READ_ONLY.test(named.action),
+      mutating: isMutating(method, named.action),
       ...(typeof invocation === 'string' ? { invocationId: invocation } : {}),
       ...(attempt?.[1] ? { sdkAttempt: Number(attempt[1]) } : {}),
       receivedAt: Date.now(),
@@ -399,7 +412,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
       }
       fault ??= active.rule.fault;
     }
-    const protocol = protocolOf(call.service, req.headers);
+    const protocol = protocolOf(call.service, req.headers, method, call.action);
     if (fault?.kind === 'timeout') {
       call.outcome = 'held';
       held.add(res);

@@ -68,8 +68,13 @@ it('bounds the primitives the remediator needs: IAM writes by denies, instance a
     );
   expect(bounds('memberRole').sort()).toEqual(
     [
+      // A flow log's delivery role, passed only to the flow logs service.
+      'ConfigRole iam:PassRole condition',
       'IamRole iam:PutRolePolicy deny',
       'IamRole iam:PutUserPolicy deny',
+      // Key containment, and the IAM.3 and IAM.8 playbooks' statements.
+      'IamRole iam:UpdateAccessKey deny',
+      'IamRole iam:UpdateAccessKey deny',
       'IamRole iam:UpdateAccessKey deny',
       'NetworkRole ec2:ModifyInstanceAttribute condition',
       'NetworkRole ec2:ModifyInstanceAttribute condition',
@@ -77,14 +82,31 @@ it('bounds the primitives the remediator needs: IAM writes by denies, instance a
   );
   expect(bounds('central').sort()).toEqual(
     [
+      'WorkerRole iam:PassRole condition',
       'WorkerRole iam:PutRolePolicy deny',
       'WorkerRole iam:PutUserPolicy deny',
+      'WorkerRole iam:UpdateAccessKey deny',
+      'WorkerRole iam:UpdateAccessKey deny',
       'WorkerRole iam:UpdateAccessKey deny',
       'WorkerRole ec2:ModifyInstanceAttribute condition',
       'WorkerRole ec2:ModifyInstanceAttribute condition',
       'WorkerRole sts:AssumeRole concrete-resources',
     ].sort(),
   );
+});
+
+it("keeps every managed policy within IAM's 6,144 characters", () => {
+  for (const [name, template] of templates) {
+    const resources = (template as { Resources: Record<string, { Type: string; Properties: never }> })
+      .Resources;
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      const text = JSON.stringify((r.Properties as { PolicyDocument: unknown }).PolicyDocument)
+        .replace(/\{"Ref":"AWS::Partition"\}/g, '"aws"')
+        .replace(/\s/g, '');
+      expect([name, id, text.length < 6_144]).toEqual([name, id, true]);
+    }
+  }
 });
 
 it("keeps every role's inline policies within IAM's 10,240 characters", () => {

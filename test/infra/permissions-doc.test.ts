@@ -9,7 +9,7 @@ import { generatedSection, tableCells } from '../helpers/markdown';
 
 const cells = tableCells;
 
-it('carries the current permissions table (regenerate with `npx tsx infra/bin/permissions-table.ts`)', () => {
+it('carries the current permissions table (regenerate with `npx tsx infra/bin/permissions-table.ts --write`)', () => {
   expect(cells(generatedSection('docs/deployment.md', 'permissions-table'))).toEqual(
     cells(permissionsTable()),
   );

@@ -1,4 +1,4 @@
-/** docs/playbooks.md lists every kit playbook as its declaration says (regenerate: `npx tsx scripts/catalogue-table.ts`). */
+/** docs/playbooks.md lists every kit playbook as its declaration says (regenerate: `npx tsx scripts/catalogue-table.ts --write`). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogueRows, catalogueTable } from '../../src/playbooks/catalogue-table';
