@@ -39,6 +39,7 @@ function callContext(request?: PlaybookRequest): CallContext {
   return {
     abortSignal: activityAbortSignal(),
     options: request?.options ?? {},
+    attempt: Context.current().info.attempt,
     // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
     ...(deadline !== undefined ? { deadline: deadline - DEADLINE_MARGIN_MS } : {}),
   };

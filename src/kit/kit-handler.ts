@@ -117,7 +117,14 @@ export function kitHandler<S extends Record<string, unknown>>(
       if (current === undefined) throw gone(finding, stepId);
       const kit = io(finding, ctx);
       if (step.plan(current, kit) === undefined) {
-        return { step: stepId, changed: false, detail: `already done: ${playbook.describe(current)}` };
+        // Nothing left to do. On a retry, when the recorded state needed this step, an earlier attempt made the
+        // change (it timed out after AWS had done it): it is this remediation's, for rollback and compensation.
+        const ours = (ctx.attempt ?? 1) > 1 && step.plan(before, kit) !== undefined;
+        return {
+          step: stepId,
+          changed: ours,
+          detail: `${ours ? 'done by an earlier attempt' : 'already done'}: ${playbook.describe(current)}`,
+        };
       }
       const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
       return { step: stepId, ...change };

@@ -20,7 +20,7 @@ import type { PriorState } from '../../src/domain/remediation';
 import { kitHandler } from '../../src/kit/kit-handler';
 import { KIT_PLAYBOOKS } from '../../src/playbooks';
 import { checkDeclaration } from '../../src/playbooks/load-playbook-modules';
-import { runActivity as run } from '../helpers/activity-env';
+import { runActivity as run, runActivityAttempt } from '../helpers/activity-env';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, TEST_CREDENTIALS } from '../helpers/aws';
 import { startAwsFaultProxy } from '../helpers/aws-fault-proxy';
 import type { AwsFaultProxy } from '../helpers/aws-fault-proxy';
@@ -103,6 +103,22 @@ describe.each(FIXING.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) 
       again.push(await run(activities().applyStep, { ...request(finding), step, prior }));
     }
     expect(again.map((c) => c.changed)).toEqual(analysis.plan.map(() => false));
+  });
+
+  it('a retry finding its change made by the attempt that timed out records it as changed, so rollback undoes it', async () => {
+    const finding = await setup.nonCompliant(env());
+    const { analysis, prior } = await fix(finding);
+    const retried = [];
+    for (const { step } of analysis.plan) {
+      retried.push(await runActivityAttempt(2, activities().applyStep, { ...request(finding), step, prior }));
+    }
+    expect(retried.map((c) => [c.changed, c.detail.startsWith('done by an earlier attempt')])).toEqual(
+      analysis.plan.map(() => [true, true]),
+    );
+    for (const change of [...retried].reverse()) {
+      await run(activities().compensateStep, { ...request(finding), step: change.step, prior });
+    }
+    expect(await stateOf(finding)).toEqual(prior);
   });
 
   it('already compliant: NO_ACTION, and nothing sent that changes anything', async () => {

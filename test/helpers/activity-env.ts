@@ -15,3 +15,14 @@ export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }
+
+/** The same as a later attempt (`attempt`, 2 and up): a retry after an earlier attempt timed out. */
+export function runActivityAttempt<A extends unknown[], R>(
+  attempt: number,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000, attempt }, { logger });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+}

@@ -16,6 +16,11 @@ export interface CallContext {
    * with time left for it.
    */
   readonly deadline?: number;
+  /**
+   * The activity's attempt (1 for the first). A later attempt that finds its change already made knows an earlier
+   * attempt made it (one that timed out after AWS had done it), so the change is recorded as this remediation's.
+   */
+  readonly attempt?: number;
 }
 
 /** One playbook's AWS side. */
