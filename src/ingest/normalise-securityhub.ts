@@ -83,9 +83,10 @@ const LABEL_SEVERITY: Readonly<Record<string, number>> = {
 };
 
 /**
- * Config's id for a Security Hub resource id: the name or id an ARN ends with (bucket name, `i-…`, `sg-…`, key id,
- * trail or document name after the last `/`; function, DB instance or snapshot name after `type:`; a queue's or
- * topic's name), or the account id.
+ * Config's id for a Security Hub resource id: what follows the resource type in the ARN (`instance/i-…`, `key/…`,
+ * `trail/…`, `function:name`, `db:name`), the bucket name, a queue's or topic's name, a user's name after its path,
+ * or the account id. Everything after the type's separator is the id: a made-up ARN with more in it
+ * (`db:x/; cat /etc/passwd`) gives an id no playbook accepts, never a suffix that looks like one.
  */
 export function configResourceId(type: string, id: string, account: string): string {
   // The account's own id, as Security Hub writes it; anything else stays as it is and the ingest guard refuses it.
@@ -93,11 +94,10 @@ export function configResourceId(type: string, id: string, account: string): str
   if (!id.startsWith('arn:')) return id;
   const resource = id.split(':').slice(5).join(':');
   if (type === 'AwsS3Bucket') return resource;
-  const slash = resource.lastIndexOf('/');
-  if (slash >= 0) return resource.slice(slash + 1);
-  // `function:name`, `db:name`, `snapshot:name`: the resource type, then the name.
-  const colon = resource.indexOf(':');
-  return colon >= 0 ? resource.slice(colon + 1) : resource;
+  // `user/<path>/<name>`: IAM paths are part of the ARN, the name is last.
+  if (type === 'AwsIamUser') return resource.slice(resource.lastIndexOf('/') + 1);
+  const separator = resource.search(/[/:]/);
+  return separator >= 0 ? resource.slice(separator + 1) : resource;
 }
 
 function stateOf(f: z.infer<typeof findingSchema>): FindingState {

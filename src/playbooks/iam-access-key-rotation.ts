@@ -132,6 +132,11 @@ const accessKey = z.object({
   status: z.string(),
   /** ISO 8601; null when IAM gave none (such a key is never judged old). */
   createDate: z.string().nullable(),
+  /**
+   * Older than the limit when it was read. Recorded, so that undo puts back exactly the keys the fix took (a key
+   * that grew old later, and was switched off by someone else, stays off).
+   */
+  overLimit: z.boolean(),
 });
 type AccessKey = z.infer<typeof accessKey>;
 
@@ -145,8 +150,7 @@ const state = z.object({
 type State = z.infer<typeof state>;
 
 /** The keys the fix deactivates: active, and created longer ago than the limit. */
-const overdue = (s: State): AccessKey[] =>
-  s.accessKeys.filter((k) => k.status === 'Active' && olderThan(k.createDate, s.maxAccessKeyAgeDays));
+const overdue = (s: State): AccessKey[] => s.accessKeys.filter((k) => k.status === 'Active' && k.overLimit);
 const ids = (keys: readonly AccessKey[]) => keys.map((k) => k.accessKeyId);
 
 /** Why the policy's options cannot be used, or `undefined`. */
@@ -177,15 +181,20 @@ export const iamAccessKeyRotation = definePlaybook({
       const user = await findIamUser(iam, io.resource.resourceId, io.abortSignal);
       if (!user?.UserName) return undefined;
       const keys = await accessKeysOf(iam, user.UserName, io.abortSignal);
+      const limit = daysOption(io, 'maxAccessKeyAgeDays') ?? 90;
       return {
         userName: user.UserName,
         userId: user.UserId ?? '',
-        maxAccessKeyAgeDays: daysOption(io, 'maxAccessKeyAgeDays') ?? 90,
-        accessKeys: keys.map((k) => ({
-          accessKeyId: k.AccessKeyId ?? '',
-          status: k.Status ?? 'Unknown',
-          createDate: k.CreateDate?.toISOString() ?? null,
-        })),
+        maxAccessKeyAgeDays: limit,
+        accessKeys: keys.map((k) => {
+          const createDate = k.CreateDate?.toISOString() ?? null;
+          return {
+            accessKeyId: k.AccessKeyId ?? '',
+            status: k.Status ?? 'Unknown',
+            createDate,
+            overLimit: olderThan(createDate, limit),
+          };
+        }),
       };
     } catch (err) {
       // NoSuchEntity between the lookup and the key listing: the user was deleted.

@@ -50,6 +50,8 @@ const accessKey = z.object({
   createDate: z.string().nullable(),
   /** ISO 8601; null: never used. */
   lastUsedDate: z.string().nullable(),
+  /** Unused for longer than the limit when it was read (recorded: undo puts back exactly the keys the fix took). */
+  unused: z.boolean(),
 });
 type AccessKey = z.infer<typeof accessKey>;
 
@@ -67,10 +69,7 @@ const state = z.object({
 type State = z.infer<typeof state>;
 
 /** Active keys not used within the limit (never used: created before it). */
-const unusedKeys = (s: State): AccessKey[] =>
-  s.accessKeys.filter(
-    (k) => k.status === 'Active' && olderThan(k.lastUsedDate ?? k.createDate, s.maxCredentialUsageAgeDays),
-  );
+const unusedKeys = (s: State): AccessKey[] => s.accessKeys.filter((k) => k.status === 'Active' && k.unused);
 const ids = (keys: readonly AccessKey[]) => keys.map((k) => k.accessKeyId);
 
 /** When the console password was last used or, if later, set; null without a password or a date. */
@@ -135,6 +134,7 @@ export const iamUnusedCredentials = definePlaybook({
     try {
       const user = await findIamUser(iam, io.resource.resourceId, abortSignal);
       if (!user?.UserName) return undefined;
+      const limit = daysOption(io, 'maxCredentialUsageAgeDays') ?? 90;
       const accessKeys: AccessKey[] = [];
       for (const k of await accessKeysOf(iam, user.UserName, abortSignal)) {
         const accessKeyId = k.AccessKeyId ?? '';
@@ -148,12 +148,15 @@ export const iamUnusedCredentials = definePlaybook({
           if (isNotFound(err)) continue;
           throw err;
         }
+        const createDate = k.CreateDate?.toISOString() ?? null;
+        // A key never used has no LastUsedDate (ServiceName and Region `N/A`): its age counts from its creation.
+        const lastUsedDate = lastUsed?.LastUsedDate?.toISOString() ?? null;
         accessKeys.push({
           accessKeyId,
           status: k.Status ?? 'Unknown',
-          createDate: k.CreateDate?.toISOString() ?? null,
-          // A key never used has no LastUsedDate (ServiceName and Region `N/A`).
-          lastUsedDate: lastUsed?.LastUsedDate?.toISOString() ?? null,
+          createDate,
+          lastUsedDate,
+          unused: olderThan(lastUsedDate ?? createDate, limit),
         });
       }
       let loginProfile: State['loginProfile'] = null;
@@ -169,7 +172,7 @@ export const iamUnusedCredentials = definePlaybook({
       return {
         userName: user.UserName,
         userId: user.UserId ?? '',
-        maxCredentialUsageAgeDays: daysOption(io, 'maxCredentialUsageAgeDays') ?? 90,
+        maxCredentialUsageAgeDays: limit,
         accessKeys,
         loginProfile,
         passwordLastUsed: user.PasswordLastUsed?.toISOString() ?? null,

@@ -173,10 +173,15 @@ export const lambdaFunctionNotPublic = definePlaybook({
       async apply(io, current) {
         const lambda = io.client(LambdaClient);
         for (const p of current.publicStatements) {
-          await lambda.send(
-            new RemovePermissionCommand({ FunctionName: io.resource.resourceId, StatementId: p.Sid }),
-            opts(io),
-          );
+          try {
+            await lambda.send(
+              new RemovePermissionCommand({ FunctionName: io.resource.resourceId, StatementId: p.Sid }),
+              opts(io),
+            );
+          } catch (err) {
+            // Removed meanwhile (by someone else, or an attempt that timed out): what this step wanted.
+            if (!isNotFound(err)) throw err;
+          }
         }
         return { changed: true, detail: `removed ${current.publicStatements.map((p) => p.Sid).join(', ')}` };
       },

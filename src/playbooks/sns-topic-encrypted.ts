@@ -32,7 +32,20 @@ const TOPIC_ARN = new RegExp(`^${ARN}$`);
 /** The topic's ARN: the id itself when Config gave the ARN, else built from the resource's account and region. */
 function topicArn({ resource }: KitIo): string {
   const id = resource.resourceId;
-  if (TOPIC_ARN.test(id)) return id;
+  if (TOPIC_ARN.test(id)) {
+    // The finding's account and region are what was confirmed and what the role is for: an ARN naming another
+    // account's or region's topic is not this finding's resource (permanent: the kit classifies a client fault so).
+    const [, , , region, account] = id.split(':');
+    if (region !== resource.region || account !== resource.account) {
+      throw Object.assign(
+        new Error(
+          `topic ${id} is not in the finding's account and region (${resource.account}/${resource.region})`,
+        ),
+        { name: 'ForeignTopic', $fault: 'client' as const },
+      );
+    }
+    return id;
+  }
   const partition = resource.region.startsWith('cn-')
     ? 'aws-cn'
     : resource.region.startsWith('us-gov-')

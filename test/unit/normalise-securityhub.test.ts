@@ -38,6 +38,14 @@ describe('Security Hub findings', () => {
     ['AwsRdsDbInstance', 'arn:aws:rds:ap-northeast-1:123456789012:db:orders-primary', 'orders-primary'],
     ['AwsSqsQueue', 'arn:aws:sqs:ap-northeast-1:123456789012:orders-queue', 'orders-queue'],
     ['AwsCloudTrailTrail', 'arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/org-trail', 'org-trail'],
+    ['AwsIamUser', 'arn:aws:iam::123456789012:user/ops/ci/alice', 'alice'],
+    // More after the id stays in it (and no playbook's id shape accepts it), never a suffix that looks like an id.
+    [
+      'AwsRdsDbInstance',
+      'arn:aws:rds:ap-northeast-1:123456789012:db:db-1/; cat /etc/passwd',
+      'db-1/; cat /etc/passwd',
+    ],
+    ['AwsEc2Instance', 'arn:aws:ec2:ap-northeast-1:123456789012:instance/x/i-0abc', 'x/i-0abc'],
   ])('normalises %s %s to %s', (type, id, expected) => {
     expect(configResourceId(type, id, '123456789012')).toBe(expected);
   });

@@ -76,7 +76,7 @@ async function snapshots(env: ConformanceEnv, exposed: boolean) {
 export const setup: ConformanceSetup = {
   playbook: ec2SnapshotNotPublic,
   // Security Hub's EC2.1 routes here too, about `AwsAccount`; like the other account-level playbooks, no fixture of it.
-  events: ['config-ebs-snapshot-public-restorable-noncompliant.json'],
+  events: ['config-ebs-snapshot-public-restorable-noncompliant.json', 'securityhub-ec2.1-failed.json'],
   nonCompliant: (env) => snapshots(env, true),
   compliant: (env) => snapshots(env, false),
 };
