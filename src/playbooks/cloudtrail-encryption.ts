@@ -21,12 +21,11 @@
  * Like `cloudtrail-log-file-validation`, a trail homed in another region, or another account's organization trail, is
  * escalated, never changed from here.
  */
-import { CloudTrailClient, GetTrailCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { z } from 'zod';
-import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
-import { arnParts, elsewhere } from './cloudtrail-log-file-validation';
+import { elsewhere, readTrail, TRAIL_NAME } from './shared/cloudtrail-trails';
 
 /** A KMS key or alias ARN. */
 const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[A-Za-z0-9/_-]+$/;
@@ -43,8 +42,7 @@ export const cloudtrailEncryption = definePlaybook({
   roleFamily: 'configuration',
   resource: {
     type: 'AWS::CloudTrail::Trail',
-    // A trail name: 3–128 letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit.
-    idPattern: /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/,
+    idPattern: TRAIL_NAME,
     securityHubType: 'AwsCloudTrailTrail',
   },
   defaultSeverity: 5,
@@ -62,25 +60,11 @@ export const cloudtrailEncryption = definePlaybook({
     kmsKeyId: z.string().nullable(),
   }),
 
-  async read({ client, resource, abortSignal }) {
-    try {
-      const trail = (
-        await client(CloudTrailClient).send(new GetTrailCommand({ Name: resource.resourceId }), {
-          abortSignal,
-        })
-      ).Trail;
-      if (!trail) return undefined;
-      const arn = arnParts(trail.TrailARN);
-      return {
-        homeRegion: trail.HomeRegion ?? arn.region ?? resource.region,
-        ownerAccount: arn.account ?? resource.account,
-        kmsKeyId: trail.KmsKeyId ? trail.KmsKeyId : null,
-      };
-    } catch (err) {
-      // TrailNotFoundException: no such trail (seen from this region).
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async read(io) {
+    const found = await readTrail(io);
+    if (!found) return undefined;
+    const { trail, homeRegion, ownerAccount } = found;
+    return { homeRegion, ownerAccount, kmsKeyId: trail.KmsKeyId ? trail.KmsKeyId : null };
   },
   describe: (s) =>
     `${s.kmsKeyId ? `log files encrypted with ${s.kmsKeyId}` : 'log files not encrypted with a KMS key'} (home region ${s.homeRegion})`,

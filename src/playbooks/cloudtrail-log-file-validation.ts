@@ -10,31 +10,10 @@
  * escalated with its home region or owner named, never changed from here. GetTrail in moto returns no `HomeRegion`;
  * then the region of the trail's ARN (where it was created) is its home region.
  */
-import { CloudTrailClient, GetTrailCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { z } from 'zod';
-import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
-import type { KitIo } from '../kit/playbook-kit';
-
-/** The home region and owner account of a trail's ARN (`arn:aws:cloudtrail:<region>:<account>:trail/<name>`). */
-export function arnParts(arn: string | undefined): { region?: string; account?: string } {
-  const parts = arn?.split(':') ?? [];
-  return parts.length >= 6 ? { region: parts[3], account: parts[4] } : {};
-}
-
-/** Why this trail cannot be changed from the finding's account and region, or `undefined`. */
-export function elsewhere(
-  s: { homeRegion: string; ownerAccount: string },
-  { resource }: KitIo,
-): string | undefined {
-  if (s.ownerAccount !== resource.account) {
-    return `the trail belongs to account ${s.ownerAccount} (an organization trail): change it there`;
-  }
-  if (s.homeRegion !== resource.region) {
-    return `the trail's home region is ${s.homeRegion}: a trail can only be changed from its home region`;
-  }
-  return undefined;
-}
+import { elsewhere, readTrail, TRAIL_NAME } from './shared/cloudtrail-trails';
 
 export const cloudtrailLogFileValidation = definePlaybook({
   id: 'cloudtrail-log-file-validation',
@@ -44,8 +23,7 @@ export const cloudtrailLogFileValidation = definePlaybook({
   roleFamily: 'configuration',
   resource: {
     type: 'AWS::CloudTrail::Trail',
-    // A trail name: 3–128 letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit.
-    idPattern: /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/,
+    idPattern: TRAIL_NAME,
     securityHubType: 'AwsCloudTrailTrail',
   },
   defaultSeverity: 3,
@@ -65,25 +43,11 @@ export const cloudtrailLogFileValidation = definePlaybook({
     logFileValidation: z.boolean(),
   }),
 
-  async read({ client, resource, abortSignal }) {
-    try {
-      const trail = (
-        await client(CloudTrailClient).send(new GetTrailCommand({ Name: resource.resourceId }), {
-          abortSignal,
-        })
-      ).Trail;
-      if (!trail) return undefined;
-      const arn = arnParts(trail.TrailARN);
-      return {
-        homeRegion: trail.HomeRegion ?? arn.region ?? resource.region,
-        ownerAccount: arn.account ?? resource.account,
-        logFileValidation: trail.LogFileValidationEnabled === true,
-      };
-    } catch (err) {
-      // TrailNotFoundException: no such trail (seen from this region).
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async read(io) {
+    const found = await readTrail(io);
+    if (!found) return undefined;
+    const { trail, homeRegion, ownerAccount } = found;
+    return { homeRegion, ownerAccount, logFileValidation: trail.LogFileValidationEnabled === true };
   },
   describe: (s) =>
     `log file validation is ${s.logFileValidation ? 'on' : 'off'} (home region ${s.homeRegion})`,

@@ -45,9 +45,9 @@ import { z } from 'zod';
 import { awsErrorName, isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
+import { TRAIL_NAME } from './shared/trail-name';
 
 const DEFAULT_TRAIL_NAME = 'remediator-multi-region-trail';
-const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const trail = z.object({

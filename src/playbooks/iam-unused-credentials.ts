@@ -39,8 +39,9 @@ import {
   findIamUser,
   IAM_USER_ID_PATTERN,
   olderThan,
+  reactivateKeys,
   setKeyStatus,
-} from './iam-access-key-rotation';
+} from './shared/iam-users';
 
 const accessKey = z.object({
   accessKeyId: z.string(),
@@ -225,16 +226,8 @@ export const iamUnusedCredentials = definePlaybook({
         return { changed: true, detail: `deactivated ${keys.join(', ')} of ${current.userName}` };
       },
       async undo(io, prior, current) {
-        // The keys the step deactivated (recorded active and unused) that are still there and not active.
-        const back = ids(unusedKeys(prior)).filter((id) =>
-          current.accessKeys.some((k) => k.accessKeyId === id && k.status !== 'Active'),
-        );
-        if (back.length === 0) return { changed: false, detail: 'already as recorded' };
-        await setKeyStatus(io, current.userName, back, 'Active');
-        return {
-          changed: true,
-          detail: `${back.join(', ')} of ${current.userName} active again (as recorded)`,
-        };
+        // The keys the step deactivated: recorded active and unused.
+        return reactivateKeys(io, ids(unusedKeys(prior)), current);
       },
     },
     {
