@@ -46,6 +46,7 @@ import { awsErrorName, isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
 import { TRAIL_NAME } from './shared/trail-name';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 const DEFAULT_TRAIL_NAME = 'remediator-multi-region-trail';
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -163,7 +164,7 @@ export const cloudtrailMultiRegionLogging = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 7,
   triggers: {
     configRules: {

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 /** The name the Config console gives the delivery channel it creates. */
 const CHANNEL_NAME = 'default';
@@ -45,7 +46,7 @@ export const configRecorderEnabled = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 5,
   triggers: { securityHubControls: ['Config.1'] },
   iamActions: [

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { definePlaybook } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 export const ebsEncryptionByDefault = definePlaybook({
   id: 'ebs-encryption-by-default',
@@ -17,7 +18,7 @@ export const ebsEncryptionByDefault = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 5,
   triggers: {
     configRules: {

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { isNotFound } from '../activities/aws-errors';
 import type { KitIo } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 /** The account's own snapshots in the region that anyone can restore, sorted. */
 async function publicSnapshots({ client, resource, abortSignal }: KitIo): Promise<string[]> {
@@ -88,7 +89,7 @@ export const ec2SnapshotNotPublic = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 9,
   triggers: {
     configRules: {

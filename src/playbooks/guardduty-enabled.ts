@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { z } from 'zod';
 import { definePlaybook } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 export const guardDutyEnabled = definePlaybook({
   id: 'guardduty-enabled',
@@ -32,7 +33,7 @@ export const guardDutyEnabled = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 7,
   triggers: {
     configRules: {

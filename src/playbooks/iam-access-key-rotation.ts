@@ -21,6 +21,7 @@ import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
 import {
+  accessKeyRecord,
   accessKeysOf,
   daysOption,
   daysSince,
@@ -31,12 +32,7 @@ import {
   setKeyStatus,
 } from './shared/iam-users';
 
-const accessKey = z.object({
-  accessKeyId: z.string(),
-  /** `Active` or `Inactive`. */
-  status: z.string(),
-  /** ISO 8601; null when IAM gave none (such a key is never judged old). */
-  createDate: z.string().nullable(),
+const accessKey = accessKeyRecord.extend({
   /**
    * Older than the limit when it was read. Recorded, so that undo puts back exactly the keys the fix took (a key
    * that grew old later, and was switched off by someone else, stays off).

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 const passwordPolicy = z.object({
   minimumPasswordLength: z.number().int(),
@@ -121,7 +122,7 @@ export const iamPasswordPolicy = definePlaybook({
   // The one member role that may write IAM (docs/deployment.md, Roles per playbook family): keeping every IAM write
   // in the role with the protected-principal denies beats a second role that can change IAM.
   roleFamily: 'iam-containment',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 5,
   triggers: {
     configRules: { 'iam-password-policy': { identifier: 'IAM_PASSWORD_POLICY', periodic: true } },

@@ -33,6 +33,7 @@ import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
 import {
+  accessKeyRecord,
   accessKeysOf,
   daysOption,
   daysSince,
@@ -43,12 +44,7 @@ import {
   setKeyStatus,
 } from './shared/iam-users';
 
-const accessKey = z.object({
-  accessKeyId: z.string(),
-  /** `Active` or `Inactive`. */
-  status: z.string(),
-  /** ISO 8601, or null when IAM gave none. */
-  createDate: z.string().nullable(),
+const accessKey = accessKeyRecord.extend({
   /** ISO 8601; null: never used. */
   lastUsedDate: z.string().nullable(),
   /** Unused for longer than the limit when it was read (recorded: undo puts back exactly the keys the fix took). */

@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import { isNotFound } from '../activities/aws-errors';
 import { definePlaybook } from '../kit/playbook-kit';
+import { ACCOUNT_RESOURCE } from './shared/account-resource';
 
 const block = z.object({
   blockPublicAcls: z.boolean(),
@@ -37,7 +38,7 @@ export const s3AccountPublicAccessBlock = definePlaybook({
   kind: 'configuration',
   defaultMode: 'approve',
   roleFamily: 'configuration',
-  resource: { type: 'AWS::::Account', idPattern: /^\d{12}$/, securityHubType: 'AwsAccount' },
+  resource: ACCOUNT_RESOURCE,
   defaultSeverity: 7,
   triggers: {
     configRules: {

@@ -10,6 +10,7 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import type { AccessKeyMetadata, User } from '@aws-sdk/client-iam';
+import { z } from 'zod';
 import { isNotFound } from '../../activities/aws-errors';
 import type { KitChange, KitIo } from '../../kit/playbook-kit';
 
@@ -130,3 +131,12 @@ export async function reactivateKeys(
   await setKeyStatus(io, current.userName, back, 'Active');
   return { changed: true, detail: `${back.join(', ')} of ${current.userName} active again (as recorded)` };
 }
+
+/** An access key as the IAM playbooks record it: id, status, creation date (never a secret). */
+export const accessKeyRecord = z.object({
+  accessKeyId: z.string(),
+  /** `Active` or `Inactive`. */
+  status: z.string(),
+  /** ISO 8601; null when IAM gave none (such a key is never judged old). */
+  createDate: z.string().nullable(),
+});
