@@ -55,8 +55,11 @@ export function guardDutyPattern(policy: RemediationPolicy, minSeverity: number)
     const threshold = own !== undefined && own < HIGH_SEVERITY ? own : minSeverity;
     byThreshold.set(threshold, [...(byThreshold.get(threshold) ?? []), ...route.controls]);
   }
-  // In route order: the threshold may be a parameter's token, which does not sort.
-  const branches = [...byThreshold.entries()].map(([threshold, controls]) => ({
+  // The parameter's branch first, then the lower ones in route order: the threshold may be a token, which does not sort.
+  const ordered = [...byThreshold.entries()].sort(
+    ([a], [b]) => Number(b === minSeverity) - Number(a === minSeverity),
+  );
+  const branches = ordered.map(([threshold, controls]) => ({
     severity: [{ numeric: ['>=', threshold] }],
     ...(controls.includes('*') ? {} : { type: [...new Set(controls)].map(typeMatcher) }),
   }));

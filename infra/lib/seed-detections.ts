@@ -21,50 +21,23 @@ export interface SeedConfigRule {
   readonly periodic?: boolean;
 }
 
-/** The rules of the playbooks written before the kit. */
-const BUILT_IN_RULES = {
-  's3-bucket-public-read-prohibited': {
-    identifier: config.ManagedRuleIdentifiers.S3_BUCKET_PUBLIC_READ_PROHIBITED,
-    scope: [config.ResourceType.S3_BUCKET],
-  },
-  's3-bucket-public-write-prohibited': {
-    identifier: config.ManagedRuleIdentifiers.S3_BUCKET_PUBLIC_WRITE_PROHIBITED,
-    scope: [config.ResourceType.S3_BUCKET],
-  },
-  'ec2-imdsv2-check': {
-    identifier: config.ManagedRuleIdentifiers.EC2_IMDSV2_CHECK,
-    scope: [config.ResourceType.EC2_INSTANCE],
-  },
-  'restricted-ssh': {
-    identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_INCOMING_SSH_DISABLED,
-    scope: [config.ResourceType.EC2_SECURITY_GROUP],
-  },
-  'restricted-common-ports': {
-    identifier: config.ManagedRuleIdentifiers.EC2_SECURITY_GROUPS_RESTRICTED_INCOMING_TRAFFIC,
-    scope: [config.ResourceType.EC2_SECURITY_GROUP],
-  },
-} as const satisfies Record<string, SeedConfigRule>;
-
 /**
- * The Config rules the stack can create: our rule name (what the policy routes) ⇒ AWS managed rule and what it looks
- * at; the kit playbooks' rules come from their declarations (periodic ones have no scope: they judge the account or
- * every resource of their type on a schedule).
+ * The Config rules the stack can create, from the playbooks' declarations: our rule name (what the policy routes) ⇒
+ * AWS managed rule and what it looks at (periodic ones have no scope: they judge the account or every resource of
+ * their type on a schedule).
  */
-export const SEED_CONFIG_RULES: Readonly<Record<string, SeedConfigRule>> = {
-  ...BUILT_IN_RULES,
-  ...Object.fromEntries(
-    KIT_PLAYBOOKS.flatMap((p) =>
-      Object.entries(p.triggers.configRules ?? {}).map(([name, rule]) => [
-        name,
-        {
-          identifier: rule.identifier,
-          scope: rule.periodic ? [] : [config.ResourceType.of(p.resource.type)],
-          ...(rule.periodic ? { periodic: true } : {}),
-        },
-      ]),
-    ),
+export const SEED_CONFIG_RULES: Readonly<Record<string, SeedConfigRule>> = Object.fromEntries(
+  KIT_PLAYBOOKS.flatMap((p) =>
+    Object.entries(p.triggers.configRules ?? {}).map(([name, rule]) => [
+      name,
+      {
+        identifier: rule.identifier,
+        scope: rule.periodic ? [] : [config.ResourceType.of(p.resource.type)],
+        ...(rule.periodic ? { periodic: true } : {}),
+      },
+    ]),
   ),
-};
+);
 
 /** A seed Config rule's name (checked against SEED_CONFIG_RULES where it is read). */
 export type SeedConfigRuleName = string;

@@ -27,7 +27,6 @@ export interface PermissionGroup {
 }
 
 const INSTANCES = ['arn:{partition}:ec2:*:*:instance/*'];
-const USERS = ['arn:{partition}:iam::*:user/*'];
 const ROLES = ['arn:{partition}:iam::*:role/*'];
 
 /** Reads that serve every playbook and change nothing but the finding's own status: the base member role. */
@@ -63,65 +62,16 @@ const DETECTION: readonly PermissionGroup[] = [
   },
 ];
 
-/** Configuration fixes written before the kit: a bucket's public access block, IMDSv2, admin ports. */
-const CONFIGURATION: readonly PermissionGroup[] = [
-  {
-    sid: 'S3PublicAccessBlock',
-    why: 's3-block-public-access: does the bucket exist (HeadBucket), read, put and (compensation) delete its public access block',
-    actions: ['s3:ListBucket', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
-    resources: 'any',
-  },
-  {
-    sid: 'Imdsv2',
-    why: 'ec2-enforce-imdsv2: read the instance and its IMDSv1 use (MetadataNoToken), require tokens, restore for compensation',
-    actions: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions', 'cloudwatch:GetMetricStatistics'],
-    resources: 'any',
-  },
-  {
-    sid: 'AdminPorts',
-    why: 'sg-close-admin-ports: read the group, re-open the non-admin ports of a wide rule, revoke the world-open admin ports',
-    actions: [
-      'ec2:DescribeSecurityGroups',
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:RevokeSecurityGroupIngress',
-    ],
-    resources: 'any',
-  },
-];
+/** Configuration fixes written before the kit: none left (every one is a kit playbook, its statements below). */
+const CONFIGURATION: readonly PermissionGroup[] = [];
 
-/** ec2-isolate-instance: everything but the optional stop, which is the availability role's. */
+/**
+ * ec2-isolate-instance's `ec2:ModifyInstanceAttribute`, one statement per attribute it sets, each only for requests
+ * that set that attribute (the action can also change an instance's groups, type or user data): a kit declaration's
+ * statement has no conditions, so these stay here. Its other calls are its kit statements (its actions, its tags;
+ * the optional stop borrows the availability role).
+ */
 const NETWORK_CONTAINMENT: readonly PermissionGroup[] = [
-  {
-    sid: 'IsolationRead',
-    why: 'ec2-isolate-instance: the instance, its attributes, groups and snapshots, for analysis, prior state and verification',
-    actions: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeInstanceAttribute',
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSnapshots',
-    ],
-    resources: 'any',
-  },
-  {
-    sid: 'IsolationGroups',
-    why: 'ec2-isolate-instance: the per-VPC isolation group (no ingress, no egress) and the temporary allow-all group that untracks connections, moving each ENI onto them; operator rollback moves it back',
-    actions: [
-      'ec2:CreateSecurityGroup',
-      'ec2:DeleteSecurityGroup',
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress',
-      'ec2:RevokeSecurityGroupEgress',
-      'ec2:ModifyNetworkInterfaceAttribute',
-    ],
-    resources: 'any',
-  },
-  {
-    sid: 'Forensics',
-    why: 'ec2-isolate-instance: tag the instance (finding, original groups per ENI) and the groups it creates, snapshot the volumes',
-    actions: ['ec2:CreateTags', 'ec2:DeleteTags', 'ec2:CreateSnapshot'],
-    resources: 'any',
-  },
   {
     sid: 'TerminationProtection',
     why: 'ec2-isolate-instance: termination protection on (rollback: as it was). Only this attribute: the request must set `ec2:Attribute/DisableApiTermination`',
@@ -136,97 +86,45 @@ const NETWORK_CONTAINMENT: readonly PermissionGroup[] = [
     resources: INSTANCES,
     conditions: { Null: { 'ec2:Attribute/InstanceInitiatedShutdownBehavior': 'false' } },
   },
-  {
-    sid: 'LeaveAutoScaling',
-    why: 'ec2-isolate-instance: detach the instance from its Auto Scaling group (rollback re-attaches it)',
-    actions: [
-      'autoscaling:DescribeAutoScalingInstances',
-      'autoscaling:DescribeAutoScalingGroups',
-      'autoscaling:DetachInstances',
-      'autoscaling:AttachInstances',
-    ],
-    resources: 'any',
-  },
-  {
-    sid: 'LeaveTargetGroups',
-    why: 'ec2-isolate-instance: deregister the instance from its target groups (rollback registers it again)',
-    actions: [
-      'elasticloadbalancing:DescribeLoadBalancers',
-      'elasticloadbalancing:DescribeTargetGroups',
-      'elasticloadbalancing:DescribeTargetHealth',
-      'elasticloadbalancing:DeregisterTargets',
-      'elasticloadbalancing:RegisterTargets',
-    ],
-    resources: 'any',
-  },
 ];
 
-/** iam-contain-access-key. Bounded by the protected-principal denies (infra/lib/protected-principals.ts). */
-const IAM_CONTAINMENT: readonly PermissionGroup[] = [
-  {
-    sid: 'AccessKeys',
-    why: "iam-contain-access-key: list a user's keys, deactivate one (never delete); only a signed rollback sets it Active again",
-    actions: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
-    resources: USERS,
-  },
-  {
-    sid: 'UserSessions',
-    why: "iam-contain-access-key: deny a user's sessions issued before the containment with one inline policy of a fixed name and shape; restore for rollback",
-    actions: ['iam:GetUserPolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy'],
-    resources: USERS,
-  },
-  {
-    sid: 'RoleSessions',
-    why: "iam-contain-access-key: the same deny on an assumed role's earlier sessions (after approval)",
-    actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-    resources: ROLES,
-  },
-];
+/**
+ * Availability fixes written before the kit: none left (its playbooks' statements, and the stop and start
+ * ec2-isolate-instance borrows this role for, come from their declarations).
+ */
+const AVAILABILITY: readonly PermissionGroup[] = [];
 
-/** ec2-instance-recovery, asg-scale-out, and the isolation playbook's optional stop. */
-const AVAILABILITY: readonly PermissionGroup[] = [
-  {
-    sid: 'Recovery',
-    why: 'ec2-instance-recovery: the instance, its status, its group and alarms; stop and start it (EBS-backed, outside an ASG, by policy)',
-    actions: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeInstanceStatus',
-      'autoscaling:DescribeAutoScalingInstances',
-      'cloudwatch:DescribeAlarms',
-    ],
-    resources: 'any',
-  },
-  {
-    sid: 'StopStart',
-    why: 'ec2-instance-recovery stops and starts; ec2-isolate-instance may stop (CryptoCurrency findings, by policy). Stop and start are in no other member role',
-    actions: ['ec2:StopInstances', 'ec2:StartInstances'],
-    resources: INSTANCES,
-  },
-  {
-    sid: 'ScaleOut',
-    why: "asg-scale-out: read the group and its alarm, raise desired capacity by one within the group's maximum (compensation lowers it)",
-    actions: [
-      'autoscaling:DescribeAutoScalingGroups',
-      'autoscaling:SetDesiredCapacity',
-      'cloudwatch:DescribeAlarms',
-    ],
-    resources: 'any',
-  },
-];
+/** A kit playbook's statement id: its id in Pascal case (`ec2-instance-recovery` → `Ec2InstanceRecovery`). */
+function kitSid(playbook: AnyKitPlaybook): string {
+  return playbook.id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
 
 /**
  * A kit playbook's statements, from its declaration: the IAM actions it declares (and those AWS checks beside them),
  * on any resource; and when it hands a role to a service, `iam:PassRole` on roles, only for passing to that service.
  */
 export function kitPermissionGroups(playbook: AnyKitPlaybook): PermissionGroup[] {
-  const sid = playbook.id
-    .split('-')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
+  const sid = kitSid(playbook);
   const groups: PermissionGroup[] = [];
   const actions = [...playbook.iamActions, ...(playbook.dependentActions ?? [])];
   if (actions.length > 0) {
     groups.push({ sid, why: `${playbook.id}: ${playbook.title}`, actions, resources: 'any' });
+  }
+  for (const [i, grant] of (playbook.tags ?? []).entries()) {
+    groups.push({
+      sid: `${sid}Tags${i === 0 ? '' : i + 1}`,
+      why: `${playbook.id}: ${grant.actions.join(', ')} with the keys ${grant.keys.join(', ')} only (the record of what it did)`,
+      actions: grant.actions,
+      resources: 'any',
+      // Null: a request naming no tag keys (DeleteTags without tags removes them all) is not allowed either.
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': grant.keys },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    });
   }
   if (playbook.passesRoleTo?.length) {
     groups.push({
@@ -240,16 +138,31 @@ export function kitPermissionGroups(playbook: AnyKitPlaybook): PermissionGroup[]
   return groups;
 }
 
-/** The statements of the kit playbooks of one family. */
-const kitGroups = (family: RoleFamily): PermissionGroup[] =>
-  KIT_PLAYBOOKS.filter((p) => p.roleFamily === family).flatMap(kitPermissionGroups);
+/** What a kit playbook does with another family's role (`borrows`): granted to that family, not its own. */
+export function borrowedPermissionGroups(playbook: AnyKitPlaybook): PermissionGroup[] {
+  if (!playbook.borrows) return [];
+  return [
+    {
+      sid: `${kitSid(playbook)}Borrowed`,
+      why: `${playbook.id}: ${playbook.borrows.actions.join(', ')} through this role (its own role may not)`,
+      actions: playbook.borrows.actions,
+      resources: 'any',
+    },
+  ];
+}
+
+/** The statements of the kit playbooks of one family, and of those that borrow its role. */
+const kitGroups = (family: RoleFamily): PermissionGroup[] => [
+  ...KIT_PLAYBOOKS.filter((p) => p.roleFamily === family).flatMap(kitPermissionGroups),
+  ...KIT_PLAYBOOKS.filter((p) => p.borrows?.family === family).flatMap(borrowedPermissionGroups),
+];
 
 /** The Allow statements of each family's member role: the tables above, then what the kit playbooks declare. */
 export const FAMILY_PERMISSIONS: Readonly<Record<RoleFamily, readonly PermissionGroup[]>> = {
   detection: DETECTION,
   configuration: [...CONFIGURATION, ...kitGroups('configuration')],
   'network-containment': [...NETWORK_CONTAINMENT, ...kitGroups('network-containment')],
-  'iam-containment': [...IAM_CONTAINMENT, ...kitGroups('iam-containment')],
+  'iam-containment': kitGroups('iam-containment'),
   availability: [...AVAILABILITY, ...kitGroups('availability')],
 };
 

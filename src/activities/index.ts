@@ -4,25 +4,16 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AwsClients } from '../aws/clients';
-import { PLAYBOOKS } from '../domain/playbooks';
-import type { PlaybookId } from '../domain/playbooks';
 import { KIT_PLAYBOOKS } from '../playbooks';
 import { userPlaybooks } from '../playbooks/user-playbooks';
-import type { CatalogueId, KitPlaybookId } from '../playbooks/catalogue';
+import type { CatalogueId } from '../playbooks/catalogue';
 import { createCompositeActivities } from './composite';
 import { createControlActivities } from './controls';
 import { createHealthGuardActivities } from './health-guard';
 import { createAuditActivities } from './audit';
 import type { UiLinkOptions } from './messages';
 import { createNotifyActivities } from './notify';
-import { asgScaleOut } from './playbooks/asg-scale-out';
-import { ec2InstanceRecovery } from './playbooks/ec2-instance-recovery';
-import { ec2EnforceImdsv2 } from './playbooks/ec2-enforce-imdsv2';
-import { ec2IsolateInstance } from './playbooks/ec2-isolate-instance';
-import { iamContainAccessKey } from './playbooks/iam-contain-access-key';
 import type { PlaybookHandler } from './playbooks/playbook-handler';
-import { s3BlockPublicAccess } from './playbooks/s3-block-public-access';
-import { sgCloseAdminPorts } from './playbooks/sg-close-admin-ports';
 import { createRecordedOutcomeActivities } from './recorded-outcome';
 import { createRemediationActivities } from './remediation-activities';
 import { createTicketActivities } from './ticket';
@@ -62,35 +53,20 @@ export interface ActivityDeps {
 }
 
 /**
- * The playbook registry: id → AWS implementation. Each playbook's clients assume its family's role in other accounts
- * (docs/deployment.md, Roles per playbook family); the isolation playbook's optional stop goes through the
- * availability role, the only member role that may stop an instance.
+ * The playbook registry: id → AWS implementation, one handler made from each kit declaration. Its calls use its
+ * family's role in other accounts (docs/deployment.md, Roles per playbook family), and what it borrows the role it
+ * names (the isolation playbook's optional stop goes through the availability role, the only one that may stop an
+ * instance).
  */
 export function createPlaybooks(
   clients: AwsClients,
 ): Record<CatalogueId, PlaybookHandler> & Record<string, PlaybookHandler> {
-  const of = (id: PlaybookId) => clients.forFamily(PLAYBOOKS[id].roleFamily);
-  const kit = Object.fromEntries(
-    KIT_PLAYBOOKS.map((p: AnyKitPlaybook) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
-  ) as Record<KitPlaybookId, PlaybookHandler>;
-  // Written before the kit: every one not yet a kit declaration must be listed (the type says which).
-  const legacy: Record<Exclude<PlaybookId, KitPlaybookId>, PlaybookHandler> = {
-    's3-block-public-access': s3BlockPublicAccess(of('s3-block-public-access')),
-    'ec2-enforce-imdsv2': ec2EnforceImdsv2(of('ec2-enforce-imdsv2')),
-    'sg-close-admin-ports': sgCloseAdminPorts(of('sg-close-admin-ports')),
-    'ec2-isolate-instance': ec2IsolateInstance(
-      clients.forFamily('network-containment'),
-      clients.forFamily('availability'),
-    ),
-    'iam-contain-access-key': iamContainAccessKey(of('iam-contain-access-key')),
-    'ec2-instance-recovery': ec2InstanceRecovery(of('ec2-instance-recovery')),
-    'asg-scale-out': asgScaleOut(of('asg-scale-out')),
-  };
+  const builtIn = Object.fromEntries(
+    KIT_PLAYBOOKS.map((p: AnyKitPlaybook) => [p.id, kitHandler(p, clients)]),
+  ) as Record<CatalogueId, PlaybookHandler>;
   // Those the policy's modules added (docs/architecture.md, User playbooks), after the built-in ones.
-  const loaded = Object.fromEntries(
-    userPlaybooks().map((p) => [p.id, kitHandler(p, clients.forFamily(p.roleFamily))]),
-  );
-  return { ...loaded, ...legacy, ...kit };
+  const loaded = Object.fromEntries(userPlaybooks().map((p) => [p.id, kitHandler(p, clients)]));
+  return { ...loaded, ...builtIn };
 }
 
 /** Builds every activity. */

@@ -207,6 +207,14 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
           AlarmActions: [`arn:aws:automate:${aws.region}:ec2:recover`],
         }),
       );
+      // The alarm as the event reports it (moto starts alarms in OK; an alarm back in OK needs nothing).
+      await aws.clients.cloudwatch(aws.account, aws.region).send(
+        new SetAlarmStateCommand({
+          AlarmName: 'ec2-recovery-alarm',
+          StateValue: 'ALARM',
+          StateReason: 'demo',
+        }),
+      );
       return (event) => {
         const detail = event.detail as Json & {
           configuration: { metrics: Array<{ metricStat: { metric: Json } }> };

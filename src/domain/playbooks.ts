@@ -55,8 +55,9 @@ export interface PlaybookShape {
 }
 
 /**
- * The playbooks written before the kit (docs/architecture.md, Playbook kit). Workflows also read their shapes here
- * when the settings in a history carry none (recorded before the worker sent shapes), so they replay as they ran.
+ * The eight playbooks written before the kit, as they were then. Each is a kit declaration now (`src/playbooks/`,
+ * docs/architecture.md, Playbook kit); these entries stay for workflows replaying histories recorded before the worker
+ * sent shapes with its settings, which read their shapes here. A test keeps each equal to its declaration.
  */
 export const PLAYBOOKS = {
   's3-block-public-access': {

@@ -12,14 +12,9 @@ import type { Logger } from '../logger';
 import { KIT_PLAYBOOKS } from '../playbooks';
 import { userPlaybooks } from '../playbooks/user-playbooks';
 
-/** Managed rule identifiers → the control names our policy routes by. */
+/** Managed rule identifiers → the control names our policy routes by, as the built-in playbooks declare them. */
 export const MANAGED_RULE_CONTROLS: Readonly<Record<string, string>> = {
-  S3_BUCKET_PUBLIC_READ_PROHIBITED: 's3-bucket-public-read-prohibited',
-  S3_BUCKET_PUBLIC_WRITE_PROHIBITED: 's3-bucket-public-write-prohibited',
-  EC2_IMDSV2_CHECK: 'ec2-imdsv2-check',
-  INCOMING_SSH_DISABLED: 'restricted-ssh',
-  RESTRICTED_INCOMING_TRAFFIC: 'restricted-common-ports',
-  // The kit playbooks' rules, as they declare them.
+  // The rules the kit playbooks declare.
   ...Object.fromEntries(
     KIT_PLAYBOOKS.flatMap((p) =>
       Object.entries(p.triggers.configRules ?? {}).map(([name, rule]) => [rule.identifier, name]),

@@ -39,18 +39,8 @@ const findingSchema = z.object({
 /** The detail of a Security Hub event: a list of ASFF findings. */
 export const securityHubDetailSchema = z.object({ findings: z.array(findingSchema).min(1) });
 
-/** Security Hub resource types → Config resource types of the playbooks written before the kit. */
-const LEGACY_RESOURCE_TYPES: Readonly<Record<string, string>> = {
-  AwsS3Bucket: 'AWS::S3::Bucket',
-  AwsEc2Instance: 'AWS::EC2::Instance',
-  AwsEc2SecurityGroup: 'AWS::EC2::SecurityGroup',
-  AwsAccount: 'AWS::::Account',
-};
-
-/** The Config resource type of a Security Hub one: the kit playbooks' (built-in and loaded) say theirs. */
+/** The Config resource type of a Security Hub one, as the playbooks (built-in and loaded) declare theirs. */
 function configResourceType(securityHubType: string): string {
-  const legacy = LEGACY_RESOURCE_TYPES[securityHubType];
-  if (legacy) return legacy;
   const kit = allKitPlaybooks().find((p) => p.resource.securityHubType === securityHubType);
   return kit?.resource.type ?? securityHubType;
 }

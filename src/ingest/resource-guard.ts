@@ -12,17 +12,6 @@ import { definitionOf, kitPlaybookOf } from '../playbooks/catalogue';
 /** Printable, no whitespace, no control or format characters: what any id in a workflow id must be. */
 const PRINTABLE_ID = /^[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}]{1,768}$/u;
 
-/** Id shapes of the resource types the playbooks act on, as AWS issues them. */
-const ID_SHAPES: Readonly<Record<string, RegExp>> = {
-  // Includes legacy us-east-1 names (upper case, underscores, up to 255 characters).
-  'AWS::S3::Bucket': /^[A-Za-z0-9._-]{3,255}$/,
-  'AWS::EC2::Instance': /^i-[0-9a-f]{8,17}$/,
-  'AWS::EC2::SecurityGroup': /^sg-[0-9a-f]{8,17}$/,
-  // An access key id, or the user name GuardDuty names when it gives no key.
-  'AWS::IAM::AccessKey': /^[\w+=,.@-]{1,128}$/,
-  'AWS::AutoScaling::AutoScalingGroup': /^[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}]{1,255}$/u,
-};
-
 function quoted(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
@@ -45,9 +34,7 @@ export function resourceProblem(resource: ResourceRef, playbook: string): string
       : `account resource ${quoted(resourceId)} is not account ${account}`;
   }
   const kit = kitPlaybookOf(playbook);
-  const shape =
-    (kit?.resource.type === resourceType ? kit.resource.idPattern : undefined) ??
-    ID_SHAPES[resourceType] ??
-    PRINTABLE_ID;
+  // The shape the playbook declares for its type; any printable id for a playbook the process does not know.
+  const shape = (kit?.resource.type === resourceType ? kit.resource.idPattern : undefined) ?? PRINTABLE_ID;
   return shape.test(resourceId) ? undefined : `${quoted(resourceId)} is not a valid ${resourceType} id`;
 }

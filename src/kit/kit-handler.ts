@@ -1,13 +1,14 @@
 /**
  * A kit declaration as the activity-side `PlaybookHandler` the workflow drives (docs/architecture.md, Playbook kit):
  *
- * - analyse: read; gone ⇒ `no_action`; the steps whose `plan` says something ⇒ the plan; none ⇒ `no_action`
- *   (compliant); `cannotFix` ⇒ `cannot_fix`; `needsApproval` ⇒ `needs_approval`. The state read is the observation.
+ * - analyse: read; gone ⇒ `no_action`; compliant (by default: no step's `plan` says anything) ⇒ `no_action`; else
+ *   the steps whose `plan` says something are the plan; `cannotFix` ⇒ `cannot_fix`; `needsApproval` ⇒
+ *   `needs_approval`. The state read is the observation.
  * - prior state: the same read (or the analysis' observation of it, checked against the schema).
- * - apply: a fresh read first; a step that no longer plans anything reports `changed: false` without calling AWS,
- *   so a retried or replayed apply never repeats a change.
+ * - apply: a fresh read first; a step no longer `needed` (by default: that no longer plans anything) reports
+ *   `changed: false` without calling AWS, so a retried or replayed apply never repeats a change.
  * - undo: the step's own undo from the recorded prior state (checked against the schema), with a fresh read.
- * - verify: a fresh read; passed when no step plans anything.
+ * - verify: a fresh read; passed when `stillWrong` finds nothing (by default: no step plans anything).
  *
  * Every AWS failure is classified once (`classified`): permanent ones fail the activity at once, others retry.
  */
@@ -20,23 +21,31 @@ import type { CallContext, PlaybookHandler } from '../activities/playbooks/playb
 import { assertKnownStep } from '../activities/playbooks/steps';
 import type { KitIo, KitPlaybook, KitStep } from './playbook-kit';
 
-/** Builds the handler of `playbook` over the clients of its role family. */
+/** Global resources (IAM) report the region `global`; their clients use us-east-1, as the SDK's global endpoints do. */
+const regionOf = (finding: Finding) =>
+  finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region;
+
+/**
+ * Builds the handler of `playbook` over `clients`: calls use the role of its family (`clients.forFamily`), and those
+ * it borrows the role of the family it names.
+ */
 export function kitHandler<S extends Record<string, unknown>>(
   playbook: KitPlaybook<S>,
   clients: AwsClients,
 ): PlaybookHandler {
+  const own = clients.forFamily(playbook.roleFamily);
+  const borrowed = playbook.borrows ? clients.forFamily(playbook.borrows.family) : undefined;
   const io = (finding: Finding, ctx: CallContext): KitIo => ({
     finding,
     resource: finding.resource,
     options: ctx.options ?? {},
     ...(ctx.abortSignal ? { abortSignal: ctx.abortSignal } : {}),
-    // Global resources (IAM) report the region `global`; their clients use us-east-1, as the SDK's global endpoints do.
-    client: (make) =>
-      clients.client(
-        make,
-        finding.resource.account,
-        finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region,
-      ),
+    ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
+    client: (make) => own.client(make, finding.resource.account, regionOf(finding)),
+    borrowedClient: (make) => {
+      if (!borrowed) throw new Error(`Playbook ${playbook.id} borrows no other family's role`);
+      return borrowed.client(make, finding.resource.account, regionOf(finding));
+    },
   });
   const where = (finding: Finding) =>
     `${finding.resource.resourceType} ${finding.resource.resourceId} (${finding.resource.account}/${finding.resource.region})`;
@@ -69,6 +78,18 @@ export function kitHandler<S extends Record<string, unknown>>(
       const description = s.plan(state, kit);
       return description === undefined ? [] : [{ step: s.id, description }];
     });
+  /** Nothing to do: the playbook's own test, else no step plans anything. */
+  const compliant = (state: S, kit: KitIo) =>
+    playbook.compliant ? playbook.compliant(state, kit) : pending(state, kit).length === 0;
+  /** What verification still finds wrong, or `undefined`. */
+  const stillWrong = (state: S, kit: KitIo): string | undefined => {
+    if (playbook.stillWrong) return playbook.stillWrong(state, kit);
+    if (playbook.compliant) return playbook.compliant(state, kit) ? undefined : playbook.describe(state);
+    const left = pending(state, kit);
+    return left.length === 0 ? undefined : `still needed: ${left.map((p) => p.description).join('; ')}`;
+  };
+  const needed = (step: KitStep<S>, current: S, prior: S, kit: KitIo) =>
+    step.needed ? step.needed(current, prior, kit) : step.plan(current, kit) !== undefined;
 
   return {
     async analyze(finding, ctx): Promise<Analysis> {
@@ -80,11 +101,11 @@ export function kitHandler<S extends Record<string, unknown>>(
       const observed: Record<string, unknown> = state;
       const plan = pending(state, kit);
       // A playbook without steps only escalates: there is no compliant state to find.
-      if (plan.length === 0 && playbook.steps.length > 0) {
+      if (playbook.steps.length > 0 && compliant(state, kit)) {
         return {
           verdict: 'no_action',
           reason: `${where(finding)} is compliant: ${playbook.describe(state)}`,
-          plan,
+          plan: [],
           observed,
         };
       }
@@ -116,7 +137,7 @@ export function kitHandler<S extends Record<string, unknown>>(
       const current = await read(finding, ctx, `read before ${stepId}`);
       if (current === undefined) throw gone(finding, stepId);
       const kit = io(finding, ctx);
-      if (step.plan(current, kit) === undefined) {
+      if (!needed(step, current, before, kit)) {
         // Nothing left to do. On a retry, when the recorded state needed this step, an earlier attempt made the
         // change (it timed out after AWS had done it): it is this remediation's, for rollback and compensation.
         const ours = (ctx.attempt ?? 1) > 1 && step.plan(before, kit) !== undefined;
@@ -127,6 +148,16 @@ export function kitHandler<S extends Record<string, unknown>>(
         };
       }
       const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
+      // An apply that finds nothing left to do on a retry, where the recorded state needed it, had it done by the
+      // attempt before (as above, seen by the apply's own finer check: a snapshot already taken).
+      if (!change.changed && (ctx.attempt ?? 1) > 1 && step.plan(before, kit) !== undefined) {
+        return {
+          step: stepId,
+          ...change,
+          changed: true,
+          detail: `done by an earlier attempt: ${change.detail}`,
+        };
+      }
       return { step: stepId, ...change };
     },
 
@@ -153,16 +184,16 @@ export function kitHandler<S extends Record<string, unknown>>(
       if (state === undefined) {
         return { passed: false, detail: `${where(finding)} no longer exists`, observed: {}, at };
       }
-      const left = pending(state, io(finding, ctx));
+      const kit = io(finding, ctx);
+      const repaired = playbook.repairOnVerify
+        ? await classified(`repair (${playbook.id})`, () => playbook.repairOnVerify!(kit, state))
+        : [];
+      const wrong =
+        repaired.length > 0 ? `found undone and repaired: ${repaired.join('; ')}` : stillWrong(state, kit);
       const detail = `${where(finding)}: ${playbook.describe(state)}`;
-      return left.length === 0
+      return wrong === undefined
         ? { passed: true, detail, observed: state, at }
-        : {
-            passed: false,
-            detail: `${detail}; still needed: ${left.map((p) => p.description).join('; ')}`,
-            observed: state,
-            at,
-          };
+        : { passed: false, detail: `${detail}; ${wrong}`, observed: state, at };
     },
   };
 }

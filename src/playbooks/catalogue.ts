@@ -1,8 +1,8 @@
 /**
- * The worker's catalogue: every playbook it can run, by id — the ones written before the kit and the kit's
- * (docs/architecture.md, Playbook kit). Everything outside the workflows that needs to know the playbooks (the
- * policy's schema, the ingest guard, the CLI, the worker's settings, infra and docs) reads it here. Workflow code
- * cannot import it (the kit's files hold AWS calls); workflows get each playbook's shape with the worker's settings.
+ * The worker's catalogue: every playbook it can run, by id, each a kit declaration (docs/architecture.md, Playbook
+ * kit). Everything outside the workflows that needs to know the playbooks (the policy's schema, the ingest guard, the
+ * CLI, the worker's settings, infra and docs) reads it here. Workflow code cannot import it (the kit's files hold AWS
+ * calls); workflows get each playbook's shape with the worker's settings.
  */
 import { PLAYBOOKS } from '../domain/playbooks';
 import type { PlaybookDefinition, PlaybookId, PlaybookShape } from '../domain/playbooks';
@@ -13,8 +13,14 @@ import { userPlaybooks } from './user-playbooks';
 /** Id of a kit playbook. */
 export type KitPlaybookId = (typeof KIT_PLAYBOOKS)[number]['id'];
 
-/** Id of any playbook in the catalogue. */
-export type CatalogueId = PlaybookId | KitPlaybookId;
+/** Id of any built-in playbook. */
+export type CatalogueId = KitPlaybookId;
+
+/**
+ * The playbooks written before the kit, every one of them a kit declaration now: a missing port fails `tsc` here.
+ * Their entries in `PLAYBOOKS` stay only for histories recorded before the worker sent shapes.
+ */
+export const PORTED_PLAYBOOK_IDS: readonly KitPlaybookId[] = Object.keys(PLAYBOOKS) as PlaybookId[];
 
 /** A kit declaration's catalogue entry. */
 export function kitDefinition(playbook: AnyKitPlaybook): PlaybookDefinition {
@@ -35,14 +41,10 @@ export const KIT_BY_ID: Readonly<Record<KitPlaybookId, AnyKitPlaybook>> = Object
   KIT_PLAYBOOKS.map((p) => [p.id, p]),
 ) as Record<KitPlaybookId, AnyKitPlaybook>;
 
-/** Every playbook, by id; a kit declaration replaces an earlier one of the same id. */
-export const CATALOGUE: Readonly<Record<CatalogueId, PlaybookDefinition>> = {
-  ...PLAYBOOKS,
-  ...(Object.fromEntries(KIT_PLAYBOOKS.map((p) => [p.id, kitDefinition(p)])) as Record<
-    KitPlaybookId,
-    PlaybookDefinition
-  >),
-};
+/** Every built-in playbook, by id. */
+export const CATALOGUE: Readonly<Record<CatalogueId, PlaybookDefinition>> = Object.fromEntries(
+  KIT_PLAYBOOKS.map((p) => [p.id, kitDefinition(p)]),
+) as Record<CatalogueId, PlaybookDefinition>;
 
 /** Every id in the catalogue. */
 export const CATALOGUE_IDS = Object.keys(CATALOGUE) as CatalogueId[];

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { isNotFound } from '../activities/aws-errors';
 import type { KitChange, KitIo, KitStep } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
+import { SECURITY_GROUP_ID } from './shared/resource-ids';
 
 /** One rule of a security group with exactly one source or destination, as EC2 authorises and revokes it. */
 const rule = z.object({
@@ -168,7 +169,7 @@ export const ec2DefaultSgClosed = definePlaybook({
   roleFamily: 'configuration',
   resource: {
     type: 'AWS::EC2::SecurityGroup',
-    idPattern: /^sg-[0-9a-f]{8,17}$/,
+    idPattern: SECURITY_GROUP_ID,
     securityHubType: 'AwsEc2SecurityGroup',
   },
   defaultSeverity: 5,

@@ -23,7 +23,10 @@ export function kitRoutes(playbook: AnyKitPlaybook): Route[] {
       source: 'aws.guardduty',
       controls: guardDutyTypes,
       playbook: playbook.id,
-      minSeverity: GUARDDUTY_MIN_SEVERITY,
+      minSeverity: playbook.triggers.guardDutyMinSeverity ?? GUARDDUTY_MIN_SEVERITY,
+      // Only findings whose subject is this playbook's resource (an instance finding without instance details goes
+      // on to the next route); a catch-all takes every subject.
+      ...(guardDutyTypes.includes('*') ? {} : { resourceType: playbook.resource.type }),
     });
   }
   if (alarmMetrics?.length) {

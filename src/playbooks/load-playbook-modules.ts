@@ -20,9 +20,13 @@ const stepSchema = z.object({
   title: z.string().min(1),
   onFailure: z.enum(['compensate', 'fail-closed', 'best-effort']),
   plan: fn,
+  needed: fn.optional(),
   apply: fn,
   undo: fn,
 });
+
+const iamAction = (example: string) =>
+  z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, `an IAM action such as ${example}`);
 
 /** The runtime shape of a kit declaration (what `KitPlaybook` says to the compiler). */
 const declarationSchema = z.object({
@@ -49,15 +53,26 @@ const declarationSchema = z.object({
       .optional(),
     securityHubControls: z.array(z.string().min(1)).optional(),
     guardDutyTypes: z.array(z.string().min(1)).optional(),
+    guardDutyMinSeverity: z.number().min(0).max(10).optional(),
     alarmMetrics: z.array(z.string().min(1)).optional(),
   }),
-  iamActions: z.array(
-    z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action such as s3:GetBucketPolicy'),
-  ),
-  passesRoleTo: z.array(z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'a service principal')).optional(),
-  dependentActions: z
-    .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action such as logs:CreateLogDelivery'))
+  iamActions: z.array(iamAction('s3:GetBucketPolicy')),
+  borrows: z
+    .object({
+      family: z.enum(ROLE_FAMILIES as [string, ...string[]]),
+      actions: z.array(iamAction('ec2:StopInstances')).min(1),
+    })
     .optional(),
+  tags: z
+    .array(
+      z.object({
+        actions: z.array(iamAction('ec2:CreateTags')).min(1),
+        keys: z.array(z.string().min(1).max(128)).min(1),
+      }),
+    )
+    .optional(),
+  passesRoleTo: z.array(z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'a service principal')).optional(),
+  dependentActions: z.array(iamAction('logs:CreateLogDelivery')).optional(),
   state: z.custom<z.ZodType>(
     (v) => typeof (v as { safeParse?: unknown } | null)?.safeParse === 'function',
     'must be a zod schema',
@@ -66,6 +81,9 @@ const declarationSchema = z.object({
   describe: fn,
   needsApproval: fn.optional(),
   cannotFix: fn.optional(),
+  compliant: fn.optional(),
+  stillWrong: fn.optional(),
+  repairOnVerify: fn.optional(),
   steps: z.array(stepSchema),
 });
 

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { awsErrorName, isNotFound } from '../activities/aws-errors';
 import type { KitIo } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
+import { BUCKET_NAME } from './shared/resource-ids';
 
 /** The Sid of the statement this playbook adds. */
 export const SSL_ONLY_SID = 'RemediatorDenyInsecureTransport';
@@ -135,8 +136,7 @@ export const s3BucketSslOnly = definePlaybook({
   roleFamily: 'configuration',
   resource: {
     type: 'AWS::S3::Bucket',
-    // Bucket names, legacy us-east-1 ones included (upper case, underscores, up to 255 characters).
-    idPattern: /^[A-Za-z0-9._-]{3,255}$/,
+    idPattern: BUCKET_NAME,
     securityHubType: 'AwsS3Bucket',
   },
   defaultSeverity: 5,

@@ -33,6 +33,13 @@ export interface ConformanceSetup {
    * only for a playbook without steps (it only escalates: nothing is ever compliant for it).
    */
   compliant?(env: ConformanceEnv): Promise<Finding>;
+  /**
+   * What the world does once the fix is in, that verification waits for (the added capacity takes the load and the
+   * alarm returns to OK): waits for the fix to show in moto, then makes that happen. Absent for a playbook whose
+   * verification reads only what its steps set. The conformance suite runs it before verifying; the end-to-end suite
+   * runs it beside the workflow, whose propagation wait gives it time.
+   */
+  settle?(env: ConformanceEnv, finding: Finding): Promise<void>;
   /** A finding about a resource that does not exist; absent when the resource cannot be missing (an account). */
   gone?(env: ConformanceEnv): Finding;
   /**

@@ -2,7 +2,8 @@
  * Every kit playbook end to end, from each of its event fixtures: its conformance setup makes a non-compliant
  * resource in moto, the fixture is pointed at it, PutEvents on moto's EventBridge → the rule delivers to SQS → the
  * ingest bridge → the workflow on the Temporal dev server → the change in moto, verified by a fresh read. The
- * propagation wait is 0, so the logged time is the pipeline's own.
+ * propagation wait is 0, so the logged time is the pipeline's own; except for a playbook whose verification waits for
+ * the world (its setup's `settle`, run beside the workflow: an alarm back to OK), whose wait gives `settle` its time.
  */
 import { randomUUID } from 'node:crypto';
 import type { RemediationPolicy } from '../../src/domain/policy';
@@ -19,16 +20,23 @@ import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { SETUPS } from '../conformance/setups';
 
+/** The propagation wait of a playbook whose setup settles: time for `settle` to see the fix and answer it. */
+const SETTLE_WAIT_MS = 4000;
+
 const POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
   cooldownMs: 1000,
   defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
   // Every kit playbook runs by itself here, whatever its default mode (approval has its own tests); options only for
-  // the playbooks that need them (ConformanceSetup.optionsEndToEnd).
+  // the playbooks that need them (ConformanceSetup.optionsEndToEnd); a propagation wait only for those with `settle`.
   playbooks: Object.fromEntries(
     SETUPS.map((s) => [
       s.playbook.id,
-      { mode: 'auto' as const, ...(s.optionsEndToEnd && s.options ? { options: s.options } : {}) },
+      {
+        mode: 'auto' as const,
+        ...(s.optionsEndToEnd && s.options ? { options: s.options } : {}),
+        ...(s.settle ? { propagationWaitMs: SETTLE_WAIT_MS } : {}),
+      },
     ]),
   ),
 };
@@ -64,8 +72,11 @@ it.each(cases)('%s from %s: PutEvents → fixed in moto and verified', async (id
     time: new Date().toISOString(),
   };
 
-  // Act
-  const { outcome } = await remediateEvent(stack, pipeline.bridge, event, `${id} (${fixture})`);
+  // Act (and what the world does once the fix is in, beside the workflow, which waits for it before verifying)
+  const [{ outcome }] = await Promise.all([
+    remediateEvent(stack, pipeline.bridge, event, `${id} (${fixture})`),
+    setup.settle?.(env, finding),
+  ]);
 
   // Assess: verified by the workflow, and by reading moto ourselves through the playbook.
   expect(outcome).toMatchObject({ status: 'REMEDIATED', playbook: id, verification: { passed: true } });

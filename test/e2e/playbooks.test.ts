@@ -388,6 +388,10 @@ it('ec2-instance-recovery: a StatusCheckFailed_System ALARM with ec2:recover is 
       AlarmActions: [`arn:aws:automate:${FIXTURE_REGION}:ec2:recover`],
     }),
   );
+  // In ALARM, as the event says (an alarm back in OK needs nothing).
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: 'ec2-recovery-alarm', StateValue: 'ALARM', StateReason: 'test' }),
+  );
   const base = fixtureEvent('cloudwatch-alarm-status-check-failed.json') as {
     detail: { configuration: { metrics: Array<{ metricStat: { metric: object } }> } };
   };
@@ -401,7 +405,7 @@ it('ec2-instance-recovery: a StatusCheckFailed_System ALARM with ec2:recover is 
 
   expect(result.status).toBe('REMEDIATED');
   expect(result.outcomes[0]?.changes).toEqual([]);
-  expect(result.outcomes[0]?.verification?.detail).toContain('system ok');
+  expect(result.outcomes[0]?.verification?.detail).toContain('system status ok');
   ec2.destroy();
   cloudwatch.destroy();
 });

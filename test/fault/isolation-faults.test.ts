@@ -38,15 +38,19 @@ import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, Instance, IpPermission } from '@aws-sdk/client-ec2';
+import type { Instance, IpPermission } from '@aws-sdk/client-ec2';
 import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Worker } from '@temporalio/worker';
-import { allowAllGroupName, isolationGroupName } from '../../src/activities/playbooks/isolation-groups';
+import {
+  allowAllGroupName,
+  isolationGroupName,
+} from '../../src/playbooks/ec2-isolate-instance/isolation-groups';
 import { AwsClients } from '../../src/aws/clients';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';
@@ -744,9 +748,10 @@ describe('every mutating call of the isolation, denied for good and throttled fo
     proxy = await startAwsFaultProxy(stack.moto.endpoint);
     standInForMissingApis(proxy);
     labels = labelCalls<Label>(proxy, labelOf, learn);
-    // The production client factory (SDK maxAttempts 2) on the proxy; its EC2 client labels every request.
+    // The production client factory (SDK maxAttempts 2) on the proxy; the EC2 client the playbook asks it for (the
+    // kit's `io.client(EC2Client)`) labels every request.
     clients = new AwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
-    labels.label(clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION));
+    labels.label(clients.client(EC2Client, FIXTURE_ACCOUNT, FIXTURE_REGION));
     const activities = stack.activities(clients);
     const applyStep = activities.applyStep;
     worker = await stack.worker(TASK_QUEUE, {

@@ -95,11 +95,19 @@ const familyActions = (family: RoleFamily) => new Set(allActions(FAMILY_PERMISSI
 const minus = (a: Iterable<string>, b: Set<string>) => [...new Set(a)].filter((x) => !b.has(x)).sort();
 
 /**
- * Calls a playbook makes through a second family's clients: the isolation playbook stops an instance through the
- * availability role (src/activities/index.ts hands it both sets).
+ * Calls a playbook makes through a second family's clients, as its declaration says (`borrows`): the isolation
+ * playbook stops an instance through the availability role.
  */
-const THROUGH: Partial<Record<PlaybookId, { family: RoleFamily; actions: readonly string[] }>> = {
-  'ec2-isolate-instance': { family: 'availability', actions: ['ec2:StopInstances', 'ec2:StartInstances'] },
+const THROUGH: Partial<Record<PlaybookId, { family: RoleFamily; actions: readonly string[] }>> =
+  Object.fromEntries(KIT_PLAYBOOKS.flatMap((p) => (p.borrows ? [[p.id, p.borrows]] : [])));
+
+/**
+ * Actions a kit playbook sends that its family's table grants apart, only under a condition its declaration cannot
+ * express: the isolation playbook's ModifyInstanceAttribute, one statement per attribute it may set
+ * (infra/lib/worker-permissions.ts, NETWORK_CONTAINMENT), never the whole action.
+ */
+const CONDITIONED: Partial<Record<string, readonly string[]>> = {
+  'ec2-isolate-instance': ['ec2:ModifyInstanceAttribute'],
 };
 
 /** Files whose calls use the base (detection) clients: finding confirmation, controls, write-back, health guard, sweep. */
@@ -202,9 +210,59 @@ it('knows every file that sends an AWS call: a playbook, a shared read, or the w
 });
 
 it.each(KIT_PLAYBOOKS.map((p) => [p.id, p] as const))(
-  '%s: the IAM actions it declares are exactly the commands its file sends',
+  '%s: the IAM actions it declares (tagging and borrowed ones included) are exactly the commands its file sends',
   (id, playbook) => {
     const sent = [...new Set(neededBy(withImports(playbookFile(id))))].sort();
-    expect([...playbook.iamActions].sort()).toEqual(sent);
+    // Its tagging actions are declared apart, granted only for its own tag keys.
+    const declared = [
+      ...playbook.iamActions,
+      ...(playbook.tags ?? []).flatMap((grant) => grant.actions),
+      ...(playbook.borrows?.actions ?? []),
+      ...(CONDITIONED[id] ?? []),
+    ];
+    expect([...new Set(declared)].sort()).toEqual(sent);
   },
 );
+
+it('grants the actions a kit playbook leaves to its family table only under conditions, never in its own statement', () => {
+  for (const [id, actions] of Object.entries(CONDITIONED)) {
+    const playbook = KIT_PLAYBOOKS.find((p) => p.id === id);
+    expect(playbook).toBeDefined();
+    for (const action of actions ?? []) {
+      expect(playbook?.iamActions).not.toContain(action);
+      const granting = FAMILY_PERMISSIONS[playbook!.roleFamily].filter((g) => g.actions.includes(action));
+      expect(granting.length).toBeGreaterThan(0);
+      for (const group of granting) expect(group.conditions).toBeDefined();
+    }
+  }
+});
+
+it('grants a playbook’s tagging only for requests that name its own tag keys, never all tags', () => {
+  const tagging = KIT_PLAYBOOKS.filter((p) => p.tags);
+  expect(tagging.map((p) => p.id)).toEqual(
+    expect.arrayContaining(['ec2-instance-recovery', 'ec2-isolate-instance']),
+  );
+  for (const playbook of tagging) {
+    const actions = new Set(playbook.tags?.flatMap((grant) => grant.actions));
+    const groups = FAMILY_PERMISSIONS[playbook.roleFamily].filter((g) =>
+      g.actions.some((a) => actions.has(a)),
+    );
+    expect(groups).toEqual(
+      (playbook.tags ?? []).map((grant) =>
+        expect.objectContaining({
+          actions: grant.actions,
+          conditions: {
+            'ForAllValues:StringEquals': { 'aws:TagKeys': grant.keys },
+            Null: { 'aws:TagKeys': 'false' },
+          },
+        }),
+      ),
+    );
+  }
+  // The isolation playbook removes only its own forensic tags, never the protection tag it creates groups with.
+  const isolation = KIT_PLAYBOOKS.find((p) => p.id === 'ec2-isolate-instance');
+  const deletable = isolation?.tags
+    ?.filter((g) => g.actions.includes('ec2:DeleteTags'))
+    .flatMap((g) => g.keys);
+  expect(deletable).toEqual(['remediator:guardduty-finding', 'remediator:original-groups']);
+});

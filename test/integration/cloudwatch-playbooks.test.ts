@@ -7,6 +7,7 @@ import {
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
   DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
@@ -15,6 +16,7 @@ import { createPlaybooks } from '../../src/activities';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
+import { stateDifferences } from '../../src/domain/rollback';
 import { alarmFinding } from '../helpers/fixtures';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
@@ -96,7 +98,7 @@ describe('ec2-instance-recovery', () => {
   it('is NO_ACTION for an instance that is gone', async () => {
     expect(await run(activities.analyze, request('i-0000000000000dead'))).toMatchObject({
       verdict: 'no_action',
-      reason: 'instance i-0000000000000dead no longer exists',
+      reason: expect.stringContaining('i-0000000000000dead (123456789012/ap-northeast-1) no longer exists'),
     });
   });
 
@@ -194,9 +196,35 @@ describe('asg-scale-out', () => {
     );
     const ok = await run(activities.analyze, request);
     expect([gone.verdict, ok.verdict]).toEqual(['no_action', 'no_action']);
-    expect(gone.reason).toBe('Auto Scaling group web-asg no longer exists');
-    expect(ok.reason).toBe('alarm high-cpu is already OK');
+    expect(gone.reason).toContain('web-asg');
+    expect(gone.reason).toContain('no longer exists');
+    expect(ok.reason).toContain('alarm high-cpu OK');
     expect(await desired()).toBe(1);
+  });
+
+  it('rolls back from a prior recorded before the kit, to the recorded capacity, whoever raised it since', async () => {
+    await asg(1, 3);
+    await alarm('high-cpu', { Name: 'AutoScalingGroupName', Value: 'web-asg' }, 'CPUUtilization', []);
+    // What the legacy handler recorded: the capacity only.
+    const prior = { desiredCapacity: 1, maxSize: 3 };
+    const first = await run(activities.applyStep, { ...request, step: 'raise-desired-capacity', prior });
+    const again = await run(activities.applyStep, { ...request, step: 'raise-desired-capacity', prior });
+    expect([first.changed, again.changed, await desired()]).toEqual([true, false, 2]);
+    // Someone raises it further; the compensation restores the recorded capacity all the same (as before the kit).
+    await autoscaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 3 }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: 'high-cpu', StateValue: 'OK', StateReason: 'load gone' }),
+    );
+    const undone = await run(activities.compensateStep, {
+      ...request,
+      step: 'raise-desired-capacity',
+      prior,
+    });
+    expect([undone.changed, await desired()]).toEqual([true, 1]);
+    // The rollback's read-back compares the group, not the alarm (back to OK since).
+    expect(stateDifferences(prior, await run(activities.capturePriorState, request))).toEqual([]);
   });
 
   it('only verifies when the alarm runs its own scaling policy, and tickets at max size', async () => {

@@ -11,6 +11,7 @@ import {
   DescribeAutoScalingInstancesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  AuthorizeSecurityGroupIngressCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
@@ -27,11 +28,12 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createPlaybooks } from '../../src/activities';
-import { allowAllGroupName, isolationGroupName } from '../../src/activities/playbooks/ec2-isolate-instance';
+import { allowAllGroupName, isolationGroupName } from '../../src/playbooks/ec2-isolate-instance';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
 import type { Finding } from '../../src/domain/finding';
+import { stateDifferences } from '../../src/domain/rollback';
 import { FIXTURE_REGION, motoClients, TEST_CREDENTIALS } from '../helpers/aws';
 import { launchInstance, motoEc2 } from '../helpers/ec2';
 import { runActivity } from '../helpers/activity-env';
@@ -98,18 +100,14 @@ it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and reco
   await run(activities.applyStep, { ...request(second), step: 'isolate-network-interfaces', prior: prior2 });
 
   // Assess
+  // Only what the instance needs is planned: it is in no target group and its shutdown behaviour is `stop` already.
   expect(analysis.plan.map((p) => p.step)).toEqual([
     'enable-termination-protection',
     'isolate-network-interfaces',
-    'deregister-from-target-groups',
-    'set-shutdown-behaviour-stop',
     'tag-for-forensics',
     'snapshot-volumes',
   ]);
-  expect(first.filter((r) => !r.changed).map((r) => r.step)).toEqual([
-    'deregister-from-target-groups',
-    'set-shutdown-behaviour-stop',
-  ]);
+  expect(first.filter((r) => !r.changed).map((r) => r.step)).toEqual([]);
   expect(again.filter((r) => r.changed)).toEqual([]);
   expect(verification).toMatchObject({ passed: true });
   expect(prior).toMatchObject({
@@ -175,8 +173,15 @@ it('isolates in order, reuses the per-VPC groups, re-runs idempotently, and reco
   expect((await instance(id))?.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupId)).toEqual([GroupId]);
 });
 
-it('takes the instance out of its Auto Scaling group (capacity kept) and the target groups of its group and load balancers', async () => {
-  // Prepare (launched with `stop`: moto ignores changes to the shutdown behaviour)
+/** An instance in Auto Scaling group `web-asg`, registered in its target group and behind a load balancer's. */
+async function instanceInAFleet(): Promise<{
+  id: string;
+  targetGroupArn: string;
+  apiArn: string;
+  asg: AutoScalingClient;
+  elb: ElasticLoadBalancingV2Client;
+}> {
+  // (launched with `stop`: moto ignores changes to the shutdown behaviour)
   const asg = new AutoScalingClient({
     endpoint: moto.endpoint,
     region: FIXTURE_REGION,
@@ -249,6 +254,20 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and the tar
       DefaultActions: [{ Type: 'forward', TargetGroupArn: apiArn }],
     }),
   );
+  return { id, targetGroupArn, apiArn, asg, elb };
+}
+
+/** The ports the instance is registered on in a target group. */
+async function portsIn(elb: ElasticLoadBalancingV2Client, arn: string, id: string) {
+  const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  return (health.TargetHealthDescriptions ?? [])
+    .filter((d) => d.Target?.Id === id)
+    .map((d) => d.Target?.Port);
+}
+
+it('takes the instance out of its Auto Scaling group (capacity kept) and the target groups of its group and load balancers', async () => {
+  // Prepare
+  const { id, targetGroupArn, apiArn, asg, elb } = await instanceInAFleet();
 
   // Act
   const analysis = await run(activities.analyze, request(id));
@@ -268,13 +287,80 @@ it('takes the instance out of its Auto Scaling group (capacity kept) and the tar
   );
   const membership = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [id] }));
   expect(membership.AutoScalingInstances ?? []).toEqual([]);
-  for (const arn of [targetGroupArn, apiArn]) {
-    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-    expect((health.TargetHealthDescriptions ?? []).filter((d) => d.Target?.Id === id)).toEqual([]);
-  }
+  for (const arn of [targetGroupArn, apiArn]) expect(await portsIn(elb, arn, id)).toEqual([]);
   expect((await run(activities.verify, request(id))).passed).toBe(true);
   asg.destroy();
   elb.destroy();
+});
+
+it('an operator rollback restores the groups, termination protection, Auto Scaling group and target groups exactly, and keeps the snapshots', async () => {
+  // Prepare: isolated, every step done.
+  const { id, targetGroupArn, apiArn, asg, elb } = await instanceInAFleet();
+  const analysis = await run(activities.analyze, request(id));
+  const prior = await run(activities.capturePriorState, request(id));
+  const changes = [];
+  for (const p of analysis.plan)
+    changes.push(await run(activities.applyStep, { ...request(id), step: p.step, prior }));
+  const verification = await run(activities.verify, request(id));
+
+  // Act: every changed step undone, newest first (what the rollback workflow does), then read back.
+  const undone = [];
+  for (const change of [...changes].reverse().filter((c) => c.changed))
+    undone.push(await run(activities.compensateStep, { ...request(id), step: change.step, prior }));
+  const back = await run(activities.capturePriorState, request(id));
+
+  // Assess
+  expect(verification.passed).toBe(true);
+  expect(changes.every((c) => c.changed)).toBe(true);
+  expect(stateDifferences(prior, back)).toEqual([]);
+  expect(undone.find((u) => u.step === 'snapshot-volumes')).toMatchObject({ changed: false });
+  const membership = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [id] }));
+  expect(membership.AutoScalingInstances?.map((i) => i.AutoScalingGroupName)).toEqual(['web-asg']);
+  expect(await portsIn(elb, targetGroupArn, id)).toEqual([80]);
+  expect(await portsIn(elb, apiArn, id)).toEqual([8080]);
+  const termination = await ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'disableApiTermination' }),
+  );
+  expect(termination.DisableApiTermination?.Value).toBe(false);
+  expect((await instance(id))?.Tags?.map((t) => t.Key)).not.toContain('remediator:guardduty-finding');
+  const snapshots = await ec2.send(
+    new DescribeSnapshotsCommand({
+      Filters: [{ Name: 'tag:remediator:guardduty-finding', Values: ['gd-finding-1'] }],
+    }),
+  );
+  expect(snapshots.Snapshots?.length).toBe((prior.volumes as string[]).length);
+  asg.destroy();
+  elb.destroy();
+});
+
+it('verification puts back a tampered isolation group (its rules revoked) and fails all the same', async () => {
+  // Prepare: an isolated instance; then someone opens its isolation group.
+  const id = await launchInstance(ec2, { InstanceInitiatedShutdownBehavior: 'stop' });
+  const analysis = await run(activities.analyze, request(id));
+  const prior = await run(activities.capturePriorState, request(id));
+  for (const p of analysis.plan) await run(activities.applyStep, { ...request(id), step: p.step, prior });
+  const groupId = (await instance(id))?.NetworkInterfaces?.[0]?.Groups?.[0]?.GroupId ?? '';
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  );
+
+  // Act
+  const tampered = await run(activities.verify, request(id));
+  const again = await run(activities.verify, request(id));
+
+  // Assess: the exposure is reported (a person must know), the group is rule-free again, the next check passes.
+  expect(tampered).toMatchObject({
+    passed: false,
+    detail: expect.stringContaining(
+      `isolation group ${groupId} had rules (revoked): ingress tcp 22-22 0.0.0.0/0`,
+    ),
+  });
+  const group = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  expect(group.SecurityGroups?.[0]?.IpPermissions).toEqual([]);
+  expect(again.passed).toBe(true);
 });
 
 it('tickets, does not isolate, when the instance was the target', async () => {
@@ -294,7 +380,7 @@ it('is NO_ACTION for a repeat after the instance was isolated', async () => {
   for (const p of analysis.plan) await run(activities.applyStep, { ...request(id), step: p.step, prior });
   expect(await run(activities.analyze, request(id))).toMatchObject({
     verdict: 'no_action',
-    reason: expect.stringContaining('already isolated'),
+    reason: expect.stringContaining('is compliant: isolated: termination protection on'),
   });
 });
 

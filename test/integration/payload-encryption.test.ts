@@ -131,7 +131,8 @@ async function scenario(
     const ok = await leakedKey(`ci-deployer-${suffix}`);
     const denied = await leakedKey(`ci-denied-${suffix}`);
     const clients = motoClients(moto.endpoint);
-    clients.iam(ACCOUNT).middlewareStack.add(
+    // The client the playbook's calls use (a kit playbook names its client class; IAM is global: us-east-1).
+    clients.client(IAMClient, ACCOUNT, 'us-east-1').middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { UserName?: string };
         if (context.commandName === 'UpdateAccessKeyCommand' && input.UserName === `ci-denied-${suffix}`) {

@@ -77,7 +77,7 @@ describe('analyze', () => {
     const analysis = await run(activities.analyze, request('closed-bucket'));
     expect(analysis).toMatchObject({
       verdict: 'no_action',
-      reason: expect.stringContaining('already blocks'),
+      reason: expect.stringContaining('blocks all public access'),
     });
   });
 
@@ -95,7 +95,10 @@ describe('analyze', () => {
       }),
     );
     const analysis = await run(activities.analyze, request('half-bucket'));
-    expect(analysis).toMatchObject({ verdict: 'remediate', reason: 'public access block is incomplete' });
+    expect(analysis).toMatchObject({
+      verdict: 'remediate',
+      reason: expect.stringContaining('public access block is incomplete'),
+    });
   });
 });
 
@@ -155,18 +158,18 @@ describe('apply, verify and compensate', () => {
     const verification = await run(activities.verify, request('drifted'));
     expect(verification).toMatchObject({
       passed: false,
-      detail: expect.stringContaining('no configuration'),
+      detail: expect.stringContaining('no public access block'),
     });
   });
 
-  it('fails non-retryably, typed with the AWS error, when the bucket vanished before the change', async () => {
+  it('fails non-retryably, as a resource gone, when the bucket vanished before the change', async () => {
     const failure = await run(activities.applyStep, {
       ...request('vanished'),
       step,
       prior: { publicAccessBlock: null },
     }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'NoSuchBucket', nonRetryable: true });
+    expect(failure).toMatchObject({ type: 'ResourceGone', nonRetryable: true });
   });
 
   it('rejects an unknown playbook without retrying', async () => {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 import { createPlaybooks } from '../../src/activities';
-import { toPieces } from '../../src/activities/playbooks/sg-close-admin-ports';
+import { sgCloseAdminPorts, toPieces } from '../../src/playbooks/sg-close-admin-ports';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import type { AwsClients } from '../../src/aws/clients';
 import type { MotoServer } from '../../src/devstack/moto-server';
@@ -183,4 +183,37 @@ it('is NO_ACTION when nothing world-open covers a blocked port, or the group is 
   await ec2.send(new DeleteSecurityGroupCommand({ GroupId: gone }));
   expect((await run(activities.analyze, request(fine))).verdict).toBe('no_action');
   expect((await run(activities.analyze, request(gone))).verdict).toBe('no_action');
+});
+
+it('rolls back from a prior the legacy code recorded (its unsorted pieces, its field names)', async () => {
+  const id = await groupWith([
+    {
+      IpProtocol: 'tcp',
+      FromPort: 0,
+      ToPort: 1024,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'wide' }, { CidrIp: '10.0.0.0/8' }],
+    },
+  ]);
+  const before = await rulesOf(id);
+  const req = request(id);
+  // As `capturePriorState` of the playbook before the kit returned it.
+  const prior = {
+    ingress: [
+      { protocol: 'tcp', fromPort: 0, toPort: 1024, cidrIpv4: '10.0.0.0/8' },
+      { protocol: 'tcp', fromPort: 0, toPort: 1024, cidrIpv4: '0.0.0.0/0', description: 'wide' },
+    ],
+    blockedPorts: [22],
+  };
+  expect(sgCloseAdminPorts.state.safeParse(prior).success).toBe(true);
+  const applied = [
+    await run(activities.applyStep, { ...req, step: ADD, prior }),
+    await run(activities.applyStep, { ...req, step: REVOKE, prior }),
+  ];
+  expect(applied.map((r) => r.changed)).toEqual([true, true]);
+  expect(await rulesOf(id)).toEqual(
+    ['tcp|0|1024|10.0.0.0/8|', 'tcp|0|21|0.0.0.0/0|', 'tcp|23|1024|0.0.0.0/0|'].sort(),
+  );
+  await run(activities.compensateStep, { ...req, step: REVOKE, prior });
+  await run(activities.compensateStep, { ...req, step: ADD, prior });
+  expect(await rulesOf(id)).toEqual(before);
 });

@@ -2,12 +2,14 @@
  * The isolation step that sets an instance's shutdown behaviour to `stop` (so a compromised instance that shuts itself
  * down keeps its disks for forensics). moto accepts ModifyInstanceAttribute with InstanceInitiatedShutdownBehavior but
  * ignores it, so this step is tested against a minimal local stand-in of EC2's Query protocol that keeps the attribute
- * and records every call.
+ * and records every call. It also answers the reads the playbook makes before each step and undo (a running instance
+ * with no network interface and no volume, termination protection off, in no Auto Scaling group, behind no load
+ * balancer), which share its endpoint.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createPlaybooks } from '../../src/activities';
-import type { IsolationPrior } from '../../src/activities/playbooks/ec2-isolate-instance';
+import type { IsolationPrior } from '../../src/playbooks/ec2-isolate-instance';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import { AwsClients } from '../../src/aws/clients';
 import { runActivity } from '../helpers/activity-env';
@@ -33,7 +35,31 @@ beforeAll(async () => {
           .end(
             `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId>${inner}</${action}Response>`,
           );
-      if (params.InstanceId !== INSTANCE) {
+      /** A Query-protocol answer of Auto Scaling or Elastic Load Balancing (a `…Result` inside the response). */
+      const query = (action: string, namespace: string, inner: string) =>
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<${action}Response xmlns="${namespace}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></${action}Response>`,
+          );
+      if (params.Action === 'DescribeInstances' && params['InstanceId.1'] === INSTANCE) {
+        xml(
+          'DescribeInstances',
+          `<reservationSet><item><reservationId>r-0123456789abcdef0</reservationId><instancesSet><item><instanceId>${INSTANCE}</instanceId><instanceState><code>16</code><name>running</name></instanceState></item></instancesSet></item></reservationSet>`,
+        );
+      } else if (params.Action === 'DescribeAutoScalingInstances') {
+        query(
+          'DescribeAutoScalingInstances',
+          'http://autoscaling.amazonaws.com/doc/2011-01-01/',
+          '<AutoScalingInstances/>',
+        );
+      } else if (params.Action === 'DescribeLoadBalancers') {
+        query(
+          'DescribeLoadBalancers',
+          'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+          '<LoadBalancers/>',
+        );
+      } else if (params.InstanceId !== INSTANCE) {
         res
           .writeHead(400, { 'content-type': 'text/xml' })
           .end(
@@ -46,6 +72,14 @@ beforeAll(async () => {
         xml(
           'DescribeInstanceAttribute',
           `<instanceId>${INSTANCE}</instanceId><instanceInitiatedShutdownBehavior><value>${behaviour}</value></instanceInitiatedShutdownBehavior>`,
+        );
+      } else if (
+        params.Action === 'DescribeInstanceAttribute' &&
+        params.Attribute === 'disableApiTermination'
+      ) {
+        xml(
+          'DescribeInstanceAttribute',
+          `<instanceId>${INSTANCE}</instanceId><disableApiTermination><value>false</value></disableApiTermination>`,
         );
       } else if (
         params.Action === 'ModifyInstanceAttribute' &&
@@ -104,7 +138,8 @@ it('sets the shutdown behaviour to stop once, then restores the recorded one (lo
     changed: true,
     detail: 'InstanceInitiatedShutdownBehavior terminate → stop',
   });
-  expect(again).toMatchObject({ changed: false, detail: 'already stop' });
+  // Found done by the read before the step: nothing sent.
+  expect(again).toMatchObject({ changed: false, detail: expect.stringMatching(/^already done: /) });
   expect(afterApply).toBe('stop');
   expect(restored).toMatchObject({ changed: true, detail: 'InstanceInitiatedShutdownBehavior=terminate' });
   expect(behaviour).toBe('terminate');

@@ -2,7 +2,10 @@
  * The allow-all group's rules: only the ranges a group lacks are authorized, because EC2 refuses a whole authorize
  * when one of its rules exists already (a new group's default IPv4 egress), which left IPv6 egress out before.
  */
-import { allowsEverything, missingEverything } from '../../src/activities/playbooks/isolation-groups';
+import {
+  allowsEverything,
+  missingEverything,
+} from '../../src/playbooks/ec2-isolate-instance/isolation-groups';
 
 it('asks for both ranges on an empty rule list, only IPv6 beside the default IPv4 egress, nothing when both are there', () => {
   const v4 = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };

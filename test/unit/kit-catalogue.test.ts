@@ -12,9 +12,17 @@ import { parseMessageBody } from '../../src/ingest/envelope';
 import { singleFinding } from '../../src/ingest/normalise';
 import { resourceProblem } from '../../src/ingest/resource-guard';
 import { findRoute } from '../../src/ingest/router';
-import { CATALOGUE, CATALOGUE_SHAPES, kitDefinition } from '../../src/playbooks/catalogue';
+import {
+  CATALOGUE,
+  CATALOGUE_SHAPES,
+  kitDefinition,
+  PORTED_PLAYBOOK_IDS,
+} from '../../src/playbooks/catalogue';
 import { kitRoutes } from '../../src/playbooks/kit-routes';
 import { kmsKeyRotation } from '../../src/playbooks/kms-key-rotation';
+import { KIT_PLAYBOOKS } from '../../src/playbooks';
+import { isPlaybookId, PLAYBOOKS } from '../../src/domain/playbooks';
+import type { PlaybookDefinition, PlaybookId } from '../../src/domain/playbooks';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { parsePolicyText } from '../../src/policy/load-policy';
 import { z } from 'zod';
@@ -147,4 +155,25 @@ it('catalogues a kit playbook with the definition its declaration gives', () => 
   expect(() =>
     definePlaybook({ ...kmsKeyRotation, steps: [kmsKeyRotation.steps[0]!, kmsKeyRotation.steps[0]!] }),
   ).toThrow(/repeats step\(s\) enable-key-rotation/);
+});
+
+it('a playbook ported onto the kit keeps the catalogue entry its recorded histories replay with', () => {
+  // Workflows recorded before the worker sent shapes read them from PLAYBOOKS: a port must not change a step.
+  const ported = KIT_PLAYBOOKS.filter((p) => isPlaybookId(p.id));
+  expect(ported.map((p) => p.id).sort()).toEqual([...PORTED_PLAYBOOK_IDS].sort());
+  expect(ported).toHaveLength(8);
+  for (const playbook of ported) {
+    const { defaultMode, ...entry } = kitDefinition(playbook);
+    const legacy: PlaybookDefinition = PLAYBOOKS[playbook.id as PlaybookId];
+    expect(entry).toEqual(legacy);
+    expect(defaultMode).toBe(legacy.defaultMode ?? 'auto');
+  }
+});
+
+it('lets only containment repair what it finds undone during verification', () => {
+  const repairOnVerify = () => Promise.resolve([]);
+  expect(() => definePlaybook({ ...kmsKeyRotation, repairOnVerify })).toThrow(/not containment/);
+  expect(definePlaybook({ ...kmsKeyRotation, kind: 'containment', repairOnVerify }).repairOnVerify).toBe(
+    repairOnVerify,
+  );
 });

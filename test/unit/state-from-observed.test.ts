@@ -5,10 +5,10 @@
 import type { AwsClients } from '../../src/aws/clients';
 import { kitHandler } from '../../src/kit/kit-handler';
 import { ebsEncryptionByDefault } from '../../src/playbooks/ebs-encryption-by-default';
-import { s3BlockPublicAccess } from '../../src/activities/playbooks/s3-block-public-access';
+import { s3BlockPublicAccess } from '../../src/playbooks/s3-block-public-access';
 
 // The conversions make no AWS call; a client factory that is never used is enough.
-const noClients = {} as AwsClients;
+const noClients = { forFamily: () => noClients } as unknown as AwsClients;
 const block = {
   BlockPublicAcls: true,
   IgnorePublicAcls: false,
@@ -17,7 +17,7 @@ const block = {
 };
 
 it('s3-block-public-access: the recorded block, or none, from what the analysis or verification saw', () => {
-  const { stateFromObserved } = s3BlockPublicAccess(noClients);
+  const { stateFromObserved } = kitHandler(s3BlockPublicAccess, noClients);
   expect(stateFromObserved?.({ exists: true, publicAccessBlock: block })).toEqual({
     publicAccessBlock: block,
   });
@@ -26,7 +26,7 @@ it('s3-block-public-access: the recorded block, or none, from what the analysis 
 });
 
 it('s3-block-public-access: a missing bucket or a malformed block is read again', () => {
-  const { stateFromObserved } = s3BlockPublicAccess(noClients);
+  const { stateFromObserved } = kitHandler(s3BlockPublicAccess, noClients);
   expect(stateFromObserved?.({ exists: false })).toBeUndefined();
   expect(stateFromObserved?.({ publicAccessBlock: { ...block, BlockPublicAcls: 'yes' } })).toBeUndefined();
   expect(stateFromObserved?.({ publicAccessBlock: 'on' })).toBeUndefined();

@@ -169,7 +169,7 @@ it('onVerifyFailure: rollback undoes an availability change whose alarm did not 
 
   expect(result.status).toBe('ROLLED_BACK');
   expect(result.outcomes[0]?.reason).toMatch(
-    /^verification failed: DescribeAlarms .*: ALARM; rolled back raise-desired-capacity$/,
+    /^verification failed: .*alarm \S+ ALARM, not OK; rolled back raise-desired-capacity$/,
   );
   expect(await group.desired()).toBe(1);
   group.destroy();

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeletePublicAccessBlockCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { S3ServiceException } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSServiceException } from '@aws-sdk/client-sns';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -21,8 +21,9 @@ import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { allowAllGroupName } from '../../src/activities/playbooks/isolation-groups';
+import { allowAllGroupName } from '../../src/playbooks/ec2-isolate-instance/isolation-groups';
 import {
   createBucket,
   drainQueue,
@@ -271,7 +272,8 @@ it('escalates at once on a non-retryable AWS error (AccessDenied injected into t
   await createBucket(stack.raw.s3, bucket);
   const clients = motoClients(stack.moto.endpoint);
   let putAttempts = 0;
-  clients.s3('123456789012', 'ap-northeast-1').middlewareStack.add(
+  // The playbook's own S3 client (a kit playbook names the client class it uses).
+  clients.client(S3Client, '123456789012', 'ap-northeast-1').middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'PutPublicAccessBlockCommand') {
         putAttempts += 1;
@@ -390,7 +392,8 @@ it('compensates the completed step in reverse when a later step fails (security 
   );
   const clients = motoClients(stack.moto.endpoint);
   let revokes = 0;
-  clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
+  // The kit playbook's client: the one `client(EC2Client)` hands out for the group's account and region.
+  clients.client(EC2Client, FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'RevokeSecurityGroupIngressCommand' && (revokes += 1) === 1) {
         throw Object.assign(new Error('You are not authorized to perform this operation.'), {
@@ -450,7 +453,8 @@ it('fails closed, never open: the isolation group refused for good puts the ENI 
     .Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0];
   const clients = motoClients(stack.moto.endpoint);
   let eniChanges = 0;
-  clients.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
+  // The EC2 client the playbook asks the factory for (the kit's `io.client(EC2Client)`).
+  clients.client(EC2Client, FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'ModifyNetworkInterfaceAttributeCommand' && (eniChanges += 1) === 2) {
         throw Object.assign(new Error('injected'), {

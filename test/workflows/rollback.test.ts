@@ -28,7 +28,7 @@ import type { Worker } from '@temporalio/worker';
 import { decide } from '../../src/commands/decide';
 import { rollback } from '../../src/commands/rollback';
 import type { RollbackRequest } from '../../src/commands/rollback';
-import { DENY_POLICY_NAME } from '../../src/activities/playbooks/iam-contain-access-key';
+import { DENY_POLICY_NAME } from '../../src/playbooks/iam-contain-access-key';
 import type { ApprovalDecision, ApprovalReceipt, ApprovalRequest } from '../../src/domain/approval';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { Finding } from '../../src/domain/finding';

@@ -1,6 +1,7 @@
 /**
  * A worker killed (SIGKILL) after the AWS change but before the activity completed: a second worker retries the
- * step, which finds the change done (`changed: false`), and the recorded prior state is still the original.
+ * step, which finds the change done by the earlier attempt (recorded as this remediation's change, so a rollback
+ * would undo it), and the recorded prior state is still the original.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -89,7 +90,8 @@ it('keeps the original prior state when the worker dies between the change and t
   expect(outcome?.changes).toEqual([
     expect.objectContaining({
       step: 'put-public-access-block',
-      changed: false,
+      changed: true,
+      detail: expect.stringMatching(/^done by an earlier attempt/),
       prior: { publicAccessBlock: null },
     }),
   ]);

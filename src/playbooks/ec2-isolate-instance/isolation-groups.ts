@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { DEFAULT_PROTECTED_TAG } from '../../domain/policy';
-import { awsErrorName } from '../aws-errors';
+import { awsErrorName } from '../../activities/aws-errors';
 
 /** Name of the per-VPC group with no rules at all. */
 export const isolationGroupName = (vpcId: string): string => `remediator-isolation-${vpcId}`;
@@ -53,6 +53,33 @@ export async function findVpcGroup(
     opts,
   );
   return out.SecurityGroups?.[0];
+}
+
+/**
+ * The isolation groups of `vpcIds` that exist, by VPC, in one call (by name and VPC, as `findVpcGroup` finds one).
+ */
+export async function findIsolationGroups(
+  ec2: EC2Client,
+  vpcIds: readonly string[],
+  opts: Send,
+): Promise<Map<string, SecurityGroup>> {
+  const vpcs = [...new Set(vpcIds)];
+  const found = new Map<string, SecurityGroup>();
+  if (vpcs.length === 0) return found;
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: vpcs },
+        { Name: 'group-name', Values: vpcs.map(isolationGroupName) },
+      ],
+    }),
+    opts,
+  );
+  for (const group of out.SecurityGroups ?? []) {
+    const vpcId = group.VpcId ?? '';
+    if (vpcs.includes(vpcId) && group.GroupName === isolationGroupName(vpcId)) found.set(vpcId, group);
+  }
+  return found;
 }
 
 /**
@@ -230,7 +257,8 @@ function withoutRuleIds(rule: IpPermission): IpPermission {
   };
 }
 
-function describeRule(rule: IpPermission): string {
+/** A rule in words (`tcp 22-22 0.0.0.0/0`, `all ::/0`), for reasons and the recorded state. */
+export function describeRule(rule: IpPermission): string {
   const ports =
     rule.IpProtocol === '-1' ? 'all' : `${rule.IpProtocol} ${rule.FromPort ?? ''}-${rule.ToPort ?? ''}`;
   const peers = [

@@ -9,7 +9,7 @@
  */
 import { ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { awsErrorName, isPermanent } from '../aws-errors';
+import { awsErrorName, isPermanent } from '../../activities/aws-errors';
 import { deleteAllowAllGroup, ensureAllowAllGroup } from './isolation-groups';
 
 /** One network interface and the groups it had. */
