@@ -9,7 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -495,6 +500,14 @@ async function main(): Promise<void> {
             Threshold: 1,
             ComparisonOperator: 'GreaterThanOrEqualToThreshold',
             AlarmActions: [`arn:aws:automate:${FIXTURE_REGION}:ec2:recover`],
+          }),
+        );
+        // In ALARM, as the finding says (moto starts alarms in OK, and an alarm back in OK needs nothing).
+        await cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: 'replay-recover',
+            StateValue: 'ALARM',
+            StateReason: 'capture',
           }),
         );
         return [alarmFinding('AWS::EC2::Instance', id, 'AWS/EC2/StatusCheckFailed_System', 'replay-recover')];

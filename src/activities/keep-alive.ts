@@ -5,6 +5,7 @@
  * sends no heartbeat, so quick activities cost nothing extra.
  */
 import { Context } from '@temporalio/activity';
+import { currentDetails } from './heartbeat-details';
 
 /** Heartbeats this many times per heartbeat timeout. */
 const BEATS_PER_TIMEOUT = 4;
@@ -17,7 +18,11 @@ export function keepAlive<A extends unknown[], R>(
     const ctx = Context.current();
     const timeoutMs = ctx.info.heartbeatTimeoutMs ?? 0;
     if (timeoutMs <= 0) return activity(...args);
-    const timer = setInterval(() => ctx.heartbeat(), Math.max(250, timeoutMs / BEATS_PER_TIMEOUT));
+    // Each beat repeats the attempt's latest details (the step it is applying), so a retry still finds them.
+    const timer = setInterval(
+      () => ctx.heartbeat(currentDetails(ctx)),
+      Math.max(250, timeoutMs / BEATS_PER_TIMEOUT),
+    );
     try {
       return await activity(...args);
     } finally {

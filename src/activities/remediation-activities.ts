@@ -7,6 +7,7 @@ import type { Finding } from '../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
 import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
 import { activityAbortSignal, activityDeadline } from './abort-signal';
+import { markApplying, previousAttemptApplying } from './heartbeat-details';
 
 /** Identifies the finding and the playbook that handles it. */
 export interface PlaybookRequest {
@@ -36,10 +37,13 @@ function stateFrom(
 
 function callContext(request?: PlaybookRequest): CallContext {
   const deadline = activityDeadline();
+  const previous = previousAttemptApplying();
   return {
     abortSignal: activityAbortSignal(),
     options: request?.options ?? {},
     attempt: Context.current().info.attempt,
+    ...(previous !== undefined ? { previousAttemptApplying: previous } : {}),
+    markApplying,
     // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
     ...(deadline !== undefined ? { deadline: deadline - DEADLINE_MARGIN_MS } : {}),
   };

@@ -134,11 +134,22 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The top-level fields that differ between two recorded states (volatile keys and ordering ignored). */
-export function stateDifferences(expected: PriorState, actual: PriorState): string[] {
+/**
+ * The top-level fields that differ between two recorded states (volatile keys and ordering ignored). With
+ * `recordedKeysOnly`, only the fields `expected` has are compared: one its recording did not have (a field a playbook's
+ * state gained after the remediation was recorded, or an optional one such as an isolation group left in place) says
+ * nothing about whether the resource is as recorded.
+ */
+export function stateDifferences(
+  expected: PriorState,
+  actual: PriorState,
+  options: { readonly recordedKeysOnly?: boolean } = {},
+): string[] {
   const a = canonical(expected) as Record<string, unknown>;
   const b = canonical(actual) as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const keys = (
+    options.recordedKeysOnly ? Object.keys(a) : [...new Set([...Object.keys(a), ...Object.keys(b)])]
+  ).sort();
   return keys
     .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
     .map(

@@ -19,7 +19,11 @@ import type { Analysis, PriorState, StepResult, Verification } from '../domain/r
 import { classified } from '../activities/aws-errors';
 import type { CallContext, PlaybookHandler } from '../activities/playbooks/playbook-handler';
 import { assertKnownStep } from '../activities/playbooks/steps';
-import type { KitIo, KitPlaybook, KitStep } from './playbook-kit';
+import type { KitIo, KitPhase, KitPlaybook, KitStep } from './playbook-kit';
+
+/** A retry whose previous attempt had started to apply `step` (it heartbeated so before its first change). */
+const retriedAfterApplying = (step: string, ctx: CallContext) =>
+  (ctx.attempt ?? 1) > 1 && ctx.previousAttemptApplying === step;
 
 /** Global resources (IAM) report the region `global`; their clients use us-east-1, as the SDK's global endpoints do. */
 const regionOf = (finding: Finding) =>
@@ -35,7 +39,8 @@ export function kitHandler<S extends Record<string, unknown>>(
 ): PlaybookHandler {
   const own = clients.forFamily(playbook.roleFamily);
   const borrowed = playbook.borrows ? clients.forFamily(playbook.borrows.family) : undefined;
-  const io = (finding: Finding, ctx: CallContext): KitIo => ({
+  const io = (finding: Finding, ctx: CallContext, phase: KitPhase): KitIo => ({
+    phase,
     finding,
     resource: finding.resource,
     options: ctx.options ?? {},
@@ -49,8 +54,8 @@ export function kitHandler<S extends Record<string, unknown>>(
   });
   const where = (finding: Finding) =>
     `${finding.resource.resourceType} ${finding.resource.resourceId} (${finding.resource.account}/${finding.resource.region})`;
-  const read = (finding: Finding, ctx: CallContext, action: string) =>
-    classified(`${action} (${playbook.id})`, () => playbook.read(io(finding, ctx)));
+  const read = (finding: Finding, ctx: CallContext, phase: KitPhase, action: string) =>
+    classified(`${action} (${playbook.id})`, () => playbook.read(io(finding, ctx, phase)));
 
   /** The recorded state, checked against the schema: history is data, never trusted to have the right shape. */
   const recorded = (prior: PriorState, what: string): S => {
@@ -93,11 +98,11 @@ export function kitHandler<S extends Record<string, unknown>>(
 
   return {
     async analyze(finding, ctx): Promise<Analysis> {
-      const state = await read(finding, ctx, 'analyse');
+      const state = await read(finding, ctx, 'analyse', 'analyse');
       if (state === undefined) {
         return { verdict: 'no_action', reason: `${where(finding)} no longer exists`, plan: [], observed: {} };
       }
-      const kit = io(finding, ctx);
+      const kit = io(finding, ctx, 'analyse');
       const observed: Record<string, unknown> = state;
       const plan = pending(state, kit);
       // A playbook without steps only escalates: there is no compliant state to find.
@@ -121,7 +126,7 @@ export function kitHandler<S extends Record<string, unknown>>(
     },
 
     async capturePriorState(finding, ctx): Promise<PriorState> {
-      const state = await read(finding, ctx, 'record the prior state');
+      const state = await read(finding, ctx, 'record', 'record the prior state');
       if (state === undefined) throw gone(finding, 'record the prior state');
       return state;
     },
@@ -134,23 +139,25 @@ export function kitHandler<S extends Record<string, unknown>>(
     async applyStep(stepId, finding, prior, ctx): Promise<StepResult> {
       const step = stepOf(stepId);
       const before = recorded(prior, 'prior state');
-      const current = await read(finding, ctx, `read before ${stepId}`);
+      const current = await read(finding, ctx, 'apply', `read before ${stepId}`);
       if (current === undefined) throw gone(finding, stepId);
-      const kit = io(finding, ctx);
+      const kit = io(finding, ctx, 'apply');
       if (!needed(step, current, before, kit)) {
-        // Nothing left to do. On a retry, when the recorded state needed this step, an earlier attempt made the
-        // change (it timed out after AWS had done it): it is this remediation's, for rollback and compensation.
-        const ours = (ctx.attempt ?? 1) > 1 && step.plan(before, kit) !== undefined;
+        // Nothing left to do. On a retry whose previous attempt had started this step, where the recorded state needed
+        // it, that attempt made the change (it timed out after AWS had done it): it is this remediation's, for
+        // rollback and compensation. Without that mark, whoever made it, it is not ours to undo.
+        const ours = retriedAfterApplying(stepId, ctx) && step.plan(before, kit) !== undefined;
         return {
           step: stepId,
           changed: ours,
           detail: `${ours ? 'done by an earlier attempt' : 'already done'}: ${playbook.describe(current)}`,
         };
       }
+      ctx.markApplying?.(stepId);
       const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
-      // An apply that finds nothing left to do on a retry, where the recorded state needed it, had it done by the
-      // attempt before (as above, seen by the apply's own finer check: a snapshot already taken).
-      if (!change.changed && (ctx.attempt ?? 1) > 1 && step.plan(before, kit) !== undefined) {
+      // An apply that finds nothing left to do on such a retry had it done by the attempt before (as above, seen by
+      // the apply's own finer check: a snapshot already taken).
+      if (!change.changed && retriedAfterApplying(stepId, ctx) && step.plan(before, kit) !== undefined) {
         return {
           step: stepId,
           ...change,
@@ -164,7 +171,7 @@ export function kitHandler<S extends Record<string, unknown>>(
     async compensateStep(stepId, finding, prior, ctx): Promise<StepResult> {
       const step = stepOf(stepId);
       const before = recorded(prior, 'prior state');
-      const current = await read(finding, ctx, `read before undoing ${stepId}`);
+      const current = await read(finding, ctx, 'undo', `read before undoing ${stepId}`);
       if (current === undefined) {
         return {
           step: stepId,
@@ -173,18 +180,18 @@ export function kitHandler<S extends Record<string, unknown>>(
         };
       }
       const change = await classified(`undo ${stepId} (${playbook.id})`, () =>
-        step.undo(io(finding, ctx), before, current),
+        step.undo(io(finding, ctx, 'undo'), before, current),
       );
       return { step: stepId, ...change };
     },
 
     async verify(finding, ctx): Promise<Verification> {
-      const state = await read(finding, ctx, 'verify');
+      const state = await read(finding, ctx, 'verify', 'verify');
       const at = new Date().toISOString();
       if (state === undefined) {
         return { passed: false, detail: `${where(finding)} no longer exists`, observed: {}, at };
       }
-      const kit = io(finding, ctx);
+      const kit = io(finding, ctx, 'verify');
       const repaired = playbook.repairOnVerify
         ? await classified(`repair (${playbook.id})`, () => playbook.repairOnVerify!(kit, state))
         : [];

@@ -22,8 +22,20 @@ export interface KitClientConfig {
 /** Any AWS SDK v3 client class. */
 export type SdkClientClass<C> = new (config: KitClientConfig) => C;
 
+/**
+ * Which call of a remediation the kit is making: the analysis, recording the prior state, a step's apply or undo
+ * (with the fresh read before it), or the verification.
+ */
+export type KitPhase = 'analyse' | 'record' | 'apply' | 'undo' | 'verify';
+
 /** What every read, apply and undo gets: the resource, the policy's options, clients, the cancellation signal. */
 export interface KitIo {
+  /**
+   * Which call this is. A read may leave out what only the analysis, the record and verification need (the isolation
+   * playbook's target group registrations, which its steps take from the recorded prior state), to keep the reads
+   * before each step quick.
+   */
+  readonly phase: KitPhase;
   readonly finding: Finding;
   readonly resource: ResourceRef;
   /** The playbook's options from the execution's policy snapshot (never from the finding). */

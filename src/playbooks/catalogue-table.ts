@@ -27,8 +27,10 @@ export function catalogueRows(playbooks: readonly AnyKitPlaybook[] = KIT_PLAYBOO
     p.steps.length > 0
       ? p.steps.map((s) => `${s.title} (${s.onFailure})`).join('; ')
       : 'none: every finding is escalated (ticket and page)',
-    // The state is a zod object in every declaration; its keys are what the prior state records.
+    // The state is a zod object in every declaration; its keys are what the prior state records, but for what AWS
+    // changes by itself and the read time, which a rollback neither restores nor compares.
     Object.keys((p.state as { shape?: Record<string, unknown> }).shape ?? {})
+      .filter((key) => key !== 'State' && key !== 'capturedAt')
       .map(code)
       .join(', '),
     `${p.kind}, ${p.defaultMode}`,

@@ -37,10 +37,15 @@ export type MetadataOptions = z.infer<typeof metadataOptions>;
 
 const state = z.object({
   metadataOptions,
-  /** Whether EC2 has applied the options (`applied`) or is still applying them (`pending`). */
-  metadataState: z.string().optional(),
-  /** IMDSv1 calls in the last 24 h; read only while tokens are not required. */
-  imdsv1Calls: z.number().optional(),
+  /** What AWS and the instance change by themselves: observed, never restored (`State` is not compared). */
+  State: z
+    .object({
+      /** Whether EC2 has applied the options (`applied`) or is still applying them (`pending`). */
+      metadataState: z.string().optional(),
+      /** IMDSv1 calls in the last 24 h; read only while tokens are not required. */
+      imdsv1Calls: z.number().optional(),
+    })
+    .optional(),
 });
 type State = z.infer<typeof state>;
 
@@ -117,24 +122,28 @@ export const ec2EnforceImdsv2 = definePlaybook({
     };
     return {
       metadataOptions: options,
-      ...(raw?.State ? { metadataState: raw.State } : {}),
-      ...(options.HttpTokens === 'required' ? {} : { imdsv1Calls: await imdsv1Calls(io) }),
+      State: {
+        ...(raw?.State ? { metadataState: raw.State } : {}),
+        ...(options.HttpTokens === 'required' ? {} : { imdsv1Calls: await imdsv1Calls(io) }),
+      },
     };
   },
   describe: (s) =>
     [
       `HttpTokens=${s.metadataOptions.HttpTokens}${s.metadataOptions.HttpTokens === 'required' ? '' : ' (accepts IMDSv1)'}`,
-      `State=${s.metadataState ?? '?'}`,
-      ...(s.imdsv1Calls === undefined ? [] : [`${s.imdsv1Calls} IMDSv1 call(s) in the last 24 h`]),
+      `State=${s.State?.metadataState ?? '?'}`,
+      ...(s.State?.imdsv1Calls === undefined
+        ? []
+        : [`${s.State?.imdsv1Calls} IMDSv1 call(s) in the last 24 h`]),
     ].join(', '),
   needsApproval: (s) =>
-    s.imdsv1Calls
-      ? `the instance made ${s.imdsv1Calls} IMDSv1 call(s) in the last 24 h; requiring IMDSv2 may break it`
+    s.State?.imdsv1Calls
+      ? `the instance made ${s.State?.imdsv1Calls} IMDSv1 call(s) in the last 24 h; requiring IMDSv2 may break it`
       : undefined,
   stillWrong(s) {
     if (s.metadataOptions.HttpTokens !== 'required') return `HttpTokens is ${s.metadataOptions.HttpTokens}`;
-    if (s.metadataState !== 'applied')
-      return `metadata options not applied yet (State=${s.metadataState ?? '?'})`;
+    if (s.State?.metadataState !== 'applied')
+      return `metadata options not applied yet (State=${s.State?.metadataState ?? '?'})`;
     return undefined;
   },
 

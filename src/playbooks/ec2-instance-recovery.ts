@@ -7,9 +7,10 @@
  * (moving it to healthy hardware).
  *
  * A stop and start leaves the instance as it found it (running), so the state alone cannot say whether this finding's
- * stop was made. The stop step first tags the instance `remediator:stop-start-for` = the finding's id: a retried or
- * replayed stop that finds the tag does not stop it a second time. The tag stays as the record of what was done; a
- * rollback of the stop starts the instance (never left stopped) and removes the tag.
+ * stop was made. Once the instance has stopped, the stop step tags it `remediator:stop-start-for` = the finding's
+ * event id: a retried or replayed stop that finds the tag does not stop it a second time, and one that finds it
+ * stopping waits for it. The tag stays as the record of what was done; a rollback of the stop starts the instance
+ * (never left stopped, waiting out a stop in progress) and puts the tag back as it was.
  */
 import { DescribeAutoScalingInstancesCommand, AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -83,16 +84,20 @@ async function waitFor(io: KitIo, want: string): Promise<void> {
   });
 }
 
-/** Starts the instance unless it is running (or on its way); `true` when it sent the start. */
+/** Brings the instance to running (waiting out a stop in progress); `true` when it sent the start. */
 async function start(io: KitIo, current: RecoveryState): Promise<boolean> {
   if (current.state === 'running') return false;
-  if (current.state !== 'pending') {
-    await io.client(EC2Client).send(new StartInstancesCommand({ InstanceIds: [io.resource.resourceId] }), {
-      abortSignal: io.abortSignal,
-    });
+  if (current.state === 'pending') {
+    await waitFor(io, 'running');
+    return false;
   }
+  // A stop still in progress is waited out: EC2 refuses to start a stopping instance.
+  if (current.state === 'stopping') await waitFor(io, 'stopped');
+  await io.client(EC2Client).send(new StartInstancesCommand({ InstanceIds: [io.resource.resourceId] }), {
+    abortSignal: io.abortSignal,
+  });
   await waitFor(io, 'running');
-  return current.state !== 'pending';
+  return true;
 }
 
 /** Why stop and start is not allowed here, or `undefined`. */
@@ -188,11 +193,16 @@ export const ec2InstanceRecovery = definePlaybook({
       onFailure: 'compensate',
       plan: (s, { resource }) => (s.recoverAction ? undefined : `StopInstances ${resource.resourceId}`),
       // Once per finding: the tag says this finding's stop was made (the instance may be running again by now).
-      needed: (s, _prior, { finding }) => s.stopStartFor !== marker(finding) && s.state !== 'stopped',
+      needed: (s, _prior, { finding }) => s.stopStartFor !== marker(finding),
       async apply(io, current) {
         const { client, resource, finding, abortSignal } = io;
         const InstanceIds = [resource.resourceId];
-        // The record first: a stop whose attempt times out is still known to be this finding's.
+        // An attempt that timed out may have left it stopping or stopped: it is waited for, not stopped again.
+        if (current.state !== 'stopping' && current.state !== 'stopped') {
+          await client(EC2Client).send(new StopInstancesCommand({ InstanceIds }), { abortSignal });
+        }
+        await waitFor(io, 'stopped');
+        // The record once it has stopped: a tag never claims a stop that did not happen.
         await client(EC2Client).send(
           new CreateTagsCommand({
             Resources: InstanceIds,
@@ -200,10 +210,6 @@ export const ec2InstanceRecovery = definePlaybook({
           }),
           { abortSignal },
         );
-        if (current.state !== 'stopping') {
-          await client(EC2Client).send(new StopInstancesCommand({ InstanceIds }), { abortSignal });
-        }
-        await waitFor(io, 'stopped');
         return { changed: true, detail: 'stopped' };
       },
       async undo(io, prior, current) {

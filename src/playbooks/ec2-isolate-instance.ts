@@ -49,7 +49,7 @@ import { describeInstance, isGone } from '../activities/playbooks/ec2-instances'
 import { DEFAULT_PROTECTED_TAG } from '../domain/policy';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitChange, KitIo } from '../kit/playbook-kit';
-import { instanceTargetGroups } from './ec2-isolate-instance/instance-target-groups';
+import { instanceTargetGroups, isRegistered } from './ec2-isolate-instance/instance-target-groups';
 import {
   allowAllGroupName,
   describeRule,
@@ -188,7 +188,7 @@ async function registered(
   for (const arn of new Set(wanted.map((tg) => tg.targetGroupArn))) {
     const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), send(io));
     const ports = (health.TargetHealthDescriptions ?? [])
-      .filter((d) => d.Target?.Id === io.resource.resourceId)
+      .filter((d) => isRegistered(d, io.resource.resourceId))
       .map((d) => d.Target?.Port ?? null);
     found.push(...wanted.filter((tg) => tg.targetGroupArn === arn && ports.includes(tg.port)));
   }
@@ -378,9 +378,11 @@ export const ec2IsolateInstance = definePlaybook({
         : {}),
       State: { instance: instance.State?.Name ?? 'unknown' },
     };
-    // Isolated, nothing reaches it through a load balancer: its registrations are not looked up (page by page).
+    // Its registrations are looked up (page by page, load balancer by load balancer) only where they are recorded or
+    // judged: not before a step (the deregistration works from the recorded prior state, and the network step must
+    // not wait on it), nor once it is isolated (nothing reaches it through a load balancer then).
     const enisIsolated = enis.length > 0 && enis.every((e) => eniIsolated(s, e));
-    if (enisIsolated) return s;
+    if (enisIsolated || io.phase === 'apply' || io.phase === 'undo') return s;
     const targetGroups = await instanceTargetGroups({
       elb: io.client(ElasticLoadBalancingV2Client),
       autoscaling: io.client(AutoScalingClient),

@@ -8,6 +8,7 @@
  */
 import {
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -263,6 +264,11 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     return finish('REFUSED', 'the remediation recorded no change to undo');
   }
 
+  // Only the fields the recording has are compared: a field a playbook's state gained since says nothing about drift.
+  // Histories from before compared every field and replay as they ran (docs/architecture.md, Versioning workflow
+  // changes).
+  const recordedKeysOnly = patched('rollback-compares-recorded-keys');
+
   // 1. Drift: the resource as it is now against the state the fix left.
   phase('ROLLING_BACK', `Checking ${resourceId} for changes since the remediation`);
   try {
@@ -270,7 +276,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
       request,
     ]);
     const after = outcome.verification?.stateAfter;
-    drift = after ? stateDifferences(after, now) : [];
+    drift = after ? stateDifferences(after, now, { recordedKeysOnly }) : [];
   } catch (err) {
     return finish('ESCALATED', `could not read the resource: ${failureMessage(err)}`);
   }
@@ -302,7 +308,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     const back = await aws.capturePriorState.executeWithOptions({ summary: `Read ${resourceId} back` }, [
       request,
     ]);
-    unrestored = stateDifferences(prior, back);
+    unrestored = stateDifferences(prior, back, { recordedKeysOnly });
   } catch (err) {
     return finish('ESCALATED', `could not read the restored state: ${failureMessage(err)}`);
   }

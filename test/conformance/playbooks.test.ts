@@ -113,7 +113,10 @@ describe.each(FIXING.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) 
     const { analysis, prior } = await fix(finding);
     const retried = [];
     for (const { step } of analysis.plan) {
-      retried.push(await runActivityAttempt(2, activities().applyStep, { ...request(finding), step, prior }));
+      const retry = { attempt: 2, heartbeatDetails: { applying: step } };
+      retried.push(
+        await runActivityAttempt(retry, activities().applyStep, { ...request(finding), step, prior }),
+      );
     }
     expect(retried.map((c) => [c.changed, c.detail.startsWith('done by an earlier attempt')])).toEqual(
       analysis.plan.map(() => [true, true]),
@@ -122,6 +125,23 @@ describe.each(FIXING.map((s) => [s.playbook.id, s] as const))('%s', (id, setup) 
       await run(activities().compensateStep, { ...request(finding), step: change.step, prior });
     }
     expect(stateDifferences(prior, await stateOf(finding))).toEqual([]);
+  });
+
+  it('a retry whose earlier attempt never started the change does not take a change it finds made for its own', async () => {
+    const finding = await setup.nonCompliant(env());
+    const { analysis, prior } = await fix(finding);
+    const retried = [];
+    for (const { step } of analysis.plan) {
+      // The attempt before failed earlier (its read throttled): whoever made the change, it is not this one's.
+      retried.push(
+        await runActivityAttempt({ attempt: 2 }, activities().applyStep, {
+          ...request(finding),
+          step,
+          prior,
+        }),
+      );
+    }
+    expect(retried.map((c) => c.changed)).toEqual(analysis.plan.map(() => false));
   });
 
   it('already compliant: NO_ACTION, and nothing sent that changes anything', async () => {

@@ -16,13 +16,19 @@ export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }
 
-/** The same as a later attempt (`attempt`, 2 and up): a retry after an earlier attempt timed out. */
+/**
+ * The same as a later attempt (`attempt`, 2 and up): a retry after an earlier attempt timed out, which heartbeated
+ * `heartbeatDetails` last (`{ applying: step }`: it had started to make that step's change).
+ */
 export function runActivityAttempt<A extends unknown[], R>(
-  attempt: number,
+  retry: { readonly attempt: number; readonly heartbeatDetails?: unknown },
   fn: (...args: A) => Promise<R>,
   ...args: A
 ): Promise<R> {
-  const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000, attempt }, { logger });
+  const env = new MockActivityEnvironment(
+    { startToCloseTimeoutMs: 30_000, attempt: retry.attempt, heartbeatDetails: retry.heartbeatDetails },
+    { logger },
+  );
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }

@@ -84,8 +84,7 @@ it('requires IMDSv2 keeping every other option, idempotently, and verifies State
       HttpPutResponseHopLimit: 3,
       InstanceMetadataTags: 'enabled',
     }),
-    metadataState: 'applied',
-    imdsv1Calls: 0,
+    State: { metadataState: 'applied', imdsv1Calls: 0 },
   });
   expect([first.changed, second.changed]).toEqual([true, false]);
   expect(await optionsOf(id)).toMatchObject({

@@ -21,6 +21,13 @@ export interface CallContext {
    * attempt made it (one that timed out after AWS had done it), so the change is recorded as this remediation's.
    */
   readonly attempt?: number;
+  /**
+   * The step the previous attempt had started to apply (its heartbeat details), if it got that far: only then may a
+   * retry that finds the change made take it for this remediation's.
+   */
+  readonly previousAttemptApplying?: string;
+  /** Tells later attempts that this one is about to make the change of `step` (a heartbeat). */
+  markApplying?(step: string): void;
 }
 
 /** One playbook's AWS side. */

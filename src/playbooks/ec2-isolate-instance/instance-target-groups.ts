@@ -10,7 +10,10 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type {
+  ElasticLoadBalancingV2Client,
+  TargetHealthDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 
 /** One registration of the instance. */
 export interface TargetRegistration {
@@ -58,7 +61,7 @@ export async function instanceTargetGroups(lookup: TargetGroupLookup): Promise<T
       opts,
     );
     for (const d of health.TargetHealthDescriptions ?? []) {
-      if (d.Target?.Id === lookup.instanceId) found.push({ targetGroupArn, port: d.Target.Port ?? null });
+      if (isRegistered(d, lookup.instanceId)) found.push({ targetGroupArn, port: d.Target?.Port ?? null });
     }
   }
   return found;
@@ -85,4 +88,13 @@ async function targetGroupsOf(
     marker = page.NextMarker;
   } while (marker);
   return arns;
+}
+
+/**
+ * Whether a target health description is a registration of `instanceId`: one being deregistered (`draining`, listed
+ * for the deregistration delay) is not, so a rollback within the delay registers it again instead of taking it for
+ * registered and leaving it out of the group once the delay ends.
+ */
+export function isRegistered(description: TargetHealthDescription, instanceId: string): boolean {
+  return description.Target?.Id === instanceId && description.TargetHealth?.State !== 'draining';
 }
