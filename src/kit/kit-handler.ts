@@ -21,10 +21,6 @@ import type { CallContext, PlaybookHandler } from '../activities/playbooks/playb
 import { assertKnownStep } from '../activities/playbooks/steps';
 import type { KitIo, KitPhase, KitPlaybook, KitStep } from './playbook-kit';
 
-/** A retry whose previous attempt had started to apply `step` (it heartbeated so before its first change). */
-const retriedAfterApplying = (step: string, ctx: CallContext) =>
-  (ctx.attempt ?? 1) > 1 && ctx.previousAttemptApplying === step;
-
 /** Global resources (IAM) report the region `global`; their clients use us-east-1, as the SDK's global endpoints do. */
 const regionOf = (finding: Finding) =>
   finding.resource.region === 'global' ? 'us-east-1' : finding.resource.region;
@@ -142,22 +138,28 @@ export function kitHandler<S extends Record<string, unknown>>(
       const current = await read(finding, ctx, 'apply', `read before ${stepId}`);
       if (current === undefined) throw gone(finding, stepId);
       const kit = io(finding, ctx, 'apply');
+      // A change found made is this remediation's only on a retry whose previous attempt had started this step (it
+      // heartbeated so just before its first change) and where the recorded state needed it: that attempt made it
+      // and timed out after AWS had done it, and rollback must undo it. Without that mark, whoever made it, it is
+      // not ours to undo.
+      const ours =
+        (ctx.attempt ?? 1) > 1 &&
+        ctx.previousAttemptApplying === stepId &&
+        step.plan(before, kit) !== undefined;
       if (!needed(step, current, before, kit)) {
-        // Nothing left to do. On a retry whose previous attempt had started this step, where the recorded state needed
-        // it, that attempt made the change (it timed out after AWS had done it): it is this remediation's, for
-        // rollback and compensation. Without that mark, whoever made it, it is not ours to undo.
-        const ours = retriedAfterApplying(stepId, ctx) && step.plan(before, kit) !== undefined;
-        return {
-          step: stepId,
-          changed: ours,
-          detail: `${ours ? 'done by an earlier attempt' : 'already done'}: ${playbook.describe(current)}`,
-        };
+        // Nothing left to do: already so, or made by the attempt before (see `ours`).
+        return ours
+          ? {
+              step: stepId,
+              changed: true,
+              detail: `done by an earlier attempt: ${playbook.describe(current)}`,
+            }
+          : { step: stepId, changed: false, detail: `already done: ${playbook.describe(current)}` };
       }
       ctx.markApplying?.(stepId);
       const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
-      // An apply that finds nothing left to do on such a retry had it done by the attempt before (as above, seen by
-      // the apply's own finer check: a snapshot already taken).
-      if (!change.changed && retriedAfterApplying(stepId, ctx) && step.plan(before, kit) !== undefined) {
+      // An apply that finds nothing left to do by its own finer check (a snapshot already taken) is judged the same.
+      if (!change.changed && ours) {
         return {
           step: stepId,
           ...change,

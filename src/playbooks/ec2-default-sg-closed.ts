@@ -11,17 +11,16 @@
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { isNotFound } from '../activities/aws-errors';
 import type { KitChange, KitIo, KitStep } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
-import { SECURITY_GROUP_ID } from './shared/resource-ids';
+import { SECURITY_GROUP_RESOURCE } from './shared/resource-ids';
+import { readSecurityGroup } from './shared/security-groups';
 
 /** One rule of a security group with exactly one source or destination, as EC2 authorises and revokes it. */
 const rule = z.object({
@@ -167,11 +166,7 @@ export const ec2DefaultSgClosed = definePlaybook({
   kind: 'configuration',
   defaultMode: 'approve',
   roleFamily: 'configuration',
-  resource: {
-    type: 'AWS::EC2::SecurityGroup',
-    idPattern: SECURITY_GROUP_ID,
-    securityHubType: 'AwsEc2SecurityGroup',
-  },
+  resource: SECURITY_GROUP_RESOURCE,
   defaultSeverity: 5,
   triggers: {
     configRules: {
@@ -188,24 +183,14 @@ export const ec2DefaultSgClosed = definePlaybook({
   ],
   state,
 
-  async read({ client, resource, abortSignal }) {
-    try {
-      const out = await client(EC2Client).send(
-        new DescribeSecurityGroupsCommand({ GroupIds: [resource.resourceId] }),
-        { abortSignal },
-      );
-      const group = out.SecurityGroups?.[0];
-      if (!group) return undefined;
-      return {
-        groupName: group.GroupName ?? '',
-        ingress: rulesOf(group.IpPermissions),
-        egress: rulesOf(group.IpPermissionsEgress),
-      };
-    } catch (err) {
-      // InvalidGroup.NotFound
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async read(io) {
+    const group = await readSecurityGroup(io);
+    if (!group) return undefined;
+    return {
+      groupName: group.GroupName ?? '',
+      ingress: rulesOf(group.IpPermissions),
+      egress: rulesOf(group.IpPermissionsEgress),
+    };
   },
   describe: (s) =>
     `security group '${s.groupName}' with ${s.ingress.length} inbound and ${s.egress.length} outbound rule(s)`,

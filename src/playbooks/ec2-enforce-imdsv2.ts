@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { describeInstance, isGone } from '../activities/playbooks/ec2-instances';
 import type { KitIo } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
-import { INSTANCE_ID } from './shared/resource-ids';
+import { INSTANCE_RESOURCE } from './shared/resource-ids';
 
 /** How far back to look for IMDSv1 calls before enforcing IMDSv2. */
 export const IMDSV1_LOOKBACK_MS = 24 * 3600 * 1000;
@@ -42,7 +42,7 @@ const state = z.object({
     .object({
       /** Whether EC2 has applied the options (`applied`) or is still applying them (`pending`). */
       metadataState: z.string().optional(),
-      /** IMDSv1 calls in the last 24 h; read only while tokens are not required. */
+      /** IMDSv1 calls in the last 24 h; read only while tokens are not required, and not before a step. */
       imdsv1Calls: z.number().optional(),
     })
     .optional(),
@@ -92,11 +92,7 @@ export const ec2EnforceImdsv2 = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: {
-    type: 'AWS::EC2::Instance',
-    idPattern: INSTANCE_ID,
-    securityHubType: 'AwsEc2Instance',
-  },
+  resource: INSTANCE_RESOURCE,
   defaultSeverity: 7,
   triggers: {
     configRules: { 'ec2-imdsv2-check': { identifier: 'EC2_IMDSV2_CHECK' } },
@@ -124,7 +120,10 @@ export const ec2EnforceImdsv2 = definePlaybook({
       metadataOptions: options,
       State: {
         ...(raw?.State ? { metadataState: raw.State } : {}),
-        ...(options.HttpTokens === 'required' ? {} : { imdsv1Calls: await imdsv1Calls(io) }),
+        // Only the analysis asks for approval on it (and the record and verification report it): not read before a step.
+        ...(options.HttpTokens === 'required' || io.phase === 'apply' || io.phase === 'undo'
+          ? {}
+          : { imdsv1Calls: await imdsv1Calls(io) }),
       },
     };
   },

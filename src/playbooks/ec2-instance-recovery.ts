@@ -28,7 +28,7 @@ import { describeInstance, isGone } from '../activities/playbooks/ec2-instances'
 import { abortableSleep } from '../abortable-sleep';
 import { definePlaybook } from '../kit/playbook-kit';
 import type { KitIo } from '../kit/playbook-kit';
-import { INSTANCE_ID } from './shared/resource-ids';
+import { INSTANCE_RESOURCE } from './shared/resource-ids';
 
 /** The tag that records which finding this playbook stopped and started the instance for. */
 export const STOP_START_TAG = 'remediator:stop-start-for';
@@ -117,7 +117,7 @@ export const ec2InstanceRecovery = definePlaybook({
   kind: 'availability',
   defaultMode: 'auto',
   roleFamily: 'availability',
-  resource: { type: 'AWS::EC2::Instance', idPattern: INSTANCE_ID, securityHubType: 'AwsEc2Instance' },
+  resource: INSTANCE_RESOURCE,
   defaultSeverity: 6,
   triggers: { alarmMetrics: ['AWS/EC2/StatusCheckFailed_System'] },
   iamActions: [

@@ -61,7 +61,7 @@ import {
 } from './ec2-isolate-instance/isolation-groups';
 import { isolateInterfaces } from './ec2-isolate-instance/isolation-move';
 import type { EniEnd, EniGroups } from './ec2-isolate-instance/isolation-move';
-import { INSTANCE_ID } from './shared/resource-ids';
+import { INSTANCE_RESOURCE } from './shared/resource-ids';
 
 export type { EniGroups } from './ec2-isolate-instance/isolation-move';
 export { allowAllGroupName, isolationGroupName } from './ec2-isolate-instance/isolation-groups';
@@ -284,7 +284,7 @@ export const ec2IsolateInstance = definePlaybook({
   kind: 'containment',
   defaultMode: 'auto',
   roleFamily: 'network-containment',
-  resource: { type: 'AWS::EC2::Instance', idPattern: INSTANCE_ID, securityHubType: 'AwsEc2Instance' },
+  resource: INSTANCE_RESOURCE,
   defaultSeverity: 8,
   triggers: { guardDutyTypes: ISOLATION_FAMILIES.map((family) => `${family}:EC2/*`) },
   // ec2:ModifyInstanceAttribute is not here: infra/lib/worker-permissions.ts grants it in two statements, each only

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { awsErrorName, isNotFound } from '../activities/aws-errors';
 import { GUARDDUTY_PUBLIC_BUCKET_TYPES } from '../ingest/normalise-guardduty';
 import { definePlaybook } from '../kit/playbook-kit';
-import { BUCKET_NAME } from './shared/resource-ids';
+import { BUCKET_RESOURCE } from './shared/resource-ids';
 
 /** The four settings, each as S3 reports it (a setting S3 leaves out is off). */
 const block = z.object({
@@ -51,11 +51,7 @@ export const s3BlockPublicAccess = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: {
-    type: 'AWS::S3::Bucket',
-    idPattern: BUCKET_NAME,
-    securityHubType: 'AwsS3Bucket',
-  },
+  resource: BUCKET_RESOURCE,
   defaultSeverity: 7,
   triggers: {
     configRules: {

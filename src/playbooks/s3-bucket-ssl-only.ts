@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { awsErrorName, isNotFound } from '../activities/aws-errors';
 import type { KitIo } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
-import { BUCKET_NAME } from './shared/resource-ids';
+import { BUCKET_RESOURCE } from './shared/resource-ids';
 
 /** The Sid of the statement this playbook adds. */
 export const SSL_ONLY_SID = 'RemediatorDenyInsecureTransport';
@@ -134,11 +134,7 @@ export const s3BucketSslOnly = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: {
-    type: 'AWS::S3::Bucket',
-    idPattern: BUCKET_NAME,
-    securityHubType: 'AwsS3Bucket',
-  },
+  resource: BUCKET_RESOURCE,
   defaultSeverity: 5,
   triggers: {
     configRules: { 's3-bucket-ssl-requests-only': { identifier: 'S3_BUCKET_SSL_REQUESTS_ONLY' } },

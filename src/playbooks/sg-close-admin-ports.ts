@@ -14,20 +14,19 @@
  */
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { isNotFound } from '../activities/aws-errors';
 import type { Finding } from '../domain/finding';
 import { blockedPortsFor, describePiece, pieceKey, planPortClosure } from '../domain/security-group-rules';
 import type { IngressPiece, PortClosurePlan } from '../domain/security-group-rules';
 import { controlMatches } from '../ingest/router';
 import type { KitChange, KitIo, KitStep } from '../kit/playbook-kit';
 import { definePlaybook } from '../kit/playbook-kit';
-import { SECURITY_GROUP_ID } from './shared/resource-ids';
+import { SECURITY_GROUP_RESOURCE } from './shared/resource-ids';
+import { readSecurityGroup } from './shared/security-groups';
 
 /** One ingress rule narrowed to a single CIDR (`IngressPiece`), as the legacy playbook recorded it. */
 const piece = z.object({
@@ -189,11 +188,7 @@ export const sgCloseAdminPorts = definePlaybook({
   kind: 'configuration',
   defaultMode: 'auto',
   roleFamily: 'configuration',
-  resource: {
-    type: 'AWS::EC2::SecurityGroup',
-    idPattern: SECURITY_GROUP_ID,
-    securityHubType: 'AwsEc2SecurityGroup',
-  },
+  resource: SECURITY_GROUP_RESOURCE,
   defaultSeverity: 8,
   triggers: {
     configRules: {
@@ -209,24 +204,14 @@ export const sgCloseAdminPorts = definePlaybook({
   ],
   state,
 
-  async read({ client, resource, finding, abortSignal }) {
-    try {
-      const out = await client(EC2Client).send(
-        new DescribeSecurityGroupsCommand({ GroupIds: [resource.resourceId] }),
-        { abortSignal },
-      );
-      const group = out.SecurityGroups?.[0];
-      if (!group) return undefined;
-      return {
-        // Sorted: EC2 groups rules in no fixed order, and a restored group must read as the recorded one.
-        ingress: toPieces(group.IpPermissions).sort((a, b) => pieceKey(a).localeCompare(pieceKey(b))),
-        blockedPorts: blockedPortsFor(managedControl(finding), finding.details),
-      };
-    } catch (err) {
-      // InvalidGroup.NotFound
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async read(io) {
+    const group = await readSecurityGroup(io);
+    if (!group) return undefined;
+    return {
+      // Sorted: EC2 groups rules in no fixed order, and a restored group must read as the recorded one.
+      ingress: toPieces(group.IpPermissions).sort((a, b) => pieceKey(a).localeCompare(pieceKey(b))),
+      blockedPorts: blockedPortsFor(managedControl(io.finding), io.finding.details),
+    };
   },
   describe(s) {
     const { revoke: open } = planOf(s);
