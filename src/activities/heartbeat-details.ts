@@ -11,14 +11,25 @@ export interface ApplyingDetails {
   readonly applying: string;
 }
 
+/**
+ * Records heartbeat details at the server and resolves once the server has them: the worker's Temporal client
+ * (`client.activity.heartbeat`). The SDK's own `heartbeat` only queues them, and a worker killed a moment later
+ * (while its change is on the way to AWS) would leave a retry without the mark.
+ */
+export type RecordHeartbeat = (taskToken: Uint8Array, details: ApplyingDetails) => Promise<void>;
+
 const latest = new WeakMap<Context, ApplyingDetails>();
 
-/** Heartbeats that the current attempt is about to make the change of `step`. */
-export function markApplying(step: string): void {
+/**
+ * Marks that the current attempt is about to make the change of `step`: queued with the SDK's heartbeat (so the
+ * keep-alive repeats it) and, given `record`, acknowledged by the server before the change goes out.
+ */
+export async function markApplying(step: string, record?: RecordHeartbeat): Promise<void> {
   const ctx = Context.current();
   const details: ApplyingDetails = { applying: step };
   latest.set(ctx, details);
   ctx.heartbeat(details);
+  if (record) await record(ctx.info.taskToken, details);
 }
 
 /** The details the current attempt last heartbeated, to repeat with every further heartbeat. */

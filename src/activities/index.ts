@@ -73,7 +73,9 @@ export function createPlaybooks(
 export function createActivities(deps: ActivityDeps) {
   const audit = createAuditActivities(deps);
   const single = {
-    ...createRemediationActivities(createPlaybooks(deps.clients)),
+    ...createRemediationActivities(createPlaybooks(deps.clients), {
+      recordHeartbeat: (taskToken, details) => deps.temporal.activity.heartbeat(taskToken, details),
+    }),
     ...createNotifyActivities(deps),
     ...audit,
     ...createTicketActivities(audit.recordAudit, deps.ui, deps.ticketSink),

@@ -8,6 +8,7 @@ import type { Analysis, PriorState, StepResult, Verification } from '../domain/r
 import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
 import { activityAbortSignal, activityDeadline } from './abort-signal';
 import { markApplying, previousAttemptApplying } from './heartbeat-details';
+import type { RecordHeartbeat } from './heartbeat-details';
 
 /** Identifies the finding and the playbook that handles it. */
 export interface PlaybookRequest {
@@ -35,7 +36,7 @@ function stateFrom(
   }
 }
 
-function callContext(request?: PlaybookRequest): CallContext {
+function callContext(request: PlaybookRequest | undefined, recordHeartbeat?: RecordHeartbeat): CallContext {
   const deadline = activityDeadline();
   const previous = previousAttemptApplying();
   return {
@@ -43,7 +44,7 @@ function callContext(request?: PlaybookRequest): CallContext {
     options: request?.options ?? {},
     attempt: Context.current().info.attempt,
     ...(previous !== undefined ? { previousAttemptApplying: previous } : {}),
-    markApplying,
+    markApplying: (step) => markApplying(step, recordHeartbeat),
     // Finish ahead of the server's timer, so that the attempt's own failure (saying what it did) is what it records.
     ...(deadline !== undefined ? { deadline: deadline - DEADLINE_MARGIN_MS } : {}),
   };
@@ -52,8 +53,20 @@ function callContext(request?: PlaybookRequest): CallContext {
 /** How long before the server's timeout an attempt means to be done. */
 const DEADLINE_MARGIN_MS = 1000;
 
+/** How the remediation activities reach the server beyond their own context. */
+export interface RemediationActivityOptions {
+  /**
+   * Records the mark an apply makes before its change (heartbeat-details.ts) and waits for the server to have it;
+   * without it the mark is only queued with the SDK's heartbeat (unit tests).
+   */
+  readonly recordHeartbeat?: RecordHeartbeat;
+}
+
 /** Builds the analyse / capture / apply / compensate / verify activities over a playbook registry. */
-export function createRemediationActivities(playbooks: Readonly<Record<string, PlaybookHandler>>) {
+export function createRemediationActivities(
+  playbooks: Readonly<Record<string, PlaybookHandler>>,
+  options: RemediationActivityOptions = {},
+) {
   function handlerFor(playbook: string): PlaybookHandler {
     const handler = playbooks[playbook];
     if (!handler) {
@@ -79,7 +92,10 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
   return {
     /** Read-only analysis: exists? still non-compliant? safe? Returns the plan. */
     async analyze(request: PlaybookRequest): Promise<Analysis> {
-      const analysis = await handlerFor(request.playbook).analyze(request.finding, callContext(request));
+      const analysis = await handlerFor(request.playbook).analyze(
+        request.finding,
+        callContext(request, options.recordHeartbeat),
+      );
       logged('Analysed', request, { verdict: analysis.verdict, reason: analysis.reason });
       return analysis;
     },
@@ -93,7 +109,9 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
     ): Promise<PriorState> {
       const handler = handlerFor(request.playbook);
       const reused = observed ? stateFrom(handler, observed) : undefined;
-      const prior = reused ?? (await handler.capturePriorState(request.finding, callContext(request)));
+      const prior =
+        reused ??
+        (await handler.capturePriorState(request.finding, callContext(request, options.recordHeartbeat)));
       logged('Prior state recorded', request, { fromAnalysis: reused !== undefined });
       return prior;
     },
@@ -103,7 +121,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
         request.step,
         request.finding,
         request.prior,
-        callContext(request),
+        callContext(request, options.recordHeartbeat),
       );
       logged('Step applied', request, { step: request.step, changed: result.changed });
       return result;
@@ -114,7 +132,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
         request.step,
         request.finding,
         request.prior,
-        callContext(request),
+        callContext(request, options.recordHeartbeat),
       );
       logged('Step compensated', request, { step: request.step, changed: result.changed });
       return result;
@@ -122,7 +140,10 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
     /** Independent verification read. */
     async verify(request: PlaybookRequest): Promise<Verification> {
       const handler = handlerFor(request.playbook);
-      const verification = await handler.verify(request.finding, callContext(request));
+      const verification = await handler.verify(
+        request.finding,
+        callContext(request, options.recordHeartbeat),
+      );
       logged('Verified', request, { passed: verification.passed });
       if (!verification.passed) return verification;
       // The state the fix left, read the same way as the prior state: a later rollback compares against it to
@@ -130,7 +151,7 @@ export function createRemediationActivities(playbooks: Readonly<Record<string, P
       try {
         const stateAfter =
           stateFrom(handler, verification.observed) ??
-          (await handler.capturePriorState(request.finding, callContext(request)));
+          (await handler.capturePriorState(request.finding, callContext(request, options.recordHeartbeat)));
         return { ...verification, stateAfter };
       } catch (err) {
         logged('State after the fix not recorded', request, { error: (err as Error).message });

@@ -156,7 +156,7 @@ export function kitHandler<S extends Record<string, unknown>>(
             }
           : { step: stepId, changed: false, detail: `already done: ${playbook.describe(current)}` };
       }
-      ctx.markApplying?.(stepId);
+      await ctx.markApplying?.(stepId);
       const change = await classified(`${stepId} (${playbook.id})`, () => step.apply(kit, current, before));
       // An apply that finds nothing left to do by its own finer check (a snapshot already taken) is judged the same.
       if (!change.changed && ours) {

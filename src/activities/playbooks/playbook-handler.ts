@@ -26,8 +26,11 @@ export interface CallContext {
    * retry that finds the change made take it for this remediation's.
    */
   readonly previousAttemptApplying?: string;
-  /** Tells later attempts that this one is about to make the change of `step` (a heartbeat). */
-  markApplying?(step: string): void;
+  /**
+   * Tells later attempts that this one is about to make the change of `step` (a heartbeat); resolves once the server
+   * has recorded it, so no change goes out unmarked.
+   */
+  markApplying?(step: string): Promise<void>;
 }
 
 /** One playbook's AWS side. */
