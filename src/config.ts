@@ -398,3 +398,50 @@ export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig
   }
   return { encryption, ...(token ? { token } : {}) };
 }
+
+/** Where the process's metrics go (docs/observability.md); all of it off unless set. */
+export interface TelemetryConfig {
+  /** Serve Prometheus metrics on this address (`METRICS_HOST`:`METRICS_PORT`); unset ⇒ no endpoint. */
+  readonly prometheus?: { readonly host: string; readonly port: number };
+  /** Export metrics over OTLP to this URL (from `OTEL_EXPORTER_OTLP_ENDPOINT`), when no Prometheus port is set. */
+  readonly otlp?: { readonly url: string; readonly protocol: 'grpc' | 'http/protobuf' };
+  /** Write the CloudWatch metrics as EMF lines on stdout (`METRICS_EMF=true`; the stacks set it). */
+  readonly emf: boolean;
+}
+
+const OTLP_PROTOCOLS = ['grpc', 'http/protobuf'] as const;
+
+/** The telemetry settings: `METRICS_PORT`, `METRICS_HOST`, `METRICS_EMF`, `OTEL_EXPORTER_OTLP_*`. */
+export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
+  const port =
+    read(env, 'METRICS_PORT') === undefined ? undefined : intEnv(env, 'METRICS_PORT', 0, 1, 65_535);
+  const host = read(env, 'METRICS_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:[\]-]{1,253}$/.test(host)) {
+    throw new ConfigError(`METRICS_HOST must be a host name or address to bind, got '${host}'`);
+  }
+  const emfText = read(env, 'METRICS_EMF')?.toLowerCase() ?? 'false';
+  if (emfText !== 'true' && emfText !== 'false') {
+    throw new ConfigError(`METRICS_EMF must be true or false, got '${emfText}'`);
+  }
+  const protocol = read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf';
+  if (!(OTLP_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL must be grpc or http/protobuf, got '${protocol}'`);
+  }
+  const endpoint = urlEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', false);
+  const metricsEndpoint = urlEnv(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', false);
+  // The OpenTelemetry convention: the signal's own endpoint as it is; the general one with the signal's path (HTTP).
+  const url =
+    metricsEndpoint ??
+    (endpoint === undefined
+      ? undefined
+      : protocol === 'grpc'
+        ? endpoint
+        : `${endpoint.replace(/\/+$/, '')}/v1/metrics`);
+  return {
+    ...(port !== undefined ? { prometheus: { host, port } } : {}),
+    ...(port === undefined && url !== undefined
+      ? { otlp: { url, protocol: protocol as (typeof OTLP_PROTOCOLS)[number] } }
+      : {}),
+    emf: emfText === 'true',
+  };
+}

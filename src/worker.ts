@@ -4,13 +4,13 @@
  * default shutdown signals: in-flight activities finish first).
  */
 import type { Client } from '@temporalio/client';
-import { Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
-import { stsVerifyEndpoint, loadWorkerConfig } from './config';
+import { loadTelemetryConfig, stsVerifyEndpoint, loadWorkerConfig } from './config';
 import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
 import { familyRoleName, ROLE_FAMILIES } from './domain/role-families';
 import { loadPolicy } from './policy/load-policy';
@@ -28,6 +28,13 @@ import { webhookSink } from './activities/tickets/webhook-sink';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection';
 import { redactingRuntimeLogger } from './temporal/runtime-logger';
+import { pollApprovalsWaiting } from './metrics/approvals-waiting';
+import { awsErrorCounter } from './metrics/aws-error-metric';
+import { NO_EMF } from './metrics/emf';
+import type { EmfWriter } from './metrics/emf';
+import { metricsSinks } from './metrics/metrics-sinks';
+import { installRuntime } from './metrics/process-metrics';
+import { describeTelemetry } from './metrics/telemetry';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
 
 /**
@@ -49,9 +56,12 @@ export async function createRemediationWorker(options: {
    * was built with (activity failures, converted outside the sandbox, are encoded either way).
    */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** Where the workflows' CloudWatch metrics go as EMF lines (docs/observability.md); default: nowhere. */
+  emf?: EmfWriter;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
+    sinks: metricsSinks(options.emf ?? NO_EMF),
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
@@ -69,9 +79,11 @@ export function activityDepsFromConfig(
   temporal: Client,
   policy: WorkerPolicy,
   crossAccount?: CrossAccountSettings,
+  onAwsCallError?: (service: string, err: unknown) => void,
 ): ActivityDeps {
   const clients = new AwsClients({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(onAwsCallError ? { onCallError: onAwsCallError } : {}),
     // Findings of member accounts are remediated through the policy's cross-account role.
     ...(crossAccount ? { crossAccount } : {}),
   });
@@ -123,7 +135,7 @@ export const AWS_CLIENT_IDLE_MS = 15 * 60_000;
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
   // Before any native connection exists: the SDK's and the workflows' log lines go through the same redaction as ours.
-  Runtime.install({ logger: redactingRuntimeLogger('INFO') });
+  const metrics = installRuntime(redactingRuntimeLogger('INFO'), loadTelemetryConfig());
   const target = temporalTarget();
   // The client stays open: the admission activity talks to the control workflow through it.
   const client = await connectClient(target);
@@ -145,7 +157,14 @@ export async function runWorker(logger: Logger): Promise<void> {
     : [];
   const ownRoles = [roleNameOf(me.arn), ...memberRoles].filter((r): r is string => r !== undefined);
   const held = workerPolicy(policy, me.account, ownRoles);
-  const deps = activityDepsFromConfig(config, target.namespace, client, held, crossAccount);
+  const deps = activityDepsFromConfig(
+    config,
+    target.namespace,
+    client,
+    held,
+    crossAccount,
+    metrics.on ? awsErrorCounter(metrics.recorder) : undefined,
+  );
   const connection = await connectWorker(target);
   // A prebuilt bundle carries the failure converter it was built with (none): with payload encryption on, failures
   // raised in workflow code would leave in clear. Bundle at start instead, with the encoding failure converter.
@@ -164,6 +183,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     taskQueue: config.taskQueue,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+    emf: metrics.emf,
     activities: {
       ...createActivities(deps),
       ...createSweepActivities({
@@ -189,7 +209,9 @@ export async function runWorker(logger: Logger): Promise<void> {
     unsignedDecisions: held.trust.allowUnsignedDecisions ? 'accepted' : 'refused',
     workflowBundle: bundlePath ?? '(bundled at start)',
     payloadEncryption: target.dataConverter ? 'on' : 'off',
+    ...describeTelemetry(metrics.config),
   });
+  const stopCounting = metrics.on ? pollApprovalsWaiting(client, metrics.recorder, logger) : () => undefined;
   // Findings name accounts and regions the worker builds clients for; close the ones idle for a while.
   const closeIdleClients = setInterval(() => {
     const closed = deps.clients.evictIdle(AWS_CLIENT_IDLE_MS);
@@ -200,6 +222,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     await worker.run();
   } finally {
     clearInterval(closeIdleClients);
+    stopCounting();
     deps.clients.destroy();
     await connection.close();
     await client.connection.close();

@@ -1,8 +1,8 @@
 /**
  * The central account's side: EventBridge rules for exactly the findings that have playbooks, one encrypted SQS queue
  * with a dead-letter queue whose policies admit only those rules and the ingest role, encrypted SNS topics for outcomes
- * and on-call, an audit bucket, alarms on the system itself that can page on-call, and the worker's least-privilege
- * role.
+ * and on-call, an audit bucket, alarms on the system itself that can page on-call, the CloudWatch dashboard with its
+ * alarms on outcomes (remediation-dashboard.ts), and the worker's least-privilege role.
  */
 import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
@@ -21,6 +21,7 @@ import type { RemediationPolicy } from '../../src/domain/policy';
 import { cloudWatchPattern, configPattern, guardDutyPattern, securityHubPattern } from './event-patterns';
 import type { EventPattern } from './event-patterns';
 import { letAlarmsPage } from './alarm-paging';
+import { dashboardAlarmNames, RemediationDashboard } from './remediation-dashboard';
 import { restrictIngestQueues } from './ingest-queue-policies';
 import { familyRoleName, ROLE_FAMILIES } from '../../src/domain/role-families';
 import { trustSettings } from '../../src/policy/worker-policy';
@@ -216,14 +217,18 @@ export class CentralStack extends Stack {
         : {}),
     });
 
-    // Alarms on the system itself: anything dead-lettered, or events waiting too long. Named, so that the key and the
-    // on-call topic can admit exactly these two to page (alarm-paging.ts) without a dependency cycle through the key.
+    // Alarms on the system itself: anything dead-lettered, or events waiting too long; and, with the dashboard, too
+    // many escalations or a slow time to fix (remediation-dashboard.ts). Named, so that the key and the on-call topic
+    // can admit exactly these to page (alarm-paging.ts) without a dependency cycle through the key.
     const alarmNames = {
       deadLetters: `${this.stackName}-DeadLetterQueueNotEmpty`,
       oldest: `${this.stackName}-OldestEventTooOld`,
     };
-    letAlarmsPage(this, key, oncall, Object.values(alarmNames));
-    new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+    letAlarmsPage(this, key, oncall, [
+      ...Object.values(alarmNames),
+      ...Object.values(dashboardAlarmNames(this)),
+    ]);
+    const deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmName: alarmNames.deadLetters,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
@@ -231,15 +236,16 @@ export class CentralStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       alarmDescription:
         'Events the remediator could not take are in the dead-letter queue (see ErrorReason).',
-    }).addAlarmAction(new cwActions.SnsAction(oncall));
-    new cloudwatch.Alarm(this, 'OldestEventTooOld', {
+    });
+    const oldestAlarm = new cloudwatch.Alarm(this, 'OldestEventTooOld', {
       alarmName: alarmNames.oldest,
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
       threshold: 300,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       alarmDescription: 'Events wait more than 5 minutes: is the ingest bridge running?',
-    }).addAlarmAction(new cwActions.SnsAction(oncall));
+    });
+    for (const alarm of [deadLetterAlarm, oldestAlarm]) alarm.addAlarmAction(new cwActions.SnsAction(oncall));
 
     this.workerRole = new iam.Role(this, 'WorkerRole', {
       roleName: props.workerRoleName ?? 'RemediatorWorker',
@@ -357,6 +363,17 @@ export class CentralStack extends Stack {
       this.ingestService = service.ingest;
     }
 
+    // Outcomes, time to fix, escalations and the ingest path at a glance, with the two alarms on outcomes.
+    const dashboard = new RemediationDashboard(this, 'Remediation', {
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      oncall,
+      systemAlarms: [deadLetterAlarm, oldestAlarm],
+      ...(this.workerService && this.ingestService
+        ? { services: { worker: this.workerService, ingest: this.ingestService } }
+        : {}),
+    });
+
     const output = (name: string, value: string, description: string) =>
       new CfnOutput(this, name, { value, description });
     output('IngestQueueUrl', this.queue.queueUrl, 'INGEST_QUEUE_URL of remediator ingest');
@@ -366,5 +383,10 @@ export class CentralStack extends Stack {
     output('AuditBucketName', audit.bucketName, 'AUDIT_BUCKET of remediator worker');
     output('WorkerRoleArn', this.workerRole.roleArn, 'The worker role (member roles trust it)');
     output('IngestRoleArn', this.ingestRole.roleArn, 'The ingest bridge role');
+    output(
+      'DashboardName',
+      dashboard.dashboard.dashboardName,
+      'The CloudWatch dashboard (docs/dashboards.md)',
+    );
   }
 }

@@ -113,6 +113,9 @@ export class WorkerService extends Construct {
       TEMPORAL_TLS: 'true',
       TEMPORAL_UI_URL: uiUrl.valueAsString,
       AWS_REGION: stack.region,
+      // The metrics also go out as EMF lines on stdout; the awslogs driver carries them to CloudWatch Logs, which
+      // extracts the metrics the dashboard shows (docs/dashboards.md). No permission beyond writing the logs.
+      METRICS_EMF: 'true',
       ...(props.policyPathInImage ? { REMEDIATION_POLICY: props.policyPathInImage } : {}),
     };
 

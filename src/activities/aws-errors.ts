@@ -63,6 +63,15 @@ export function isPermanent(err: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
+const THROTTLING = /thrott|TooManyRequests|RequestLimitExceeded|SlowDown/i;
+
+/** What kind of failure an AWS call's error is, for the error metric: the same judgement the retries make. */
+export function awsErrorClass(err: unknown): 'throttled' | 'not_found' | 'permanent' | 'retryable' {
+  if (THROTTLING.test(awsErrorName(err))) return 'throttled';
+  if (isNotFound(err)) return 'not_found';
+  return isPermanent(err) ? 'permanent' : 'retryable';
+}
+
 /**
  * Converts any error from an AWS call into an `ApplicationFailure` typed with the AWS error name. Permanent errors are
  * non-retryable; the rest are retryable. The original error stays attached as `cause`.

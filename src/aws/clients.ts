@@ -32,6 +32,8 @@ export interface AwsClientOptions {
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Reach accounts other than the worker's own by assuming this role there. */
   readonly crossAccount?: CrossAccountOptions;
+  /** Told of every call that failed (after the SDK's own attempts), with the service: the AWS error metric. */
+  readonly onCallError?: (service: string, err: unknown) => void;
 }
 
 /** A cached client, with what eviction needs to know: calls in flight and when it was last looked up or used. */
@@ -273,6 +275,9 @@ export class AwsClients {
         entry.inFlight += 1;
         try {
           return await next(args);
+        } catch (err) {
+          this.options.onCallError?.(service, err);
+          throw err;
         } finally {
           entry.inFlight -= 1;
           entry.lastUsedAt = Date.now();

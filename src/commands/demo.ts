@@ -8,8 +8,9 @@ import { CreateBucketCommand, GetPublicAccessBlockCommand, PutBucketAclCommand }
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { executionLink } from '../activities/messages';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadDevStackConfig } from '../config';
+import { DefaultLogger } from '@temporalio/worker';
+import { installRuntime } from '../metrics/process-metrics';
+import { loadDevStackConfig, loadTelemetryConfig } from '../config';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome, PhaseStatus } from '../domain/remediation';
@@ -49,7 +50,7 @@ export async function runDemo(
   print: (line: string) => void,
 ): Promise<Outcome> {
   // Keep the terminal for the story; the SDK's own info logs would drown it.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const metrics = installRuntime(new DefaultLogger('ERROR'), loadTelemetryConfig());
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
@@ -59,6 +60,7 @@ export async function runDemo(
   const stack = await startLocalStack({
     temporalCliPath: devstack.temporalCliPath,
     motoServerPath: devstack.motoServerPath,
+    metrics,
     policy: DEMO_POLICY,
     logger,
     region: resource.region,

@@ -1,8 +1,10 @@
 /**
  * `remediator dev`: the local stack in the foreground until Ctrl-C, printing the environment other shells need.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadDevStackConfig } from '../config';
+import { DefaultLogger } from '@temporalio/worker';
+import { installRuntime } from '../metrics/process-metrics';
+import { describeTelemetry } from '../metrics/telemetry';
+import { loadDevStackConfig, loadTelemetryConfig } from '../config';
 import { startLocalStack } from '../devstack/local-stack';
 import type { Logger } from '../logger';
 import { loadPolicy } from '../policy/load-policy';
@@ -14,11 +16,12 @@ export async function runDev(
   print: (line: string) => void,
 ): Promise<void> {
   // Keep the terminal for the story; the SDK's own info logs would drown it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const metrics = installRuntime(new DefaultLogger('WARN'), loadTelemetryConfig());
   const devstack = loadDevStackConfig();
   const stack = await startLocalStack({
     temporalCliPath: devstack.temporalCliPath,
     motoServerPath: devstack.motoServerPath,
+    metrics,
     policy: loadPolicy(options.policyPath),
     logger,
     temporalPort: options.temporalPort,
@@ -26,6 +29,7 @@ export async function runDev(
     motoPort: options.motoPort,
   });
   print(`Temporal UI: ${stack.temporal.uiUrl ?? '(headless)'}`);
+  print(`Metrics: ${describeTelemetry(metrics.config).metrics}`);
   print('Local stack running. In another shell:');
   for (const [k, v] of Object.entries(stack.env)) print(`  export ${k}=${v}`);
   print('then e.g.: remediator send-event examples/events/config-s3-bucket-public-read-noncompliant.json');

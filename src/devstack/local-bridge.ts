@@ -18,6 +18,7 @@ import type { Logger } from '../logger';
 import { policyVersion, trustSettings } from '../policy/worker-policy';
 import { checkReachable } from '../temporal/connection';
 import { localStackPolicy } from './local-policy';
+import type { MetricsRecorder } from '../metrics/recorder';
 import type { LocalResources } from './local-resources';
 
 /** What the in-process bridge reads from and writes to. */
@@ -37,6 +38,8 @@ export interface LocalBridgeOptions {
    */
   readonly trust?: ResolvedTrust;
   readonly logger: Logger;
+  /** Where the bridge counts findings and polls; none when absent. */
+  readonly metrics?: MetricsRecorder;
 }
 
 /**
@@ -73,7 +76,9 @@ export function startLocalBridge(options: LocalBridgeOptions): LocalBridge {
       emulatorEnvelopeAccount: MOTO_ACCOUNT,
       enrich: configFindingEnricher(new ConfigRuleResolver(options.clients, logger)),
       ...(alerter ? { alert: (refusal) => alerter.refused(refusal) } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     checkTemporal: () => checkReachable(client),
     logger,
     waitTimeSeconds: 1,

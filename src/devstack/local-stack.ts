@@ -23,6 +23,9 @@ import { startMoto } from './moto-server';
 import type { MotoServer } from './moto-server';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { startTogether } from './processes';
+import { pollApprovalsWaiting } from '../metrics/approvals-waiting';
+import { awsErrorCounter } from '../metrics/aws-error-metric';
+import type { ProcessMetrics } from '../metrics/process-metrics';
 import type { TemporalDevServer } from './temporal-dev-server';
 
 /** Credentials for the emulator only; moto accepts any. */
@@ -58,6 +61,8 @@ export interface LocalStackOptions {
   readonly temporalPort?: number;
   readonly uiPort?: number;
   readonly motoPort?: number;
+  /** The process's metrics (`installRuntime`); absent, the stack counts nothing. */
+  readonly metrics?: ProcessMetrics;
 }
 
 /** Starts every part and wires them; `stop()` shuts them down in reverse order. */
@@ -75,7 +80,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     startMoto(options.motoServerPath, options.motoPort),
   ]);
   logger.info('Servers ready', { temporal: temporal.address, ui: temporal.uiUrl, moto: moto.endpoint });
-  const clients = new AwsClients({ endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const { metrics } = options;
+  const clients = new AwsClients({
+    endpoint: moto.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+    ...(metrics?.on ? { onCallError: awsErrorCounter(metrics.recorder) } : {}),
+  });
   const me = await callerIdentity({ region, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
   const held = workerPolicy(localStackPolicy(options.policy), me.account);
   logger.info('Local policy', {
@@ -99,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     connection: nativeConnection,
     namespace: temporal.namespace,
     taskQueue,
+    ...(metrics ? { emf: metrics.emf } : {}),
     activities: createActivities({
       clients,
       notifyTopicArn: resources.notifyTopicArn,
@@ -120,7 +131,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     taskQueue,
     policy: options.policy,
     logger,
+    ...(metrics?.on ? { metrics: metrics.recorder } : {}),
   });
+  const stopCounting = metrics?.on
+    ? pollApprovalsWaiting(client, metrics.recorder, logger, 5_000)
+    : () => undefined;
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
@@ -147,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     taskQueue,
     env,
     async stop() {
+      stopCounting();
       await bridge.stop();
       worker.shutdown();
       await workerRun;

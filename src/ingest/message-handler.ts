@@ -18,6 +18,8 @@ import type { RouteDecision } from './router';
 import type { TrustRefusal } from './security-alert';
 import { isRequestRejected, isThrottled } from './temporal-errors';
 import { trustProblem } from './trust-gate';
+import type { MetricsRecorder } from '../metrics/recorder';
+import { accountLabel, sourceLabel } from '../metrics/labels';
 import type { GateTrust } from './trust-gate';
 
 /** What to do with the SQS message. */
@@ -60,7 +62,24 @@ export interface MessageHandlerOptions {
    * dead-lettered, as AWS always names one.
    */
   readonly emulatorEnvelopeAccount?: string;
+  /** Where each finding's disposition is counted (docs/observability.md); none when absent. */
+  readonly metrics?: MetricsRecorder;
 }
+
+/**
+ * The findings a message carried and, by position, the disposition of each one delivered on its own; findings the
+ * message settled as a whole (refused, too old) share the message's.
+ */
+interface Tally {
+  findings: readonly Finding[];
+  readonly handled: Disposition['kind'][];
+}
+
+const DISPOSITION_LABELS: Readonly<Record<Disposition['kind'], string>> = {
+  delivered: 'delivered',
+  acknowledged: 'acknowledged',
+  'dead-letter': 'dead_lettered',
+};
 
 /** Builds the per-message handler. */
 export function createMessageHandler(options: MessageHandlerOptions) {
@@ -141,7 +160,7 @@ export function createMessageHandler(options: MessageHandlerOptions) {
     }
   }
 
-  async function handle(body: string): Promise<Disposition> {
+  async function handle(body: string, tally: Tally): Promise<Disposition> {
     let envelope;
     let normalised;
     try {
@@ -152,6 +171,7 @@ export function createMessageHandler(options: MessageHandlerOptions) {
       throw err;
     }
     if (normalised.kind === 'unsupported') return { kind: 'acknowledged', reason: normalised.reason };
+    tally.findings = normalised.findings;
     const claimed =
       envelope.account === undefined && options.emulatorEnvelopeAccount !== undefined
         ? { ...envelope, account: options.emulatorEnvelopeAccount }
@@ -178,12 +198,40 @@ export function createMessageHandler(options: MessageHandlerOptions) {
     // Findings of one event are delivered in order; if Temporal fails half-way the message stays and the ones
     // already delivered arrive again as repeats, which their executions absorb.
     const dispositions: Disposition[] = [];
-    for (const { finding, decision } of routed) dispositions.push(await handleFinding(finding, decision));
+    // `routed` is in the order of the message's findings.
+    for (const { finding, decision } of routed) {
+      const disposition = await handleFinding(finding, decision);
+      tally.handled.push(disposition.kind);
+      dispositions.push(disposition);
+    }
     return combine(dispositions);
   }
 
+  /** Counts each finding of the message by its disposition (a message that carried none counts once). */
+  function count(tally: Tally, disposition: Disposition): void {
+    const metrics = options.metrics;
+    if (!metrics) return;
+    if (tally.findings.length === 0) {
+      metrics.record('findingsReceived', {
+        source: sourceLabel(undefined),
+        disposition: DISPOSITION_LABELS[disposition.kind],
+        account: accountLabel(undefined),
+      });
+      return;
+    }
+    tally.findings.forEach((finding, i) => {
+      metrics.record('findingsReceived', {
+        source: sourceLabel(finding.source),
+        disposition: DISPOSITION_LABELS[tally.handled[i] ?? disposition.kind],
+        account: accountLabel(finding.resource.account),
+      });
+    });
+  }
+
   return async function handleMessage(body: string): Promise<Disposition> {
-    const disposition = await handle(body);
+    const tally: Tally = { findings: [], handled: [] };
+    const disposition = await handle(body, tally);
+    count(tally, disposition);
     // Reasons quote the message: bounded and escaped, they cannot flood logs or break the dead-letter attribute.
     return disposition.kind === 'delivered'
       ? disposition

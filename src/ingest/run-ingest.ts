@@ -5,7 +5,10 @@
 import { resolveTrust } from '../domain/policy';
 import { AwsClients } from '../aws/clients';
 import { callerIdentity } from '../aws/caller-identity';
-import { ConfigError, loadIngestConfig } from '../config';
+import { ConfigError, loadIngestConfig, loadTelemetryConfig } from '../config';
+import { installRuntime } from '../metrics/process-metrics';
+import { describeTelemetry } from '../metrics/telemetry';
+import { redactingRuntimeLogger } from '../temporal/runtime-logger';
 import type { Logger } from '../logger';
 import { loadPolicy } from '../policy/load-policy';
 import { policyVersion, trustSettings } from '../policy/worker-policy';
@@ -19,6 +22,8 @@ import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
 /** Runs the bridge until a shutdown signal. */
 export async function runIngest(logger: Logger): Promise<void> {
   const config = loadIngestConfig();
+  // The ingest runs no worker; the runtime is here for its metrics exporter (and the same redaction of SDK lines).
+  const metrics = installRuntime(redactingRuntimeLogger('WARN'), loadTelemetryConfig());
   const policy = loadPolicy(config.policyPath);
   const clients = new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
   const sqs = clients.sqs(config.region);
@@ -51,6 +56,7 @@ export async function runIngest(logger: Logger): Promise<void> {
     delegatedAdminAccounts: trust.delegatedAdminAccounts,
     maxEventAgeMs: trust.maxEventAgeMs,
     securityAlerts: config.oncallTopicArn ?? 'off (ONCALL_TOPIC_ARN is not set)',
+    ...describeTelemetry(metrics.config),
   });
   const target = temporalTarget();
   const client = lazyClient(target);
@@ -66,7 +72,9 @@ export async function runIngest(logger: Logger): Promise<void> {
       ...(alerter ? { alert: (refusal) => alerter.refused(refusal) } : {}),
       // moto's EventBridge leaves the envelope's account out; AWS never does. Only against an emulator endpoint.
       ...(config.endpoint ? { emulatorEnvelopeAccount: me.account } : {}),
+      metrics: metrics.recorder,
     }),
+    metrics: metrics.recorder,
     checkTemporal: () => checkReachable(client),
     logger,
     waitTimeSeconds: config.waitTimeSeconds,

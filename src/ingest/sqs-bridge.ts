@@ -22,6 +22,7 @@ import { abortableSleep } from '../abortable-sleep';
 import { asError } from '../as-error';
 import { linkedSignal } from '../linked-signal';
 import type { Logger } from '../logger';
+import type { MetricsRecorder } from '../metrics/recorder';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
 import { TemporalUnavailableError } from './message-handler';
@@ -30,6 +31,8 @@ import type { HeldMessage } from './message-hold';
 
 /** Collaborators and knobs of the bridge. */
 export interface BridgeOptions {
+  /** Where the polls and the messages' ages are counted (docs/observability.md); none when absent. */
+  readonly metrics?: MetricsRecorder;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -211,14 +214,18 @@ export class SqsBridge {
             QueueUrl: this.options.queueUrl,
             MaxNumberOfMessages: this.maxMessages,
             WaitTimeSeconds: this.waitTimeSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           }),
           { abortSignal: receiveSignal.signal },
         );
         messages = out.Messages ?? [];
         backoffMs = this.backoffInitialMs;
+        this.options.metrics?.record('ingestPolls', { result: 'ok' });
       } catch (err) {
         this.release(this.maxMessages);
+        if (!signal.aborted && !force?.aborted && !reachable.signal.aborted) {
+          this.options.metrics?.record('ingestPolls', { result: 'error' });
+        }
         if (signal.aborted || force?.aborted) {
           // A poll a forced stop cut short ends here quietly; any other failure while stopping is worth a line.
           if (!receiveSignal.signal.aborted) {
@@ -241,10 +248,23 @@ export class SqsBridge {
       this.release(this.maxMessages - messages.length);
       if (messages.length > 0) {
         const receivedAtMs = Date.now();
+        this.recordAges(messages, receivedAtMs);
         const batch = this.settleBatch(messages, receivedAtMs, reachable).finally(() =>
           this.settling.delete(batch),
         );
         this.settling.add(batch);
+      }
+    }
+  }
+
+  /** How long each message had waited in the queue (its `SentTimestamp`) when it was received. */
+  private recordAges(messages: readonly Message[], receivedAtMs: number): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    for (const m of messages) {
+      const sentMs = Number(m.Attributes?.SentTimestamp);
+      if (Number.isFinite(sentMs) && sentMs > 0) {
+        metrics.record('ingestMessageAge', {}, Math.max(0, receivedAtMs - sentMs) / 1000);
       }
     }
   }

@@ -30,6 +30,8 @@ import { approvalChecker } from './decision-check';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
 import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+import { emitMetrics, metric } from './metrics';
+import { sourceLabel } from '../metrics/labels';
 import { pageSecurity } from './security-page';
 
 /** The input with `carried` dropped unless this run really continues a previous one, and what was ignored. */
@@ -121,6 +123,9 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
     const { disposition, droppedQueued } = intake.receive(routed);
     const { control, eventId } = routed.finding;
     if (disposition === 'repeat') {
+      emitMetrics([
+        metric('findingsAbsorbed', { playbook: routed.playbook, source: sourceLabel(routed.finding.source) }),
+      ]);
       // A storm of repeats must stay cheap to take: each log line crosses out of the workflow sandbox.
       if (intake.repeats === 1 || intake.repeats % REPEAT_LOG_EVERY === 0) {
         log.info('Repeat finding recorded, not re-applied', { control, eventId, repeats: intake.repeats });

@@ -34,6 +34,7 @@ import { rollbackApprovalsQuery } from './rollback-definitions';
 import { approvalChecker, checkDecision } from './decision-check';
 import { shapeOf } from '../domain/playbooks';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../domain/policy';
+import { emitMetrics, metric } from './metrics';
 import type { ApprovalRequest } from '../domain/approval';
 
 /**
@@ -149,6 +150,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
 
   const finish = async (status: RollbackResult['status'], reason: string): Promise<RollbackResult> => {
     phase(status, reason);
+    emitMetrics([metric('rollbacks', { playbook: subject.playbook, result: status.toLowerCase() })]);
     const result: RollbackResult = {
       status,
       reason,

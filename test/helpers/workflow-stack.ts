@@ -18,6 +18,9 @@ import { startSuiteMoto, startSuiteTemporal } from './servers';
 import { testPolicyFor } from './worker-policies';
 import { createIdentityVerifier } from '../../src/auth/verify-decision';
 import { motoStsFetch } from '../../src/devstack/moto-sts-fetch';
+import { NO_EMF } from '../../src/metrics/emf';
+import type { EmfWriter } from '../../src/metrics/emf';
+import { metricsSinks } from '../../src/metrics/metrics-sinks';
 import { startTogether } from '../../src/devstack/processes';
 
 let runtimeInstalled = false;
@@ -79,13 +82,15 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
         ...extra,
       });
     },
-    worker(taskQueue: string, activities: object) {
+    worker(taskQueue: string, activities: object, emf: EmfWriter = NO_EMF) {
       return Worker.create({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
         workflowBundle: bundle,
         activities,
+        // The workflows' EMF sink, as the real worker registers it (src/worker.ts).
+        sinks: metricsSinks(emf),
       });
     },
     async stop() {

@@ -2,7 +2,7 @@
  * The central stack's ingest path, hardened so that only the EventBridge rules can feed it and the system alarms can
  * page: the queue and dead-letter queue policies deny every principal but the rules and the ingest role (checked by
  * evaluating the synthesized statements for requests of each kind), every rule target has the dead-letter queue as its
- * DLQ and the DLQ admits those deliveries, and CloudWatch may publish the two alarms to the KMS-encrypted on-call
+ * DLQ and the DLQ admits those deliveries, and CloudWatch may publish the system alarms to the KMS-encrypted on-call
  * topic (topic policy and key policy, scoped to this account and these alarms).
  */
 import { App } from 'aws-cdk-lib';
@@ -159,16 +159,19 @@ it('gives every rule target the dead-letter queue as its DLQ', () => {
   }
 });
 
-it('lets CloudWatch publish exactly the two system alarms to the encrypted on-call topic, and use its key', () => {
+it('lets CloudWatch publish exactly the four system alarms to the encrypted on-call topic, and use its key', () => {
   const topic = logicalId(template, 'AWS::SNS::Topic', 'OncallTopic');
   const key = logicalId(template, 'AWS::KMS::Key', 'RemediatorKey');
   template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
     Properties: { AlarmName: string; AlarmActions: unknown[] };
   }[];
+  // The ingest path's two, and the dashboard's two on outcomes (remediation-dashboard.ts).
   expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual([
     'Central-DeadLetterQueueNotEmpty',
+    'Central-EscalationsHigh',
     'Central-OldestEventTooOld',
+    'Central-TimeToFixP90High',
   ]);
   for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
   const alarmArns = alarms.map(

@@ -54,6 +54,7 @@ it('runs `worker` and `ingest` as two Fargate services, each under its own role'
     [
       'AUDIT_BUCKET',
       'AWS_REGION',
+      'METRICS_EMF',
       'NOTIFY_TOPIC_ARN',
       'ONCALL_TOPIC_ARN',
       'REMEDIATION_POLICY',
@@ -63,7 +64,10 @@ it('runs `worker` and `ingest` as two Fargate services, each under its own role'
       'TEMPORAL_UI_URL',
     ].sort(),
   );
+  // Both write their metrics as EMF lines too, for the CloudWatch dashboard (docs/dashboards.md).
+  expect(env(byCommand.worker?.container)).toMatchObject({ METRICS_EMF: 'true' });
   expect(env(byCommand.ingest?.container)).toMatchObject({
+    METRICS_EMF: 'true',
     INGEST_QUEUE_URL: { Ref: expect.stringMatching(/^IngestQueue/) },
     TEMPORAL_ADDRESS: { Ref: 'TemporalAddress' },
     TEMPORAL_NAMESPACE: { Ref: 'TemporalNamespace' },

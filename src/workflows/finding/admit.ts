@@ -10,6 +10,8 @@ import type { FindingContext, PhaseResult } from './context';
 import { failureType, rethrowCancellation } from './failures';
 import { bestEffort, close, escalate } from './outcome';
 import { admissionRequest, preparationFailure } from './prepare';
+import { emitMetrics, metric } from '../metrics';
+import { accountLabel } from '../../metrics/labels';
 import type { Prepared } from './prepare';
 
 /** Why the remediation must wait for a person, if it must, after admission. */
@@ -40,6 +42,8 @@ export async function admit(
       return { done: await escalate(ctx, preparationFailure('admission', err), failureType(err)) };
     }
     const d = check.decision;
+    if (d.decision !== 'proceed')
+      emitMetrics([metric('admissionHolds', { playbook, reason: holdReason(d.decision) })]);
     if (d.decision === 'exempt') return { done: await close(ctx, 'EXEMPT', d.reason, true) };
     if (d.decision === 'protected') return { done: await escalate(ctx, d.reason, 'Protected') };
     if (d.decision === 'flapping') {
@@ -56,6 +60,7 @@ export async function admit(
       // On-call hears of a trip once per window (the first admission over the limit), not once per held remediation.
       if (d.firstOverLimit) {
         log.warn('Breaker tripped', { playbook, account: finding.resource.account, reason: d.reason });
+        emitMetrics([metric('breakerTrips', { playbook, account: accountLabel(finding.resource.account) })]);
         await bestEffort(ctx, 'breaker alert', () =>
           ctx.notify.notifyOncall.executeWithOptions({ summary: 'Breaker tripped: alert on-call' }, [
             {
@@ -73,4 +78,10 @@ export async function admit(
     }
     return { approvalWhy: why };
   }
+}
+
+/** The admission-hold label of a decision that did not let the remediation through as asked. */
+function holdReason(decision: string): string {
+  // `approve` is the breaker's answer: over the limit, new remediations wait for a person.
+  return decision === 'approve' ? 'breaker' : decision;
 }

@@ -11,6 +11,9 @@ import type { Refusal } from '../../activities/composite';
 import { identity, recorded } from './context';
 import type { FindingContext } from './context';
 import { failureMessage } from './failures';
+import { outcomeMetrics } from './outcome-metrics';
+import { emitMetrics, metric } from '../metrics';
+import { escalationReason } from '../../metrics/labels';
 
 /** The outcome as the draft stands, with its status and reason. */
 export function finish(ctx: FindingContext, status: OutcomeStatus, reason: string): Outcome {
@@ -23,8 +26,15 @@ export function finish(ctx: FindingContext, status: OutcomeStatus, reason: strin
     startedAt: ctx.startedAt,
     finishedAt: new Date().toISOString(),
   };
-  log.info('Finding handled', { resourceId: ctx.resourceId, playbook: ctx.playbook, status, reason });
+  handled(ctx, outcome);
   return outcome;
+}
+
+/** Logs an outcome decided and emits its metrics (docs/observability.md): once per outcome, wherever it was made. */
+export function handled(ctx: FindingContext, outcome: Outcome): void {
+  const { status, reason } = outcome;
+  log.info('Finding handled', { resourceId: ctx.resourceId, playbook: ctx.playbook, status, reason });
+  emitMetrics(outcomeMetrics(outcome));
 }
 
 /** Opens a ticket (optionally), pages on-call and writes the audit record; the outcome is `ESCALATED`. */
@@ -50,6 +60,7 @@ export async function escalate(
     }
   }
   ctx.draft.escalation = { reason, ...(ticket ? { ticket } : {}), ...(errorType ? { errorType } : {}) };
+  emitMetrics([metric('escalations', { playbook, reason: escalationReason(errorType) })]);
   const outcome = finish(ctx, 'ESCALATED', reason);
   const record = auditRecord(ctx, 'escalation', outcome);
   await bestEffort(ctx, 'escalation', () =>

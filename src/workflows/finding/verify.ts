@@ -11,7 +11,7 @@ import type { Conclusion } from '../../activities/composite';
 import { identity, recorded } from './context';
 import type { FindingContext } from './context';
 import { failureMessage, failureType, rethrowCancellation } from './failures';
-import { auditRecord, close, deliver, escalate } from './outcome';
+import { auditRecord, close, deliver, escalate, handled } from './outcome';
 import { compensate } from './apply';
 
 /** Waits for propagation, verifies with a fresh read and ends the finding. */
@@ -50,7 +50,7 @@ async function conclude(ctx: FindingContext, prior: PriorState): Promise<Outcome
   ctx.draft.verification = conclusion.verification;
   if (!conclusion.outcome) return verificationFailed(ctx, prior, conclusion.verification);
   const outcome = conclusion.outcome;
-  log.info('Finding handled', { resourceId, playbook, status: outcome.status, reason: outcome.reason });
+  handled(ctx, outcome);
   if (!conclusion.notified || !conclusion.audited) {
     ctx.report('NOTIFYING', `${outcome.status}: ${outcome.reason}`);
     await deliver(ctx, auditRecord(ctx, 'outcome', outcome), !conclusion.notified, !conclusion.audited);

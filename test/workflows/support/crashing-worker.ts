@@ -8,6 +8,8 @@ import { createActivities } from '../../../src/activities';
 import { WORKFLOWS_PATH } from '../../../src/worker';
 import { motoClients } from '../../helpers/aws';
 import { fastSettings } from '../../helpers/fixtures';
+import { NO_EMF } from '../../../src/metrics/emf';
+import { metricsSinks } from '../../../src/metrics/metrics-sinks';
 import { testPolicy } from '../../helpers/worker-policies';
 
 interface Args {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     namespace: args.namespace,
     taskQueue: args.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    sinks: metricsSinks(NO_EMF),
     activities: {
       ...real,
       applyStep: async (req: Parameters<typeof real.applyStep>[0]) => {
