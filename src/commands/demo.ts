@@ -24,6 +24,9 @@ import { statusQuery } from '../workflows/definitions';
 import { DEMO_SCENARIOS } from './demo-scenarios';
 import { projectRoot } from './project-root';
 import { putEvent, readEventFile } from './send-event';
+import { withDetectorTimesNow } from './event-times';
+import { formatDuration } from '../report/format';
+import { describeTelemetry } from '../metrics/telemetry';
 
 /** Demo policy: the seed's, with a 2 s propagation wait and quick retries so the demo takes seconds. */
 export const DEMO_POLICY: RemediationPolicy = {
@@ -79,7 +82,7 @@ export async function runDemo(
     await s3.send(new PutBucketAclCommand({ Bucket: resource.resourceId, ACL: 'public-read' }));
     print(`Created bucket ${resource.resourceId} in moto with a public-read ACL and no public access block.`);
 
-    const eventId = await putEvent(stack.events, event, 'default');
+    const eventId = await putEvent(stack.events, withDetectorTimesNow(event), 'default');
     print(
       `Put the Config NON_COMPLIANT event on EventBridge (event ${eventId}); the rule delivers it to SQS.`,
     );
@@ -102,6 +105,7 @@ export async function runDemo(
     for (const change of outcome.changes) print(`Change:         ${change.step}: ${change.detail}`);
     print(`Bucket now:     ${JSON.stringify(block.PublicAccessBlockConfiguration)}`);
     print(`Notification:   ${subject ?? '(none received)'}`);
+    print(`Time to fix:    ${timeToFix(outcome)}`);
     print(
       `Temporal UI:    ${executionLink({ workflowId, runId }, { temporalUiUrl: stack.temporal.uiUrl ?? 'http://localhost:8233', namespace: stack.temporal.namespace })}`,
     );
@@ -122,7 +126,7 @@ export async function runDemo(
           JSON.stringify(patch(JSON.parse(readEventFile(path).text) as Record<string, unknown>)),
         );
         const id = remediationWorkflowId(singleFinding(patched).resource);
-        await putEvent(stack.events, patched, 'default');
+        await putEvent(stack.events, withDetectorTimesNow(patched), 'default');
         if (scenario.meanwhile) {
           await waitForPhase(stack.client, id, scenario.meanwhile.phase, 120_000);
           print(`Meanwhile:      ${await scenario.meanwhile.act(aws, id)}`);
@@ -131,6 +135,7 @@ export async function runDemo(
         print(`Outcome:        ${result.status} — ${result.reason}`);
         for (const change of result.changes) print(`Change:         ${change.step}: ${change.detail}`);
         print(`Now:            ${await scenario.after(aws)}`);
+        print(`Time to fix:    ${timeToFix(result)}`);
         print(`Execution:      ${id}`);
       }
     }
@@ -138,6 +143,8 @@ export async function runDemo(
       print('');
       print('The stack keeps running so you can explore the Temporal UI. In another shell:');
       for (const [k, v] of Object.entries(stack.env)) print(`  export ${k}=${v}`);
+      print('then: remediator report --since 1h    (outcomes, time to fix, escalations, approvals)');
+      print(`Metrics: ${describeTelemetry(metrics.config).metrics}`);
       print('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -186,4 +193,14 @@ async function waitForOutcome(
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`No outcome for ${workflowId} within ${timeoutMs} ms`);
+}
+
+/** From the detector's observation of the finding to the verified fix, as the MTTR metric measures it. */
+function timeToFix(outcome: Outcome): string {
+  const at = outcome.verification?.passed ? outcome.verification.at : undefined;
+  if (at === undefined) return '(not fixed)';
+  const ms = Date.parse(at) - Date.parse(outcome.finding.observedAt);
+  return Number.isFinite(ms)
+    ? `${formatDuration(Math.max(0, ms))} from the detector's observation to the verified fix`
+    : '(unknown)';
 }

@@ -8,6 +8,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadAwsSettings } from '../config';
 import { parseMessageBody } from '../ingest/envelope';
 import type { EventBridgeEnvelope } from '../ingest/envelope';
+import { withDetectorTimesNow } from './event-times';
 
 /** Options of send-event. */
 export interface SendEventOptions {
@@ -61,14 +62,14 @@ export async function putEvent(
 }
 
 /**
- * The event with `time` set to now, as EventBridge would deliver it today (an SNS-wrapped or unreadable body is sent
- * as it is). Without it, a fixture's time would soon be older than the policy's maximum event age.
+ * The event with `time` set to now and its detector's timestamps moved with it, as EventBridge would deliver it today
+ * (an SNS-wrapped or unreadable body is sent as it is). Without it, a fixture's time would soon be older than the policy's maximum event age.
  */
 function restamped(text: string): string {
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
     if (typeof parsed.time !== 'string' || parsed['detail-type'] === undefined) return text;
-    return JSON.stringify({ ...parsed, time: new Date().toISOString() });
+    return JSON.stringify(withDetectorTimesNow(parsed));
   } catch {
     return text;
   }
@@ -92,7 +93,7 @@ export async function sendEvent(path: string, options: SendEventOptions): Promis
   }
   const events = new EventBridgeClient(common);
   try {
-    const id = await putEvent(events, event, options.bus);
+    const id = await putEvent(events, withDetectorTimesNow(event), options.bus);
     return `put ${event['detail-type']} on bus '${options.bus}' as event ${id}`;
   } finally {
     events.destroy();

@@ -23,6 +23,8 @@ it('`remediator demo --all` remediates the public bucket and every other seed sc
     'Bucket now:     {"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true}',
   );
   expect(out).toContain('Notification:   [REMEDIATED] s3-block-public-access on acme-marketing-assets');
+  // The sample's detector times are sent as now: observation to fix is the sample's ~10 s lead plus the fix itself.
+  expect(out).toMatch(/Time to fix: +\d+\.\ds from the detector's observation to the verified fix/);
   expect(out).toMatch(
     /Temporal UI: +http:\/\/\S+\/namespaces\/default\/workflows\/remediation%2F123456789012%2F/,
   );
