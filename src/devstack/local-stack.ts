@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { AwsClients } from '../aws/clients';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Logger } from '../logger';
+import { clientTracingInterceptors } from '../telemetry/temporal-tracing';
 import { createRemediationWorker } from '../worker';
 import { callerIdentity } from '../aws/caller-identity';
 import { workerPolicy } from '../policy/worker-policy';
@@ -103,7 +104,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     'remediator',
   );
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  // Traced like the ingest's client when the process traces (docs/observability.md, Traces).
+  const interceptors = clientTracingInterceptors();
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    ...(interceptors ? { interceptors } : {}),
+  });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const worker: Worker = await createRemediationWorker({
     connection: nativeConnection,
@@ -164,7 +171,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop() {
       stopCounting();
       await bridge.stop();
-      worker.shutdown();
+      // Ctrl-C reaches the Temporal runtime too, which may have begun the worker's shutdown already.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
       await nativeConnection.close();
       await connection.close();
