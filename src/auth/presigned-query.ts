@@ -116,11 +116,14 @@ export function checkPresignedQuery(query: string, now: Date): QueryCheck {
   if (get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
     return refuse(`X-Amz-Algorithm must be AWS4-HMAC-SHA256, got '${get('X-Amz-Algorithm')}'`);
   }
-  const scope = /^[A-Za-z0-9]{1,128}\/(\d{8})\/[a-z0-9-]{1,32}\/sts\/aws4_request$/.exec(
-    get('X-Amz-Credential'),
-  );
+  const scope = /^([^/]{1,128})\/(\d{8})\/[a-z0-9-]{1,32}\/sts\/aws4_request$/.exec(get('X-Amz-Credential'));
   if (!scope) return refuse('X-Amz-Credential is not <access key>/<date>/<region>/sts/aws4_request');
-  if (scope[1] !== get('X-Amz-Date').slice(0, 8))
+  // Named apart from the scope's shape: an operator whose key id is not AWS's (an emulator's `local-emulator`) must
+  // learn that it is the key id, not the date or region, that no AWS signer writes.
+  if (!/^[A-Za-z0-9]+$/.test(scope[1] ?? '')) {
+    return refuse("X-Amz-Credential's access key id is not an AWS access key id (letters and digits only)");
+  }
+  if (scope[2] !== get('X-Amz-Date').slice(0, 8))
     return refuse("X-Amz-Credential's date is not X-Amz-Date's");
   const headerProblem = checkSignedHeaders(get('X-Amz-SignedHeaders'));
   if (headerProblem) return refuse(headerProblem);

@@ -29,10 +29,20 @@ import { awsErrorCounter } from '../metrics/aws-error-metric';
 import type { ProcessMetrics } from '../metrics/process-metrics';
 import type { TemporalDevServer } from './temporal-dev-server';
 
-/** Credentials for the emulator only; moto accepts any. */
+/**
+ * The emulator's access key id: the worker's and the one `env` hands the CLI in another shell. moto accepts any, but
+ * the CLI signs operator decisions with it and the worker refuses a credential scope whose key id is not of AWS's shape
+ * (letters and digits; docs/architecture.md, Trust model: signed operator decisions), so it must be one: a key id
+ * with a hyphen such as `local-emulator` has every signed decision on the local stack refused before STS is asked.
+ */
+const EMULATOR_ACCESS_KEY_ID = 'LOCALEMULATORKEY';
+/** The emulator's secret: moto checks no signature, and a secret never travels in a signed decision. */
+const EMULATOR_SECRET_ACCESS_KEY = 'local-emulator';
+
+/** Credentials for the emulator only. */
 const EMULATOR_CREDENTIALS = async () => ({
-  accessKeyId: 'local-emulator',
-  secretAccessKey: 'local-emulator',
+  accessKeyId: EMULATOR_ACCESS_KEY_ID,
+  secretAccessKey: EMULATOR_SECRET_ACCESS_KEY,
 });
 
 /** A running local stack. */
@@ -150,8 +160,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: 'local-emulator',
-    AWS_SECRET_ACCESS_KEY: 'local-emulator',
+    AWS_ACCESS_KEY_ID: EMULATOR_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_SECRET_ACCESS_KEY,
     INGEST_QUEUE_URL: resources.ingestQueueUrl,
     INGEST_DLQ_URL: resources.deadLetterQueueUrl,
     NOTIFY_TOPIC_ARN: resources.notifyTopicArn,

@@ -236,6 +236,16 @@ describe('signed operator decisions against a local STS stand-in that checks the
     expect(stsCalls).toBe(0);
   });
 
+  it('refuses a key id AWS never issues (a hyphen, as an emulator key may have), naming the key id, before STS is called', async () => {
+    const signed = await sign(CLAIM, { credentials: { ...ADMIN, accessKeyId: 'local-emulator' } });
+    const { result, stsCalls } = await counted(() => verifier()(CLAIM, signed));
+    expect(result).toEqual({
+      ok: false,
+      reason: "X-Amz-Credential's access key id is not an AWS access key id (letters and digits only)",
+    });
+    expect(stsCalls).toBe(0);
+  });
+
   it("refuses a signature made for another STS host: STS recomputes it with the worker's endpoint", async () => {
     const elsewhere = await sign(CLAIM, { endpoint: `https://sts.${REGION}.amazonaws.com` });
     expect(await verifier()(CLAIM, elsewhere)).toEqual({
