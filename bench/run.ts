@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only throughput,latency,storm,cost,memory] [--scale 1] [--runner dist|tsx] [--rate 20]`:
+ * `npm run bench [-- --only throughput,latency,storm,cost,memory,metrics] [--scale 1] [--runner dist|tsx] [--rate 20]`:
  * the benchmark against the real local stack. Writes bench/results/latest.json and docs/benchmarks.md after each
  * section; progress goes to stderr. Every process it starts is stopped when it ends, fails, or on Ctrl-C.
  */
@@ -19,6 +19,7 @@ import { runCost } from './sections/cost';
 import { runLatency } from './sections/latency';
 import type { LatencyData } from './sections/latency';
 import { runMemory } from './sections/memory';
+import { runMetrics } from './sections/metrics';
 import { runStorm } from './sections/storm';
 import { runThroughput } from './sections/throughput';
 
@@ -147,6 +148,9 @@ async function main(): Promise<void> {
           break;
         case 'memory':
           data = await runMemory(ctx);
+          break;
+        case 'metrics':
+          data = await runMetrics(ctx);
           break;
       }
       record = { ...base, machine, durationSeconds: (Date.now() - started) / 1000, data };

@@ -13,6 +13,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { withDetectorTimesNow } from '../../src/commands/event-times';
 import { remediationWorkflowId } from '../../src/domain/finding';
 
 /** Account and region of the event fixtures. */
@@ -28,7 +29,8 @@ let template: Json | undefined;
 export function configEvent(bucket: string): Json {
   template ??= JSON.parse(readFileSync(FIXTURE, 'utf8')) as Json;
   const text = JSON.stringify(template).split('acme-marketing-assets').join(bucket);
-  return { ...(JSON.parse(text) as Json), id: randomUUID(), time: new Date().toISOString() };
+  // Detector times of now as well (as `send-event` sends them), so the MTTR metric reads seconds, not weeks.
+  return { ...withDetectorTimesNow(JSON.parse(text) as Json), id: randomUUID() };
 }
 
 /** The remediation workflow id of a bucket. */

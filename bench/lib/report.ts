@@ -12,6 +12,8 @@ import { renderLatency } from '../sections/latency';
 import type { LatencyData } from '../sections/latency';
 import { renderMemory } from '../sections/memory';
 import type { MemoryData } from '../sections/memory';
+import { metricsHeadline, renderMetrics } from '../sections/metrics';
+import type { MetricsData } from '../sections/metrics';
 import { renderStorm } from '../sections/storm';
 import type { StormData } from '../sections/storm';
 import { renderThroughput } from '../sections/throughput';
@@ -19,7 +21,7 @@ import type { ThroughputData } from '../sections/throughput';
 import type { MachineFacts } from './machine';
 
 /** The sections, in the order they run and appear. */
-export const SECTION_NAMES = ['throughput', 'latency', 'storm', 'cost', 'memory'] as const;
+export const SECTION_NAMES = ['throughput', 'latency', 'storm', 'cost', 'memory', 'metrics'] as const;
 /** One section's name. */
 export type SectionName = (typeof SECTION_NAMES)[number];
 
@@ -30,6 +32,7 @@ export interface SectionDataMap {
   storm: StormData;
   cost: CostData;
   memory: MemoryData;
+  metrics: MetricsData;
 }
 
 /** One section's latest result. */
@@ -70,6 +73,7 @@ const TITLES: Record<SectionName, string> = {
   storm: '3. Event storm',
   cost: '4. Cost per remediation',
   memory: '5. Worker memory',
+  metrics: '6. Metrics overhead',
 };
 
 const METHOD: Record<SectionName, string> = {
@@ -122,6 +126,17 @@ const METHOD: Record<SectionName, string> = {
     'The worker process (`remediator worker`) with the policy in mode `approve`: its VmRSS (/proc/<pid>/status) ' +
     'started and idle, then with N executions open and waiting for approval — sampled once visibility counts all N at ' +
     '`RemediationStatus = AWAITING_APPROVAL` (median of three samples a second apart, after 5 s).',
+  metrics:
+    "The worker process's CPU (user + system of /proc/<pid>/stat) per remediation with metrics off and on " +
+    '(docs/dashboards.md): off = every metrics variable unset; on = `METRICS_PORT` (Prometheus served by the Temporal ' +
+    'runtime) and `METRICS_EMF=true` (EMF lines on stdout, read and counted by the bench so the pipe never fills), ' +
+    'with `/metrics` scraped every second during the measured phase (a Prometheus scrapes every 15 s or so: this is ' +
+    'the pessimistic case). Runs alternate off, on, off, on…, each on a fresh stack (dev server, moto, proxy, bridge) ' +
+    'with a fresh worker process: warm-up remediations, then N public-bucket Config events paced through ' +
+    'EventBridge → the ingest queue → the bridge (in the bench process, so not measured) → the worker (real activities ' +
+    "against moto, the latency section's " +
+    'policy: propagation wait 0, 5 s cool-down) until every execution completed. CPU is sampled just before the first ' +
+    'measured send and once all executions completed. A run counts only if its exports count every remediation.',
 };
 
 const REPRODUCE: Record<SectionName, string> = {
@@ -130,6 +145,7 @@ const REPRODUCE: Record<SectionName, string> = {
   storm: 'npm run bench -- --only storm',
   cost: 'npm run bench -- --only cost',
   memory: 'npm run bench -- --only memory',
+  metrics: 'npm run bench -- --only metrics',
 };
 
 function render<K extends SectionName>(name: K, data: SectionDataMap[K]): string {
@@ -142,8 +158,10 @@ function render<K extends SectionName>(name: K, data: SectionDataMap[K]): string
       return renderStorm(data as StormData);
     case 'cost':
       return renderCost(data as CostData);
-    default:
+    case 'memory':
       return renderMemory(data as MemoryData);
+    default:
+      return renderMetrics(data as MetricsData);
   }
 }
 
@@ -170,10 +188,12 @@ export function headline(name: SectionName, record: SectionRecord): string {
       const live = d.live ? `; live, propagation wait 0: ${d.live.actions.p50}` : '';
       return `S3 success path ${d.rows[0]?.actions ?? 'n/a'} actions per remediation (target ≤ ${d.s3Target})${live}`;
     }
-    default: {
+    case 'memory': {
       const d = record.data as MemoryData;
       return `${d.baselineMiB} MiB idle → ${d.withExecutionsMiB} MiB with ${d.awaitingApproval} awaiting approval`;
     }
+    default:
+      return metricsHeadline(record.data as MetricsData);
   }
 }
 
@@ -226,7 +246,7 @@ export function renderMarkdown(results: Results): string {
     'npm run bench -- --only latency,cost --scale 0.1   # some sections, smaller',
     '```',
     '',
-    '`--only` takes any of `throughput,latency,storm,cost,memory`; `--scale` multiplies every count (events, ' +
+    '`--only` takes any of `throughput,latency,storm,cost,memory,metrics`; `--scale` multiplies every count (events, ' +
       'remediations, resources, executions); `--runner tsx` runs the worker from the TypeScript sources instead of ' +
       "dist/ (no build needed); `--rate` sets the latency section's events per second (default 20); `--moto-as-is` " +
       'runs moto without its two fixes; `--render-only` rewrites this page from the results JSON (`--results`, ' +
@@ -242,8 +262,9 @@ export function renderMarkdown(results: Results): string {
     "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
     '| 5. memory | `npm run bench -- --only memory` | 1,000 executions waiting for approval; worker process | ~3 min |',
+    '| 6. metrics | `npm run bench -- --only metrics` | 3 × (200 remediations with metrics off, then 200 with them on) at 5/s, each run on a fresh stack and worker process | ~7–8 min |',
     '',
-    'The full run (`npm run build && npm run bench`) takes about 35–40 minutes on two quiet cores; each section ' +
+    'The full run (`npm run build && npm run bench`) takes about 45 minutes on two quiet cores; each section ' +
       'records its own duration below. Run it on a quiet machine: every figure is CPU-bound on two cores.',
     '',
     '## Summary',

@@ -105,7 +105,13 @@ export interface BenchStack {
     name?: string;
     waitTimeSeconds?: number;
   }): BenchBridge;
-  startWorker(options: { taskQueue: string; policyPath: string; name?: string }): Promise<WorkerProcess>;
+  /** Starts `remediator worker`; `env` is added last (a section's own settings, such as the metrics variables). */
+  startWorker(options: {
+    taskQueue: string;
+    policyPath: string;
+    name?: string;
+    env?: Readonly<Record<string, string>>;
+  }): Promise<WorkerProcess>;
   /** The floor's worker, holding the policy at `policyPath` as `remediator worker` would (its cool-down and wait). */
   startFloorWorker(options: { taskQueue: string; policyPath: string }): Promise<WorkerProcess>;
   stop(): Promise<void>;
@@ -317,14 +323,14 @@ export async function startStack(
         stop,
       };
     },
-    async startWorker({ taskQueue, policyPath, name = 'worker' }) {
+    async startWorker({ taskQueue, policyPath, name = 'worker', env = {} }) {
       const bundle = await workflowBundle(ctx, 'remediator');
       const { command, args } = remediatorCommand(ctx, ['worker']);
       const child = spawnChild(
         `${section} ${name}`,
         command,
         args,
-        { ...workerEnv(taskQueue), REMEDIATION_POLICY: policyPath, WORKFLOW_BUNDLE_PATH: bundle },
+        { ...workerEnv(taskQueue), REMEDIATION_POLICY: policyPath, WORKFLOW_BUNDLE_PATH: bundle, ...env },
         join(ctx.logDir, `${section}-${name}.log`),
       );
       await waitForWorker(child, taskQueue);
