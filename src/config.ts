@@ -445,3 +445,53 @@ export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
     emf: emfText === 'true',
   };
 }
+
+/** The OTLP protocols traces can be exported with (docs/observability.md, Traces). */
+export const TRACE_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+
+/** Where the process's traces go (docs/observability.md, Traces); none when tracing is off. */
+export interface TracingConfig {
+  /** The collector URL: the traces endpoint as given, or the general endpoint with `/v1/traces` over HTTP. */
+  readonly url: string;
+  readonly protocol: (typeof TRACE_PROTOCOLS)[number];
+  /** `service.name` of every span: `OTEL_SERVICE_NAME`, else the process's own name. */
+  readonly serviceName: string;
+}
+
+/**
+ * The tracing settings, by the OpenTelemetry conventions: on when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (unless `OTEL_TRACES_EXPORTER=none`); the protocol from
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`; `service.name` from
+ * `OTEL_SERVICE_NAME`, else `defaultServiceName` (`remediator-worker`, `remediator-ingest`, …).
+ */
+export function loadTracingConfig(
+  defaultServiceName: string,
+  env: Env = process.env,
+): TracingConfig | undefined {
+  const exporter = read(env, 'OTEL_TRACES_EXPORTER') ?? 'otlp';
+  if (exporter !== 'otlp' && exporter !== 'none') {
+    throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp or none, got '${exporter}'`);
+  }
+  const protocolVariable =
+    read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') === undefined
+      ? 'OTEL_EXPORTER_OTLP_PROTOCOL'
+      : 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL';
+  const protocol = read(env, protocolVariable) ?? 'http/protobuf';
+  if (!(TRACE_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new ConfigError(`${protocolVariable} must be ${TRACE_PROTOCOLS.join(', ')}; got '${protocol}'`);
+  }
+  const endpoint = urlEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', false);
+  const tracesEndpoint = urlEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', false);
+  const serviceName = read(env, 'OTEL_SERVICE_NAME') ?? defaultServiceName;
+  if (exporter === 'none') return undefined;
+  // The signal's own endpoint as it is; the general one with the signal's path over HTTP (gRPC has no paths).
+  const url =
+    tracesEndpoint ??
+    (endpoint === undefined
+      ? undefined
+      : protocol === 'grpc'
+        ? endpoint
+        : `${endpoint.replace(/\/+$/, '')}/v1/traces`);
+  if (url === undefined) return undefined;
+  return { url, protocol: protocol as TracingConfig['protocol'], serviceName };
+}

@@ -1,6 +1,7 @@
 /**
  * Structured JSON logs for everything outside workflow and activity code (which use Temporal's loggers).
  */
+import { activeTraceFields } from './telemetry/trace-fields';
 
 /** Minimal structured logger. */
 export interface Logger {
@@ -24,13 +25,22 @@ export function redactLogText(text: string): string {
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** One JSON object per line on stderr (stdout stays free for command output). */
+/**
+ * One JSON object per line on stderr (stdout stays free for command output). A line written while a span is active
+ * (a traced message, activity) carries its `trace_id` and `span_id` (docs/observability.md, Traces).
+ */
 export function jsonLogger(component: string, minLevel: Level = 'info'): Logger {
   const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
     if (ORDER[level] < ORDER[minLevel]) return;
-    process.stderr.write(
-      `${redactLogText(JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields }))}\n`,
-    );
+    const line = {
+      time: new Date().toISOString(),
+      level,
+      component,
+      message,
+      ...activeTraceFields(),
+      ...fields,
+    };
+    process.stderr.write(`${redactLogText(JSON.stringify(line))}\n`);
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -10,7 +10,7 @@ import { createActivities } from './activities';
 import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
-import { loadTelemetryConfig, stsVerifyEndpoint, loadWorkerConfig } from './config';
+import { loadTelemetryConfig, loadTracingConfig, stsVerifyEndpoint, loadWorkerConfig } from './config';
 import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
 import { familyRoleName, ROLE_FAMILIES } from './domain/role-families';
 import { loadPolicy } from './policy/load-policy';
@@ -34,8 +34,16 @@ import { NO_EMF } from './metrics/emf';
 import type { EmfWriter } from './metrics/emf';
 import { metricsSinks } from './metrics/metrics-sinks';
 import { installRuntime } from './metrics/process-metrics';
+import type { ProcessMetrics } from './metrics/process-metrics';
 import { describeTelemetry } from './metrics/telemetry';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
+import {
+  activityTracingInterceptors,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  workflowTracingSinks,
+} from './telemetry/temporal-tracing';
+import { describeTracing, processTracing, startTracing } from './telemetry/tracing';
+import type { Tracing } from './telemetry/tracing';
 
 /**
  * Where the workflow code is: bundled by the worker at start, or ahead of time by `remediator bundle-workflows`
@@ -58,10 +66,21 @@ export async function createRemediationWorker(options: {
   dataConverter?: WorkerOptions['dataConverter'];
   /** Where the workflows' CloudWatch metrics go as EMF lines (docs/observability.md); default: nowhere. */
   emf?: EmfWriter;
+  /**
+   * Where workflow and activity spans go (docs/observability.md, Traces); default: the process's (`startTracing`),
+   * off unless started. A bundle built at start includes the workflow interceptors either way, as a prebuilt one does.
+   */
+  tracing?: Tracing;
 }): Promise<Worker> {
+  const tracing = options.tracing ?? processTracing();
   return Worker.create({
     connection: options.connection,
-    sinks: metricsSinks(options.emf ?? NO_EMF),
+    sinks: { ...metricsSinks(options.emf ?? NO_EMF), ...workflowTracingSinks(tracing) },
+    interceptors: {
+      ...activityTracingInterceptors(tracing),
+      // A prebuilt bundle has them already (`remediator bundle-workflows`); the SDK warns if they are named again.
+      ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }),
+    },
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
@@ -134,8 +153,25 @@ export const AWS_CLIENT_IDLE_MS = 15 * 60_000;
 /** Runs the worker until a shutdown signal. */
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
+  const tracingConfig = loadTracingConfig('remediator-worker');
   // Before any native connection exists: the SDK's and the workflows' log lines go through the same redaction as ours.
   const metrics = installRuntime(redactingRuntimeLogger('INFO'), loadTelemetryConfig());
+  // Before any client exists, so the one built below traces its calls; stopped last, exporting the final spans.
+  const tracing = await startTracing(tracingConfig, logger);
+  try {
+    await serve(config, logger, metrics, tracing);
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+/** The worker's life once its runtime and tracing are in place: connect, check, run until a shutdown signal. */
+async function serve(
+  config: WorkerConfig,
+  logger: Logger,
+  metrics: ProcessMetrics,
+  tracing: Tracing,
+): Promise<void> {
   const target = temporalTarget();
   // The client stays open: the admission activity talks to the control workflow through it.
   const client = await connectClient(target);
@@ -184,6 +220,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
     emf: metrics.emf,
+    tracing,
     activities: {
       ...createActivities(deps),
       ...createSweepActivities({
@@ -210,6 +247,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     workflowBundle: bundlePath ?? '(bundled at start)',
     payloadEncryption: target.dataConverter ? 'on' : 'off',
     ...describeTelemetry(metrics.config),
+    ...describeTracing(tracing),
   });
   const stopCounting = metrics.on ? pollApprovalsWaiting(client, metrics.recorder, logger) : () => undefined;
   // Findings name accounts and regions the worker builds clients for; close the ones idle for a while.

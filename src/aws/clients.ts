@@ -17,6 +17,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { awsCallSpan } from '../telemetry/aws-call-span';
+import type { AwsMiddleware } from '../telemetry/aws-call-span';
 import { familyRoleName } from '../domain/role-families';
 import type { RoleFamily } from '../domain/role-families';
 import { assumedRoleProvider, homeAccountOf } from './assumed-role';
@@ -44,14 +46,11 @@ interface CacheEntry {
   lastUsedAt: number;
 }
 
-/** The part of every SDK v3 client this cache touches to count its calls. */
+/** The part of every SDK v3 client this cache touches to count and trace its calls. */
 interface CountableClient {
   destroy(): void;
   middlewareStack: {
-    add(
-      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
-      options: { step: 'initialize'; name: string; priority: 'high' },
-    ): void;
+    add(middleware: AwsMiddleware, options: { step: 'initialize'; name: string; priority: 'high' }): void;
   };
 }
 
@@ -285,6 +284,13 @@ export class AwsClients {
       },
       { step: 'initialize', name: 'remediatorCallsInFlight', priority: 'high' },
     );
+    // A span per call, so a trace reaches each AWS call an activity or the bridge makes
+    // (docs/observability.md, Traces).
+    countable.middlewareStack.add(awsCallSpan(region, account), {
+      step: 'initialize',
+      name: 'remediatorCallSpan',
+      priority: 'high',
+    });
     this.cache.set(key, entry);
     return client;
   }

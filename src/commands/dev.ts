@@ -3,8 +3,11 @@
  */
 import { DefaultLogger } from '@temporalio/worker';
 import { installRuntime } from '../metrics/process-metrics';
+import type { ProcessMetrics } from '../metrics/process-metrics';
 import { describeTelemetry } from '../metrics/telemetry';
-import { loadDevStackConfig, loadTelemetryConfig } from '../config';
+import { loadDevStackConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
+import { describeTracing, startTracing } from '../telemetry/tracing';
+import type { Tracing } from '../telemetry/tracing';
 import { startLocalStack } from '../devstack/local-stack';
 import type { Logger } from '../logger';
 import { loadPolicy } from '../policy/load-policy';
@@ -15,8 +18,26 @@ export async function runDev(
   logger: Logger,
   print: (line: string) => void,
 ): Promise<void> {
+  const tracingConfig = loadTracingConfig('remediator-dev');
   // Keep the terminal for the story; the SDK's own info logs would drown it.
   const metrics = installRuntime(new DefaultLogger('WARN'), loadTelemetryConfig());
+  // The stack's worker and bridge run here: one process, one service (docs/observability.md, Traces).
+  const tracing = await startTracing(tracingConfig, logger);
+  try {
+    await runStack(options, logger, print, metrics, tracing);
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+/** Starts the stack, prints how to reach it and keeps it up until SIGINT/SIGTERM. */
+async function runStack(
+  options: { policyPath?: string; temporalPort: number; uiPort: number; motoPort: number },
+  logger: Logger,
+  print: (line: string) => void,
+  metrics: ProcessMetrics,
+  tracing: Tracing,
+): Promise<void> {
   const devstack = loadDevStackConfig();
   const stack = await startLocalStack({
     temporalCliPath: devstack.temporalCliPath,
@@ -30,6 +51,7 @@ export async function runDev(
   });
   print(`Temporal UI: ${stack.temporal.uiUrl ?? '(headless)'}`);
   print(`Metrics: ${describeTelemetry(metrics.config).metrics}`);
+  print(`Traces: ${describeTracing(tracing).traces}`);
   print('Local stack running. In another shell:');
   for (const [k, v] of Object.entries(stack.env)) print(`  export ${k}=${v}`);
   print('then e.g.: remediator send-event examples/events/config-s3-bucket-public-read-noncompliant.json');

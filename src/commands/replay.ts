@@ -7,7 +7,11 @@ import type { DataConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { loadPayloadEncryptionConfig } from '../config';
+import { NO_EMF } from '../metrics/emf';
+import { metricsSinks } from '../metrics/metrics-sinks';
 import { encryptionDataConverter } from '../temporal/codec';
+import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../telemetry/temporal-tracing';
+import { TRACING_OFF } from '../telemetry/tracing';
 import { WORKFLOWS_PATH } from '../worker';
 
 /**
@@ -18,8 +22,10 @@ export async function replayHistories(
   paths: string[],
   dataConverter: DataConverter | undefined = encryptionDataConverter(loadPayloadEncryptionConfig()),
 ): Promise<{ ok: boolean; lines: string[] }> {
+  // The workflow code as the worker runs it, tracing interceptors included (docs/observability.md, Traces).
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),
   });
   const lines: string[] = [];
@@ -28,7 +34,12 @@ export async function replayHistories(
     workflowId: path,
     history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))),
   }));
-  const options = { workflowBundle: bundle, ...(dataConverter ? { dataConverter } : {}) };
+  // The sinks the workflows call, as the worker registers them: a replay calls none, but an unknown one is an error.
+  const options = {
+    workflowBundle: bundle,
+    sinks: { ...metricsSinks(NO_EMF), ...workflowTracingSinks(TRACING_OFF) },
+    ...(dataConverter ? { dataConverter } : {}),
+  };
   for await (const result of Worker.runReplayHistories(options, histories)) {
     if (result.error) {
       ok = false;

@@ -5,8 +5,12 @@
 import { resolveTrust } from '../domain/policy';
 import { AwsClients } from '../aws/clients';
 import { callerIdentity } from '../aws/caller-identity';
-import { ConfigError, loadIngestConfig, loadTelemetryConfig } from '../config';
+import { ConfigError, loadIngestConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
+import type { IngestConfig } from '../config';
 import { installRuntime } from '../metrics/process-metrics';
+import type { ProcessMetrics } from '../metrics/process-metrics';
+import { describeTracing, startTracing } from '../telemetry/tracing';
+import type { Tracing } from '../telemetry/tracing';
 import { describeTelemetry } from '../metrics/telemetry';
 import { redactingRuntimeLogger } from '../temporal/runtime-logger';
 import type { Logger } from '../logger';
@@ -22,8 +26,25 @@ import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
 /** Runs the bridge until a shutdown signal. */
 export async function runIngest(logger: Logger): Promise<void> {
   const config = loadIngestConfig();
+  const tracingConfig = loadTracingConfig('remediator-ingest');
   // The ingest runs no worker; the runtime is here for its metrics exporter (and the same redaction of SDK lines).
   const metrics = installRuntime(redactingRuntimeLogger('WARN'), loadTelemetryConfig());
+  // Before the Temporal client exists, so signal-with-start is traced; stopped last, exporting the final spans.
+  const tracing = await startTracing(tracingConfig, logger);
+  try {
+    await serve(config, logger, metrics, tracing);
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+/** The bridge's life once its runtime and tracing are in place: until a shutdown signal. */
+async function serve(
+  config: IngestConfig,
+  logger: Logger,
+  metrics: ProcessMetrics,
+  tracing: Tracing,
+): Promise<void> {
   const policy = loadPolicy(config.policyPath);
   const clients = new AwsClients({ ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
   const sqs = clients.sqs(config.region);
@@ -57,6 +78,7 @@ export async function runIngest(logger: Logger): Promise<void> {
     maxEventAgeMs: trust.maxEventAgeMs,
     securityAlerts: config.oncallTopicArn ?? 'off (ONCALL_TOPIC_ARN is not set)',
     ...describeTelemetry(metrics.config),
+    ...describeTracing(tracing),
   });
   const target = temporalTarget();
   const client = lazyClient(target);

@@ -23,6 +23,8 @@ import { asError } from '../as-error';
 import { linkedSignal } from '../linked-signal';
 import type { Logger } from '../logger';
 import type { MetricsRecorder } from '../metrics/recorder';
+import { inMessageSpan } from '../telemetry/message-span';
+import type { MessageSettlement } from '../telemetry/message-span';
 import { DeleteBatcher } from './delete-batcher';
 import type { Disposition } from './message-handler';
 import { TemporalUnavailableError } from './message-handler';
@@ -277,7 +279,11 @@ export class SqsBridge {
   ): Promise<void> {
     await Promise.all(
       messages.map((m) =>
-        this.settle({ message: m, receivedAtMs, attempts: 0 }, reachable).finally(() => this.release(1)),
+        // Each message's handling is one span, where the trace of the workflow it starts begins
+        // (docs/observability.md, Traces).
+        inMessageSpan(m, this.options.queueUrl, () =>
+          this.settle({ message: m, receivedAtMs, attempts: 0 }, reachable),
+        ).finally(() => this.release(1)),
       ),
     );
   }
@@ -352,12 +358,20 @@ export class SqsBridge {
     }
   }
 
-  /** Handles one message until it is settled or released, holding it while Temporal does not accept it. */
-  private async settle(held: HeldMessage, reachable: AbortController): Promise<void> {
+  /**
+   * Handles one message until it is settled or released, holding it while Temporal does not accept it; returns how
+   * it ended.
+   */
+  private async settle(held: HeldMessage, reachable: AbortController): Promise<MessageSettlement> {
     for (;;) {
       const disposition = await this.handle(held, reachable);
-      if (disposition) return this.settleAs(held, disposition);
-      if (!(await this.holder.hold(held, this.stopSignal, () => this.temporalReady()))) return;
+      if (disposition) {
+        await this.settleAs(held, disposition);
+        return { disposition: disposition.kind, heldAttempts: held.attempts };
+      }
+      if (!(await this.holder.hold(held, this.stopSignal, () => this.temporalReady()))) {
+        return { disposition: 'released', heldAttempts: held.attempts };
+      }
       this.stats.retried += 1;
       // The retry belongs to the reachable period it runs in: a failure in it ends that one.
       reachable = this.reachable ?? reachable;

@@ -2,13 +2,16 @@
  * Temporal connections from `@temporalio/envconfig` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*, TEMPORAL_PROFILE and TOML profiles), so the same binary runs against the dev server and Temporal
  * Cloud. With payload encryption configured (`PAYLOAD_ENCRYPTION_KEYS` or `PAYLOAD_KMS_KEY_ID`) the target carries the
- * encrypting data converter, and every client and worker built from it uses it.
+ * encrypting data converter, and every client and worker built from it uses it. While the process traces
+ * (docs/observability.md, Traces), every client built here carries Temporal's tracing interceptor: its calls are spans,
+ * and their context reaches the workflows in headers.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { loadPayloadEncryptionConfig } from '../config';
+import { clientTracingInterceptors } from '../telemetry/temporal-tracing';
 import { encryptionDataConverter } from './codec';
 
 /** Where and how to connect, as envconfig resolved it. */
@@ -51,21 +54,25 @@ function clientOptions(target: TemporalTarget): Parameters<typeof Connection.con
  */
 export async function connectClient(target = temporalTarget(), identity?: string): Promise<Client> {
   const connection = await Connection.connect(clientOptions(target));
+  const interceptors = clientTracingInterceptors();
   return new Client({
     connection,
     namespace: target.namespace,
     ...(identity ? { identity } : {}),
     ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+    ...(interceptors ? { interceptors } : {}),
   });
 }
 
 /** A client that connects on first use: for the ingest bridge, which must start while Temporal is down. */
 export function lazyClient(target = temporalTarget()): Client {
   const connection = Connection.lazy(clientOptions(target));
+  const interceptors = clientTracingInterceptors();
   return new Client({
     connection,
     namespace: target.namespace,
     ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+    ...(interceptors ? { interceptors } : {}),
   });
 }
 

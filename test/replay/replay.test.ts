@@ -9,6 +9,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../../src/telemetry/temporal-tracing';
+import { TRACING_OFF } from '../../src/telemetry/tracing';
+import { NO_EMF } from '../../src/metrics/emf';
+import { metricsSinks } from '../../src/metrics/metrics-sinks';
 import { replayHistories } from '../../src/commands/replay';
 import { CATALOGUE, CATALOGUE_IDS } from '../../src/playbooks/catalogue';
 import type { CatalogueId } from '../../src/playbooks/catalogue';
@@ -20,8 +24,16 @@ const files = readdirSync(DIR)
   .sort();
 let bundle: WorkflowBundleWithSourceMap;
 
+/** The sinks the workflows call, as the worker registers them with EMF and tracing off. */
+const sinks = { ...metricsSinks(NO_EMF), ...workflowTracingSinks(TRACING_OFF) };
+
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  // The workflow code as the worker runs it: with the tracing interceptors, which must add no command.
+  bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+    logger: new DefaultLogger('WARN'),
+  });
 });
 
 it('has committed histories to replay', () => {
@@ -62,7 +74,9 @@ it("covers every playbook's success and escalation paths, a regression and a can
 it.each(files)('replays %s without non-determinism', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
   expect(history.events?.length).toBeGreaterThan(5);
-  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: bundle, sinks }, history, file),
+  ).resolves.toBeUndefined();
 });
 
 it('detects a history the workflow code cannot produce (tampered activity type)', async () => {
@@ -72,7 +86,9 @@ it('detects a history the workflow code cannot produce (tampered activity type)'
     '"name": "notAnActivity"',
   );
   const history = historyFromJSON(JSON.parse(json));
-  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'tampered')).rejects.toThrow();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: bundle, sinks }, history, 'tampered'),
+  ).rejects.toThrow();
 });
 
 it('`remediator replay` reports each file', async () => {
