@@ -10,7 +10,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { executionLink } from '../activities/messages';
 import { DefaultLogger } from '@temporalio/worker';
 import { installRuntime } from '../metrics/process-metrics';
-import { loadDevStackConfig, loadTelemetryConfig } from '../config';
+import { loadDevStackConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome, PhaseStatus } from '../domain/remediation';
@@ -27,6 +27,7 @@ import { putEvent, readEventFile } from './send-event';
 import { withDetectorTimesNow } from './event-times';
 import { formatDuration } from '../report/format';
 import { describeTelemetry } from '../metrics/telemetry';
+import { describeTracing, startTracing } from '../telemetry/tracing';
 
 /** Demo policy: the seed's, with a 2 s propagation wait and quick retries so the demo takes seconds. */
 export const DEMO_POLICY: RemediationPolicy = {
@@ -54,6 +55,8 @@ export async function runDemo(
 ): Promise<Outcome> {
   // Keep the terminal for the story; the SDK's own info logs would drown it.
   const metrics = installRuntime(new DefaultLogger('ERROR'), loadTelemetryConfig());
+  // The stack's worker and bridge run here: one process, one service (docs/observability.md, Traces).
+  const tracing = await startTracing(loadTracingConfig('remediator-demo'), logger);
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
@@ -145,6 +148,7 @@ export async function runDemo(
       for (const [k, v] of Object.entries(stack.env)) print(`  export ${k}=${v}`);
       print('then: remediator report --since 1h    (outcomes, time to fix, escalations, approvals)');
       print(`Metrics: ${describeTelemetry(metrics.config).metrics}`);
+      print(`Traces: ${describeTracing(tracing).traces}`);
       print('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -154,6 +158,7 @@ export async function runDemo(
     return outcome;
   } finally {
     await stack.stop();
+    await tracing.shutdown();
   }
 }
 

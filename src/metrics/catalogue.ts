@@ -189,7 +189,7 @@ const catalogue = {
     kind: 'counter',
     unit: 'errors',
     description:
-      'AWS API calls that failed, by service, error code and class (retryable, permanent, throttled).',
+      'AWS API calls that failed, by service, error code and class (throttled, not_found, permanent, retryable).',
     labels: ['service', 'code', 'class'],
     emitter: 'worker',
   },

@@ -97,6 +97,22 @@ function ancestry(span: ReceivedSpan, spans: readonly ReceivedSpan[]): ReceivedS
   return chain;
 }
 
+/** Whether OTLP metric exports (POST /v1/metrics, protobuf) named each of `names`, waiting up to `timeoutMs`. */
+async function metricsExported(
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<Record<string, boolean>> {
+  const deadline = Date.now() + timeoutMs;
+  const seen = (): Record<string, boolean> => {
+    const bodies = receiver.requests.filter((r) => r.path === '/v1/metrics').map((r) => r.body);
+    return Object.fromEntries(names.map((n) => [n, bodies.some((b) => b.includes(n))]));
+  };
+  while (Date.now() < deadline && !Object.values(seen()).every(Boolean)) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return seen();
+}
+
 it('one trace runs from the bridge through signal-with-start, the workflow and its activity to the AWS call', async () => {
   // Arrange: a public bucket to fix; the worker and the ingest exporting traces to the receiver.
   await createBucket(raw.s3, BUCKET);
@@ -119,11 +135,21 @@ it('one trace runs from the bridge through signal-with-start, the workflow and i
   const workflowId = await firstWorkflowId(60_000);
   const handle = env.client.workflow.getHandle(workflowId);
   const result = (await handle.result()) as RemediationResult;
+  // The same endpoint takes the metrics (no METRICS_PORT here): wait for an export carrying the outcome and the finding.
+  const exported = await metricsExported(
+    ['remediator_remediations_total', 'remediator_findings_received_total'],
+    30_000,
+  );
   worker.kill('SIGTERM');
   ingest.kill('SIGTERM');
   expect(await Promise.all([worker.exited, ingest.exited])).toEqual([0, 0]);
 
-  // Assess: the bucket was fixed, and every span of the chain arrived, linked parent to child.
+  // Assess: both processes exported their metrics over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics).
+  expect(exported).toEqual({
+    remediator_remediations_total: true,
+    remediator_findings_received_total: true,
+  });
+  // The bucket was fixed, and every span of the chain arrived, linked parent to child.
   expect(result.outcomes.map((o) => o.status)).toEqual(['REMEDIATED']);
   expect((await publicAccessBlockOf(raw.s3, BUCKET))?.BlockPublicAcls).toBe(true);
   const spans = receiver.spans();
