@@ -275,7 +275,11 @@ export class AwsClients {
         try {
           return await next(args);
         } catch (err) {
-          this.options.onCallError?.(service, err);
+          try {
+            this.options.onCallError?.(service, err);
+          } catch {
+            // Counting must never replace the AWS error the retries classify.
+          }
           throw err;
         } finally {
           entry.inFlight -= 1;

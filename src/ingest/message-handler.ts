@@ -73,6 +73,8 @@ export interface MessageHandlerOptions {
 interface Tally {
   findings: readonly Finding[];
   readonly handled: Disposition['kind'][];
+  /** Whether the findings passed the trust gate: only then is their account one the ingest serves (a label). */
+  trusted: boolean;
 }
 
 const DISPOSITION_LABELS: Readonly<Record<Disposition['kind'], string>> = {
@@ -178,6 +180,7 @@ export function createMessageHandler(options: MessageHandlerOptions) {
         : envelope;
     const refused = gate(claimed, normalised.findings);
     if (refused) return refused;
+    tally.trusted = true;
     // Every finding is routed and its resource checked before any is delivered: a message with one finding that
     // cannot name an execution is dead-lettered whole, and nothing of it starts.
     const routed: { finding: Finding; decision: RouteDecision }[] = [];
@@ -223,13 +226,13 @@ export function createMessageHandler(options: MessageHandlerOptions) {
       metrics.record('findingsReceived', {
         source: sourceLabel(finding.source),
         disposition: DISPOSITION_LABELS[tally.handled[i] ?? disposition.kind],
-        account: accountLabel(finding.resource.account),
+        account: accountLabel(tally.trusted ? finding.resource.account : undefined),
       });
     });
   }
 
   return async function handleMessage(body: string): Promise<Disposition> {
-    const tally: Tally = { findings: [], handled: [] };
+    const tally: Tally = { findings: [], handled: [], trusted: false };
     const disposition = await handle(body, tally);
     count(tally, disposition);
     // Reasons quote the message: bounded and escaped, they cannot flood logs or break the dead-letter attribute.

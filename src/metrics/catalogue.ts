@@ -150,7 +150,8 @@ const catalogue = {
     unit: 'findings',
     description:
       "Findings a running execution took as a repeat of the one it is handling (the detector's re-sends).",
-    labels: ['playbook', 'source'],
+    // No playbook: a repeat's playbook is what the signal says, and a label must not take a request's text.
+    labels: ['source'],
     emitter: 'worker',
   },
   rollbacks: {

@@ -29,6 +29,9 @@ const ESCALATION_REASONS: Readonly<Record<string, string>> = {
   IncompleteSteps: 'incomplete_steps',
   RollbackFailed: 'rollback_failed',
   InvalidPlan: 'invalid_plan',
+  VerificationFailed: 'verification_failed',
+  HealthGuardTripped: 'health_guard_tripped',
+  UnknownPlaybook: 'unknown_playbook',
 };
 
 /**

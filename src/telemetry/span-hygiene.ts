@@ -37,7 +37,7 @@ export function cleanAttributes(attributes: Attributes): { attributes: Attribute
   return { attributes: kept, dropped };
 }
 
-/** A copy of `span` with its name, status message, attributes and events' attributes cleaned. */
+/** A copy of `span` cleaned: name and attributes redacted, failure messages and stack traces dropped. */
 export function cleanSpan(span: ReadableSpan): ReadableSpan {
   const { attributes, dropped } = cleanAttributes(span.attributes);
   return {
@@ -47,14 +47,16 @@ export function cleanSpan(span: ReadableSpan): ReadableSpan {
     ...(span.parentSpanId !== undefined ? { parentSpanId: span.parentSpanId } : {}),
     startTime: span.startTime,
     endTime: span.endTime,
+    // Failure messages (Temporal's spans carry the error's message and stack) can quote an AWS request: a status
+    // keeps its message only when that is an error name (as the AWS call spans set it), events their exception type.
     status:
-      span.status.message === undefined
+      span.status.message !== undefined && ERROR_NAME.test(span.status.message)
         ? span.status
-        : { ...span.status, message: redactLogText(span.status.message) },
+        : { code: span.status.code },
     attributes,
     links: span.links,
     events: span.events.map((e) =>
-      e.attributes ? { ...e, attributes: cleanAttributes(e.attributes).attributes } : e,
+      e.attributes ? { ...e, attributes: withoutMessages(cleanAttributes(e.attributes).attributes) } : e,
     ),
     duration: span.duration,
     ended: span.ended,
@@ -64,6 +66,17 @@ export function cleanSpan(span: ReadableSpan): ReadableSpan {
     droppedEventsCount: span.droppedEventsCount,
     droppedLinksCount: span.droppedLinksCount,
   };
+}
+
+/** A status message that is only an error name (`NoSuchBucket`, `ApplicationFailure`), which quotes nothing. */
+const ERROR_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+
+/** Event attributes without the exception's message and stack trace. */
+function withoutMessages(attributes: Attributes): Attributes {
+  const { ['exception.message']: message, ['exception.stacktrace']: stack, ...rest } = attributes;
+  void message;
+  void stack;
+  return rest;
 }
 
 /** A span processor that hands `next` each finished span cleaned. */

@@ -31,7 +31,8 @@ import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
 import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
 import { emitMetrics, metric } from './metrics';
-import { sourceLabel } from '../metrics/labels';
+import { escalationReason, sourceLabel } from '../metrics/labels';
+import { outcomeMetrics } from './finding/outcome-metrics';
 import { pageSecurity } from './security-page';
 
 /** The input with `carried` dropped unless this run really continues a previous one, and what was ignored. */
@@ -123,9 +124,7 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
     const { disposition, droppedQueued } = intake.receive(routed);
     const { control, eventId } = routed.finding;
     if (disposition === 'repeat') {
-      emitMetrics([
-        metric('findingsAbsorbed', { playbook: routed.playbook, source: sourceLabel(routed.finding.source) }),
-      ]);
+      emitMetrics([metric('findingsAbsorbed', { source: sourceLabel(routed.finding.source) })]);
       // A storm of repeats must stay cheap to take: each log line crosses out of the workflow sandbox.
       if (intake.repeats === 1 || intake.repeats % REPEAT_LOG_EVERY === 0) {
         log.info('Repeat finding recorded, not re-applied', { control, eventId, repeats: intake.repeats });
@@ -238,7 +237,7 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
     const at = new Date().toISOString();
     const reason = `the worker's policy has no settings for playbook '${routed.playbook}'`;
     log.error('Finding cannot be handled by this execution', { playbook: routed.playbook });
-    return {
+    const outcome: Outcome = {
       ...routed,
       status: 'ESCALATED',
       reason,
@@ -247,5 +246,11 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
       startedAt: at,
       finishedAt: at,
     };
+    // Counted as every outcome is, under `unknown`: the name is the request's, not one the worker knows.
+    emitMetrics([
+      ...outcomeMetrics({ ...outcome, playbook: 'unknown' }, { trusted: false }),
+      metric('escalations', { playbook: 'unknown', reason: escalationReason('UnknownPlaybook') }),
+    ]);
+    return outcome;
   }
 }

@@ -76,7 +76,7 @@ it('prints nothing for metrics without a CloudWatch name, or when EMF is off', (
   const lines: string[] = [];
   emfWriter(false, (line) => lines.push(line)).write([{ key: 'approvalsWaiting', labels: {}, value: 3 }], AT);
   emfWriter(true, (line) => lines.push(line)).write(
-    [{ key: 'findingsAbsorbed', labels: { playbook: 'p', source: 'aws.config' }, value: 1 }],
+    [{ key: 'findingsAbsorbed', labels: { source: 'aws.config' }, value: 1 }],
     AT,
   );
   expect(lines).toEqual([]);

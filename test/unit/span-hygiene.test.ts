@@ -52,22 +52,32 @@ it('keeps primitives and arrays of them, redacting access key ids, and drops obj
   expect(dropped).toBe(2);
 });
 
-it('cleans the name, status message and event attributes, and keeps the ids and links', () => {
+it('cleans the name, drops failure messages and stacks, and keeps the ids, links and exception types', () => {
   const original = span({
     name: `StartActivity:${KEY}`,
     status: { code: SpanStatusCode.ERROR, message: `access key ${KEY} is disabled` },
     attributes: { memo: { x: 1 } as never, runId: 'r' },
-    events: [{ name: 'exception', time: [1, 5], attributes: { 'exception.message': `key ${KEY}` } }],
+    events: [
+      {
+        name: 'exception',
+        time: [1, 5],
+        attributes: {
+          'exception.type': 'AccessDenied',
+          'exception.message': `key ${KEY}`,
+          'exception.stacktrace': 'at send (client.js:1)',
+        },
+      },
+    ],
     droppedAttributesCount: 3,
   });
   const clean = cleanSpan(original);
   expect(clean.name).toBe('StartActivity:AKIA****MPLE');
-  expect(clean.status).toEqual({
-    code: SpanStatusCode.ERROR,
-    message: 'access key AKIA****MPLE is disabled',
-  });
+  // A failure message can quote the request: the status keeps its code only, unless the message is an error name.
+  expect(clean.status).toEqual({ code: SpanStatusCode.ERROR });
+  const named = cleanSpan(span({ status: { code: SpanStatusCode.ERROR, message: 'NoSuchBucket' } }));
+  expect(named.status).toEqual({ code: SpanStatusCode.ERROR, message: 'NoSuchBucket' });
   expect(clean.attributes).toEqual({ runId: 'r' });
-  expect(clean.events[0]?.attributes).toEqual({ 'exception.message': 'key AKIA****MPLE' });
+  expect(clean.events[0]?.attributes).toEqual({ 'exception.type': 'AccessDenied' });
   expect(clean.droppedAttributesCount).toBe(4);
   expect(clean.spanContext()).toEqual(original.spanContext());
   expect([clean.parentSpanId, clean.startTime, clean.endTime, clean.kind]).toEqual([

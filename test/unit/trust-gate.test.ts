@@ -17,6 +17,7 @@ import type { TrustRefusal } from '../../src/ingest/security-alert';
 import { trustProblem } from '../../src/ingest/trust-gate';
 import type { GateTrust } from '../../src/ingest/trust-gate';
 import { silentLogger } from '../../src/logger';
+import type { MetricsRecorder } from '../../src/metrics/recorder';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { fixtureEvent } from '../helpers/fixtures';
 
@@ -242,6 +243,37 @@ describe('the message handler', () => {
     expect(enriched).toEqual([]);
     expect(alerts).toEqual([
       expect.objectContaining({ envelopeAccount: ADMIN, account: STRANGER, source: 'aws.securityhub' }),
+    ]);
+  });
+
+  it('labels the findings of a refused message with no account: a forged claim makes no new series', async () => {
+    // Prepare: the same refused message as above, and a delivered one, counted.
+    const doc = event(SECURITYHUB) as { detail: { findings: Record<string, unknown>[] } };
+    const [first] = doc.detail.findings as [Record<string, unknown>];
+    doc.detail.findings = [first, { ...first, Id: `${String(first.Id)}-2`, AwsAccountId: STRANGER }];
+    const counted: Record<string, string>[] = [];
+    const metrics: MetricsRecorder = {
+      record: (key, labels) => {
+        if (key === 'findingsReceived') counted.push({ ...labels });
+      },
+    };
+    const handle = createMessageHandler({
+      policy: DEFAULT_POLICY,
+      dispatcher: recordingDispatcher().dispatcher,
+      trust: trust({ accounts: [SELF] }),
+      now,
+      metrics,
+    });
+
+    // Act
+    await handle(JSON.stringify({ ...doc, account: ADMIN }));
+    await handle(JSON.stringify(event(CONFIG)));
+
+    // Assess
+    expect(counted).toEqual([
+      { source: 'aws.securityhub', disposition: 'dead_lettered', account: 'unknown' },
+      { source: 'aws.securityhub', disposition: 'dead_lettered', account: 'unknown' },
+      { source: 'aws.config', disposition: 'delivered', account: SELF },
     ]);
   });
 

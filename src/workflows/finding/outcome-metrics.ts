@@ -15,8 +15,14 @@ function secondsBetween(from: string | undefined, to: string | undefined): numbe
   return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : undefined;
 }
 
-/** The metric values of one outcome. */
-export function outcomeMetrics(outcome: Outcome): MetricValue[] {
+/**
+ * The metric values of one outcome. `trusted: false` for an outcome whose finding the worker refused (an account it
+ * does not serve, a finding its detector does not confirm): its account is the request's claim, labelled `unknown`.
+ */
+export function outcomeMetrics(
+  outcome: Outcome,
+  options: { trusted: boolean } = { trusted: true },
+): MetricValue[] {
   const { finding, playbook } = outcome;
   const source = sourceLabel(finding.source);
   const values: MetricValue[] = [
@@ -24,7 +30,7 @@ export function outcomeMetrics(outcome: Outcome): MetricValue[] {
       playbook,
       outcome: outcome.status.toLowerCase(),
       source,
-      account: accountLabel(finding.resource.account),
+      account: options.trusted ? accountLabel(finding.resource.account) : accountLabel(undefined),
     }),
   ];
   if (outcome.status === 'REMEDIATED' && outcome.verification?.passed) {

@@ -16,7 +16,7 @@ import { emitMetrics, metric } from '../metrics';
 import { escalationReason } from '../../metrics/labels';
 
 /** The outcome as the draft stands, with its status and reason. */
-export function finish(ctx: FindingContext, status: OutcomeStatus, reason: string): Outcome {
+export function finish(ctx: FindingContext, status: OutcomeStatus, reason: string, trusted = true): Outcome {
   const outcome: Outcome = {
     finding: ctx.finding,
     playbook: ctx.playbook,
@@ -26,15 +26,18 @@ export function finish(ctx: FindingContext, status: OutcomeStatus, reason: strin
     startedAt: ctx.startedAt,
     finishedAt: new Date().toISOString(),
   };
-  handled(ctx, outcome);
+  handled(ctx, outcome, trusted);
   return outcome;
 }
 
-/** Logs an outcome decided and emits its metrics (docs/observability.md): once per outcome, wherever it was made. */
-export function handled(ctx: FindingContext, outcome: Outcome): void {
+/**
+ * Logs an outcome decided and emits its metrics (docs/observability.md): once per outcome, wherever it was made.
+ * `trusted: false` for a refused finding, whose account is only claimed.
+ */
+export function handled(ctx: FindingContext, outcome: Outcome, trusted = true): void {
   const { status, reason } = outcome;
   log.info('Finding handled', { resourceId: ctx.resourceId, playbook: ctx.playbook, status, reason });
-  emitMetrics(outcomeMetrics(outcome));
+  emitMetrics(outcomeMetrics(outcome, { trusted }));
 }
 
 /** Opens a ticket (optionally), pages on-call and writes the audit record; the outcome is `ESCALATED`. */
@@ -81,7 +84,7 @@ export async function escalate(
 export async function refused(ctx: FindingContext, refusal: Refusal): Promise<Outcome> {
   if (refusal.kind === 'protected') return escalate(ctx, refusal.reason, 'Protected');
   ctx.report('NOTIFYING', `NO_ACTION: ${refusal.reason}`);
-  const outcome = finish(ctx, 'NO_ACTION', `refused: ${refusal.reason}`);
+  const outcome = finish(ctx, 'NO_ACTION', `refused: ${refusal.reason}`, false);
   const record = auditRecord(ctx, 'security', outcome);
   await bestEffort(ctx, 'security notification', () =>
     Promise.all([
