@@ -10,7 +10,7 @@ import { createActivities } from './activities';
 import { createSweepActivities } from './activities/sweep';
 import type { ActivityDeps } from './activities';
 import { AwsClients } from './aws/clients';
-import { loadTelemetryConfig, loadTracingConfig, stsVerifyEndpoint, loadWorkerConfig } from './config';
+import { stsVerifyEndpoint, loadWorkerConfig } from './config';
 import type { CrossAccountSettings, WorkerPolicy } from './domain/policy';
 import { familyRoleName, ROLE_FAMILIES } from './domain/role-families';
 import { loadPolicy } from './policy/load-policy';
@@ -33,7 +33,6 @@ import { awsErrorCounter } from './metrics/aws-error-metric';
 import { NO_EMF } from './metrics/emf';
 import type { EmfWriter } from './metrics/emf';
 import { metricsSinks } from './metrics/metrics-sinks';
-import { installRuntime } from './metrics/process-metrics';
 import type { ProcessMetrics } from './metrics/process-metrics';
 import { describeTelemetry } from './metrics/telemetry';
 import { assertSearchAttributes } from './temporal/search-attributes-check';
@@ -42,7 +41,8 @@ import {
   WORKFLOW_INTERCEPTOR_MODULES,
   workflowTracingSinks,
 } from './telemetry/temporal-tracing';
-import { describeTracing, processTracing, startTracing } from './telemetry/tracing';
+import { describeTracing, processTracing } from './telemetry/tracing';
+import { withProcessTelemetry } from './telemetry/process-telemetry';
 import type { Tracing } from './telemetry/tracing';
 
 /**
@@ -153,16 +153,13 @@ export const AWS_CLIENT_IDLE_MS = 15 * 60_000;
 /** Runs the worker until a shutdown signal. */
 export async function runWorker(logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
-  const tracingConfig = loadTracingConfig('remediator-worker');
-  // Before any native connection exists: the SDK's and the workflows' log lines go through the same redaction as ours.
-  const metrics = installRuntime(redactingRuntimeLogger('INFO'), loadTelemetryConfig());
-  // Before any client exists, so the one built below traces its calls; stopped last, exporting the final spans.
-  const tracing = await startTracing(tracingConfig, logger);
-  try {
-    await serve(config, logger, metrics, tracing);
-  } finally {
-    await tracing.shutdown();
-  }
+  // The SDK's and the workflows' log lines go through the same redaction as ours.
+  await withProcessTelemetry(
+    'remediator-worker',
+    redactingRuntimeLogger('INFO'),
+    logger,
+    (metrics, tracing) => serve(config, logger, metrics, tracing),
+  );
 }
 
 /** The worker's life once its runtime and tracing are in place: connect, check, run until a shutdown signal. */

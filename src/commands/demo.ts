@@ -9,8 +9,9 @@ import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { executionLink } from '../activities/messages';
 import { DefaultLogger } from '@temporalio/worker';
-import { installRuntime } from '../metrics/process-metrics';
-import { loadDevStackConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
+import type { ProcessMetrics } from '../metrics/process-metrics';
+import { withProcessTelemetry } from '../telemetry/process-telemetry';
+import { loadDevStackConfig } from '../config';
 import { remediationWorkflowId } from '../domain/finding';
 import type { RemediationPolicy } from '../domain/policy';
 import type { Outcome, PhaseStatus } from '../domain/remediation';
@@ -27,7 +28,8 @@ import { putEvent, readEventFile } from './send-event';
 import { withDetectorTimesNow } from './event-times';
 import { formatDuration } from '../report/format';
 import { describeTelemetry } from '../metrics/telemetry';
-import { describeTracing, startTracing } from '../telemetry/tracing';
+import { describeTracing } from '../telemetry/tracing';
+import type { Tracing } from '../telemetry/tracing';
 
 /** Demo policy: the seed's, with a 2 s propagation wait and quick retries so the demo takes seconds. */
 export const DEMO_POLICY: RemediationPolicy = {
@@ -53,10 +55,21 @@ export async function runDemo(
   logger: Logger,
   print: (line: string) => void,
 ): Promise<Outcome> {
-  // Keep the terminal for the story; the SDK's own info logs would drown it.
-  const metrics = installRuntime(new DefaultLogger('ERROR'), loadTelemetryConfig());
-  // The stack's worker and bridge run here: one process, one service (docs/observability.md, Traces).
-  const tracing = await startTracing(loadTracingConfig('remediator-demo'), logger);
+  // Keep the terminal for the story; the SDK's own info logs would drown it. The stack's worker and bridge run here:
+  // one process, one service (docs/observability.md, Traces).
+  return withProcessTelemetry('remediator-demo', new DefaultLogger('ERROR'), logger, (metrics, tracing) =>
+    demoWith(options, logger, print, metrics, tracing),
+  );
+}
+
+/** The demo once the process's metrics and tracing are in place. */
+async function demoWith(
+  options: DemoOptions,
+  logger: Logger,
+  print: (line: string) => void,
+  metrics: ProcessMetrics,
+  tracing: Tracing,
+): Promise<Outcome> {
   const devstack = loadDevStackConfig();
   const eventFile = join(projectRoot(), 'examples/events/config-s3-bucket-public-read-noncompliant.json');
   const { event } = readEventFile(eventFile);
@@ -158,7 +171,6 @@ export async function runDemo(
     return outcome;
   } finally {
     await stack.stop();
-    await tracing.shutdown();
   }
 }
 

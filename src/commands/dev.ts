@@ -2,11 +2,11 @@
  * `remediator dev`: the local stack in the foreground until Ctrl-C, printing the environment other shells need.
  */
 import { DefaultLogger } from '@temporalio/worker';
-import { installRuntime } from '../metrics/process-metrics';
 import type { ProcessMetrics } from '../metrics/process-metrics';
 import { describeTelemetry } from '../metrics/telemetry';
-import { loadDevStackConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
-import { describeTracing, startTracing } from '../telemetry/tracing';
+import { loadDevStackConfig } from '../config';
+import { describeTracing } from '../telemetry/tracing';
+import { withProcessTelemetry } from '../telemetry/process-telemetry';
 import type { Tracing } from '../telemetry/tracing';
 import { startLocalStack } from '../devstack/local-stack';
 import type { Logger } from '../logger';
@@ -18,16 +18,11 @@ export async function runDev(
   logger: Logger,
   print: (line: string) => void,
 ): Promise<void> {
-  const tracingConfig = loadTracingConfig('remediator-dev');
-  // Keep the terminal for the story; the SDK's own info logs would drown it.
-  const metrics = installRuntime(new DefaultLogger('WARN'), loadTelemetryConfig());
-  // The stack's worker and bridge run here: one process, one service (docs/observability.md, Traces).
-  const tracing = await startTracing(tracingConfig, logger);
-  try {
-    await runStack(options, logger, print, metrics, tracing);
-  } finally {
-    await tracing.shutdown();
-  }
+  // Keep the terminal for the story; the SDK's own info logs would drown it. The stack's worker and bridge run here:
+  // one process, one service (docs/observability.md, Traces).
+  await withProcessTelemetry('remediator-dev', new DefaultLogger('WARN'), logger, (metrics, tracing) =>
+    runStack(options, logger, print, metrics, tracing),
+  );
 }
 
 /** Starts the stack, prints how to reach it and keeps it up until SIGINT/SIGTERM. */

@@ -5,11 +5,11 @@
 import { resolveTrust } from '../domain/policy';
 import { AwsClients } from '../aws/clients';
 import { callerIdentity } from '../aws/caller-identity';
-import { ConfigError, loadIngestConfig, loadTelemetryConfig, loadTracingConfig } from '../config';
+import { ConfigError, loadIngestConfig } from '../config';
 import type { IngestConfig } from '../config';
-import { installRuntime } from '../metrics/process-metrics';
 import type { ProcessMetrics } from '../metrics/process-metrics';
-import { describeTracing, startTracing } from '../telemetry/tracing';
+import { describeTracing } from '../telemetry/tracing';
+import { withProcessTelemetry } from '../telemetry/process-telemetry';
 import type { Tracing } from '../telemetry/tracing';
 import { describeTelemetry } from '../metrics/telemetry';
 import { redactingRuntimeLogger } from '../temporal/runtime-logger';
@@ -26,16 +26,13 @@ import { discoverDeadLetterQueue, SqsBridge } from './sqs-bridge';
 /** Runs the bridge until a shutdown signal. */
 export async function runIngest(logger: Logger): Promise<void> {
   const config = loadIngestConfig();
-  const tracingConfig = loadTracingConfig('remediator-ingest');
   // The ingest runs no worker; the runtime is here for its metrics exporter (and the same redaction of SDK lines).
-  const metrics = installRuntime(redactingRuntimeLogger('WARN'), loadTelemetryConfig());
-  // Before the Temporal client exists, so signal-with-start is traced; stopped last, exporting the final spans.
-  const tracing = await startTracing(tracingConfig, logger);
-  try {
-    await serve(config, logger, metrics, tracing);
-  } finally {
-    await tracing.shutdown();
-  }
+  await withProcessTelemetry(
+    'remediator-ingest',
+    redactingRuntimeLogger('WARN'),
+    logger,
+    (metrics, tracing) => serve(config, logger, metrics, tracing),
+  );
 }
 
 /** The bridge's life once its runtime and tracing are in place: until a shutdown signal. */
