@@ -18,7 +18,7 @@ import { createBucket, drainQueue } from '../helpers/aws';
 import { freshFixtureText, s3Finding } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
-import { remediator } from '../helpers/cli-process';
+import { remediator, stackProcessEnv } from '../helpers/cli-process';
 
 let stack: WorkflowStack;
 beforeAll(async () => {
@@ -32,20 +32,12 @@ afterAll(async () => {
 const MOTO_ARN = 'arn:aws:sts::123456789012:user/moto';
 
 function stackEnv(): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'cli-test',
-    AWS_REGION: 'ap-northeast-1',
-    AWS_ENDPOINT_URL: stack.moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    INGEST_QUEUE_URL: stack.resources.ingestQueueUrl,
-    INGEST_WAIT_TIME_SECONDS: '1',
-    NOTIFY_TOPIC_ARN: stack.resources.notifyTopicArn,
-    ONCALL_TOPIC_ARN: stack.resources.oncallTopicArn,
-    AUDIT_BUCKET: stack.resources.auditBucket,
-  };
+  return stackProcessEnv({
+    address: stack.env.address,
+    motoEndpoint: stack.moto.endpoint,
+    resources: stack.resources,
+    taskQueue: 'cli-test',
+  });
 }
 
 it('worker and ingest remediate a queued event, then stop on SIGTERM with exit code 0', async () => {

@@ -11,7 +11,7 @@ import { freePort } from '../../src/devstack/processes';
 import type { Outcome } from '../../src/domain/remediation';
 import { statusQuery } from '../../src/workflows/definitions';
 import { createBucket } from '../helpers/aws';
-import { remediator } from '../helpers/cli-process';
+import { remediator, stackProcessEnv } from '../helpers/cli-process';
 import { emfLinesOf } from '../helpers/emf';
 import type { EmfObject } from '../helpers/emf';
 import { fixtureEvent, freshFixtureText } from '../helpers/fixtures';
@@ -32,18 +32,12 @@ afterAll(async () => {
 
 function stackEnv(metricsPort: number): Record<string, string> {
   return {
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    AWS_REGION: 'ap-northeast-1',
-    AWS_ENDPOINT_URL: stack.moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    INGEST_QUEUE_URL: stack.resources.ingestQueueUrl,
-    INGEST_WAIT_TIME_SECONDS: '1',
-    NOTIFY_TOPIC_ARN: stack.resources.notifyTopicArn,
-    ONCALL_TOPIC_ARN: stack.resources.oncallTopicArn,
-    AUDIT_BUCKET: stack.resources.auditBucket,
+    ...stackProcessEnv({
+      address: stack.env.address,
+      motoEndpoint: stack.moto.endpoint,
+      resources: stack.resources,
+      taskQueue: TASK_QUEUE,
+    }),
     REMEDIATION_POLICY: join(__dirname, '../../examples/policy-fast.yaml'),
     METRICS_PORT: String(metricsPort),
     METRICS_EMF: 'true',

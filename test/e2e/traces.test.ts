@@ -22,7 +22,7 @@ import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../../src/te
 import { TRACING_OFF } from '../../src/telemetry/tracing';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { createBucket, publicAccessBlockOf, rawClients } from '../helpers/aws';
-import { remediator } from '../helpers/cli-process';
+import { remediator, stackProcessEnv } from '../helpers/cli-process';
 import { freshFixtureText } from '../helpers/fixtures';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
 import type { OtlpReceiver, ReceivedSpan } from '../helpers/otlp-receiver';
@@ -66,18 +66,12 @@ function quickPolicy(): string {
 
 function processEnv(policyPath: string): Record<string, string> {
   return {
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    AWS_REGION: 'ap-northeast-1',
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    INGEST_QUEUE_URL: resources.ingestQueueUrl,
-    INGEST_WAIT_TIME_SECONDS: '1',
-    NOTIFY_TOPIC_ARN: resources.notifyTopicArn,
-    ONCALL_TOPIC_ARN: resources.oncallTopicArn,
-    AUDIT_BUCKET: resources.auditBucket,
+    ...stackProcessEnv({
+      address: env.address,
+      motoEndpoint: moto.endpoint,
+      resources,
+      taskQueue: TASK_QUEUE,
+    }),
     REMEDIATION_POLICY: policyPath,
     // Traces (and the runtime's metrics) to the receiver; traces as OTLP/JSON, which the test decodes.
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { LocalResources } from '../../src/devstack/local-resources';
 
 const CLI = join(__dirname, '../../src/cli.ts');
 
@@ -42,5 +43,31 @@ export function remediator(args: string[], env: Record<string, string>): Running
       }
     },
     kill: (signal) => child.kill(signal),
+  };
+}
+
+/**
+ * The environment `remediator worker` and `remediator ingest` need against a test's dev server (`address`), moto
+ * (`motoEndpoint`) and local resources, on `taskQueue`; a test adds what it varies (policy, metrics, tracing).
+ */
+export function stackProcessEnv(stack: {
+  readonly address: string;
+  readonly motoEndpoint: string;
+  readonly resources: LocalResources;
+  readonly taskQueue: string;
+}): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: stack.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    AWS_REGION: 'ap-northeast-1',
+    AWS_ENDPOINT_URL: stack.motoEndpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    INGEST_QUEUE_URL: stack.resources.ingestQueueUrl,
+    INGEST_WAIT_TIME_SECONDS: '1',
+    NOTIFY_TOPIC_ARN: stack.resources.notifyTopicArn,
+    ONCALL_TOPIC_ARN: stack.resources.oncallTopicArn,
+    AUDIT_BUCKET: stack.resources.auditBucket,
   };
 }
