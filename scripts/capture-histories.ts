@@ -521,7 +521,7 @@ async function main(): Promise<void> {
       act: async (handle) => {
         // The added capacity takes the load while the workflow waits: the alarm returns to OK.
         for (let i = 0; i < 200; i += 1) {
-          if ((await handle.query(statusQuery)).phase === 'WAITING_PROPAGATION') break;
+          if ((await handle.query(statusQuery)).phase === 'VERIFYING') break;
           await new Promise((r) => setTimeout(r, 50));
         }
         await groups.get('replay-asg-ok')?.setAlarm('OK');

@@ -10,7 +10,7 @@ import { asError } from '../as-error';
 import type { AuditRecord } from '../domain/audit-record';
 import type { Analysis, Outcome, PriorState, Verification } from '../domain/remediation';
 import type { ControlCheck, ControlCheckRequest } from './controls';
-import type { PlaybookRequest } from './remediation-activities';
+import type { PlaybookRequest, VerifyRequest } from './remediation-activities';
 import type { Vetting } from './vet-finding';
 import type { WriteBackRequest } from './write-back';
 
@@ -26,7 +26,7 @@ export interface CompositeParts {
     request: PlaybookRequest,
     observed?: Readonly<Record<string, unknown>>,
   ): Promise<PriorState>;
-  verify(request: PlaybookRequest): Promise<Verification>;
+  verify(request: VerifyRequest): Promise<Verification>;
   reportToSource(request: WriteBackRequest): Promise<string>;
   notifyOutcome(record: AuditRecord): Promise<void>;
   recordAudit(record: AuditRecord): Promise<void>;
@@ -55,7 +55,8 @@ export interface Preparation {
 
 /** Verify, and when it passed, tell the detector, notify and audit the `REMEDIATED` outcome. */
 export interface ConcludeRequest {
-  readonly request: PlaybookRequest;
+  /** The verification's request, with its window. */
+  readonly request: VerifyRequest;
   readonly writeBack: WriteBackRequest;
   /** The outcome so far; status, reason, verification, write-back and finish time are filled in here. */
   readonly outcome: Omit<Outcome, 'status' | 'reason' | 'verification' | 'reportedToSource' | 'finishedAt'>;
@@ -125,7 +126,10 @@ export function createCompositeActivities(parts: CompositeParts) {
       return { analysis, ...(check ? { check } : {}), prior };
     },
 
-    /** Verification, then for a pass the write-back, notification and audit record of the outcome. */
+    /**
+     * Verification (reads until the fix holds or its window ends), then for a pass the write-back, notification and
+     * audit record of the outcome.
+     */
     async concludeRemediation(req: ConcludeRequest): Promise<Conclusion> {
       const ctx = Context.current();
       const verification = await parts.verify(req.request);

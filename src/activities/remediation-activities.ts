@@ -7,7 +7,13 @@ import type { Finding } from '../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../domain/remediation';
 import type { CallContext, PlaybookHandler } from './playbooks/playbook-handler';
 import { activityAbortSignal, activityDeadline } from './abort-signal';
-import { markApplying, previousAttemptApplying } from './heartbeat-details';
+import {
+  markApplying,
+  noteVerifying,
+  previousAttemptApplying,
+  previousAttemptVerifying,
+} from './heartbeat-details';
+import { DEFAULT_VERIFY_BACKOFF, pollVerification } from './verification-polling';
 import type { RecordHeartbeat } from './heartbeat-details';
 
 /** Identifies the finding and the playbook that handles it. */
@@ -16,6 +22,15 @@ export interface PlaybookRequest {
   readonly playbook: string;
   /** The playbook's policy options, when the policy sets any. */
   readonly options?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** What the verify activity is asked: the finding, and how long the fix may take to read back. */
+export interface VerifyRequest extends PlaybookRequest {
+  /**
+   * The window the reads may span, from the first (the policy's `propagationWaitMs`); absent or 0: one read. The
+   * workflow takes it from the worker's settings, never from its input.
+   */
+  readonly verifyWithinMs?: number;
 }
 
 /** A step of the plan, with the prior state recorded before any change. */
@@ -137,14 +152,26 @@ export function createRemediationActivities(
       logged('Step compensated', request, { step: request.step, changed: result.changed });
       return result;
     },
-    /** Independent verification read. */
-    async verify(request: PlaybookRequest): Promise<Verification> {
+    /**
+     * Independent verification: reads the fix back until it holds or the window ends (verification-polling.ts),
+     * resuming the window of a previous attempt that a lost worker left unfinished.
+     */
+    async verify(request: VerifyRequest): Promise<Verification> {
       const handler = handlerFor(request.playbook);
-      const verification = await handler.verify(
-        request.finding,
-        callContext(request, options.recordHeartbeat),
+      const ctx = Context.current();
+      const resumed = previousAttemptVerifying();
+      const verification = await pollVerification(
+        () => handler.verify(request.finding, callContext(request, options.recordHeartbeat)),
+        request.verifyWithinMs ?? 0,
+        handler.verifyBackoff ?? DEFAULT_VERIFY_BACKOFF,
+        { now: () => Date.now(), sleep: (ms) => ctx.sleep(ms), progress: noteVerifying },
+        resumed,
       );
-      logged('Verified', request, { passed: verification.passed });
+      logged('Verified', request, {
+        passed: verification.passed,
+        reads: verification.reads,
+        ...(resumed ? { resumedAfterReads: resumed.reads } : {}),
+      });
       if (!verification.passed) return verification;
       // The state the fix left, read the same way as the prior state: a later rollback compares against it to
       // refuse when someone changed the resource since.

@@ -341,7 +341,7 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
       return (event) => event;
     },
     meanwhile: {
-      phase: 'WAITING_PROPAGATION',
+      phase: 'VERIFYING',
       act: async (aws) => {
         // moto does not evaluate alarms: the demo plays CloudWatch and lets the new capacity take the load.
         await aws.clients.cloudwatch(aws.account, aws.region).send(
@@ -351,7 +351,7 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
             StateReason: 'load spread',
           }),
         );
-        return 'While the workflow waited, the added instance took the load and the alarm went back to OK.';
+        return 'While the workflow read the alarm back, the added instance took the load and the alarm went back to OK.';
       },
     },
     after: async (aws) => {

@@ -31,7 +31,7 @@ import { describeTelemetry } from '../metrics/telemetry';
 import { describeTracing } from '../telemetry/tracing';
 import type { Tracing } from '../telemetry/tracing';
 
-/** Demo policy: the seed's, with a 2 s propagation wait and quick retries so the demo takes seconds. */
+/** Demo policy: the seed's, with a 2 s verification window and quick retries so the demo takes seconds. */
 export const DEMO_POLICY: RemediationPolicy = {
   ...DEFAULT_POLICY,
   defaults: {

@@ -18,7 +18,6 @@ export type PhaseStatus =
   | 'PAUSED'
   | 'CAPTURING'
   | 'APPLYING'
-  | 'WAITING_PROPAGATION'
   | 'VERIFYING'
   | 'BAKING'
   | 'COMPENSATING'
@@ -62,12 +61,17 @@ export interface AppliedChange extends StepResult {
   readonly at: string;
 }
 
-/** The independent read after the propagation wait. */
+/** The independent read back of the fix: the first read that passed, or the last one of the window. */
 export interface Verification {
   readonly passed: boolean;
   readonly detail: string;
   readonly observed: Readonly<Record<string, unknown>>;
+  /** When the deciding read was made: for a pass, the moment the fix was seen to hold. */
   readonly at: string;
+  /** How many reads it took (absent in outcomes recorded before verification polled). */
+  readonly reads?: number;
+  /** A failure no later read can change (the resource is gone, the fix was found undone and put right). */
+  readonly conclusive?: boolean;
   /** The state the fix left, read like the prior state (absent when the verification failed). */
   readonly stateAfter?: PriorState;
 }

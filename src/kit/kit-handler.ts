@@ -8,7 +8,8 @@
  * - apply: a fresh read first; a step no longer `needed` (by default: that no longer plans anything) reports
  *   `changed: false` without calling AWS, so a retried or replayed apply never repeats a change.
  * - undo: the step's own undo from the recorded prior state (checked against the schema), with a fresh read.
- * - verify: a fresh read; passed when `stillWrong` finds nothing (by default: no step plans anything).
+ * - verify: one fresh read; passed when `stillWrong` finds nothing (by default: no step plans anything). The verify
+ *   activity repeats it within the window until it passes (activities/verification-polling.ts).
  *
  * Every AWS failure is classified once (`classified`): permanent ones fail the activity at once, others retry.
  */
@@ -190,8 +191,15 @@ export function kitHandler<S extends Record<string, unknown>>(
     async verify(finding, ctx): Promise<Verification> {
       const state = await read(finding, ctx, 'verify', 'verify');
       const at = new Date().toISOString();
+      // A resource gone, or a containment found undone (and put right), is final: reading again cannot change it.
       if (state === undefined) {
-        return { passed: false, detail: `${where(finding)} no longer exists`, observed: {}, at };
+        return {
+          passed: false,
+          detail: `${where(finding)} no longer exists`,
+          observed: {},
+          at,
+          conclusive: true,
+        };
       }
       const kit = io(finding, ctx, 'verify');
       const repaired = playbook.repairOnVerify
@@ -200,9 +208,15 @@ export function kitHandler<S extends Record<string, unknown>>(
       const wrong =
         repaired.length > 0 ? `found undone and repaired: ${repaired.join('; ')}` : stillWrong(state, kit);
       const detail = `${where(finding)}: ${playbook.describe(state)}`;
-      return wrong === undefined
-        ? { passed: true, detail, observed: state, at }
-        : { passed: false, detail: `${detail}; ${wrong}`, observed: state, at };
+      if (wrong === undefined) return { passed: true, detail, observed: state, at };
+      return {
+        passed: false,
+        detail: `${detail}; ${wrong}`,
+        observed: state,
+        at,
+        ...(repaired.length > 0 ? { conclusive: true } : {}),
+      };
     },
+    ...(playbook.verifyBackoff ? { verifyBackoff: playbook.verifyBackoff } : {}),
   };
 }

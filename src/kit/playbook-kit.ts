@@ -11,6 +11,7 @@ import type { Finding, ResourceRef } from '../domain/finding';
 import type { PlaybookKind, StepFailureMode } from '../domain/playbooks';
 import type { RemediationMode } from '../domain/policy';
 import type { RoleFamily } from '../domain/role-families';
+import type { VerifyBackoff } from '../activities/verification-polling';
 
 /** What the SDK client constructors the kit hands out are built with. */
 export interface KitClientConfig {
@@ -193,6 +194,12 @@ export interface KitPlaybook<S extends Record<string, unknown>, Id extends strin
    */
   stillWrong?(state: S, io: KitIo): string | undefined;
   /**
+   * How far apart verification reads back within its window (docs/architecture.md, Verification). Default 1 s,
+   * doubling, at most 10 s apart: a setting reads back within a second or two. Give a slower one when the fix waits on
+   * the world (an alarm back to OK, status checks passing), which takes minutes and is judged once a minute.
+   */
+  readonly verifyBackoff?: VerifyBackoff;
+  /**
    * Every step, in the order they run; compliance is "no step plans anything". None at all: the playbook only hands
    * the finding to people (its `cannotFix` says why: a ticket and a page), for findings nothing can fix safely.
    */
@@ -214,6 +221,12 @@ export function definePlaybook<S extends Record<string, unknown>, const Id exten
   }
   if (playbook.repairOnVerify && playbook.kind !== 'containment') {
     throw new Error(`Playbook ${playbook.id} repairs on verification but is not containment`);
+  }
+  const backoff = playbook.verifyBackoff;
+  if (backoff && !(backoff.firstIntervalMs >= 100 && backoff.maximumIntervalMs >= backoff.firstIntervalMs)) {
+    throw new Error(
+      `Playbook ${playbook.id} verifyBackoff: firstIntervalMs must be at least 100 and maximumIntervalMs at least that`,
+    );
   }
   return playbook;
 }

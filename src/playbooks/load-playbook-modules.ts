@@ -84,6 +84,13 @@ const declarationSchema = z.object({
   compliant: fn.optional(),
   stillWrong: fn.optional(),
   repairOnVerify: fn.optional(),
+  verifyBackoff: z
+    .object({
+      firstIntervalMs: z.number().int().min(100).max(3_600_000),
+      maximumIntervalMs: z.number().int().min(100).max(3_600_000),
+    })
+    .strict()
+    .optional(),
   steps: z.array(stepSchema),
 });
 

@@ -45,6 +45,23 @@ export function containmentActivityOptions(settings: PlaybookSettings): Activity
   };
 }
 
+/**
+ * Options for the verifying activities (docs/architecture.md, Verification): they read until the fix holds, so their
+ * window (the policy's `propagationWaitMs`) comes on top of the playbook's timeout, and they heartbeat so that when
+ * a worker dies mid-window another resumes the reads within the heartbeat timeout, not after the whole timeout.
+ */
+export function verifyingActivityOptions(
+  settings: PlaybookSettings,
+): Pick<ActivityOptions, 'startToCloseTimeout' | 'heartbeatTimeout'> {
+  return {
+    startToCloseTimeout: settings.activityTimeoutMs + settings.propagationWaitMs,
+    heartbeatTimeout: Math.min(VERIFY_HEARTBEAT_TIMEOUT_MS, settings.activityTimeoutMs),
+  };
+}
+
+/** A verification attempt that has not heartbeaten for this long is given to another worker. */
+export const VERIFY_HEARTBEAT_TIMEOUT_MS = 30_000;
+
 /** A containment attempt that has not heartbeaten for this long is given to another worker. */
 export const CONTAINMENT_HEARTBEAT_TIMEOUT_MS = 20_000;
 

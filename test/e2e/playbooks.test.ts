@@ -497,7 +497,7 @@ it('asg-scale-out: high CPU on a group without a scaling action raises capacity 
       .query(statusQuery)
       .then((s) => s.phase)
       .catch(() => undefined);
-    if (phase === 'WAITING_PROPAGATION') break;
+    if (phase === 'VERIFYING') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const capacityDuringWait = (

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AwsClients } from '../../src/aws/clients';
-import type { ApplyingDetails } from '../../src/activities/heartbeat-details';
+import type { AttemptDetails } from '../../src/activities/heartbeat-details';
 import { createRemediationActivities } from '../../src/activities/remediation-activities';
 import { kitHandler } from '../../src/kit/kit-handler';
 import type { KitPlaybook } from '../../src/kit/playbook-kit';
@@ -68,7 +68,7 @@ function request(events: string[]) {
 
 it('sends the change only after the server has acknowledged the mark, with its task token and step', async () => {
   const events: string[] = [];
-  const marks: { token: Uint8Array; details: ApplyingDetails }[] = [];
+  const marks: { token: Uint8Array; details: AttemptDetails }[] = [];
   const { playbookHandler, ...stepRequest } = request(events);
   const { applyStep } = createRemediationActivities(
     { 'flag-on': playbookHandler },

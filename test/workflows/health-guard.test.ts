@@ -97,7 +97,7 @@ it('rolls an availability change back by itself when a guard alarm goes to ALARM
     'asg-scale-out',
     { propagationWaitMs: 1000, healthGuard: { alarms: [guard], bakeTimeMs: 2500 } },
     async (phase) => {
-      if (phase === 'WAITING_PROPAGATION') await group.setAlarm('OK'); // the capacity helped the CPU...
+      if (phase === 'VERIFYING') await group.setAlarm('OK'); // the capacity helped the CPU...
       if (phase === 'BAKING') await setGuard('ALARM'); // ...but the new instances serve errors.
     },
   );

@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../../domain/finding';
 import type { Analysis, PriorState, StepResult, Verification } from '../../domain/remediation';
+import type { VerifyBackoff } from '../verification-polling';
 
 /** Passed to every playbook call: the activity's cancellation signal, to hand to the AWS SDK as `abortSignal`. */
 export interface CallContext {
@@ -43,8 +44,10 @@ export interface PlaybookHandler {
   applyStep(step: string, finding: Finding, prior: PriorState, ctx: CallContext): Promise<StepResult>;
   /** Restores what one step changed, from the recorded prior state; idempotent. */
   compensateStep(step: string, finding: Finding, prior: PriorState, ctx: CallContext): Promise<StepResult>;
-  /** Independent fresh read after the propagation wait. */
+  /** One independent fresh read of the fix; the verify activity repeats it within the window until it passes. */
   verify(finding: Finding, ctx: CallContext): Promise<Verification>;
+  /** How far apart the verify activity's reads are; default `DEFAULT_VERIFY_BACKOFF`. */
+  readonly verifyBackoff?: VerifyBackoff;
   /**
    * Optional: the state `capturePriorState` would record, taken from what `analyze` or `verify` just observed, when
    * they made the very read it would make. Saves repeating that read in the same activity (preparation: analysis then

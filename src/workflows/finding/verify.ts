@@ -1,48 +1,66 @@
 /**
- * After the change: a durable wait for it to propagate, then an independent fresh read. Without a health guard, one
- * activity verifies, tells the detector, notifies and audits; with one, the policy's alarms are watched for the bake
- * time first. A failed verification escalates, or rolls back where the policy says so.
+ * After the change: the independent read back, repeated inside one activity until the fix holds or the propagation
+ * window ends (docs/architecture.md, Verification), with no durable wait before it. Without a health guard, the same
+ * activity tells the detector, notifies and audits; with one, the policy's alarms are watched for the bake time
+ * first. A verification that never passed escalates, or rolls back where the policy says so.
  */
-import { CancellationScope, log, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, workflowInfo } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { shapeOf } from '../../domain/playbooks';
 import { changedStepsNewestFirst } from '../../domain/remediation';
 import type { Outcome, PriorState, Verification } from '../../domain/remediation';
 import type { Conclusion } from '../../activities/composite';
+import type { VerifyRequest } from '../../activities/remediation-activities';
+import { verifyingActivityOptions } from '../activity-proxies';
 import { identity, recorded } from './context';
 import type { FindingContext } from './context';
 import { failureMessage, failureType, rethrowCancellation } from './failures';
 import { auditRecord, close, deliver, escalate, handled } from './outcome';
 import { compensate } from './apply';
 
-/** Waits for propagation, verifies with a fresh read and ends the finding. */
+/** Verifies by reading the fix back until it holds (within the propagation window) and ends the finding. */
 export async function verifyAndConclude(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
   const { settings, resourceId } = ctx;
-  if (settings.propagationWaitMs > 0) {
-    ctx.report('WAITING_PROPAGATION', `Waiting ${settings.propagationWaitMs} ms for the change to propagate`);
-    await sleep(settings.propagationWaitMs, { summary: 'Propagation wait before verification' });
-  }
-  ctx.report('VERIFYING', `Verifying ${resourceId} with a fresh read`);
+  const within = settings.propagationWaitMs;
+  ctx.report(
+    'VERIFYING',
+    within > 0
+      ? `Reading ${resourceId} back until the fix holds (for up to ${Math.round(within / 1000)} s)`
+      : `Verifying ${resourceId} with a fresh read`,
+  );
   // A remediation with failed best-effort steps escalates after its verification, so it cannot be concluded (and
   // notified as remediated) in one activity.
   const incomplete = ctx.draft.incomplete !== undefined && ctx.draft.incomplete.length > 0;
   return settings.healthGuard || incomplete ? verifyThenBake(ctx, prior) : conclude(ctx, prior);
 }
 
+/** The verification's request (the window is the worker's setting, never the input's) and its activity options. */
+function readBack(
+  ctx: FindingContext,
+  summary: string,
+): {
+  request: VerifyRequest;
+  options: ActivityOptions;
+} {
+  return {
+    request: { ...ctx.request, verifyWithinMs: ctx.settings.propagationWaitMs },
+    options: { summary, ...verifyingActivityOptions(ctx.settings) },
+  };
+}
+
 /** Verify, tell the detector, notify and audit in one activity; only a failed verification goes on here. */
 async function conclude(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
   const { finding, playbook, resourceId } = ctx;
   let conclusion: Conclusion;
+  const { request, options } = readBack(ctx, `Verify and report ${resourceId}`);
   try {
-    conclusion = await ctx.aws.concludeRemediation.executeWithOptions(
-      { summary: `Verify and report ${resourceId}` },
-      [
-        {
-          request: ctx.request,
-          writeBack: { finding, ...identity() },
-          outcome: { finding, playbook, ...recorded(ctx.draft), startedAt: ctx.startedAt },
-        },
-      ],
-    );
+    conclusion = await ctx.aws.concludeRemediation.executeWithOptions(options, [
+      {
+        request,
+        writeBack: { finding, ...identity() },
+        outcome: { finding, playbook, ...recorded(ctx.draft), startedAt: ctx.startedAt },
+      },
+    ]);
   } catch (err) {
     rethrowCancellation(err);
     return escalate(ctx, `verification could not run: ${failureMessage(err)}`, failureType(err));
@@ -62,10 +80,9 @@ async function conclude(ctx: FindingContext, prior: PriorState): Promise<Outcome
 async function verifyThenBake(ctx: FindingContext, prior: PriorState): Promise<Outcome> {
   const { finding, playbook, settings, resourceId } = ctx;
   let verification: Verification;
+  const { request, options } = readBack(ctx, `Verify ${resourceId}`);
   try {
-    verification = await ctx.aws.verify.executeWithOptions({ summary: `Verify ${resourceId}` }, [
-      ctx.request,
-    ]);
+    verification = await ctx.aws.verify.executeWithOptions(options, [request]);
     ctx.draft.verification = verification;
   } catch (err) {
     rethrowCancellation(err);
