@@ -103,6 +103,9 @@ export const asgScaleOut = definePlaybook({
   // The goal is the alarm back to OK: an alarm with its own scaling policy is a remediation with nothing to apply.
   compliant: alarmOk,
   stillWrong: (s) => (alarmOk(s) ? undefined : `${alarmSays(s)}, not OK`),
+  // CloudWatch judges the alarm once a period (a minute or more) and new instances take minutes to serve: reading
+  // back every second would only cost calls.
+  verifyBackoff: { firstIntervalMs: 10_000, maximumIntervalMs: 30_000 },
   cannotFix: (s, { resource }) =>
     !alarmScales(s) && s.desiredCapacity >= s.maxSize
       ? `${resource.resourceId} is at its maximum size (${s.maxSize}); capacity needs a person`

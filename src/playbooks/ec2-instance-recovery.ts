@@ -185,6 +185,8 @@ export const ec2InstanceRecovery = definePlaybook({
     s.state === 'running' && s.State?.systemStatus === 'ok' && s.State?.instanceStatus === 'ok'
       ? undefined
       : 'not yet running with both status checks ok',
+  // EC2 runs its status checks once a minute and a recovery or a stop and start takes minutes: read back slowly.
+  verifyBackoff: { firstIntervalMs: 10_000, maximumIntervalMs: 30_000 },
 
   steps: [
     {

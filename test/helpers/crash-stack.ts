@@ -29,6 +29,7 @@ import { startTogether } from '../../src/devstack/processes';
 import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { Finding } from '../../src/domain/finding';
+import type { ExecutionSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { startAwsFaultProxy } from './aws-fault-proxy';
@@ -191,8 +192,11 @@ export interface CrashStack {
   stop(): Promise<void>;
 }
 
-/** Starts the stack and the worker on task queue `taskQueue`. */
-export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
+/** Starts the stack and the worker on task queue `taskQueue`, with `settings` as the worker's policy. */
+export async function startCrashStack(
+  taskQueue: string,
+  settings: ExecutionSettings = CRASH_SETTINGS,
+): Promise<CrashStack> {
   const dir = mkdtempSync(join(tmpdir(), 'crash-stack-'));
   const dbFile = join(dir, 'temporal.db');
   const bundlePath = join(dir, 'workflow-bundle.js');
@@ -227,10 +231,10 @@ export async function startCrashStack(taskQueue: string): Promise<CrashStack> {
   });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  // The worker's own policy: the crash settings, with the local stack's trust (the worker takes no settings from
-  // its input).
+  // The worker's own policy: the crash settings (unless the test gives others), with the local stack's trust (the
+  // worker takes no settings from its input).
   const policyPath = join(dir, 'policy.json');
-  writeFileSync(policyPath, JSON.stringify(policyWith(CRASH_SETTINGS)));
+  writeFileSync(policyPath, JSON.stringify(policyWith(settings)));
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
