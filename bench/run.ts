@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only throughput,latency,storm,cost,memory,metrics] [--scale 1] [--runner dist|tsx] [--rate 20]`:
+ * `npm run bench [-- --only throughput,latency,storm,cost,memory,metrics] [--scale 1] [--runner dist|tsx] [--rate 5]`:
  * the benchmark against the real local stack. Writes bench/results/latest.json and docs/benchmarks.md after each
  * section; progress goes to stderr. Every process it starts is stopped when it ends, fails, or on Ctrl-C.
  */
@@ -16,7 +16,7 @@ import type { SectionName, SectionRecord } from './lib/report';
 import { checkRunner } from './lib/stack';
 import type { BenchContext } from './lib/stack';
 import { runCost } from './sections/cost';
-import { runLatency } from './sections/latency';
+import { DEFAULT_LATENCY_RATE, latencyBefore, runLatency } from './sections/latency';
 import type { LatencyData } from './sections/latency';
 import { runMemory } from './sections/memory';
 import { runMetrics } from './sections/metrics';
@@ -69,7 +69,7 @@ function parse(argv: string[]): Options {
         .choices(['dist', 'tsx'])
         .default('dist'),
     )
-    .option('--rate <perSecond>', 'events per second of the latency section', positive, 20)
+    .option('--rate <perSecond>', 'events per second of the latency section', positive, DEFAULT_LATENCY_RATE)
     .option(
       '--moto-as-is',
       'run moto unchanged (it then spends ~0.1 s of CPU per EventBridge delivery)',
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
           data = await runThroughput(ctx);
           break;
         case 'latency':
-          latency = await runLatency(ctx, options.rate);
+          latency = await runLatency(ctx, options.rate, latencyBefore(results.sections.latency));
           data = latency;
           break;
         case 'storm':

@@ -1,7 +1,7 @@
 /**
  * The floor's worker process (`node --import tsx bench/floor/worker.ts`): the no-op workflow bundle and activities on
  * TEMPORAL_TASK_QUEUE, with the SDK's default worker options like `remediator worker`, and the settings of the policy
- * at REMEDIATION_POLICY (the cool-down and propagation wait the floor keeps). Stops on SIGINT/SIGTERM.
+ * at REMEDIATION_POLICY (the cool-down the floor keeps). Stops on SIGINT/SIGTERM.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { CATALOGUE_SHAPES } from '../../src/playbooks/catalogue';

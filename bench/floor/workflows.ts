@@ -1,12 +1,12 @@
 /**
- * The latency floor: a workflow of the same shape as the remediation's S3 success path with the propagation wait at
- * 0 — registered under the same type name as what ingest starts (`remediationWorkflow`, on its own task queue) so
+ * The latency floor: a workflow of the same shape as the remediation's S3 success path (which reads its fix back
+ * inside the conclude activity, with no durable wait) — registered under the same type name as what ingest starts (`remediationWorkflow`, on its own task queue) so
  * the unchanged ingest bridge starts it by signal-with-start exactly as it starts a remediation. Same signal, the
  * settings asked of the worker first (the input carries none), the same search-attribute upsert (the outcome), the
  * same three activities in the same order (prepare, apply, conclude) and the same cool-down timer; only the
  * activities do nothing.
  */
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RoutedFinding } from '../../src/domain/finding';
 import { RemediationStatusKey } from '../../src/domain/search-attributes';
 import { findingSignal } from '../../src/workflows/definitions';
@@ -34,8 +34,6 @@ export async function remediationWorkflow(
     if (!routed) continue;
     await a.prepareRemediation(routed);
     await a.applyStep(routed);
-    const waitMs = settings.playbooks[routed.playbook]?.propagationWaitMs ?? 0;
-    if (waitMs > 0) await sleep(waitMs);
     await a.concludeRemediation(routed);
     upsertSearchAttributes([{ key: RemediationStatusKey, value: 'REMEDIATED' }]);
     handled += 1;

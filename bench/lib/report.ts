@@ -93,8 +93,9 @@ const METHOD: Record<SectionName, string> = {
     'Remediations paced at a fixed rate (open loop: a slow call never delays the next send), each a PutEvents on ' +
     "moto's EventBridge whose rule delivers to the ingest queue → the bridge (in the bench process) → the worker, a " +
     'separate process (`remediator worker`) with real activities against moto, through a counting proxy that also ' +
-    'answers `StartConfigRulesEvaluation` (missing in moto) as AWS does. The policy file sets the propagation wait to ' +
-    '0 (and a 5 s cool-down so histories are complete). Latency = the server-recorded time of the ' +
+    'answers `StartConfigRulesEvaluation` (missing in moto) as AWS does. The policy is the product default: ' +
+    'verification reads the fix back for up to 60 s and ends at the first read that passes (a 5 s cool-down so ' +
+    'histories are complete). Latency = the server-recorded time of the ' +
     '`RemediationStatus = REMEDIATED` upsert in the history minus the wall-clock time just before the PutEvents call ' +
     '(same machine, same clock). Histories are read after the run: measuring adds only one visibility count a second ' +
     'while it runs. **Floor**: the same path and rate with a no-op workflow of the same shape (same signal, the same ' +
@@ -106,7 +107,10 @@ const METHOD: Record<SectionName, string> = {
     'timed. floor_i = no-op_i + calls_i, paired in send order (each part measured alone, so moto serving one does ' +
     'not inflate the other). The admission read of the ' +
     "control workflow (DescribeWorkflowExecution) is part of the product's path, not of the floor. Warm-up executions " +
-    'precede each measured run.',
+    'precede each measured run. **Per playbook**: after the S3 phase, on the same worker and at the same rate, every ' +
+    'kit playbook whose conformance setup (test/conformance/setups) can make resources of its own and whose ' +
+    "verification reads only what its steps set: each resource's event fixture (examples/events) pointed at it, the " +
+    'playbooks interleaved.',
   storm:
     "Every resource's event ten times, shuffled, put on EventBridge in PutEvents calls of 10 entries (4 in flight) " +
     'while the bridge and the worker run; the product default cool-down (15 min) keeps each execution open to absorb ' +
@@ -175,7 +179,10 @@ export function headline(name: SectionName, record: SectionRecord): string {
     }
     case 'latency': {
       const d = record.data as LatencyData;
-      return `p50/p95/p99 ${Math.round(d.remediation.p50)}/${Math.round(d.remediation.p95)}/${Math.round(d.remediation.p99)} ms; floor p99 ${Math.round(d.floor.total.p99)} ms; ratio ${d.ratioP99 ?? 'n/a'} (target ≤ ${d.target})`;
+      const mttr = d.mttrTarget
+        ? `; MTTR target p50 ≤ ${d.mttrTarget.p50}, p99 ≤ ${d.mttrTarget.p99} at ${d.ratePerSecond}/s: ${d.remediation.p50 <= d.mttrTarget.p50 && d.remediation.p99 <= d.mttrTarget.p99 ? 'meets' : 'misses'}`
+        : '';
+      return `S3 p50/p95/p99 ${Math.round(d.remediation.p50)}/${Math.round(d.remediation.p95)}/${Math.round(d.remediation.p99)} ms${mttr}; floor p99 ${Math.round(d.floor.total.p99)} ms; ratio ${d.ratioP99 ?? 'n/a'} (target ≤ ${d.target})`;
     }
     case 'storm': {
       const d = record.data as StormData;
@@ -183,9 +190,7 @@ export function headline(name: SectionName, record: SectionRecord): string {
     }
     case 'cost': {
       const d = record.data as CostData;
-      // The committed S3 history has a real propagation wait, as the default policy does; the live ones (wait 0) lack
-      // that one timer.
-      const live = d.live ? `; live, propagation wait 0: ${d.live.actions.p50}` : '';
+      const live = d.live ? `; live: ${d.live.actions.p50}` : '';
       return `S3 success path ${d.rows[0]?.actions ?? 'n/a'} actions per remediation (target ≤ ${d.s3Target})${live}`;
     }
     case 'memory': {
@@ -248,7 +253,7 @@ export function renderMarkdown(results: Results): string {
     '',
     '`--only` takes any of `throughput,latency,storm,cost,memory,metrics`; `--scale` multiplies every count (events, ' +
       'remediations, resources, executions); `--runner tsx` runs the worker from the TypeScript sources instead of ' +
-      "dist/ (no build needed); `--rate` sets the latency section's events per second (default 20); `--moto-as-is` " +
+      "dist/ (no build needed); `--rate` sets the latency section's events per second (default 5); `--moto-as-is` " +
       'runs moto without its two fixes; `--render-only` rewrites this page from the results JSON (`--results`, ' +
       '`--doc` choose other files). TEMPORAL_CLI_PATH and MOTO_SERVER_PATH override where the ' +
       'servers are. Each section starts its own dev server and moto and stops them (and every process it started) ' +
@@ -258,7 +263,7 @@ export function renderMarkdown(results: Results): string {
     '| section | command | runs | expected at full size |',
     '| --- | --- | --- | ---: |',
     '| 1. throughput | `npm run bench -- --only throughput` | 2,000 raw starts, 2,000 raw signal-with-starts, 2,000 SQS-only, 2,000 through the bridge; no worker | ~2 min |',
-    '| 2. latency | `npm run bench -- --only latency` | 500 remediations at 20/s, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~4 min |',
+    '| 2. latency | `npm run bench -- --only latency` | 500 S3 remediations at 5/s, 20 of each other measurable playbook, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~9 min |',
     "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
     '| 5. memory | `npm run bench -- --only memory` | 1,000 executions waiting for approval; worker process | ~3 min |',

@@ -40,6 +40,15 @@ import { scaled, startStack } from '../lib/stack';
 import type { BenchContext, BenchStack } from '../lib/stack';
 import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import {
+  arrangeTargets,
+  measurableSetups,
+  perPlaybookLatency,
+  perPlaybookSettings,
+  sendTargets,
+  verificationReads,
+} from './latency-playbooks';
+import type { PlaybookLatency } from './latency-playbooks';
+import {
   countWorkflows,
   eventTimeMs,
   historyJson,
@@ -51,14 +60,23 @@ import {
 /** Cool-down of the section's policy: short, so every history is complete when read after the run. */
 const COOLDOWN_MS = 5000;
 
-/** The latency policy: the seed's with the propagation wait at 0 and a short cool-down. */
-export function latencyPolicy(): RemediationPolicy {
+/**
+ * The latency policy: the product's default (verification may read the fix back for 60 s, and ends at the first read
+ * that passes) with a short cool-down; `playbooks` adds per-playbook settings.
+ */
+export function latencyPolicy(playbooks: RemediationPolicy['playbooks'] = {}): RemediationPolicy {
   return {
     ...DEFAULT_POLICY,
     cooldownMs: COOLDOWN_MS,
-    defaults: { ...DEFAULT_POLICY.defaults, propagationWaitMs: 0 },
+    playbooks: { ...DEFAULT_POLICY.playbooks, ...playbooks },
   };
 }
+
+/** The target of time to verified fix on the local stack (S3, at 5 events/s), milliseconds. */
+export const MTTR_TARGET = { p50: 3000, p99: 6000 } as const;
+
+/** The rate the target is set at, and the section's default. */
+export const DEFAULT_LATENCY_RATE = 5;
 
 /** Billable actions of live histories (S3 success path), for the cost section. */
 export interface LiveCost {
@@ -92,6 +110,17 @@ export interface LatencyData {
     readonly noop: { readonly ingest: Summary; readonly execution: Summary };
   };
   readonly notRemediated: number;
+  /** Verification reads per S3 remediation. */
+  readonly reads?: Summary;
+  /** PutEvents → REMEDIATED of the other playbooks, measured after the S3 phase on the same worker. */
+  readonly perPlaybook?: readonly PlaybookLatency[];
+  /**
+   * The figures of the run before verification read back until the fix held (a durable wait, then one read), kept
+   * from the previous results so the page shows them side by side: measured with that wait at 0.
+   */
+  readonly before?: LatencyBefore;
+  /** Time to verified fix target for S3 at `DEFAULT_LATENCY_RATE`. */
+  readonly mttrTarget?: { readonly p50: number; readonly p99: number };
   /** AWS calls the worker made per remediation (at the proxy), by `service:Operation`. */
   readonly awsCallsPerRemediation: Readonly<Record<string, number>>;
   readonly liveCost: LiveCost;
@@ -100,6 +129,39 @@ export interface LatencyData {
     readonly remediation: CpuSample;
     readonly noop: CpuSample;
     readonly directCalls: CpuSample;
+  };
+}
+
+/** The previous figures of the section, from before verification read back until the fix held. */
+export interface LatencyBefore {
+  readonly date: string;
+  readonly ratePerSecond: number;
+  /** The wait that run had before its one verification read (0: the bench set it so). */
+  readonly propagationWaitMs: number;
+  /** The default policy's wait then: every fix was called verified at least this much later than measured. */
+  readonly defaultWaitMs: number;
+  readonly remediation: Summary;
+  readonly floor: Summary;
+}
+
+/**
+ * The "before" figures to keep from the previous latency record: its own `before` when it has one, else its figures
+ * when it was measured with the durable wait (records without `reads`).
+ */
+export function latencyBefore(
+  previous: { readonly date: string; readonly data?: unknown } | undefined,
+): LatencyBefore | undefined {
+  const d = previous?.data as LatencyData | undefined;
+  if (!d || !previous) return undefined;
+  if (d.before) return d.before;
+  if (d.reads !== undefined || d.perPlaybook !== undefined) return undefined;
+  return {
+    date: previous.date,
+    ratePerSecond: d.ratePerSecond,
+    propagationWaitMs: d.propagationWaitMs,
+    defaultWaitMs: DEFAULT_POLICY.defaults.propagationWaitMs,
+    remediation: d.remediation,
+    floor: d.floor.total,
   };
 }
 
@@ -335,15 +397,23 @@ export async function liveS3Sample(ctx: BenchContext, count: number): Promise<Li
 }
 
 /** Runs the section. */
-export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<LatencyData> {
+export async function runLatency(
+  ctx: BenchContext,
+  perSecond = DEFAULT_LATENCY_RATE,
+  previous?: LatencyBefore,
+): Promise<LatencyData> {
   const n = scaled(ctx, 500, 20);
   const warmCount = Math.max(5, Math.round(n / 25));
+  const perPlaybook = scaled(ctx, 20, 2);
   const stack = await startStack(ctx, 'latency', { proxy: true });
   const proxy = stack.proxy;
   if (!proxy) throw new Error('the latency section needs the proxy');
   try {
-    const policy = latencyPolicy();
+    const setups = measurableSetups(['s3-block-public-access']);
+    const policy = latencyPolicy(perPlaybookSettings(setups));
     const policyPath = stack.writePolicy('latency', policy);
+    // Every playbook's resources are made first, so making them adds nothing to any measured phase.
+    const targets = await arrangeTargets(stack, setups, perPlaybook);
     const real = bucketNames('bench-lat', n);
     const realWarm = bucketNames('bench-lat-warm', warmCount);
     const floor = bucketNames('bench-flr', n);
@@ -356,6 +426,11 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     const bridge = stack.startBridge({ taskQueue: 'remediation', policy });
     const remediation = await measure(stack, 'remediation', realWarm, real, perSecond, worker.child.pid);
     const calls = new Map(proxy.operations);
+    // Every other playbook, interleaved, at the same rate, on the same worker.
+    progress(`latency: ${targets.length} events for ${setups.length} more playbooks at ${perSecond}/s`);
+    const targetsSentAt = await sendTargets(stack, targets, perSecond, paced);
+    await waitCompleted(stack, 'remediation', realWarm.length + real.length + targets.length);
+    const playbooks = await perPlaybookLatency(stack, targets, targetsSentAt);
     await worker.stop();
     await bridge.stop();
 
@@ -392,10 +467,14 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
     const perRemediation = Object.fromEntries(
       [...calls.entries()].sort().map(([op, count]) => [op, Math.round((count / n) * 100) / 100]),
     );
+    const reads = remediation.histories.flatMap((events) => {
+      const r = verificationReads(events);
+      return r === undefined ? [] : [r];
+    });
     return {
       remediations: n,
       ratePerSecond: perSecond,
-      propagationWaitMs: 0,
+      propagationWaitMs: policy.defaults.propagationWaitMs,
       cooldownMs: COOLDOWN_MS,
       remediation: remediationSummary,
       floor: {
@@ -409,6 +488,10 @@ export async function runLatency(ctx: BenchContext, perSecond = 20): Promise<Lat
       breakdown: { remediation: split(remediation), noop: split(noop) },
       steps: { remediation: stepMedians(remediation), noop: stepMedians(noop) },
       notRemediated: remediation.notRemediated,
+      ...(reads.length > 0 ? { reads: summarize(reads) } : {}),
+      perPlaybook: playbooks,
+      mttrTarget: MTTR_TARGET,
+      ...(previous ? { before: previous } : {}),
       awsCallsPerRemediation: perRemediation,
       liveCost: liveCostOf(remediation.histories),
       cpu: { remediation: remediation.cpu, noop: noop.cpu, directCalls: directCpu },
@@ -439,8 +522,11 @@ export function renderLatency(d: LatencyData): string {
         ),
       ]
     : [];
+  const window = d.reads
+    ? `verification window ${d.propagationWaitMs} ms (the default policy's; it ends at the first read that passes)`
+    : `propagation wait ${d.propagationWaitMs} ms`;
   return [
-    `${d.remediations} remediations at ${d.ratePerSecond}/s, propagation wait ${d.propagationWaitMs} ms (milliseconds, PutEvents call → \`REMEDIATED\`):`,
+    `${d.remediations} remediations at ${d.ratePerSecond}/s, ${window} (milliseconds, PutEvents call → \`REMEDIATED\`):`,
     '',
     `| path | n | p50 | p95 | p99 | max |`,
     `| --- | ---: | ---: | ---: | ---: | ---: |`,
@@ -462,9 +548,59 @@ export function renderLatency(d: LatencyData): string {
       `AWS calls per remediation at the proxy: ${Object.entries(d.awsCallsPerRemediation)
         .map(([op, c]) => `${op} ${c}`)
         .join(', ')}.`,
+    ...(d.reads ? ['', ...timeToVerifiedFix(d)] : []),
     ...stepTable,
     ...(d.cpu ? ['', ...latencyCpu(d.cpu, d.ratePerSecond)] : []),
   ].join('\n');
+}
+
+/** Time to verified fix: the target, per playbook, and the figures from before verification read back. */
+function timeToVerifiedFix(d: LatencyData): string[] {
+  const target = d.mttrTarget;
+  const meets = target && d.remediation.p50 <= target.p50 && d.remediation.p99 <= target.p99;
+  const reads = d.reads;
+  const lines = [
+    `**Time to verified fix** (MTTR on the local stack): S3 p50 ${ms(d.remediation.p50)} ms, p99 ${ms(d.remediation.p99)} ms` +
+      (target
+        ? ` (target p50 ≤ ${target.p50}, p99 ≤ ${target.p99} at ${DEFAULT_LATENCY_RATE}/s: ${meets ? 'meets' : 'misses'}` +
+          `${d.ratePerSecond === DEFAULT_LATENCY_RATE ? '' : `; measured at ${d.ratePerSecond}/s`})`
+        : '') +
+      (reads ? `; verification reads per remediation: p50 ${reads.p50}, max ${reads.max}.` : '.'),
+  ];
+  const per = d.perPlaybook ?? [];
+  if (per.length > 0) {
+    lines.push(
+      '',
+      `Per playbook, after the S3 phase on the same worker: each playbook's own event fixture pointed at a resource of ` +
+        `its conformance setup, the playbooks interleaved, at ${d.ratePerSecond}/s, the same policy (PutEvents → ` +
+        '`REMEDIATED`, ms):',
+      '',
+      '| playbook | n | p50 | p95 | p99 | max | reads (max) | not remediated |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| s3-block-public-access (above) | ${d.remediation.count} | ${ms(d.remediation.p50)} | ${ms(d.remediation.p95)} | ` +
+        `${ms(d.remediation.p99)} | ${ms(d.remediation.max)} | ${reads?.max ?? '–'} | ${d.notRemediated} |`,
+      ...per.map((p) =>
+        p.latency
+          ? `| ${p.playbook} | ${p.latency.count} | ${ms(p.latency.p50)} | ${ms(p.latency.p95)} | ${ms(p.latency.p99)} | ` +
+            `${ms(p.latency.max)} | ${p.reads?.max ?? '–'} | ${p.notRemediated} |`
+          : `| ${p.playbook} | 0 | – | – | – | – | – | ${p.notRemediated} |`,
+      ),
+    );
+  }
+  const before = d.before;
+  if (before) {
+    const plus = (x: number): string => ms(x + before.defaultWaitMs);
+    lines.push(
+      '',
+      `Before (measured ${before.date.slice(0, 10)} at ${before.ratePerSecond}/s): every remediation waited ` +
+        `durably before its one verification read, ${before.defaultWaitMs} ms by default. That run set the wait to ` +
+        `${before.propagationWaitMs} ms and measured S3 p50 ${ms(before.remediation.p50)}, p99 ${ms(before.remediation.p99)} ms ` +
+        `(floor p99 ${ms(before.floor.p99)} ms); with the default policy's wait every figure was ` +
+        `${before.defaultWaitMs} ms more: p50 ${plus(before.remediation.p50)}, p99 ${plus(before.remediation.p99)} ms, ` +
+        `against p50 ${ms(d.remediation.p50)}, p99 ${ms(d.remediation.p99)} ms now.`,
+    );
+  }
+  return lines;
 }
 
 function latencyCpu(cpu: NonNullable<LatencyData['cpu']>, perSecond: number): string[] {
