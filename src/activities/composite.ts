@@ -12,6 +12,10 @@ import type { Analysis, Outcome, PriorState, Verification } from '../domain/reme
 import type { ControlCheck, ControlCheckRequest } from './controls';
 import type { PlaybookRequest, VerifyRequest } from './remediation-activities';
 import type { Vetting } from './vet-finding';
+import type { SettingsRequest, WorkerSettings } from './worker-settings';
+import type { RoutedFinding } from '../domain/finding';
+import { settingsFor } from '../domain/policy';
+import { preparationRequest } from '../domain/preparation';
 import type { WriteBackRequest } from './write-back';
 
 /** A finding the worker refuses before any analysis. */
@@ -19,6 +23,7 @@ export type Refusal = Extract<Vetting, { trusted: false }>;
 
 /** The single-purpose activities the composites are made of. */
 export interface CompositeParts {
+  workerSettings(request: SettingsRequest): Promise<WorkerSettings>;
   vetFinding(request: PlaybookRequest): Promise<Vetting>;
   analyze(request: PlaybookRequest): Promise<Analysis>;
   checkControls(request: ControlCheckRequest): Promise<ControlCheck>;
@@ -51,6 +56,34 @@ export interface Preparation {
   readonly analysis: Analysis;
   readonly check?: ControlCheck;
   readonly prior?: PriorState;
+}
+
+/** Open an execution: the worker's settings, and the first finding's preparation made with them. */
+export interface OpenRequest {
+  /** The policy version the requester saw, if any (logged when it differs; the worker's policy applies). */
+  readonly settings: SettingsRequest;
+  readonly routed: RoutedFinding;
+}
+
+/** The worker's settings and, when they cover the finding's playbook, its first preparation. */
+export interface Opening {
+  readonly worker: WorkerSettings;
+  readonly preparation?: Preparation;
+  /**
+   * Why the preparation could not be made here. It had one try, as the playbook's timeout and retries were not known
+   * yet: the workflow makes it again with them when another try could succeed, else escalates as it would have.
+   */
+  readonly preparationFailed?: FailedPreparation;
+}
+
+/** A preparation that failed in the activity that opened the run: what its activity failure would have said. */
+export interface FailedPreparation {
+  readonly message: string;
+  /** The AWS error name (the ApplicationFailure type), if any. */
+  readonly type?: string;
+  readonly stage?: PreparationStage;
+  /** False when retrying cannot help (a permanent AWS error, classified once). */
+  readonly retryable: boolean;
 }
 
 /** Verify, and when it passed, tell the detector, notify and audit the `REMEDIATED` outcome. */
@@ -98,32 +131,68 @@ async function stage<T>(name: PreparationStage, fn: () => Promise<T>): Promise<T
   }
 }
 
-/** Builds `prepareRemediation` and `concludeRemediation` over the single-purpose activities. */
+/** Builds `openRemediation`, `prepareRemediation` and `concludeRemediation` over the single-purpose activities. */
 export function createCompositeActivities(parts: CompositeParts) {
+  /** Read-only: vetting, analysis, admission and prior state in one activity, stopping at the first open question. */
+  async function prepareRemediation(req: PrepareRequest): Promise<Preparation> {
+    // The finding is a claim: the worker checks scope, age, protected principals and the detector first.
+    const vetting = await stage('vetting', () => parts.vetFinding(req.request));
+    if (!vetting.trusted) {
+      return {
+        refusal: vetting,
+        analysis: { verdict: 'no_action', reason: vetting.reason, plan: [], observed: {} },
+      };
+    }
+    const analysis = await stage('analysis', () => parts.analyze(req.request));
+    if (analysis.verdict === 'no_action' || analysis.verdict === 'cannot_fix') return { analysis };
+    let check: ControlCheck | undefined;
+    if (req.admission) {
+      const admission = req.admission;
+      check = await stage('admission', () => parts.checkControls(admission));
+      if (check.decision.decision !== 'proceed') return { analysis, check };
+    }
+    if (!req.capture || analysis.verdict !== 'remediate') return { analysis, ...(check ? { check } : {}) };
+    // The analysis read the resource moments ago in this attempt; a playbook whose analysis made the capture's read
+    // records the prior state from it rather than asking AWS again.
+    const prior = await stage('capture', () => parts.capturePriorState(req.request, analysis.observed));
+    return { analysis, ...(check ? { check } : {}), prior };
+  }
+
   return {
-    /** Read-only: vetting, analysis, admission and prior state in one activity, stopping at the first open question. */
-    async prepareRemediation(req: PrepareRequest): Promise<Preparation> {
-      // The finding is a claim: the worker checks scope, age, protected principals and the detector first.
-      const vetting = await stage('vetting', () => parts.vetFinding(req.request));
-      if (!vetting.trusted) {
-        return {
-          refusal: vetting,
-          analysis: { verdict: 'no_action', reason: vetting.reason, plan: [], observed: {} },
+    prepareRemediation,
+
+    /**
+     * The first activity of a run: the worker's settings and, with them, the first finding's preparation (asked
+     * exactly as the workflow would ask it: src/domain/preparation.ts), one billable activity instead of two.
+     */
+    async openRemediation(req: OpenRequest): Promise<Opening> {
+      const ctx = Context.current();
+      const worker = await parts.workerSettings(req.settings);
+      const { finding, playbook } = req.routed;
+      const settings = settingsFor(
+        worker.settings,
+        playbook,
+        finding.control,
+        finding.details.managedControl,
+      );
+      if (!settings) return { worker };
+      try {
+        const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
+        const request = preparationRequest(settings, req.routed, workflowId);
+        return { worker, preparation: await prepareRemediation(request) };
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
+        const failure = err instanceof ApplicationFailure ? err : undefined;
+        const stage = failure?.details?.[0] as PreparationStage | undefined;
+        const failed: FailedPreparation = {
+          message: asError(err).message,
+          ...(failure?.type ? { type: failure.type } : {}),
+          ...(stage ? { stage } : {}),
+          retryable: failure?.nonRetryable !== true,
         };
+        ctx.log.warn('The first preparation failed', { error: failed.message, retryable: failed.retryable });
+        return { worker, preparationFailed: failed };
       }
-      const analysis = await stage('analysis', () => parts.analyze(req.request));
-      if (analysis.verdict === 'no_action' || analysis.verdict === 'cannot_fix') return { analysis };
-      let check: ControlCheck | undefined;
-      if (req.admission) {
-        const admission = req.admission;
-        check = await stage('admission', () => parts.checkControls(admission));
-        if (check.decision.decision !== 'proceed') return { analysis, check };
-      }
-      if (!req.capture || analysis.verdict !== 'remediate') return { analysis, ...(check ? { check } : {}) };
-      // The analysis read the resource moments ago in this attempt; a playbook whose analysis made the capture's read
-      // records the prior state from it rather than asking AWS again.
-      const prior = await stage('capture', () => parts.capturePriorState(req.request, analysis.observed));
-      return { analysis, ...(check ? { check } : {}), prior };
     },
 
     /**

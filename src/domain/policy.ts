@@ -54,7 +54,10 @@ export interface WindowLimit {
 /** How one playbook runs. */
 export interface PlaybookSettings {
   readonly mode: RemediationMode;
-  /** Durable wait between the change and the independent verification. */
+  /**
+   * How long the independent verification may keep reading the fix back, from its first read (which comes at once):
+   * the window ends early at the first read that passes (docs/architecture.md, Verification).
+   */
   readonly propagationWaitMs: number;
   /** Start-to-close timeout of each AWS activity. */
   readonly activityTimeoutMs: number;

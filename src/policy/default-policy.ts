@@ -1,5 +1,6 @@
 /**
- * The built-in policy: reproduces the seed (auto-remediate, retry 30 s ×2 with three retries, 60 s propagation wait)
+ * The built-in policy: reproduces the seed (auto-remediate, retry 30 s ×2 with three retries; its 60 s propagation
+ * wait is the window verification reads the fix back in, ended by the first read that passes)
  * and a 15-minute cool-down (docs/architecture.md, One execution per resource). Its routes are the ones the built-in
  * playbooks declare (docs/playbooks.md, GuardDuty findings): an instance caught acting in the isolation families is
  * isolated, every IAM user family's key contained, a bucket made public closed whatever the severity, and every other

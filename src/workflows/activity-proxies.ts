@@ -83,6 +83,16 @@ export const SETTINGS_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
 };
 
+/**
+ * Opening a run (the worker's settings and the first finding's preparation): quick tries like the settings, with
+ * time for the preparation's AWS reads. A preparation that fails in it is not retried there: the workflow prepares
+ * again with the playbook's own timeout and retries, which are only known once the settings are.
+ */
+export const OPEN_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  retry: SETTINGS_ACTIVITY_OPTIONS.retry,
+};
+
 /** Stubs bound to the given options. */
 export function activitiesWith(options: ActivityOptions): ActivityInterfaceFor<RemediationActivities> {
   return proxyActivities<RemediationActivities>(options);

@@ -24,7 +24,8 @@ export interface CarriedState {
 
 /**
  * Input of one per-resource execution: which resource, and the policy version the requester saw. It is a request:
- * the settings come from the worker's own policy (`workerSettings`), and a version that differs is only logged.
+ * the settings come from the worker's own policy (`openRemediation` or `workerSettings`), and a version that differs
+ * is only logged.
  */
 export interface RemediationInput {
   readonly resource: ResourceRef;

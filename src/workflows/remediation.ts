@@ -7,6 +7,7 @@
  */
 import {
   allHandlersFinished,
+  CancellationScope,
   CancelledFailure,
   condition,
   continueAsNew,
@@ -20,6 +21,9 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { RoutedFinding } from '../domain/finding';
 import { FindingIntake } from '../domain/finding-intake';
 import { settingsFor } from '../domain/policy';
+import type { ExecutionSettings } from '../domain/policy';
+import type { Opening } from '../activities/composite';
+import type { SettingsRequest } from '../activities/worker-settings';
 import { runStatus } from '../domain/remediation';
 import type { Outcome, RemediationResult, RemediationSnapshot } from '../domain/remediation';
 import { PlaybookKey, RemediationStatusKey, SeverityKey } from '../domain/search-attributes';
@@ -29,7 +33,7 @@ import { ApprovalGate } from './approval-gate';
 import { approvalChecker } from './decision-check';
 import { handleFinding } from './finding/handle-finding';
 import { PauseGate } from './pause-gate';
-import { SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
+import { OPEN_ACTIVITY_OPTIONS, SETTINGS_ACTIVITY_OPTIONS, activitiesWith } from './activity-proxies';
 import { emitMetrics, metric } from './metrics';
 import { escalationReason, sourceLabel } from '../metrics/labels';
 import { outcomeMetrics } from './finding/outcome-metrics';
@@ -60,12 +64,39 @@ async function reportIgnoredInput(input: RemediationInput, ignored: readonly str
   });
 }
 
-/** Asks the worker for its settings. */
-async function workerSettingsFor(input: RemediationInput) {
-  return activitiesWith(SETTINGS_ACTIVITY_OPTIONS).workerSettings.executeWithOptions(
+/** What the run asks its worker about the policy: the version its requester saw, if any. */
+function settingsRequest(input: RemediationInput): SettingsRequest {
+  return input.policyVersion !== undefined ? { requestedVersion: input.policyVersion } : {};
+}
+
+/** Asks the worker for its settings (a run that must wait before it has a finding to open with). */
+async function workerSettingsFor(input: RemediationInput): Promise<ExecutionSettings> {
+  const { settings } = await activitiesWith(SETTINGS_ACTIVITY_OPTIONS).workerSettings.executeWithOptions(
     { ...SETTINGS_ACTIVITY_OPTIONS, summary: 'Worker policy' },
-    [input.policyVersion !== undefined ? { requestedVersion: input.policyVersion } : {}],
+    [settingsRequest(input)],
   );
+  return settings;
+}
+
+/**
+ * Opens the run with its first finding: the worker's settings and that finding's preparation in one activity. It
+ * runs to its end even when a cancellation arrives meanwhile (it only reads), so the finding it prepared is then
+ * ended as `CANCELLED` like any other.
+ */
+async function openRun(input: RemediationInput, routed: RoutedFinding): Promise<Opening> {
+  const opening = await CancellationScope.nonCancellable(() =>
+    activitiesWith(OPEN_ACTIVITY_OPTIONS).openRemediation.executeWithOptions(
+      { ...OPEN_ACTIVITY_OPTIONS, summary: `Worker policy; analyse ${routed.finding.resource.resourceId}` },
+      [{ settings: settingsRequest(input), routed }],
+    ),
+  );
+  const failed = opening.preparationFailed;
+  if (failed?.retryable) {
+    log.warn("The first preparation failed; preparing again with the playbook's timeout and retries", {
+      error: failed.message,
+    });
+  }
+  return opening;
 }
 
 /**
@@ -169,17 +200,23 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
   };
 
   // The worker's policy, never the input's (docs/architecture.md, Trust model): asked once per run, after the
-  // handlers are in place so no signal of the first task is missed.
-  const { settings } = await workerSettingsFor(input);
-  if (ignored.length > 0) await reportIgnoredInput(input, ignored);
-  const { cooldownMs } = settings;
-  let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : Date.now() + cooldownMs;
+  // handlers are in place so no signal of the first task is missed; with the first finding's preparation when the
+  // run has a finding to open with (one activity instead of two), alone when it must wait first.
+  let settings: ExecutionSettings | undefined;
+  const settled = async (got: ExecutionSettings): Promise<ExecutionSettings> => {
+    settings = got;
+    if (ignored.length > 0) await reportIgnoredInput(input, ignored);
+    return got;
+  };
+  let cooldownEndsAt = input.carried ? Date.parse(input.carried.cooldownEndsAt) : undefined;
 
   const continueDue = (): boolean =>
     workflowInfo().continueAsNewSuggested || received >= MAX_FINDINGS_PER_RUN;
 
   for (;;) {
     if (intake.queued === 0) {
+      const { cooldownMs } = settings ?? (await settled(await workerSettingsFor(input)));
+      cooldownEndsAt ??= Date.now() + cooldownMs;
       const quiet = cooldownEndsAt - Date.now();
       const woken = quiet > 0 && (await condition(() => intake.queued > 0 || continueDue(), quiet));
       if (!woken) break;
@@ -189,7 +226,7 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
       const carried: CarriedState = {
         intake: intake.summary(),
         outcomes: outcomes.slice(-MAX_CARRIED_OUTCOMES),
-        cooldownEndsAt: new Date(cooldownEndsAt).toISOString(),
+        cooldownEndsAt: new Date(cooldownEndsAt ?? Date.now()).toISOString(),
         continuedAsNew: continuedAsNew + 1,
       };
       log.info('Continuing as new', { received, queued: intake.queued, repeats: intake.repeats });
@@ -204,14 +241,20 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
       { key: SeverityKey, value: routed.finding.severity },
     ]);
     phase = 'ANALYZING';
+    let opened: Opening | undefined;
+    if (!settings) {
+      opened = await openRun(input, routed);
+      await settled(opened.worker.settings);
+    }
+    const runSettings = settings ?? (await settled(await workerSettingsFor(input)));
     const playbookSettings = settingsFor(
-      settings,
+      runSettings,
       routed.playbook,
       routed.finding.control,
       routed.finding.details.managedControl,
     );
     const outcome = playbookSettings
-      ? await handleFinding(routed, playbookSettings, report, gate, pause, () => cancellationNote)
+      ? await handleFinding(routed, playbookSettings, report, gate, pause, () => cancellationNote, opened)
       : unknownPlaybook(routed);
     outcomes.push(outcome);
     current = undefined;
@@ -223,10 +266,12 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
       // Recorded, notified and audited: now the execution ends as Canceled, as it was asked to.
       throw new CancelledFailure(outcome.reason);
     }
-    cooldownEndsAt = Date.now() + cooldownMs;
+    cooldownEndsAt = Date.now() + runSettings.cooldownMs;
     if (intake.queued === 0) {
       phase = 'COOLDOWN';
-      setCurrentDetails(`**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${cooldownMs} ms.`);
+      setCurrentDetails(
+        `**${outcome.status}** — ${outcome.reason}\n\nCooling down for ${runSettings.cooldownMs} ms.`,
+      );
     }
   }
 

@@ -79,12 +79,16 @@ it.each(files)('replays %s without non-determinism', async (file) => {
   ).resolves.toBeUndefined();
 });
 
+/** The first history with the activity that opens a run renamed to one the workflow never schedules. */
+function tamperedFirst(): string {
+  const original = readFileSync(join(DIR, files[0]!), 'utf8');
+  const json = original.replace(/"name":\s*"openRemediation"/, '"name": "notAnActivity"');
+  expect(json).not.toEqual(original);
+  return json;
+}
+
 it('detects a history the workflow code cannot produce (tampered activity type)', async () => {
-  const first = files[0]!;
-  const json = readFileSync(join(DIR, first), 'utf8').replace(
-    /"name":\s*"prepareRemediation"/,
-    '"name": "notAnActivity"',
-  );
+  const json = tamperedFirst();
   const history = historyFromJSON(JSON.parse(json));
   await expect(
     Worker.runReplayHistory({ workflowBundle: bundle, sinks }, history, 'tampered'),
@@ -100,13 +104,7 @@ it('`remediator replay` reports each file', async () => {
 it('`remediator replay` reports a history the code cannot produce as FAILED', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-'));
   const tampered = join(dir, 'tampered.json');
-  writeFileSync(
-    tampered,
-    readFileSync(join(DIR, files[0]!), 'utf8').replace(
-      /"name":\s*"prepareRemediation"/,
-      '"name": "notAnActivity"',
-    ),
-  );
+  writeFileSync(tampered, tamperedFirst());
   const result = await replayHistories([tampered]);
   expect(result.ok).toBe(false);
   expect(result.lines[0]).toMatch(/^FAILED {2}.*tampered\.json/);

@@ -242,8 +242,9 @@ describe('cancellation', () => {
     let compensations = 0;
     const worker = await stack.worker(taskQueue, {
       ...real,
-      prepareRemediation: async (req: Parameters<typeof real.prepareRemediation>[0]) => {
-        const result = await real.prepareRemediation(req);
+      // The run's first finding is prepared in the activity that opens the run.
+      openRemediation: async (req: Parameters<typeof real.openRemediation>[0]) => {
+        const result = await real.openRemediation(req);
         prepared.open();
         await release.wait;
         return result;

@@ -153,10 +153,9 @@ it('sends the outcome through the durable notification activity when the one in 
 
   // Assess: remediated once, verified and audited inside concludeRemediation, the notification sent afterwards.
   expect(result.status).toBe('REMEDIATED');
-  // The worker's settings first: a workflow takes none from its input.
+  // The worker's settings first (a workflow takes none from its input), with the first preparation in one activity.
   expect(activities).toEqual([
-    'workerSettings',
-    'prepareRemediation',
+    'openRemediation',
     'applyStep',
     'concludeRemediation',
     'notifyOutcome',

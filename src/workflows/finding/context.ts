@@ -21,6 +21,7 @@ import type {
 import type { RecordedApproval } from '../../domain/approval';
 import type { PlaybookRequest } from '../../activities/remediation-activities';
 import { shapeOf } from '../../domain/playbooks';
+import { playbookRequest } from '../../domain/preparation';
 import {
   activitiesWith,
   awsActivityOptions,
@@ -86,7 +87,7 @@ export function findingContext(
     playbook,
     resourceId: finding.resource.resourceId,
     settings,
-    request: { finding, playbook, ...(settings.options ? { options: settings.options } : {}) },
+    request: playbookRequest(routed, settings),
     startedAt: new Date().toISOString(),
     approvalTimeoutMs: settings.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
     draft: { changes: [], compensations: [] },

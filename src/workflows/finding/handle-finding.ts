@@ -19,13 +19,15 @@ import { findingContext } from './context';
 import type { FindingContext, PhaseReporter } from './context';
 import { close } from './outcome';
 import { acting, prepare } from './prepare';
+import type { Opened } from './prepare';
 import { verifyAndConclude } from './verify';
 
 export type { PhaseReporter } from './context';
 
 /**
  * Handles one finding to its outcome; `CANCELLED` when the execution is cancelled while it works, naming who asked
- * when `cancellationNote` has a note.
+ * when `cancellationNote` has a note. `opened`: what the activity that opened the run made of the finding's
+ * preparation.
  */
 export async function handleFinding(
   routed: RoutedFinding,
@@ -34,19 +36,21 @@ export async function handleFinding(
   gate: ApprovalGate,
   pause: PauseGate,
   cancellationNote: () => CancellationNote | undefined,
+  opened?: Opened,
 ): Promise<Outcome> {
   const ctx = findingContext(routed, settings, report, gate, pause);
   try {
-    return await remediate(ctx);
+    return await remediate(ctx, opened);
   } catch (err) {
     if (isCancellation(err)) return cancelled(ctx, cancellationNote());
     throw err;
   }
 }
 
-async function remediate(ctx: FindingContext): Promise<Outcome> {
+/** `opened`: what the activity that opened the run made of the first finding's preparation. */
+async function remediate(ctx: FindingContext, opened: Opened | undefined): Promise<Outcome> {
   const { settings, playbook } = ctx;
-  const prepared = await prepare(ctx);
+  const prepared = await prepare(ctx, opened);
   if ('done' in prepared) return prepared.done;
   const policyWhy = settings.mode === 'approve' ? `the policy requires approval for ${playbook}` : undefined;
   const analysisWhy = prepared.verdict === 'needs_approval' ? prepared.reason : undefined;

@@ -3,12 +3,13 @@
  * nothing is left to decide), and the fresh look after an approval. Its verdict either ends the finding (nothing to
  * do, cannot fix safely) or yields the plan in catalogue order.
  */
-import { allowListExemption, DEFAULT_EXEMPTION_TAG } from '../../domain/controls';
-import { orderedPlan, shapeOf } from '../../domain/playbooks';
+import { allowListExemption } from '../../domain/controls';
+import { orderedPlan } from '../../domain/playbooks';
+import { admissionRequestFor, changesAnything, preparationRequest } from '../../domain/preparation';
 import type { Analysis, PlannedStep } from '../../domain/remediation';
 import type { ControlCheckRequest } from '../../activities/controls';
-import type { Preparation, PreparationStage } from '../../activities/composite';
-import { workflowInfo } from '@temporalio/workflow';
+import type { FailedPreparation, Opening, Preparation, PreparationStage } from '../../activities/composite';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { FindingContext, PhaseResult } from './context';
 import { failureMessage, failureStage, failureType, rethrowCancellation } from './failures';
 import { close, escalate, refused } from './outcome';
@@ -29,25 +30,29 @@ export interface Prepared extends Assessment {
 
 /** Whether the settings let the remediator change anything (not a dry run, not notify-only). */
 export function acting(ctx: FindingContext): boolean {
-  return ctx.settings.mode !== 'dryRun' && ctx.settings.mode !== 'notify';
+  return changesAnything(ctx.settings);
 }
 
-/** Analyses the resource; when it can go ahead, asks admission and records the prior state in the same activity. */
-export async function prepare(ctx: FindingContext): Promise<PhaseResult<Prepared>> {
+/** What the activity that opened the run made of the first finding's preparation (with the same request). */
+export type Opened = Pick<Opening, 'preparation' | 'preparationFailed'>;
+
+/**
+ * Analyses the resource; when it can go ahead, asks admission and records the prior state in the same activity.
+ * `opened`: the preparation the activity that opened the run made, or its failure (prepared again when another try
+ * could succeed).
+ */
+export async function prepare(ctx: FindingContext, opened?: Opened): Promise<PhaseResult<Prepared>> {
   ctx.report('ANALYZING', `Analysing ${ctx.finding.control} on ${ctx.resourceId}`);
   const allowListed = allowListExemption(ctx.settings.exemptions, ctx.finding.resource);
   let preparation: Preparation;
   try {
-    preparation = await ctx.aws.prepareRemediation.executeWithOptions(
-      { summary: `Analyse ${ctx.resourceId}` },
-      [
-        {
-          request: ctx.request,
-          ...(acting(ctx) && !allowListed ? { admission: admissionRequest(ctx, 1) } : {}),
-          capture: ctx.settings.mode === 'auto' && !allowListed,
-        },
-      ],
-    );
+    const failed = opened?.preparationFailed;
+    if (failed && !failed.retryable) throw failureOf(failed);
+    preparation =
+      opened?.preparation ??
+      (await ctx.aws.prepareRemediation.executeWithOptions({ summary: `Analyse ${ctx.resourceId}` }, [
+        preparationRequest(ctx.settings, ctx, workflowInfo().workflowId),
+      ]));
     if (!preparation.refusal) ctx.draft.analysis = preparation.analysis;
   } catch (err) {
     rethrowCancellation(err);
@@ -57,6 +62,16 @@ export async function prepare(ctx: FindingContext): Promise<PhaseResult<Prepared
   const judged = await judge(ctx, preparation.analysis);
   if ('done' in judged) return judged;
   return { ...judged, preparation, ...(allowListed ? { allowListed } : {}) };
+}
+
+/** The failure a preparation activity would have failed with: escalated the same way. */
+function failureOf(failed: FailedPreparation): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: failed.message,
+    ...(failed.type ? { type: failed.type } : {}),
+    nonRetryable: !failed.retryable,
+    details: failed.stage ? [failed.stage] : [],
+  });
 }
 
 /** A fresh read-only analysis (after an approval: the resource may have changed while a person decided). */
@@ -93,19 +108,7 @@ async function judge(ctx: FindingContext, analysis: Analysis): Promise<PhaseResu
 
 /** The admission question for the control plane; `attempt` counts the asks (a held remediation asks again). */
 export function admissionRequest(ctx: FindingContext, attempt: number): ControlCheckRequest {
-  const { settings, playbook } = ctx;
-  const containment = shapeOf(playbook, settings.shape)?.kind === 'containment';
-  // By default tags are ignored for containment (a compromised principal can write them); the policy decides.
-  const tagExempts = settings.allowTagExemption ?? !containment;
-  return {
-    workflowId: workflowInfo().workflowId,
-    finding: ctx.finding,
-    playbook,
-    attempt,
-    ...(tagExempts ? { exemptionTagKey: settings.exemptions?.tagKey ?? DEFAULT_EXEMPTION_TAG } : {}),
-    ...(settings.breaker ? { breaker: settings.breaker } : {}),
-    ...(settings.flapping ? { flapping: settings.flapping } : {}),
-  };
+  return admissionRequestFor(ctx.settings, ctx, workflowInfo().workflowId, attempt);
 }
 
 /** The escalation reason for a failed analysis, admission check or prior-state read. */
