@@ -6,10 +6,11 @@
  */
 import type { HistoryEventJson } from './billable-actions';
 
-/** Activities whose result carries an admission check: alone, or inside the preparation. */
+/** Activities whose result carries an admission check: alone, inside the preparation, or inside the run's opening. */
 const CHECKS: Readonly<Record<string, (result: unknown) => unknown>> = {
   checkControls: (r) => r,
   prepareRemediation: (r) => (r as { check?: unknown } | null)?.check,
+  openRemediation: (r) => (r as { preparation?: { check?: unknown } } | null)?.preparation?.check,
 };
 
 type Scheduled = { activityType?: { name?: string } };

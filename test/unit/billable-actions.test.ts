@@ -76,13 +76,21 @@ it('counts a captured S3 remediation history (the figure the benchmark reports f
   expect(result.total).toBeGreaterThan(result.byKind.activity ?? 0);
 });
 
-it("costs the S3 success path at the seed's 7 state transitions plus the worker's settings (8)", () => {
-  // Signal-with-start, the worker's settings (a workflow takes none from its input: docs/architecture.md, Trust
-  // model), prepare (which also vets the finding), apply, propagation timer, conclude, the outcome upsert, the
-  // cool-down timer; the admission read the published controls (no update) and no patch marker was written.
-  const cost = costOf(history('s3-remediated-rolled-back.json'));
-  expect(cost.byKind).toEqual({ start: 1, activity: 4, timer: 2, 'search attribute upsert': 1 });
-  expect(cost.actions).toBeLessThanOrEqual(8);
+it("costs the S3 success path at 6, one under the seed's 7 state transitions", () => {
+  // Signal-with-start; the run's opening (the worker's settings, for a workflow takes none from its input, and the
+  // preparation, which also vets the finding); apply; conclude, which reads the fix back until it holds (no
+  // propagation timer); the outcome upsert; the cool-down timer. The admission read the published controls (no
+  // update) and no patch marker was written.
+  const events = history('s3-remediated-rolled-back.json');
+  const cost = costOf(events);
+  expect(cost.byKind).toEqual({ start: 1, activity: 3, timer: 1, 'search attribute upsert': 1 });
+  expect(cost.actions).toBe(6);
+  const activities = events.flatMap((e) => {
+    const name = (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)
+      ?.activityType?.name;
+    return name ? [name] : [];
+  });
+  expect(activities).toEqual(['openRemediation', 'applyStep', 'concludeRemediation']);
 });
 
 it('counts the admission update under a breaker, and none for a read of the published controls', () => {
