@@ -40,11 +40,15 @@ interface Target {
   readonly event: Record<string, unknown>;
 }
 
-/** The setups the phase can use: many resources of their own, verification that reads only what the steps set. */
+/**
+ * The setups the phase can use: many resources of their own existing at once, verification that reads only what the
+ * steps set.
+ */
 export function measurableSetups(except: readonly string[] = []): ConformanceSetup[] {
   return SETUPS.filter(
     (s) =>
       !except.includes(s.playbook.id) &&
+      s.oneAtATime !== true &&
       s.playbook.steps.length > 0 &&
       s.settle === undefined &&
       s.gone !== undefined &&

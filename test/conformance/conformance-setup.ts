@@ -40,6 +40,11 @@ export interface ConformanceSetup {
    * runs it beside the workflow, whose propagation wait gives it time.
    */
   settle?(env: ConformanceEnv, finding: Finding): Promise<void>;
+  /**
+   * Set when only the latest non-compliant resource exists: each `nonCompliant` undoes the one before (the fixture's
+   * IAM user keeps one key). The benchmark, which makes many at once, leaves such a playbook out.
+   */
+  readonly oneAtATime?: boolean;
   /** A finding about a resource that does not exist; absent when the resource cannot be missing (an account). */
   gone?(env: ConformanceEnv): Finding;
   /**

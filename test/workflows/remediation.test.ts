@@ -154,12 +154,7 @@ it('sends the outcome through the durable notification activity when the one in 
   // Assess: remediated once, verified and audited inside concludeRemediation, the notification sent afterwards.
   expect(result.status).toBe('REMEDIATED');
   // The worker's settings first (a workflow takes none from its input), with the first preparation in one activity.
-  expect(activities).toEqual([
-    'openRemediation',
-    'applyStep',
-    'concludeRemediation',
-    'notifyOutcome',
-  ]);
+  expect(activities).toEqual(['openRemediation', 'applyStep', 'concludeRemediation', 'notifyOutcome']);
   expect(publishes).toBe(2);
   const notes = await drainQueue(stack.raw.sqs, stack.resources.notifyInboxUrl, 1);
   expect(notes.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toContain(

@@ -427,8 +427,7 @@ it('availability (scale-out): restores the recorded desired capacity', async () 
         // The new capacity takes the load while the workflow waits.
         const handle = stack.env.client.workflow.getHandle(remediationWorkflowId(group.finding.resource));
         for (let i = 0; i < 100; i += 1) {
-          if ((await handle.query(statusQuery).catch(() => undefined))?.phase === 'VERIFYING')
-            break;
+          if ((await handle.query(statusQuery).catch(() => undefined))?.phase === 'VERIFYING') break;
           await new Promise((res) => setTimeout(res, 50));
         }
         await group.setAlarm('OK');

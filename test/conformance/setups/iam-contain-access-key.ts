@@ -67,6 +67,8 @@ async function key(env: ConformanceEnv, active: boolean) {
 }
 
 export const setup: ConformanceSetup = {
+  // Every non-compliant key belongs to the fixture's user, which keeps one key: the earlier one is deleted.
+  oneAtATime: true,
   playbook: iamContainAccessKey,
   options: { denyOlderSessions: true },
   events: ['guardduty-iam-user-access-key.json'],
