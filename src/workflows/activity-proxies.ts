@@ -59,8 +59,8 @@ export function verifyingActivityOptions(
   };
 }
 
-/** A verification attempt that has not heartbeaten for this long is given to another worker. */
-export const VERIFY_HEARTBEAT_TIMEOUT_MS = 30_000;
+/** A verification attempt that has not heartbeaten for this long is given to another worker (as containment). */
+export const VERIFY_HEARTBEAT_TIMEOUT_MS = 20_000;
 
 /** A containment attempt that has not heartbeaten for this long is given to another worker. */
 export const CONTAINMENT_HEARTBEAT_TIMEOUT_MS = 20_000;
