@@ -72,13 +72,17 @@ it('keeps approvals with who decided and escalations with their error type', () 
     .outcomes[0];
   const cannotFix = recordsFromHistory(byName('isolate-instance-escalated-target.json').json).outcomes[0];
 
+  // The times are the capture's: whenever the histories were captured, asked before decided.
+  const iso = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   expect(approved?.approval).toEqual({
     decision: 'approve',
     by: 'capture@replay (unverified)',
     reason: 'app supports IMDSv2',
-    requestedAt: '2026-12-06T11:49:30.408Z',
-    decidedAt: '2026-12-06T11:49:30.535Z',
+    requestedAt: iso,
+    decidedAt: iso,
   });
+  const { requestedAt = '', decidedAt = '' } = approved?.approval ?? {};
+  expect(Date.parse(decidedAt)).toBeGreaterThan(Date.parse(requestedAt));
   expect(rejected).toMatchObject({
     status: 'REJECTED',
     approval: { decision: 'reject', by: 'capture (web ui) (unverified)' },
