@@ -24,8 +24,7 @@ import { DeletePublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
-import { AwsClients } from '../src/aws/clients';
-import type { ClientConfig, EmulatorConfig } from '../src/aws/clients';
+import type { AwsClients } from '../src/aws/clients';
 import { isPlaybookId } from '../src/domain/playbooks';
 import { SETUPS } from '../test/conformance/setups';
 import { cancelRemediation } from '../src/commands/cancel';
@@ -48,6 +47,7 @@ import {
   s3Finding,
 } from '../test/helpers/fixtures';
 import { cpuAlarmGroup } from '../test/helpers/asg';
+import { InterceptingClients } from '../test/helpers/intercepting-clients';
 import { startWorkflowStack } from '../test/helpers/workflow-stack';
 import { dispatcherWith } from '../test/helpers/worker-policies';
 
@@ -104,33 +104,19 @@ function denyMiddleware(denies: (command: string) => boolean): InitializeMiddlew
 }
 
 /** The product's clients on moto, with the deny on the named EC2 and S3 clients and on every kit playbook's client. */
-class DenyingClients extends AwsClients {
-  private readonly denying = new WeakSet<object>();
-
+class DenyingClients extends InterceptingClients {
   constructor(
     endpoint: string,
     private readonly denies: (command: string) => boolean,
   ) {
-    super({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    super(endpoint, 'deny');
     const deny = denyMiddleware(denies);
     this.ec2(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
     this.s3(FIXTURE_ACCOUNT, FIXTURE_REGION).middlewareStack.add(deny, { step: 'initialize', name: 'deny' });
   }
 
-  override client<C extends { destroy(): void }>(
-    make: new (config: ClientConfig & EmulatorConfig) => C,
-    account: string,
-    region: string,
-  ): C {
-    const client = super.client(make, account, region);
-    if (!this.denying.has(client)) {
-      this.denying.add(client);
-      (client as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
-        denyMiddleware(this.denies),
-        { step: 'initialize', name: 'deny' },
-      );
-    }
-    return client;
+  protected intercept(): InitializeMiddleware<object, MetadataBearer> {
+    return denyMiddleware(this.denies);
   }
 }
 

@@ -4,44 +4,25 @@
  * verification, and moto (consistent at once) cannot produce it, so it is injected here and named as such.
  */
 import type { InitializeMiddleware, MetadataBearer } from '@aws-sdk/types';
-import { AwsClients } from '../../src/aws/clients';
-import type { ClientConfig, EmulatorConfig } from '../../src/aws/clients';
-import { TEST_CREDENTIALS } from './aws';
+import { InterceptingClients } from './intercepting-clients';
 
 /** Clients whose S3 reads of the public access block lag behind its write. */
-export class StaleReadClients extends AwsClients {
+export class StaleReadClients extends InterceptingClients {
   /** GetPublicAccessBlock calls since the last PutPublicAccessBlock, stale or not. */
   readsAfterWrite = 0;
   /** Of those, the ones answered as if nothing had been written. */
   staleAnswered = 0;
   private written = false;
-  private readonly lagging = new WeakSet<object>();
 
   /** `staleReads`: how many reads after a write answer stale (`Infinity`: every one). */
   constructor(
     endpoint: string,
     private readonly staleReads: number,
   ) {
-    super({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    super(endpoint, 'stale-reads');
   }
 
-  override client<C extends { destroy(): void }>(
-    make: new (config: ClientConfig & EmulatorConfig) => C,
-    account: string,
-    region: string,
-  ): C {
-    const client = super.client(make, account, region);
-    if (!this.lagging.has(client)) {
-      this.lagging.add(client);
-      (client as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
-        this.lag(),
-        { step: 'initialize', name: 'stale-reads' },
-      );
-    }
-    return client;
-  }
-
-  private lag(): InitializeMiddleware<object, MetadataBearer> {
+  protected intercept(): InitializeMiddleware<object, MetadataBearer> {
     return (next, context) => async (args) => {
       const command = String(context.commandName);
       if (command === 'PutPublicAccessBlockCommand') {
