@@ -59,8 +59,8 @@ export function eventTimeMs(event: HistoryEventJson): number {
   return Date.parse(String(event.eventTime));
 }
 
-/** Decodes a JSON payload of a search attribute in a history event. */
-function payloadValue(payload: unknown): unknown {
+/** Decodes a JSON payload in a history event (a search attribute's value, a result). */
+export function payloadValue(payload: unknown): unknown {
   const data = (payload as { data?: string } | undefined)?.data;
   if (!data) return undefined;
   try {

@@ -9,18 +9,17 @@ import { randomUUID } from 'node:crypto';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import type { Finding } from '../../src/domain/finding';
 import { remediationWorkflowId } from '../../src/domain/finding';
-import { parseMessageBody } from '../../src/ingest/envelope';
-import { singleFinding } from '../../src/ingest/normalise';
 import { withDetectorTimesNow } from '../../src/commands/event-times';
 import { SETUPS } from '../../test/conformance/setups';
 import type { ConformanceSetup } from '../../test/conformance/conformance-setup';
-import { fixtureText } from '../../test/helpers/fixtures';
+import { fixturePointedAt } from '../../test/helpers/fixtures';
 import { ACCOUNT, pool, putEvents, putEventsEntry, REGION } from '../lib/events';
 import { summarize } from '../lib/percentiles';
 import type { Summary } from '../lib/percentiles';
 import { progress } from '../lib/progress';
 import type { BenchStack } from '../lib/stack';
-import { historyJson, statusReachedAt } from '../lib/temporal';
+import { historyJson, payloadValue, statusReachedAt } from '../lib/temporal';
+import type { HistoryEventJson } from '../lib/billable-actions';
 
 /** One playbook's figures. */
 export interface PlaybookLatency {
@@ -71,13 +70,7 @@ export function perPlaybookSettings(setups: readonly ConformanceSetup[]): Remedi
 
 /** The setup's first event fixture pointed at `finding`'s resource, with the times of now and a fresh id. */
 function eventAbout(setup: ConformanceSetup, finding: Finding): Record<string, unknown> {
-  const fixture = setup.events[0] as string;
-  const text = fixtureText(fixture);
-  const fixtureId = singleFinding(parseMessageBody(text)).resource.resourceId;
-  const event = JSON.parse(text.split(fixtureId).join(finding.resource.resourceId)) as Record<
-    string,
-    unknown
-  >;
+  const event = fixturePointedAt(setup.events[0] as string, finding.resource.resourceId);
   return { ...withDetectorTimesNow(event), id: randomUUID() };
 }
 
@@ -169,20 +162,10 @@ export async function perPlaybookLatency(
 }
 
 /** The verification reads of the execution's first outcome, from its completion result. */
-export function verificationReads(
-  events: readonly { eventType: string; [k: string]: unknown }[],
-): number | undefined {
-  const last = events.at(-1) as
-    | { workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data?: string }[] } } }
-    | undefined;
-  const data = last?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data;
-  if (!data) return undefined;
-  try {
-    const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as {
-      outcomes?: { verification?: { reads?: number } }[];
-    };
-    return result.outcomes?.[0]?.verification?.reads;
-  } catch {
-    return undefined;
-  }
+export function verificationReads(events: readonly HistoryEventJson[]): number | undefined {
+  const completed = events.at(-1)?.workflowExecutionCompletedEventAttributes as
+    { result?: { payloads?: unknown[] } } | undefined;
+  const result = payloadValue(completed?.result?.payloads?.[0]) as
+    { outcomes?: { verification?: { reads?: number } }[] } | undefined;
+  return result?.outcomes?.[0]?.verification?.reads;
 }

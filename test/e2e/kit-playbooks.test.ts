@@ -8,14 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RemediationPolicy } from '../../src/domain/policy';
 import { kitHandler } from '../../src/kit/kit-handler';
-import { parseMessageBody } from '../../src/ingest/envelope';
-import { singleFinding } from '../../src/ingest/normalise';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { runActivity } from '../helpers/activity-env';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, motoClients } from '../helpers/aws';
 import { remediateEvent, startPipeline } from '../helpers/e2e-pipeline';
 import type { E2ePipeline } from '../helpers/e2e-pipeline';
-import { fixtureText } from '../helpers/fixtures';
+import { fixturePointedAt } from '../helpers/fixtures';
 import { startWorkflowStack } from '../helpers/workflow-stack';
 import type { WorkflowStack } from '../helpers/workflow-stack';
 import { SETUPS } from '../conformance/setups';
@@ -65,10 +63,8 @@ it.each(cases)('%s from %s: PutEvents → fixed in moto and verified', async (id
     unique: `e2e${randomUUID().slice(0, 6)}`,
   };
   const finding = await setup.nonCompliant(env);
-  const text = fixtureText(fixture);
-  const fixtureId = singleFinding(parseMessageBody(text)).resource.resourceId;
   const event = {
-    ...(JSON.parse(text.split(fixtureId).join(finding.resource.resourceId)) as Record<string, unknown>),
+    ...fixturePointedAt(fixture, finding.resource.resourceId),
     time: new Date().toISOString(),
   };
 

@@ -8,6 +8,8 @@ import type { Finding } from '../../src/domain/finding';
 import { shapeFrom } from '../../src/domain/playbooks';
 import { CATALOGUE } from '../../src/playbooks/catalogue';
 import type { ExecutionSettings, PlaybookSettings } from '../../src/domain/policy';
+import { parseMessageBody } from '../../src/ingest/envelope';
+import { singleFinding } from '../../src/ingest/normalise';
 
 /** Where the event fixtures live: the repo's `examples/events/`. */
 export const FIXTURES_DIR = resolve(__dirname, '../../examples/events');
@@ -22,6 +24,16 @@ export function fixtureNames(): string[] {
 /** The raw text of one fixture. */
 export function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES_DIR, name), 'utf8');
+}
+
+/**
+ * A fixture pointed at another resource: every mention of the resource id its finding names replaced by
+ * `resourceId` (its ARNs and names too), with its `time` as written.
+ */
+export function fixturePointedAt(name: string, resourceId: string): Record<string, unknown> {
+  const text = fixtureText(name);
+  const fixtureId = singleFinding(parseMessageBody(text)).resource.resourceId;
+  return JSON.parse(text.split(fixtureId).join(resourceId)) as Record<string, unknown>;
 }
 
 /** A fixture as EventBridge would deliver it now: its `time` set to the present (the policy refuses old events). */
