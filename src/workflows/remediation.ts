@@ -242,11 +242,11 @@ export async function remediationWorkflow(request: RemediationInput): Promise<Re
     ]);
     phase = 'ANALYZING';
     let opened: Opening | undefined;
-    if (!settings) {
+    let runSettings = settings;
+    if (!runSettings) {
       opened = await openRun(input, routed);
-      await settled(opened.worker.settings);
+      runSettings = await settled(opened.worker.settings);
     }
-    const runSettings = settings ?? (await settled(await workerSettingsFor(input)));
     const playbookSettings = settingsFor(
       runSettings,
       routed.playbook,
