@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only throughput,latency,storm,cost,memory,metrics] [--scale 1] [--runner dist|tsx] [--rate 5]`:
+ * `npm run bench [-- --only throughput,latency,storm,cost,memory,metrics,scaleout] [--scale 1] [--runner dist|tsx] [--rate 5]`:
  * the benchmark against the real local stack. Writes bench/results/latest.json and docs/benchmarks.md after each
  * section; progress goes to stderr. Every process it starts is stopped when it ends, fails, or on Ctrl-C.
  */
@@ -20,6 +20,7 @@ import { DEFAULT_LATENCY_RATE, latencyBefore, runLatency } from './sections/late
 import type { LatencyData } from './sections/latency';
 import { runMemory } from './sections/memory';
 import { runMetrics } from './sections/metrics';
+import { runScaleOut } from './sections/scaleout';
 import { runStorm } from './sections/storm';
 import { runThroughput } from './sections/throughput';
 
@@ -151,6 +152,9 @@ async function main(): Promise<void> {
           break;
         case 'metrics':
           data = await runMetrics(ctx);
+          break;
+        case 'scaleout':
+          data = await runScaleOut(ctx);
           break;
       }
       record = { ...base, machine, durationSeconds: (Date.now() - started) / 1000, data };

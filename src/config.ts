@@ -153,7 +153,22 @@ export interface WorkerConfig extends AwsSettings {
    * ships one); the worker loads it instead of bundling the workflows with webpack at every start. Absolute.
    */
   readonly workflowBundlePath?: string;
+  /**
+   * `WORKER_MAX_CACHED_WORKFLOWS`: how many executions the worker keeps in memory (its sticky cache) between their
+   * workflow tasks. An execution evicted from it is replayed from its history at its next task (a signal, a timer, an
+   * activity result), so the bound caps the worker's memory whatever the number of open executions (every
+   * remediation stays open through its cool-down). Default `DEFAULT_MAX_CACHED_WORKFLOWS`; docs/operations.md,
+   * Sizing, has the measured cost of each.
+   */
+  readonly maxCachedWorkflows: number;
 }
+
+/**
+ * The default bound of the worker's sticky cache: measured in docs/benchmarks.md §5, it keeps the worker near 512 MiB
+ * of RSS however many executions are open, while a signal to an evicted execution is still handled in well under a
+ * second.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
 /** Settings of `remediator ingest`. */
 export interface IngestConfig extends AwsSettings {
@@ -248,6 +263,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     ...(ticketSink ? { ticketSink } : {}),
     ...(workflowBundlePath ? { workflowBundlePath } : {}),
     temporalUiUrl: urlEnv(env, 'TEMPORAL_UI_URL', false) ?? 'http://localhost:8233',
+    maxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, 1, 100_000),
   };
 }
 

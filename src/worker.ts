@@ -71,6 +71,8 @@ export async function createRemediationWorker(options: {
    * off unless started. A bundle built at start includes the workflow interceptors either way, as a prebuilt one does.
    */
   tracing?: Tracing;
+  /** The sticky cache's bound (`WORKER_MAX_CACHED_WORKFLOWS`); default: the SDK's, which grows with the heap limit. */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const tracing = options.tracing ?? processTracing();
   return Worker.create({
@@ -87,6 +89,7 @@ export async function createRemediationWorker(options: {
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: options.activities,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
@@ -218,6 +221,7 @@ async function serve(
     ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
     emf: metrics.emf,
     tracing,
+    maxCachedWorkflows: config.maxCachedWorkflows,
     activities: {
       ...createActivities(deps),
       ...createSweepActivities({
@@ -242,6 +246,7 @@ async function serve(
     confirmAtSource: held.trust.confirmAtSource,
     unsignedDecisions: held.trust.allowUnsignedDecisions ? 'accepted' : 'refused',
     workflowBundle: bundlePath ?? '(bundled at start)',
+    maxCachedWorkflows: config.maxCachedWorkflows,
     payloadEncryption: target.dataConverter ? 'on' : 'off',
     ...describeTelemetry(metrics.config),
     ...describeTracing(tracing),

@@ -1,7 +1,8 @@
 /**
  * The floor's worker process (`node --import tsx bench/floor/worker.ts`): the no-op workflow bundle and activities on
- * TEMPORAL_TASK_QUEUE, with the SDK's default worker options like `remediator worker`, and the settings of the policy
- * at REMEDIATION_POLICY (the cool-down the floor keeps). Stops on SIGINT/SIGTERM.
+ * TEMPORAL_TASK_QUEUE, with the SDK's default worker options like `remediator worker` (and its sticky cache bound,
+ * WORKER_MAX_CACHED_WORKFLOWS, when set), and the settings of the policy at REMEDIATION_POLICY (the cool-down the floor
+ * keeps). Stops on SIGINT/SIGTERM.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { CATALOGUE_SHAPES } from '../../src/playbooks/catalogue';
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
       taskQueue: env('TEMPORAL_TASK_QUEUE'),
       workflowBundle: { codePath: env('WORKFLOW_BUNDLE_PATH') },
       activities: createFloorActivities(held),
+      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS
+        ? { maxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) }
+        : {}),
     });
     await worker.run();
   } finally {

@@ -10,10 +10,12 @@ import { renderCost } from '../sections/cost';
 import type { CostData } from '../sections/cost';
 import { renderLatency } from '../sections/latency';
 import type { LatencyData } from '../sections/latency';
-import { renderMemory } from '../sections/memory';
+import { memoryHeadline, renderMemory } from '../sections/memory';
 import type { MemoryData } from '../sections/memory';
 import { metricsHeadline, renderMetrics } from '../sections/metrics';
 import type { MetricsData } from '../sections/metrics';
+import { renderScaleOut, scaleOutHeadline } from '../sections/scaleout';
+import type { ScaleOutData } from '../sections/scaleout';
 import { renderStorm } from '../sections/storm';
 import type { StormData } from '../sections/storm';
 import { renderThroughput } from '../sections/throughput';
@@ -21,7 +23,15 @@ import type { ThroughputData } from '../sections/throughput';
 import type { MachineFacts } from './machine';
 
 /** The sections, in the order they run and appear. */
-export const SECTION_NAMES = ['throughput', 'latency', 'storm', 'cost', 'memory', 'metrics'] as const;
+export const SECTION_NAMES = [
+  'throughput',
+  'latency',
+  'storm',
+  'cost',
+  'memory',
+  'metrics',
+  'scaleout',
+] as const;
 /** One section's name. */
 export type SectionName = (typeof SECTION_NAMES)[number];
 
@@ -33,6 +43,7 @@ export interface SectionDataMap {
   cost: CostData;
   memory: MemoryData;
   metrics: MetricsData;
+  scaleout: ScaleOutData;
 }
 
 /** One section's latest result. */
@@ -74,6 +85,7 @@ const TITLES: Record<SectionName, string> = {
   cost: '4. Cost per remediation',
   memory: '5. Worker memory',
   metrics: '6. Metrics overhead',
+  scaleout: '7. Scale-out under kills',
 };
 
 const METHOD: Record<SectionName, string> = {
@@ -127,9 +139,18 @@ const METHOD: Record<SectionName, string> = {
     'update" from the admission result in the history (`asked: update`); one that read the published controls ' +
     '(`asked: published`, a DescribeWorkflowExecution) costs none.',
   memory:
-    'The worker process (`remediator worker`) with the policy in mode `approve`: its VmRSS (/proc/<pid>/status) ' +
-    'started and idle, then with N executions open and waiting for approval — sampled once visibility counts all N at ' +
-    '`RemediationStatus = AWAITING_APPROVAL` (median of three samples a second apart, after 5 s).',
+    "The worker process's VmRSS (/proc/<pid>/status; median of three samples a second apart, 5 s after the last " +
+    'execution opened). **Per cached execution**: on one server, three worker processes in turn, each caching every ' +
+    'execution it runs (`WORKER_MAX_CACHED_WORKFLOWS` = N + 100): N remediations in their cool-down (one hour), N ' +
+    'awaiting approval, and N executions of the no-op workflow of the same shape (bench/floor/workflows.ts: the same ' +
+    'signal, update and query handlers, the cool-down timer; activities do nothing) in theirs; events put straight on ' +
+    'the ingest queue and delivered by the bridge; per execution = (RSS with the N open − RSS idle) ÷ N. **Bounded ' +
+    "cache**: M executions on one `remediator worker` with the product's default cache, half remediated and in " +
+    'cool-down, half awaiting approval (a per-control `approve`), opened interleaved, RSS sampled every second; then a ' +
+    'repeat of the finding that opened each of the earliest executions of the cool-down half (evicted: the cache keeps ' +
+    'the most recently used) is signalled, one every 100 ms, and timed from just before the signal to the ' +
+    'WorkflowTaskCompleted that handled it (server time, same machine); then the same signals to the same executions, ' +
+    "now cached. Cache misses and the cache's size come from the SDK's Prometheus metrics (`METRICS_PORT`).",
   metrics:
     "The worker process's CPU (user + system of /proc/<pid>/stat) per remediation with metrics off and on " +
     '(docs/dashboards.md): off = every metrics variable unset; on = `METRICS_PORT` (Prometheus served by the Temporal ' +
@@ -141,6 +162,17 @@ const METHOD: Record<SectionName, string> = {
     "against moto, the latency section's " +
     'policy: propagation wait 0, 5 s cool-down) until every execution completed. CPU is sampled just before the first ' +
     'measured send and once all executions completed. A run counts only if its exports count every remediation.',
+  scaleout:
+    "Section 3's storm (every resource's public-read event ten times, shuffled) put straight on the ingest queue in " +
+    "SendMessageBatch calls of ten, 4 in flight (moto's EventBridge takes minutes per 10,000), while `remediator " +
+    'ingest` and `remediator worker` processes (the product default policy: 15 min cool-down, 60 s verification ' +
+    'window ending at the first read that passes) drain it on one server: first 1 worker and 1 bridge, then 3 workers ' +
+    'and 2 bridges with a worker chosen at random (seeded) SIGKILLed and started again every 15 s and one bridge ' +
+    'SIGKILLed and started again at the first worker kill. Each run on a fresh stack, in the same invocation. Drain = ' +
+    'the first send → the queue empty (visible and in flight) and every resource at `RemediationStatus = REMEDIATED`. ' +
+    'Applied changes are the successful PutPublicAccessBlock calls per bucket at the proxy between the workers and ' +
+    'moto (every bucket starts without a block and the step reads before it writes, so each is a change); executions ' +
+    'are every run of the remediation workflow type.',
 };
 
 const REPRODUCE: Record<SectionName, string> = {
@@ -150,6 +182,7 @@ const REPRODUCE: Record<SectionName, string> = {
   cost: 'npm run bench -- --only cost',
   memory: 'npm run bench -- --only memory',
   metrics: 'npm run bench -- --only metrics',
+  scaleout: 'npm run bench -- --only scaleout',
 };
 
 function render<K extends SectionName>(name: K, data: SectionDataMap[K]): string {
@@ -164,6 +197,8 @@ function render<K extends SectionName>(name: K, data: SectionDataMap[K]): string
       return renderCost(data as CostData);
     case 'memory':
       return renderMemory(data as MemoryData);
+    case 'scaleout':
+      return renderScaleOut(data as ScaleOutData);
     default:
       return renderMetrics(data as MetricsData);
   }
@@ -194,9 +229,10 @@ export function headline(name: SectionName, record: SectionRecord): string {
       return `S3 success path ${d.rows[0]?.actions ?? 'n/a'} actions per remediation (target ≤ ${d.s3Target})${live}`;
     }
     case 'memory': {
-      const d = record.data as MemoryData;
-      return `${d.baselineMiB} MiB idle → ${d.withExecutionsMiB} MiB with ${d.awaitingApproval} awaiting approval`;
+      return memoryHeadline(record.data as MemoryData);
     }
+    case 'scaleout':
+      return scaleOutHeadline(record.data as ScaleOutData);
     default:
       return metricsHeadline(record.data as MetricsData);
   }
@@ -266,7 +302,7 @@ export function renderMarkdown(results: Results): string {
     '| 2. latency | `npm run bench -- --only latency` | 500 S3 remediations at 5/s, 20 of each other measurable playbook, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~9 min |',
     "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
-    '| 5. memory | `npm run bench -- --only memory` | 1,000 executions waiting for approval; worker process | ~3 min |',
+    '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 200 signals; worker processes | ~20 min |',
     '| 6. metrics | `npm run bench -- --only metrics` | 3 × (200 remediations with metrics off, then 200 with them on) at 5/s, each run on a fresh stack and worker process | ~7–8 min |',
     '',
     'The full run (`npm run build && npm run bench`) takes about 45 minutes on two quiet cores; each section ' +

@@ -112,8 +112,17 @@ export interface BenchStack {
     name?: string;
     env?: Readonly<Record<string, string>>;
   }): Promise<WorkerProcess>;
+  /**
+   * Starts `remediator ingest` as a process of its own (a bridge that can be SIGKILLed) on the ingest queue, with a 1 s
+   * long poll; resolves once it logged that it started.
+   */
+  startIngestProcess(options: { taskQueue: string; policyPath: string; name: string }): Promise<Child>;
   /** The floor's worker, holding the policy at `policyPath` as `remediator worker` would (its cool-down and wait). */
-  startFloorWorker(options: { taskQueue: string; policyPath: string }): Promise<WorkerProcess>;
+  startFloorWorker(options: {
+    taskQueue: string;
+    policyPath: string;
+    env?: Readonly<Record<string, string>>;
+  }): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -338,13 +347,46 @@ export async function startStack(
       stops.push(() => child.stop());
       return { child, taskQueue, stop: () => child.stop() };
     },
-    async startFloorWorker({ taskQueue, policyPath }) {
+    async startIngestProcess({ taskQueue, policyPath, name }) {
+      const { command, args } = remediatorCommand(ctx, ['ingest']);
+      const child = spawnChild(
+        `${section} ${name}`,
+        command,
+        args,
+        {
+          ...workerEnv(taskQueue),
+          // The bridge's own calls (SQS, Config rule lookups) go to moto, not through the worker's proxy.
+          AWS_ENDPOINT_URL: moto.endpoint,
+          REMEDIATION_POLICY: policyPath,
+          INGEST_QUEUE_URL: resources.ingestQueueUrl,
+          INGEST_DLQ_URL: resources.deadLetterQueueUrl,
+          INGEST_WAIT_TIME_SECONDS: '1',
+        },
+        join(ctx.logDir, `${section}-${name}.log`),
+      );
+      let exited: number | null | undefined;
+      void child.exited.then((code) => {
+        exited = code;
+      });
+      await waitUntil(
+        `${child.name} to start`,
+        async () => {
+          if (exited !== undefined) throw new Error(`${child.name} exited (${exited}):\n${child.tail()}`);
+          return child.tail().includes('"Ingest bridge started"');
+        },
+        60_000,
+        100,
+      );
+      stops.push(() => child.stop());
+      return child;
+    },
+    async startFloorWorker({ taskQueue, policyPath, env = {} }) {
       const bundle = await workflowBundle(ctx, 'floor');
       const child = spawnChild(
         `${section} floor-worker`,
         process.execPath,
         ['--import', 'tsx', join(ctx.root, 'bench/floor/worker.ts')],
-        { ...workerEnv(taskQueue), REMEDIATION_POLICY: policyPath, WORKFLOW_BUNDLE_PATH: bundle },
+        { ...workerEnv(taskQueue), REMEDIATION_POLICY: policyPath, WORKFLOW_BUNDLE_PATH: bundle, ...env },
         join(ctx.logDir, `${section}-floor-worker.log`),
       );
       await waitForWorker(child, taskQueue);

@@ -1,7 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadIngestConfig, loadTicketSinkConfig, loadWorkerConfig } from '../../src/config';
+import {
+  ConfigError,
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  loadIngestConfig,
+  loadTicketSinkConfig,
+  loadWorkerConfig,
+} from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { loadPolicy, PolicyError } from '../../src/policy/load-policy';
 
@@ -17,7 +23,12 @@ describe('loadWorkerConfig', () => {
       ...{ region: 'eu-west-1', taskQueue: 'remediation', temporalUiUrl: 'http://localhost:8233' },
       notifyTopicArn: WORKER_ENV.NOTIFY_TOPIC_ARN,
       oncallTopicArn: WORKER_ENV.ONCALL_TOPIC_ARN,
+      maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     });
+  });
+
+  it('bounds the sticky cache by WORKER_MAX_CACHED_WORKFLOWS', () => {
+    expect(loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '2000' }).maxCachedWorkflows).toBe(2000);
   });
 
   it.each([
@@ -26,6 +37,8 @@ describe('loadWorkerConfig', () => {
     [{ ...WORKER_ENV, AWS_REGION: undefined }, /AWS_REGION is not set/],
     [{ ...WORKER_ENV, AUDIT_BUCKET: 'Not_A_Bucket' }, /AUDIT_BUCKET is not a valid S3 bucket name/],
     [{ ...WORKER_ENV, AWS_ENDPOINT_URL: 'localhost:5000' }, /AWS_ENDPOINT_URL must be an http\(s\) URL/],
+    [{ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '0' }, /WORKER_MAX_CACHED_WORKFLOWS must be an integer from 1/],
+    [{ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, /WORKER_MAX_CACHED_WORKFLOWS must be an integer/],
   ])('fails naming the variable (%#)', (env, message) => {
     expect(() => loadWorkerConfig(env)).toThrow(ConfigError);
     expect(() => loadWorkerConfig(env)).toThrow(message);
