@@ -111,7 +111,8 @@ it('three workers and two bridges, killed at random, change each bucket once and
     const j = random.between(0, i + 1);
     [storm[i], storm[j]] = [storm[j] as (typeof storm)[number], storm[i] as (typeof storm)[number]];
   }
-  for (let w = 1; w < WORKERS; w += 1) workers.push(new Remediator('worker', stack.env(), '"Worker started"'));
+  for (let w = 1; w < WORKERS; w += 1)
+    workers.push(new Remediator('worker', stack.env(), '"Worker started"'));
   for (let b = 0; b < BRIDGES; b += 1) {
     bridges.push(
       new Remediator(

@@ -28,7 +28,9 @@ describe('loadWorkerConfig', () => {
   });
 
   it('bounds the sticky cache by WORKER_MAX_CACHED_WORKFLOWS', () => {
-    expect(loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '2000' }).maxCachedWorkflows).toBe(2000);
+    expect(loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '2000' }).maxCachedWorkflows).toBe(
+      2000,
+    );
   });
 
   it.each([
@@ -37,8 +39,14 @@ describe('loadWorkerConfig', () => {
     [{ ...WORKER_ENV, AWS_REGION: undefined }, /AWS_REGION is not set/],
     [{ ...WORKER_ENV, AUDIT_BUCKET: 'Not_A_Bucket' }, /AUDIT_BUCKET is not a valid S3 bucket name/],
     [{ ...WORKER_ENV, AWS_ENDPOINT_URL: 'localhost:5000' }, /AWS_ENDPOINT_URL must be an http\(s\) URL/],
-    [{ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '0' }, /WORKER_MAX_CACHED_WORKFLOWS must be an integer from 1/],
-    [{ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, /WORKER_MAX_CACHED_WORKFLOWS must be an integer/],
+    [
+      { ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '0' },
+      /WORKER_MAX_CACHED_WORKFLOWS must be an integer from 1/,
+    ],
+    [
+      { ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: 'lots' },
+      /WORKER_MAX_CACHED_WORKFLOWS must be an integer/,
+    ],
   ])('fails naming the variable (%#)', (env, message) => {
     expect(() => loadWorkerConfig(env)).toThrow(ConfigError);
     expect(() => loadWorkerConfig(env)).toThrow(message);
