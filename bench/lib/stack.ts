@@ -160,6 +160,8 @@ function workflowBundle(ctx: BenchContext, kind: 'remediator' | 'floor'): Promis
       progress(`bundling ${kind} workflow code (${workflowsPath})`);
       const { code } = await bundleWorkflowCode({
         workflowsPath,
+        // As the product bundles (WORKFLOW_PRELOAD_MODULES): the workflow code shared by every cached execution.
+        preloadModules: [workflowsPath],
         logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
       });
       const file = join(ctx.tmpDir, `${kind}-${ctx.runner}-workflow-bundle.js`);

@@ -7,12 +7,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../telemetry/temporal-tracing';
-import { WORKFLOWS_PATH } from '../worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../worker';
 
 /** Bundles the workflows and writes the code (its source map inline) to `out`; returns the absolute path. */
 export async function bundleWorkflows(out: string): Promise<{ path: string; bytes: number }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     // The tracing interceptors, as the worker includes them when it bundles at start (docs/observability.md, Traces).
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),

@@ -12,7 +12,7 @@ import { metricsSinks } from '../metrics/metrics-sinks';
 import { encryptionDataConverter } from '../temporal/codec';
 import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../telemetry/temporal-tracing';
 import { TRACING_OFF } from '../telemetry/tracing';
-import { WORKFLOWS_PATH } from '../worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../worker';
 
 /**
  * Replays each file; returns one line per history and whether all passed. Histories with encrypted payloads replay
@@ -25,6 +25,7 @@ export async function replayHistories(
   // The workflow code as the worker runs it, tracing interceptors included (docs/observability.md, Traces).
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),
   });

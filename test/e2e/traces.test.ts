@@ -20,7 +20,7 @@ import { NO_EMF } from '../../src/metrics/emf';
 import { metricsSinks } from '../../src/metrics/metrics-sinks';
 import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../../src/telemetry/temporal-tracing';
 import { TRACING_OFF } from '../../src/telemetry/tracing';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../src/worker';
 import { createBucket, publicAccessBlockOf, rawClients } from '../helpers/aws';
 import { remediator, stackProcessEnv } from '../helpers/cli-process';
 import { freshFixtureText } from '../helpers/fixtures';
@@ -214,6 +214,7 @@ it('one trace runs from the bridge through signal-with-start, the workflow and i
   // The traced run's history replays against the workflow code as bundled: tracing added no command.
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),
   });

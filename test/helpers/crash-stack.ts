@@ -31,7 +31,7 @@ import type { TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import type { Finding } from '../../src/domain/finding';
 import type { ExecutionSettings } from '../../src/domain/policy';
 import type { RemediationResult } from '../../src/domain/remediation';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../src/worker';
 import { startAwsFaultProxy } from './aws-fault-proxy';
 import type { AwsCall, AwsFaultProxy } from './aws-fault-proxy';
 import { createBucket, FIXTURE_ACCOUNT, FIXTURE_REGION, publicAccessBlockOf, rawClients } from './aws';
@@ -204,7 +204,11 @@ export async function startCrashStack(
   const [started, moto, bundle] = await startTogether([
     startDevServerOnFile(undefined, dbFile),
     startSuiteMoto(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+      logger: new DefaultLogger('WARN'),
+    }),
   ]);
   let server = started;
   const address = started.address;

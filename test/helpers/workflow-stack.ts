@@ -12,7 +12,7 @@ import type { AwsClients } from '../../src/aws/clients';
 import { createLocalResources } from '../../src/devstack/local-resources';
 import type { LocalResources } from '../../src/devstack/local-resources';
 import type { MotoServer } from '../../src/devstack/moto-server';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../src/worker';
 import { motoClients, rawClients } from './aws';
 import { startSuiteMoto, startSuiteTemporal } from './servers';
 import { testPolicyFor } from './worker-policies';
@@ -55,7 +55,11 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
   const [env, moto, bundle] = await startTogether([
     startSuiteTemporal(),
     startSuiteMoto(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+      logger: new DefaultLogger('WARN'),
+    }),
   ]);
   const raw = rawClients(moto.endpoint);
   const resources = await createLocalResources(raw, `t${randomUUID().slice(0, 8)}`);

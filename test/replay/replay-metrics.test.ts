@@ -11,7 +11,7 @@ import type { InjectedSinks, WorkflowBundleWithSourceMap } from '@temporalio/wor
 import type { EmfEntry } from '../../src/metrics/emf';
 import { emfWriter } from '../../src/metrics/emf';
 import { metricsSinks } from '../../src/metrics/metrics-sinks';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../src/worker';
 import type { MetricsSinks } from '../../src/workflows/metrics';
 
 const DIR = join(__dirname, 'histories');
@@ -27,7 +27,11 @@ beforeAll(async () => {
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { metrics: { buffer } },
   });
-  bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+    logger: new DefaultLogger('WARN'),
+  });
 });
 
 function histories() {

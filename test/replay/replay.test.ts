@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../src/worker';
 import { WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../../src/telemetry/temporal-tracing';
 import { TRACING_OFF } from '../../src/telemetry/tracing';
 import { NO_EMF } from '../../src/metrics/emf';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   // The workflow code as the worker runs it: with the tracing interceptors, which must add no command.
   bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),
   });

@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
-import { WORKFLOWS_PATH } from '../../../src/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../../src/worker';
 import { motoClients } from '../../helpers/aws';
 import { fastSettings } from '../../helpers/fixtures';
 import { NO_EMF } from '../../../src/metrics/emf';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     namespace: args.namespace,
     taskQueue: args.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] },
     sinks: metricsSinks(NO_EMF),
     activities: {
       ...real,
