@@ -26,9 +26,12 @@ LABEL org.opencontainers.image.title="remediator" \
 WORKDIR /app
 # The bundle written by `npm run bundle:workflows` in the build stage; the worker loads it instead of bundling.
 # NODE_PATH: user playbook modules mounted anywhere (the policy's playbookModules) resolve zod and the AWS SDK here.
+# NODE_OPTIONS: each V8 heap (the worker's main thread and its workflow thread) at most 192 MB, so garbage is collected
+# long before it fills the task (docs/operations.md, Sizing); raise it with WORKER_MAX_CACHED_WORKFLOWS.
 ENV NODE_ENV=production \
   WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
-  NODE_PATH=/app/node_modules
+  NODE_PATH=/app/node_modules \
+  NODE_OPTIONS=--max-old-space-size=192
 # Owned by root and read-only to the user the process runs as.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

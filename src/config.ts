@@ -164,11 +164,12 @@ export interface WorkerConfig extends AwsSettings {
 }
 
 /**
- * The default bound of the worker's sticky cache: measured in docs/benchmarks.md §5, it keeps the worker near 512 MiB
- * of RSS however many executions are open, while a signal to an evicted execution is still handled in well under a
- * second.
+ * The default bound of the worker's sticky cache, chosen from docs/benchmarks.md §5: a cached execution holds about
+ * 0.6 MiB, so 150 of them take ~90 MiB and keep the worker under 512 MiB however many executions are open, while an
+ * evicted one replays its short history (30–40 events; continue-as-new caps long ones) in milliseconds when a signal,
+ * timer or activity result reaches it.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
 
 /** Settings of `remediator ingest`. */
 export interface IngestConfig extends AwsSettings {

@@ -11,7 +11,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { withDetectorTimesNow } from '../../src/commands/event-times';
 import { remediationWorkflowId } from '../../src/domain/finding';
@@ -118,6 +118,41 @@ export async function preloadQueue(
     if ((out.Failed ?? []).length > 0)
       throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed)}`);
   });
+}
+
+/**
+ * Puts the events on the ingest queue in SendMessageBatch calls of ten, keeping at most `maxQueued` visible: moto's
+ * ReceiveMessage walks every stored message, so 10,000 queued at once drain at a few messages a second (bridges
+ * reading an SQS queue on AWS see no such cost). Resolves once the last batch is sent.
+ */
+export async function feedQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  list: readonly Json[],
+  maxQueued = 300,
+): Promise<void> {
+  const batches = chunks(list, 10);
+  let queued = 0;
+  for (let i = 0; i < batches.length;) {
+    if (queued + 10 > maxQueued) {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      queued = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+      if (queued + 10 > maxQueued) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+    }
+    const room = Math.max(1, Math.floor((maxQueued - queued) / 10));
+    const wave = batches.slice(i, i + Math.min(room, 20));
+    await preloadQueue(sqs, queueUrl, wave.flat());
+    i += wave.length;
+    queued += wave.length * 10;
+  }
 }
 
 /** Creates the buckets (no public access block: what the playbook fixes). */

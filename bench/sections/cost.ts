@@ -5,6 +5,8 @@
  * accepted update on the control workflow (its admission), billed there and added here.
  */
 import { readFileSync } from 'node:fs';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { join } from 'node:path';
 import { PLAYBOOKS } from '../../src/domain/playbooks';
 import { countBillableActions } from '../lib/billable-actions';
@@ -70,11 +72,54 @@ export interface CostRow {
   readonly seedTransitions: number | 'n/a';
 }
 
+/**
+ * What 1,000 S3 remediations cost on Temporal Cloud, from the committed S3 success history: actions, and the storage
+ * its history holds while the execution stays open in its cool-down (active) and once closed (retained).
+ */
+export interface OpenExecutionCost {
+  /** The history's size as the server stores it (protobuf-encoded events), bytes. */
+  readonly historyBytes: number;
+  /** Billable actions per remediation: the history's, plus one heartbeat per applied step (no history event). */
+  readonly actionsPerRemediation: number;
+  /** Active storage held per 1,000 remediations, GB-hours, for each cool-down (minutes). */
+  readonly activeGbHours: ReadonlyArray<{ readonly cooldownMinutes: number; readonly gbHours: number }>;
+  /** Retained storage per 1,000 remediations over the retention period, GB-hours. */
+  readonly retainedGbHours: { readonly retentionDays: number; readonly gbHours: number };
+}
+
 /** What the section reports. */
 export interface CostData {
   readonly rows: readonly CostRow[];
   readonly s3Target: number;
   readonly live?: LiveCost & { readonly source: string };
+  readonly openExecution?: OpenExecutionCost;
+}
+
+/** Cool-downs shown (minutes): 5, the default 15, an hour, a day. */
+const COOLDOWNS_MINUTES = [5, 15, 60, 1440] as const;
+/** Temporal Cloud's default namespace retention. */
+const RETENTION_DAYS = 30;
+/**
+ * Temporal Cloud list rates at the time of writing (docs.temporal.io/cloud/pricing): $25 per million actions (the base
+ * rate; plans and credits change it), active storage $0.042 and retained $0.00105 per GB-hour. Shown only to turn
+ * the quantities into an order of magnitude; the quantities are what the bench measures.
+ */
+const RATES = { perMillionActions: 25, activePerGbHour: 0.042, retainedPerGbHour: 0.00105 } as const;
+
+/** The protobuf-encoded size of a history (what Temporal stores and bills as storage). */
+export function historyBytes(json: unknown): number {
+  return temporal.api.history.v1.History.encode(historyFromJSON(json)).finish().length;
+}
+
+/** What 1,000 remediations of `events` (`bytes` of history, `actions` each) hold and cost. */
+function openExecutionCost(bytes: number, actions: number): OpenExecutionCost {
+  const gb = (bytes * 1000) / 1e9;
+  return {
+    historyBytes: bytes,
+    actionsPerRemediation: actions,
+    activeGbHours: COOLDOWNS_MINUTES.map((m) => ({ cooldownMinutes: m, gbHours: gb * (m / 60) })),
+    retainedGbHours: { retentionDays: RETENTION_DAYS, gbHours: gb * RETENTION_DAYS * 24 },
+  };
 }
 
 type Attrs = { activityType?: { name?: string }; attempt?: number; scheduledEventId?: string };
@@ -111,16 +156,22 @@ export function costOf(
 /** Runs the section; `latency` is this run's latency result, when it ran. */
 export async function runCost(ctx: BenchContext, latency?: LatencyData): Promise<CostData> {
   const dir = join(ctx.root, 'test/replay/histories');
+  let openExecution: OpenExecutionCost | undefined;
   const rows: CostRow[] = SUCCESS_PATHS.map(({ playbook, path, file }) => {
-    const events = (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: HistoryEventJson[] })
-      .events;
+    const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: HistoryEventJson[] };
+    const { events } = json;
     if (statusReachedAt(events, 'REMEDIATED') === undefined)
       throw new Error(`${file} never reached REMEDIATED`);
+    const cost = costOf(events);
+    if (playbook === 's3-block-public-access' && path === 'success') {
+      // Its one applied step heartbeats once (the mark before the change): an action with no history event.
+      openExecution = openExecutionCost(historyBytes(json), cost.actions + 1);
+    }
     return {
       playbook,
       path,
       source: `test/replay/histories/${file}`,
-      ...costOf(events),
+      ...cost,
       seedTransitions: SEED_TRANSITIONS[`${playbook}/${path}`] ?? 'n/a',
     };
   });
@@ -132,7 +183,32 @@ export async function runCost(ctx: BenchContext, latency?: LatencyData): Promise
         source: `latency section of this run (${latency.liveCost.executions} executions)`,
       }
     : { ...(await liveS3Sample(ctx, 20)), source: 'a live run of 20 S3 remediations at 20/s (cost section)' };
-  return { rows, s3Target: 6, live };
+  return { rows, s3Target: 6, live, ...(openExecution ? { openExecution } : {}) };
+}
+
+const dollars = (v: number): string => (v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`);
+
+/** Markdown for the open-execution cost: actions and storage per 1,000 remediations. */
+function renderOpenExecution(o: OpenExecutionCost): string {
+  const actions = o.actionsPerRemediation * 1000;
+  const actionCost = (actions / 1e6) * RATES.perMillionActions;
+  return [
+    `**What 1,000 S3 remediations cost on Temporal Cloud** (the committed success history: ${o.historyBytes.toLocaleString('en-US')} bytes encoded; ${o.actionsPerRemediation} actions each, the apply step's heartbeat included):`,
+    '',
+    `| per 1,000 remediations | quantity | at list rates |`,
+    `| --- | ---: | ---: |`,
+    `| actions | ${actions.toLocaleString('en-US')} | ${dollars(actionCost)} |`,
+    ...o.activeGbHours.map(
+      (a) =>
+        `| active storage, cool-down ${a.cooldownMinutes >= 60 ? `${a.cooldownMinutes / 60} h` : `${a.cooldownMinutes} min`}${a.cooldownMinutes === 15 ? ' (default)' : ''} | ${a.gbHours.toPrecision(3)} GB-h | ${dollars(a.gbHours * RATES.activePerGbHour)} |`,
+    ),
+    `| retained storage, ${o.retainedGbHours.retentionDays} days after closing | ${o.retainedGbHours.gbHours.toPrecision(3)} GB-h | ${dollars(o.retainedGbHours.gbHours * RATES.retainedPerGbHour)} |`,
+    '',
+    `List rates at the time of writing: $${RATES.perMillionActions} per million actions (base rate), $${RATES.activePerGbHour} per GB-hour active, $${RATES.retainedPerGbHour} retained; plans include allowances and credits lower them, so read the quantities. ` +
+      'The cool-down is close to free in storage: a day of it costs less than the actions of one remediation. What it changes is the repeats: ' +
+      'a repeat finding that reaches the open execution is one action (its signal), while one after the cool-down starts a new run ' +
+      "(a start, `openRemediation`, an upsert and a timer at least, more when it acts). Queries are billed too (an operator's `remediator status`).",
+  ].join('\n');
 }
 
 const kindCell = (byKind: Readonly<Record<string, number>>, kind: string): string =>
@@ -176,5 +252,6 @@ export function renderCost(d: CostData): string {
       `runs inside \`concludeRemediation\`, once: a call moto lacks is recorded as not reported, not retried). ` +
       `Live source: ${d.live?.source ?? 'none'}. "admission update" is the accepted update on \`remediation-control/<taskQueue>\`, billed on that workflow. ` +
       `The seed's count is known for the S3 success path only; other rows are n/a.`,
+    ...(d.openExecution ? ['', renderOpenExecution(d.openExecution)] : []),
   ].join('\n');
 }

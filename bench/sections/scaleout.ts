@@ -13,15 +13,7 @@ import type { RemediationPolicy } from '../../src/domain/policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import type { Child } from '../lib/children';
-import {
-  ACCOUNT,
-  bucketNames,
-  configEvent,
-  createBuckets,
-  preloadQueue,
-  REGION,
-  shuffled,
-} from '../lib/events';
+import { ACCOUNT, bucketNames, configEvent, createBuckets, feedQueue, REGION, shuffled } from '../lib/events';
 import { progress } from '../lib/progress';
 import { scaled, startStack } from '../lib/stack';
 import type { BenchContext, BenchStack, WorkerProcess } from '../lib/stack';
@@ -109,7 +101,7 @@ async function drain(
     );
     const t0 = performance.now();
     let sendSeconds = 0;
-    const sending = preloadQueue(stack.aws.sqs(REGION), stack.resources.ingestQueueUrl, storm).then(() => {
+    const sending = feedQueue(stack.aws.sqs(REGION), stack.resources.ingestQueueUrl, storm).then(() => {
       sendSeconds = (performance.now() - t0) / 1000;
     });
     const choose = chooser(17);

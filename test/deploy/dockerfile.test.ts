@@ -242,6 +242,8 @@ describe('Dockerfile', () => {
     expect(env.WORKFLOW_BUNDLE_PATH).toBeDefined();
     expect(shipped).toContain(env.WORKFLOW_BUNDLE_PATH);
     expect(env.NODE_ENV).toBe('production');
+    // Each V8 heap bounded (docs/operations.md, Sizing): the bench runs its bounded-cache phase with the same value.
+    expect(env.NODE_OPTIONS).toMatch(/^--max-old-space-size=\d+$/);
   });
 
   it('runs `remediator worker` as a non-root user in the final stage', () => {
