@@ -140,17 +140,20 @@ const METHOD: Record<SectionName, string> = {
     '(`asked: published`, a DescribeWorkflowExecution) costs none.',
   memory:
     "The worker process's VmRSS (/proc/<pid>/status; median of three samples a second apart, 5 s after the last " +
-    'execution opened). **Per cached execution**: on one server, three worker processes in turn, each caching every ' +
-    'execution it runs (`WORKER_MAX_CACHED_WORKFLOWS` = N + 100): N remediations in their cool-down (one hour), N ' +
+    'execution opened). Events are put straight on the ingest queue (at most 300 queued at a time: moto walks every ' +
+    'stored message on each receive) and delivered by the bridge in the bench process. **Bounded cache** (first, on ' +
+    "the fresh server): M executions on one `remediator worker` with the product's default cache and the container " +
+    "image's `NODE_OPTIONS` (its heap bound, read from the Dockerfile), half remediated and in cool-down (one hour), " +
+    'half awaiting approval (a per-control `approve`), opened interleaved, RSS sampled every second; then a repeat of ' +
+    'the finding that opened each of the earliest executions of the cool-down half (evicted: the cache keeps the most ' +
+    'recently used) is signalled, one every 100 ms, and timed from just before the signal to the WorkflowTaskCompleted ' +
+    'that handled it (server time, same machine); then the same signals to the same executions, now cached. The ' +
+    "cache's size and forced evictions come from the SDK's Prometheus metrics (`METRICS_PORT`). **Per cached " +
+    'execution**: then, on the same server, three worker processes in turn, each caching every execution it runs ' +
+    "(`WORKER_MAX_CACHED_WORKFLOWS` = N + 100) with Node's default heap limit: N remediations in their cool-down, N " +
     'awaiting approval, and N executions of the no-op workflow of the same shape (bench/floor/workflows.ts: the same ' +
-    'signal, update and query handlers, the cool-down timer; activities do nothing) in theirs; events put straight on ' +
-    'the ingest queue and delivered by the bridge; per execution = (RSS with the N open − RSS idle) ÷ N. **Bounded ' +
-    "cache**: M executions on one `remediator worker` with the product's default cache, half remediated and in " +
-    'cool-down, half awaiting approval (a per-control `approve`), opened interleaved, RSS sampled every second; then a ' +
-    'repeat of the finding that opened each of the earliest executions of the cool-down half (evicted: the cache keeps ' +
-    'the most recently used) is signalled, one every 100 ms, and timed from just before the signal to the ' +
-    'WorkflowTaskCompleted that handled it (server time, same machine); then the same signals to the same executions, ' +
-    "now cached. Cache misses and the cache's size come from the SDK's Prometheus metrics (`METRICS_PORT`).",
+    'signal, update and query handlers, the cool-down timer; activities do nothing) in theirs; per execution = (RSS ' +
+    'with the N open − RSS idle) ÷ N, so it counts what the runs left in the heap as well as what the cache holds.',
   metrics:
     "The worker process's CPU (user + system of /proc/<pid>/stat) per remediation with metrics off and on " +
     '(docs/dashboards.md): off = every metrics variable unset; on = `METRICS_PORT` (Prometheus served by the Temporal ' +
@@ -287,7 +290,7 @@ export function renderMarkdown(results: Results): string {
     'npm run bench -- --only latency,cost --scale 0.1   # some sections, smaller',
     '```',
     '',
-    '`--only` takes any of `throughput,latency,storm,cost,memory,metrics`; `--scale` multiplies every count (events, ' +
+    '`--only` takes any of `throughput,latency,storm,cost,memory,metrics,scaleout`; `--scale` multiplies every count (events, ' +
       'remediations, resources, executions); `--runner tsx` runs the worker from the TypeScript sources instead of ' +
       "dist/ (no build needed); `--rate` sets the latency section's events per second (default 5); `--moto-as-is` " +
       'runs moto without its two fixes; `--render-only` rewrites this page from the results JSON (`--results`, ' +
@@ -304,6 +307,7 @@ export function renderMarkdown(results: Results): string {
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
     '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 200 signals; worker processes | ~20 min |',
     '| 6. metrics | `npm run bench -- --only metrics` | 3 × (200 remediations with metrics off, then 200 with them on) at 5/s, each run on a fresh stack and worker process | ~7–8 min |',
+    '| 7. scaleout | `npm run bench -- --only scaleout` | 2 × 10,000 events for 1,000 buckets straight to SQS: 1 worker and 1 bridge, then 3 workers and 2 bridges under kills; worker and ingest processes | ~10 min |',
     '',
     'The full run (`npm run build && npm run bench`) takes about 45 minutes on two quiet cores; each section ' +
       'records its own duration below. Run it on a quiet machine: every figure is CPU-bound on two cores.',

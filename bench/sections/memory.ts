@@ -407,8 +407,13 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryData> {
 
 const ms = (v: number): string => String(Math.round(v));
 
+/** Results recorded before the section compared cached executions (they lack both parts). */
+const OLD_FORMAT = 'recorded in an older format: run `npm run bench -- --only memory`';
+const isCurrent = (d: MemoryData): boolean => d.perExecution !== undefined && d.bounded !== undefined;
+
 /** Markdown for the section. */
 export function renderMemory(d: MemoryData): string {
+  if (!isCurrent(d)) return OLD_FORMAT;
   const p = d.perExecution;
   const b = d.bounded;
   const row = (r: CachedRun): string =>
@@ -450,6 +455,7 @@ export function renderMemory(d: MemoryData): string {
 
 /** The summary line. */
 export function memoryHeadline(d: MemoryData): string {
+  if (!isCurrent(d)) return OLD_FORMAT;
   const b = d.bounded;
   return (
     `${d.perExecution.cooldown.perExecutionKiB} KiB per cached execution, ${d.perExecution.ratio ?? 'n/a'}× the no-op's ` +

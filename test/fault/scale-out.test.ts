@@ -1,7 +1,8 @@
 /**
  * Production runs several workers and bridges against one namespace (the CDK default is two of each). Here three
  * `remediator worker` and two `remediator ingest` processes share one dev server and one SQS queue, and a storm arrives
- * for 40 public buckets: each bucket's NON_COMPLIANT event ten times, shuffled, sent over ~40 s. Every 15 s a worker
+ * for 40 public buckets: each bucket's NON_COMPLIANT event ten times, shuffled, sent over ~40 s, to workers whose
+ * sticky cache holds 8 executions (so repeats mostly reach evicted ones, replayed from history). Every 15 s a worker
  * chosen at random is SIGKILLed and started again; one bridge is SIGKILLed once, mid-storm, and started again. Each
  * bucket must end with one execution (one run), REMEDIATED and verified, with exactly one PutPublicAccessBlock that
  * changed it (counted at the proxy), every one of its ten events taken (none lost), and the queue and its dead-letter
@@ -49,11 +50,17 @@ const SETTINGS = fastSettings(
   600_000,
 );
 
+/**
+ * A sticky cache far smaller than the storm (WORKER_MAX_CACHED_WORKFLOWS), so most executions are evicted while they
+ * wait in their cool-down and every later repeat reaches them through a replay of their history.
+ */
+const WORKER_ENV = { WORKER_MAX_CACHED_WORKFLOWS: '8' };
+
 let stack: CrashStack;
 const workers: Remediator[] = [];
 const bridges: Remediator[] = [];
 beforeAll(async () => {
-  stack = await startCrashStack('scale-out', SETTINGS);
+  stack = await startCrashStack('scale-out', SETTINGS, WORKER_ENV);
   workers.push(stack.worker);
 }, 90_000);
 afterAll(async () => {
@@ -111,8 +118,10 @@ it('three workers and two bridges, killed at random, change each bucket once and
     const j = random.between(0, i + 1);
     [storm[i], storm[j]] = [storm[j] as (typeof storm)[number], storm[i] as (typeof storm)[number]];
   }
-  for (let w = 1; w < WORKERS; w += 1)
-    workers.push(new Remediator('worker', stack.env(), '"Worker started"'));
+  for (let w = 1; w < WORKERS; w += 1) {
+    // Ready once its start line shows the bound it runs with.
+    workers.push(new Remediator('worker', stack.env(WORKER_ENV), '"maxCachedWorkflows":8'));
+  }
   for (let b = 0; b < BRIDGES; b += 1) {
     bridges.push(
       new Remediator(

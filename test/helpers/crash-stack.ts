@@ -192,10 +192,14 @@ export interface CrashStack {
   stop(): Promise<void>;
 }
 
-/** Starts the stack and the worker on task queue `taskQueue`, with `settings` as the worker's policy. */
+/**
+ * Starts the stack and the worker on task queue `taskQueue`, with `settings` as the worker's policy and `workerEnv`
+ * added to the worker's environment.
+ */
 export async function startCrashStack(
   taskQueue: string,
   settings: ExecutionSettings = CRASH_SETTINGS,
+  workerEnv: Record<string, string> = {},
 ): Promise<CrashStack> {
   const dir = mkdtempSync(join(tmpdir(), 'crash-stack-'));
   const dbFile = join(dir, 'temporal.db');
@@ -254,7 +258,7 @@ export async function startCrashStack(
     REMEDIATION_POLICY: policyPath,
     ...extra,
   });
-  const worker = new Remediator('worker', env(), '"Worker started"');
+  const worker = new Remediator('worker', env(workerEnv), '"Worker started"');
   await worker.start();
   return {
     dir,
