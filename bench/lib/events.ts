@@ -123,15 +123,27 @@ export async function preloadQueue(
 /**
  * Puts the events on the ingest queue in SendMessageBatch calls of ten, keeping at most `maxQueued` visible: moto's
  * ReceiveMessage walks every stored message, so 10,000 queued at once drain at a few messages a second (bridges
- * reading an SQS queue on AWS see no such cost). Resolves once the last batch is sent.
+ * reading an SQS queue on AWS see no such cost). With `perSecond`, paced at that rate instead. Resolves once the
+ * last batch is sent.
  */
 export async function feedQueue(
   sqs: SQSClient,
   queueUrl: string,
   list: readonly Json[],
   maxQueued = 300,
+  perSecond?: number,
 ): Promise<void> {
   const batches = chunks(list, 10);
+  if (perSecond !== undefined) {
+    // Paced: one batch of ten every 10 / perSecond seconds, from a fixed start (a slow send never shifts the rest).
+    const started = Date.now();
+    for (let i = 0; i < batches.length; i += 1) {
+      const due = started + (i * 10_000) / perSecond;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await preloadQueue(sqs, queueUrl, batches[i] as Json[]);
+    }
+    return;
+  }
   let queued = 0;
   for (let i = 0; i < batches.length;) {
     if (queued + 10 > maxQueued) {

@@ -140,20 +140,21 @@ const METHOD: Record<SectionName, string> = {
     '(`asked: published`, a DescribeWorkflowExecution) costs none.',
   memory:
     "The worker process's VmRSS (/proc/<pid>/status; median of three samples a second apart, 5 s after the last " +
-    'execution opened). Events are put straight on the ingest queue (at most 300 queued at a time: moto walks every ' +
-    'stored message on each receive) and delivered by the bridge in the bench process. **Bounded cache** (first, on ' +
-    "the fresh server): M executions on one `remediator worker` with the product's default cache and the container " +
-    "image's `NODE_OPTIONS` (its heap bound, read from the Dockerfile), half remediated and in cool-down (one hour), " +
-    'half awaiting approval (a per-control `approve`), opened interleaved, RSS sampled every second; then a repeat of ' +
-    'the finding that opened each of the earliest executions of the cool-down half (evicted: the cache keeps the most ' +
-    'recently used) is signalled, one every 100 ms, and timed from just before the signal to the WorkflowTaskCompleted ' +
-    'that handled it (server time, same machine); then the same signals to the same executions, now cached. The ' +
-    "cache's size and forced evictions come from the SDK's Prometheus metrics (`METRICS_PORT`). **Per cached " +
-    'execution**: then, on the same server, three worker processes in turn, each caching every execution it runs ' +
-    "(`WORKER_MAX_CACHED_WORKFLOWS` = N + 100) with Node's default heap limit: N remediations in their cool-down, N " +
-    'awaiting approval, and N executions of the no-op workflow of the same shape (bench/floor/workflows.ts: the same ' +
-    'signal, update and query handlers, the cool-down timer; activities do nothing) in theirs; per execution = (RSS ' +
-    'with the N open − RSS idle) ÷ N, so it counts what the runs left in the heap as well as what the cache holds.',
+    'execution opened). Events are put straight on the ingest queue and delivered by the bridge in the bench process. ' +
+    '**Per cached execution** (first, on the fresh server): three worker processes in turn, each caching every ' +
+    "execution it runs (`WORKER_MAX_CACHED_WORKFLOWS` = N + 100) with Node's default heap limit: N remediations in " +
+    'their cool-down (one hour), N awaiting approval, and N executions of the no-op workflow of the same shape ' +
+    '(bench/floor/workflows.ts: the same signal, update and query handlers, the cool-down timer; activities do ' +
+    'nothing) in theirs, each set sent at the same 10 events/s; per execution = (RSS with the N open − RSS idle) ÷ N, ' +
+    'so it counts the garbage the runs left in the heap as well as what the cache holds. **Bounded cache**: then M ' +
+    "executions on one `remediator worker` with the product's default cache and the container image's " +
+    '`NODE_OPTIONS` (its heap bound, read from the Dockerfile), half remediated and in cool-down, half awaiting ' +
+    'approval (a per-control `approve`), opened interleaved as fast as they go (at most 300 queued: moto walks every ' +
+    'stored message on each receive), RSS sampled every second; then a repeat of the finding that opened each of the ' +
+    'earliest executions of the cool-down half (evicted: the cache keeps the most recently used) is signalled, one ' +
+    'every 100 ms, and timed from just before the signal to the WorkflowTaskCompleted that handled it (server time, ' +
+    'same machine); then the same signals to the same executions, now cached. Cache misses, size and forced ' +
+    "evictions come from the SDK's Prometheus metrics (`METRICS_PORT`).",
   metrics:
     "The worker process's CPU (user + system of /proc/<pid>/stat) per remediation with metrics off and on " +
     '(docs/dashboards.md): off = every metrics variable unset; on = `METRICS_PORT` (Prometheus served by the Temporal ' +
@@ -305,7 +306,7 @@ export function renderMarkdown(results: Results): string {
     '| 2. latency | `npm run bench -- --only latency` | 500 S3 remediations at 5/s, 20 of each other measurable playbook, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~9 min |',
     "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
-    '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 200 signals; worker processes | ~20 min |',
+    '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 100 signals; worker processes | ~20 min |',
     '| 6. metrics | `npm run bench -- --only metrics` | 3 × (200 remediations with metrics off, then 200 with them on) at 5/s, each run on a fresh stack and worker process | ~7–8 min |',
     '| 7. scaleout | `npm run bench -- --only scaleout` | 2 × 10,000 events for 1,000 buckets straight to SQS: 1 worker and 1 bridge, then 3 workers and 2 bridges under kills; worker and ingest processes | ~10 min |',
     '',

@@ -145,12 +145,16 @@ async function drain(
           }
         }
         remediated = await countWorkflows(stack.client, `${wf} AND RemediationStatus = 'REMEDIATED'`);
+        // An escalation is an outcome too (retries spent on killed workers): the table shows it as fewer REMEDIATED.
+        const escalated = await countWorkflows(stack.client, `${wf} AND RemediationStatus = 'ESCALATED'`);
         const depth = await queueDepth(stack, stack.resources.ingestQueueUrl);
         if (performance.now() - lastReport > 15_000) {
-          progress(`scaleout-${name}: queue ${depth}, remediated ${remediated}/${resources}`);
+          progress(
+            `scaleout-${name}: queue ${depth}, remediated ${remediated}/${resources}, escalated ${escalated}`,
+          );
           lastReport = performance.now();
         }
-        return sendSeconds > 0 && depth === 0 && remediated >= resources;
+        return sendSeconds > 0 && depth === 0 && remediated + escalated >= resources;
       },
       Math.max(600_000, storm.length * 200),
     );
