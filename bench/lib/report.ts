@@ -306,11 +306,11 @@ export function renderMarkdown(results: Results): string {
     '| 2. latency | `npm run bench -- --only latency` | 500 S3 remediations at 5/s, 20 of each other measurable playbook, 500 no-op, 500 direct call sequences; worker process, floor worker process | ~9 min |',
     "| 3. storm | `npm run bench -- --only storm` | 2 × 10,000 events for 1,000 buckets (breaker above, then below); worker process | ~25–30 min (moto's EventBridge takes 10,000 events in 6–15 min) |",
     '| 4. cost | `npm run bench -- --only cost` | committed histories; live S3 histories from section 2 when it runs in the same invocation, else 20 live remediations | ~10 s (~1 min alone) |',
-    '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 100 signals; worker processes | ~20 min |',
+    '| 5. memory | `npm run bench -- --only memory` | 3 × 1,000 cached executions (cool-down, approval, no-op), then 10,000 on the default cache and 2 × 100 signals; worker processes | ~25–30 min |',
     '| 6. metrics | `npm run bench -- --only metrics` | 3 × (200 remediations with metrics off, then 200 with them on) at 5/s, each run on a fresh stack and worker process | ~7–8 min |',
     '| 7. scaleout | `npm run bench -- --only scaleout` | 2 × 10,000 events for 1,000 buckets straight to SQS: 1 worker and 1 bridge, then 3 workers and 2 bridges under kills; worker and ingest processes | ~10 min |',
     '',
-    'The full run (`npm run build && npm run bench`) takes about 45 minutes on two quiet cores; each section ' +
+    'The full run (`npm run build && npm run bench`) takes about 80 minutes on two quiet cores; each section ' +
       'records its own duration below. Run it on a quiet machine: every figure is CPU-bound on two cores.',
     '',
     '## Summary',
