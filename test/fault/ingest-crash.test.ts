@@ -9,7 +9,7 @@ import { asPolicyDefaults } from '../helpers/worker-policies';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { RemediationResult } from '../../src/domain/remediation';
 import { publicAccessBlockOf } from '../helpers/aws';
@@ -19,6 +19,8 @@ import {
   isFullyBlocked,
   mutationsPerTarget,
   publicBuckets,
+  queueDepth,
+  queueWithDeadLetters,
   Remediator,
   resultOf,
   SEED,
@@ -43,43 +45,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Messages on a queue: visible and in flight. */
-async function depth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const a = await stack.raw.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(a.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
 it('loses no event when the ingest bridge is killed mid-batch, and applies no change twice', async () => {
   // Prepare: a queue whose visibility timeout is short, so what a killed bridge had received comes back in seconds.
   const random = seeded(SEED);
   const buckets = await publicBuckets(stack, 'ing', 100);
-  const suffix = randomUUID().slice(0, 6);
-  const dlq = await stack.raw.sqs.send(new CreateQueueCommand({ QueueName: `ingest-crash-dlq-${suffix}` }));
-  const dlqArn = (
-    await stack.raw.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-    )
-  ).Attributes?.QueueArn;
-  const queueUrl =
-    (
-      await stack.raw.sqs.send(
-        new CreateQueueCommand({
-          QueueName: `ingest-crash-${suffix}`,
-          Attributes: {
-            VisibilityTimeout: '3',
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '10' }),
-          },
-        }),
-      )
-    ).QueueUrl ?? '';
+  const { queueUrl, dlqUrl } = await queueWithDeadLetters(stack, 'ingest-crash', 3);
   const events = buckets.flatMap((bucket) =>
     [READ, WRITE].map((rule) => ({
       ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json', {
@@ -144,7 +114,7 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
     rule.remove();
     if (!killed) break;
     await killed;
-    const { inFlight } = await depth(queueUrl);
+    const { inFlight } = await queueDepth(stack, queueUrl);
     const startupMs = await bridge.start();
     kills.push(
       `+${Date.now() - started} ms, at DeleteMessageBatch #${skip + 1} since its start (${bridge.count} deliveries logged so far, ` +
@@ -154,7 +124,7 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
   // Every message settled: none left, none in flight.
   const drainBy = Date.now() + 60_000;
   for (;;) {
-    const { visible, inFlight } = await depth(queueUrl);
+    const { visible, inFlight } = await queueDepth(stack, queueUrl);
     if ((visible === 0 && inFlight === 0) || Date.now() > drainBy) break;
     await sleep(250);
   }
@@ -205,8 +175,8 @@ it('loses no event when the ingest bridge is killed mid-batch, and applies no ch
   expect(ingest.unexpectedExits).toEqual([]);
   expect(stack.worker.unexpectedExits).toEqual([]);
   expect(kills).toHaveLength(KILLS);
-  expect(await depth(queueUrl)).toEqual({ visible: 0, inFlight: 0 });
-  expect(await depth(dlq.QueueUrl ?? '')).toEqual({ visible: 0, inFlight: 0 });
+  expect(await queueDepth(stack, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  expect(await queueDepth(stack, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
   for (const id of ids) {
     const list = outcomes.get(id) ?? [];
     // Both findings of the bucket were handled (no event lost); the fix happened once, anything else found it done.

@@ -11,7 +11,7 @@
  * The bench measures the same at full scale (docs/benchmarks.md §7). FAULT_SEED replays a kill schedule.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { remediationWorkflowId } from '../../src/domain/finding';
 import type { RemediationSnapshot } from '../../src/domain/remediation';
 import { statusQuery } from '../../src/workflows/definitions';
@@ -21,6 +21,8 @@ import {
   isFullyBlocked,
   mutationsPerTarget,
   publicBuckets,
+  queueDepth,
+  queueWithDeadLetters,
   Remediator,
   SEED,
   seeded,
@@ -68,46 +70,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Messages on a queue, visible and in flight. */
-async function depth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const a = await stack.raw.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(a.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
-/** A queue with a short visibility timeout (what a killed bridge held comes back in seconds) and its DLQ. */
-async function stormQueue(): Promise<{ queueUrl: string; dlqUrl: string }> {
-  const suffix = randomUUID().slice(0, 6);
-  const dlq = await stack.raw.sqs.send(new CreateQueueCommand({ QueueName: `scale-out-dlq-${suffix}` }));
-  const dlqArn = (
-    await stack.raw.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-    )
-  ).Attributes?.QueueArn;
-  const queue = await stack.raw.sqs.send(
-    new CreateQueueCommand({
-      QueueName: `scale-out-${suffix}`,
-      Attributes: {
-        VisibilityTimeout: '5',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '10' }),
-      },
-    }),
-  );
-  return { queueUrl: queue.QueueUrl ?? '', dlqUrl: dlq.QueueUrl ?? '' };
-}
-
 it('three workers and two bridges, killed at random, change each bucket once and run one execution each', async () => {
   // Prepare: the storm, shuffled (seeded), and every process up.
   const random = seeded(SEED);
   const buckets = await publicBuckets(stack, 'scale', BUCKETS);
-  const { queueUrl, dlqUrl } = await stormQueue();
+  const { queueUrl, dlqUrl } = await queueWithDeadLetters(stack, 'scale-out', 5);
   const storm = buckets.flatMap((bucket) =>
     Array.from({ length: EVENTS_PER_BUCKET }, () => ({
       ...fixtureEvent('config-s3-bucket-public-read-noncompliant.json', { resourceId: bucket }),
@@ -186,7 +153,7 @@ it('three workers and two bridges, killed at random, change each bucket once and
         before: () => {
           bridgeKill = (async () => {
             await bridge.kill9();
-            const { inFlight } = await depth(queueUrl);
+            const { inFlight } = await queueDepth(stack, queueUrl);
             const startupMs = await bridge.start();
             kills.push(
               `bridge ${which} at +${Date.now() - started} ms, as a DeleteMessageBatch reached SQS (${inFlight} ` +
@@ -209,7 +176,7 @@ it('three workers and two bridges, killed at random, change each bucket once and
     }
     // Done when the storm is sent and taken, and every bucket has its outcome; kills go on until then.
     if (sentAll && bridgeKilled && kills.length >= 3) {
-      const { visible, inFlight } = await depth(queueUrl);
+      const { visible, inFlight } = await queueDepth(stack, queueUrl);
       if (visible === 0 && inFlight === 0 && (await allRemediated())) break;
     }
     if (Date.now() > deadline) break;
@@ -246,8 +213,8 @@ it('three workers and two bridges, killed at random, change each bucket once and
   expect(bridges.flatMap((b) => b.unexpectedExits)).toEqual([]);
   expect(kills.filter((k) => k.startsWith('worker')).length).toBeGreaterThanOrEqual(2);
   expect(kills.filter((k) => k.startsWith('bridge'))).toHaveLength(1);
-  expect(await depth(queueUrl)).toEqual({ visible: 0, inFlight: 0 });
-  expect(await depth(dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+  expect(await queueDepth(stack, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  expect(await queueDepth(stack, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
   // No duplicate executions: one run per bucket, nothing else.
   expect(runs.map((r) => r.workflowId).sort()).toEqual([...ids].sort());
   for (const id of ids) {

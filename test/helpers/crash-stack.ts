@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -297,6 +298,51 @@ export async function startCrashStack(
  */
 export function standInForMissingApis(proxy: AwsFaultProxy): void {
   proxy.addRule({ service: 'config', action: 'StartConfigRulesEvaluation', fault: { kind: 'reply' } });
+}
+
+/** Messages on a queue of the stack's moto: visible and in flight. */
+export async function queueDepth(
+  stack: CrashStack,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number }> {
+  const a = await stack.raw.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(a.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/**
+ * A queue `<name>-<suffix>` with a short visibility timeout (what a killed bridge had received comes back in
+ * `visibilityTimeoutS` seconds) and its dead-letter queue, after 10 receives.
+ */
+export async function queueWithDeadLetters(
+  stack: CrashStack,
+  name: string,
+  visibilityTimeoutS: number,
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const suffix = randomUUID().slice(0, 6);
+  const dlq = await stack.raw.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq-${suffix}` }));
+  const dlqArn = (
+    await stack.raw.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
+  ).Attributes?.QueueArn;
+  const queue = await stack.raw.sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-${suffix}`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutS),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '10' }),
+      },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl ?? '', dlqUrl: dlq.QueueUrl ?? '' };
 }
 
 /** True when all four settings are on. */
