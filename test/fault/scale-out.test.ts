@@ -137,13 +137,16 @@ it('three workers and two bridges, killed at random, change each bucket once and
   const kills: string[] = [];
   const bridgeKillAt = started + random.between(10_000, SEND_OVER_MS - 5_000);
   let bridgeKilled = false;
+  let bridgeArmed = false;
   let bridgeKill: Promise<void> | undefined;
   let nextWorkerKill = started + KILL_EVERY_MS;
   const deadline = started + 150_000;
   for (;;) {
     const now = Date.now();
-    if (!bridgeKilled && now >= bridgeKillAt && !bridgeKill) {
-      // Mid-batch: as the next DeleteMessageBatch of either bridge reaches SQS, one bridge dies.
+    if (!bridgeArmed && now >= bridgeKillAt) {
+      // Mid-batch: as the next DeleteMessageBatch of either bridge reaches SQS, one bridge dies (once: one rule,
+      // removed as it fires, and deletes that arrive meanwhile pass).
+      bridgeArmed = true;
       const which = random.between(0, BRIDGES);
       const bridge = bridges[which] as Remediator;
       const rule = stack.proxy.addRule({
@@ -151,6 +154,8 @@ it('three workers and two bridges, killed at random, change each bucket once and
         action: 'DeleteMessageBatch',
         times: 1,
         before: () => {
+          if (bridgeKill) return undefined;
+          rule.remove();
           bridgeKill = (async () => {
             await bridge.kill9();
             const { inFlight } = await queueDepth(stack, queueUrl);
@@ -160,7 +165,6 @@ it('three workers and two bridges, killed at random, change each bucket once and
                 `messages in flight), restarted in ${startupMs} ms`,
             );
             bridgeKilled = true;
-            rule.remove();
           })();
           return undefined;
         },
