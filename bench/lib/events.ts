@@ -179,16 +179,21 @@ export async function createBuckets(s3: S3Client, names: readonly string[], conc
   });
 }
 
-/** Fisher–Yates shuffle with a seeded generator (mulberry32), so a run is repeatable. */
-export function shuffled<T>(items: readonly T[], seed = 6): T[] {
+/** A seeded generator of numbers in [0, 1) (mulberry32), so a run's random choices repeat. */
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
-  const random = (): number => {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Fisher–Yates shuffle with a seeded generator (mulberry32), so a run is repeatable. */
+export function shuffled<T>(items: readonly T[], seed = 6): T[] {
+  const random = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));

@@ -13,7 +13,16 @@ import type { RemediationPolicy } from '../../src/domain/policy';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { REMEDIATION_WORKFLOW_TYPE } from '../../src/workflows/definitions';
 import type { Child } from '../lib/children';
-import { ACCOUNT, bucketNames, configEvent, createBuckets, feedQueue, REGION, shuffled } from '../lib/events';
+import {
+  ACCOUNT,
+  bucketNames,
+  configEvent,
+  createBuckets,
+  feedQueue,
+  REGION,
+  seededRandom,
+  shuffled,
+} from '../lib/events';
 import { progress } from '../lib/progress';
 import { scaled, startStack } from '../lib/stack';
 import type { BenchContext, BenchStack, WorkerProcess } from '../lib/stack';
@@ -58,15 +67,6 @@ async function queueDepth(stack: BenchStack, queueUrl: string): Promise<number> 
   );
 }
 
-/** A seeded choice in [0, n). */
-function chooser(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s % n;
-  };
-}
-
 async function drain(
   ctx: BenchContext,
   name: string,
@@ -104,7 +104,8 @@ async function drain(
     const sending = feedQueue(stack.aws.sqs(REGION), stack.resources.ingestQueueUrl, storm).then(() => {
       sendSeconds = (performance.now() - t0) / 1000;
     });
-    const choose = chooser(17);
+    const random = seededRandom(17);
+    const choose = (n: number): number => Math.floor(random() * n);
     let workerKills = 0;
     let bridgeKills = 0;
     let nextKill = t0 + KILL_EVERY_MS;
